@@ -1,0 +1,288 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+const (
+	// maxBatch bounds the commands one client runs per lock acquisition.
+	maxBatch = 128
+	// flushThreshold flushes the reply buffer early during long pipelines.
+	flushThreshold = 64 << 10
+	// maxRetainedOut is the reply buffer capacity kept between commands.
+	maxRetainedOut = 64 << 10
+)
+
+// client is one connection. Its goroutine owns the reader and the reply
+// buffer; the fields below mu-guarded are read by CLIENT LIST and friends
+// under the server lock.
+type client struct {
+	srv  *Server
+	conn net.Conn
+	rd   *resp.Reader
+	w    resp.Writer
+
+	// guarded by srv.mu
+	id         int64
+	name       string
+	addr       string
+	laddr      string
+	created    time.Time
+	lastActive time.Time
+	db         *db
+	authed     bool
+	lastCmd    string
+	closing    bool // QUIT, CLIENT KILL or a fatal error: close after flushing
+	libName    string
+	libVer     string
+	noEvict    bool
+	multi      *multiState // non-nil inside MULTI (transactions)
+	dirtyCAS   bool        // a WATCHed key was modified
+	watching   []watchedKey
+
+	// now is the command's clock in unix ms, fixed for the command.
+	now int64
+}
+
+// multiState holds the commands queued between MULTI and EXEC.
+type multiState struct {
+	cmds  [][][]byte
+	abort bool // a queuing error happened: EXEC replies EXECABORT
+}
+
+// watchedKey is one WATCHed key.
+type watchedKey struct {
+	db  *db
+	key string
+}
+
+func (s *Server) newClient(conn net.Conn) *client {
+	s.nextID++
+	now := time.Now()
+	c := &client{
+		srv:        s,
+		conn:       conn,
+		id:         s.nextID,
+		addr:       conn.RemoteAddr().String(),
+		laddr:      conn.LocalAddr().String(),
+		created:    now,
+		lastActive: now,
+		db:         s.dbs[0],
+		authed:     s.cfg.RequirePass == "",
+		w:          resp.Writer{Proto: 2},
+	}
+	c.rd = resp.NewReader(&timeoutReader{c: c}, resp.Limits{
+		MaxBulkLen:  s.cfg.ProtoMaxBulkLen,
+		MaxQueryBuf: int(s.cfg.ClientQueryBufferLimit),
+	})
+	c.rd.Unauthenticated = !c.authed
+	return c
+}
+
+// timeoutReader applies the idle client timeout to each blocking read.
+type timeoutReader struct{ c *client }
+
+func (t *timeoutReader) Read(p []byte) (int, error) {
+	s := t.c.srv
+	if timeout := s.idleTimeout.Load(); timeout > 0 {
+		t.c.conn.SetReadDeadline(time.Now().Add(time.Duration(timeout)))
+	}
+	n, err := t.c.conn.Read(p)
+	s.netInput.Add(int64(n))
+	return n, err
+}
+
+// serve runs the connection until it closes: read a command (blocking,
+// without the lock), then run it and every further command already
+// buffered under one lock acquisition, and flush once the input is drained.
+func (c *client) serve() {
+	s := c.srv
+	defer c.close()
+	for {
+		args, err := c.rd.ReadCommand()
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				s.mu.Lock()
+				s.stats.protocolErrors++
+				s.mu.Unlock()
+				c.w.Error("ERR " + pe.Error())
+			}
+			c.flush()
+			return
+		}
+		s.mu.Lock()
+		c.exec(args)
+		for n := 1; n < maxBatch && !c.closing && len(c.w.Buf) < flushThreshold; n++ {
+			args, ok, err := c.rd.Next()
+			if !ok || err != nil {
+				break // a protocol error is reported by the next ReadCommand
+			}
+			c.exec(args)
+		}
+		closing := c.closing
+		s.mu.Unlock()
+		if closing {
+			c.flush()
+			return
+		}
+		if c.rd.Buffered() == 0 || len(c.w.Buf) >= flushThreshold {
+			if !c.flush() {
+				return
+			}
+		}
+	}
+}
+
+// flush writes the pending replies; it reports false when the write failed.
+func (c *client) flush() bool {
+	if len(c.w.Buf) == 0 {
+		return true
+	}
+	n, err := c.conn.Write(c.w.Buf)
+	c.srv.netOutput.Add(int64(n))
+	if cap(c.w.Buf) > maxRetainedOut {
+		c.w.Buf = nil
+	} else {
+		c.w.Buf = c.w.Buf[:0]
+	}
+	return err == nil
+}
+
+// close unregisters the client and closes its connection.
+func (c *client) close() {
+	s := c.srv
+	s.mu.Lock()
+	c.unwatchAll()
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+	c.conn.Close()
+}
+
+// exec runs one command with the server lock held.
+func (c *client) exec(args [][]byte) {
+	s := c.srv
+	now := time.Now()
+	c.lastActive = now
+	c.now = now.UnixMilli()
+	cmd := s.commands.lookup(args[0])
+	if cmd == nil {
+		if isHTTPAttack(args[0]) {
+			s.log.Warn("possible security attack detected: HTTP-looking command, connection closed", "addr", c.addr)
+			c.closing = true
+			return
+		}
+		c.reject(nil, errUnknownCommand(args))
+		return
+	}
+	if !cmd.arityOK(len(args)) {
+		c.reject(cmd, errWrongArity(cmd.name))
+		return
+	}
+	if !c.authed && cmd.flags&flagNoAuth == 0 {
+		c.reject(cmd, msgNoAuth)
+		return
+	}
+	if c.multi != nil && !isMultiControl(cmd) {
+		c.queueMulti(cmd, args)
+		return
+	}
+	c.call(cmd, args, now)
+}
+
+// call runs cmd and records its statistics and slow log entry.
+func (c *client) call(cmd *command, args [][]byte, start time.Time) {
+	s := c.srv
+	target := cmd
+	if cmd.subs != nil && len(args) > 1 {
+		if sub := cmd.lookupSub(args[1]); sub != nil {
+			target = sub
+		}
+	}
+	errsBefore := s.stats.errorReplies
+	outBefore := len(c.w.Buf)
+	target.fn(c, args)
+	if bytes.HasPrefix(c.w.Buf[outBefore:], []byte{'-'}) {
+		s.stats.errorReplies++
+	}
+	dur := time.Since(start)
+	us := dur.Microseconds()
+	target.calls++
+	target.usec += us
+	if s.stats.errorReplies != errsBefore {
+		target.failed++
+	}
+	s.stats.commandsProcessed++
+	c.lastCmd = target.name
+	if target.flags&flagSkipSlowlog == 0 {
+		s.slowlog.add(&s.cfg, c, args, start, us)
+	}
+}
+
+// reject replies with an error for a command refused before it ran.
+func (c *client) reject(cmd *command, msg string) {
+	s := c.srv
+	s.stats.errorReplies++
+	if cmd != nil {
+		cmd.rejected++
+	}
+	if c.multi != nil {
+		c.multi.abort = true
+	}
+	c.w.Error(msg)
+}
+
+// isHTTPAttack reports the commands Redis treats as a cross-protocol attack.
+func isHTTPAttack(name []byte) bool {
+	return bytes.EqualFold(name, []byte("post")) || bytes.EqualFold(name, []byte("host:"))
+}
+
+// isMultiControl reports the commands that run immediately inside MULTI.
+func isMultiControl(cmd *command) bool {
+	switch cmd.name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// queueMulti queues a command inside MULTI (copying its arguments).
+func (c *client) queueMulti(cmd *command, args [][]byte) {
+	cp := make([][]byte, len(args))
+	for i, a := range args {
+		cp[i] = append([]byte(nil), a...)
+	}
+	c.multi.cmds = append(c.multi.cmds, cp)
+	c.w.Simple("QUEUED")
+}
+
+// unwatchAll drops every WATCH of the client.
+func (c *client) unwatchAll() {
+	for _, wk := range c.watching {
+		list := wk.db.watched[wk.key]
+		for i, x := range list {
+			if x == c {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(wk.db.watched, wk.key)
+		} else {
+			wk.db.watched[wk.key] = list
+		}
+	}
+	c.watching = nil
+	c.dirtyCAS = false
+}
+
+// isEOF reports errors that mean the peer went away.
+func isEOF(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
+}

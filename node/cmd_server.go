@@ -1,0 +1,6 @@
+package node
+
+// serverCommands: INFO, CONFIG, CLIENT, COMMAND, SLOWLOG, DEBUG, ...
+func serverCommands() []*command {
+	return nil
+}

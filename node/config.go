@@ -1,0 +1,106 @@
+package node
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config holds a node's settings. Field names follow redis.conf where the
+// meaning is the same; the `conf` tag is that name. Most fields can be read
+// and changed at run time with CONFIG GET / CONFIG SET.
+type Config struct {
+	// Bind lists the addresses to listen on. Empty means all interfaces,
+	// in which case protected mode guards against remote clients.
+	Bind []string `conf:"bind"`
+	// Port is the RESP listening port.
+	Port int `conf:"port"`
+	// Dir is the data directory (persistence files, node id).
+	Dir string `conf:"dir"`
+	// RequirePass, when set, is the password of the default user.
+	RequirePass string `conf:"requirepass"`
+	// ProtectedMode refuses non-loopback clients while no password is set.
+	ProtectedMode bool `conf:"protected-mode"`
+	// MaxClients caps concurrent client connections.
+	MaxClients int `conf:"maxclients"`
+	// Timeout closes a client idle for this long; 0 disables it.
+	Timeout time.Duration `conf:"timeout"`
+	// TCPKeepAlive is the TCP keep-alive period; 0 disables keep-alives.
+	TCPKeepAlive time.Duration `conf:"tcp-keepalive"`
+	// Databases is the number of logical databases (SELECT 0..n-1).
+	Databases int `conf:"databases"`
+	// SlowlogLogSlowerThan is the slow log threshold in microseconds;
+	// negative disables the slow log, 0 logs every command.
+	SlowlogLogSlowerThan int64 `conf:"slowlog-log-slower-than"`
+	// SlowlogMaxLen is the number of slow log entries kept.
+	SlowlogMaxLen int `conf:"slowlog-max-len"`
+	// MaxMemory is the memory limit in bytes; 0 means none.
+	MaxMemory int64 `conf:"maxmemory"`
+	// MaxMemoryPolicy is what happens at the limit (noeviction, allkeys-lru, ...).
+	MaxMemoryPolicy string `conf:"maxmemory-policy"`
+	// ProtoMaxBulkLen is the largest bulk string a client may send.
+	ProtoMaxBulkLen int64 `conf:"proto-max-bulk-len"`
+	// ClientQueryBufferLimit is the most unparsed input kept per client.
+	ClientQueryBufferLimit int64 `conf:"client-query-buffer-limit"`
+	// EnableDebugCommand is "no", "yes" or "local" (loopback clients only).
+	EnableDebugCommand string `conf:"enable-debug-command"`
+	// Hz is how many times a second background tasks (active expiry) run.
+	Hz int `conf:"hz"`
+	// ConfigFile is the file CONFIG REWRITE writes; empty disables it.
+	ConfigFile string `conf:"-"`
+}
+
+// DefaultConfig returns the defaults of redis.conf, with the node's port.
+func DefaultConfig() Config {
+	return Config{
+		Port:                   6379,
+		Dir:                    ".",
+		ProtectedMode:          true,
+		MaxClients:             10000,
+		TCPKeepAlive:           300 * time.Second,
+		Databases:              16,
+		SlowlogLogSlowerThan:   10000,
+		SlowlogMaxLen:          128,
+		MaxMemoryPolicy:        "noeviction",
+		ProtoMaxBulkLen:        512 << 20,
+		ClientQueryBufferLimit: 1 << 30,
+		EnableDebugCommand:     "no",
+		Hz:                     10,
+	}
+}
+
+// Validate checks the configuration and returns an error wrapping ErrConfig
+// for the first invalid field.
+func (c *Config) Validate() error {
+	switch {
+	case c.Port < 0 || c.Port > 65535:
+		return fmt.Errorf("%w: port %d out of range", ErrConfig, c.Port)
+	case c.MaxClients < 1:
+		return fmt.Errorf("%w: maxclients must be at least 1", ErrConfig)
+	case c.Databases < 1 || c.Databases > 1<<20:
+		return fmt.Errorf("%w: databases must be between 1 and 1048576", ErrConfig)
+	case c.Timeout < 0 || c.TCPKeepAlive < 0:
+		return fmt.Errorf("%w: timeout and tcp-keepalive must not be negative", ErrConfig)
+	case c.SlowlogMaxLen < 0:
+		return fmt.Errorf("%w: slowlog-max-len must not be negative", ErrConfig)
+	case c.MaxMemory < 0:
+		return fmt.Errorf("%w: maxmemory must not be negative", ErrConfig)
+	case c.ProtoMaxBulkLen < 1024*1024:
+		return fmt.Errorf("%w: proto-max-bulk-len must be at least 1mb", ErrConfig)
+	case c.ClientQueryBufferLimit < 1024*1024:
+		return fmt.Errorf("%w: client-query-buffer-limit must be at least 1mb", ErrConfig)
+	case c.Hz < 1 || c.Hz > 500:
+		return fmt.Errorf("%w: hz must be between 1 and 500", ErrConfig)
+	}
+	switch c.EnableDebugCommand {
+	case "no", "yes", "local":
+	default:
+		return fmt.Errorf("%w: enable-debug-command must be yes, no or local", ErrConfig)
+	}
+	switch c.MaxMemoryPolicy {
+	case "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+		"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl":
+	default:
+		return fmt.Errorf("%w: unknown maxmemory-policy %q", ErrConfig, c.MaxMemoryPolicy)
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package node
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// param is one configuration parameter as CONFIG GET/SET and the config
+// file see it: its redis.conf name and its value in redis.conf syntax.
+type param struct {
+	name      string
+	immutable bool // only settable at startup
+	get       func(c *Config) string
+	set       func(c *Config, v string) error
+}
+
+var params = func() map[string]*param {
+	m := map[string]*param{}
+	add := func(p *param) { m[p.name] = p }
+	str := func(name string, immutable bool, f func(c *Config) *string) {
+		add(&param{name: name, immutable: immutable,
+			get: func(c *Config) string { return *f(c) },
+			set: func(c *Config, v string) error { *f(c) = v; return nil }})
+	}
+	boolean := func(name string, f func(c *Config) *bool) {
+		add(&param{name: name,
+			get: func(c *Config) string { return yesNo(*f(c)) },
+			set: func(c *Config, v string) error {
+				b, err := parseYesNo(v)
+				if err == nil {
+					*f(c) = b
+				}
+				return err
+			}})
+	}
+	integer := func(name string, immutable bool, lo, hi int64, f func(c *Config) *int64) {
+		add(&param{name: name, immutable: immutable,
+			get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < lo || n > hi {
+					return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+				}
+				*f(c) = n
+				return nil
+			}})
+	}
+	intp := func(name string, immutable bool, lo, hi int64, f func(c *Config) *int) {
+		add(&param{name: name, immutable: immutable,
+			get: func(c *Config) string { return strconv.Itoa(*f(c)) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < lo || n > hi {
+					return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+				}
+				*f(c) = int(n)
+				return nil
+			}})
+	}
+	memory := func(name string, lo int64, f func(c *Config) *int64) {
+		add(&param{name: name,
+			get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
+			set: func(c *Config, v string) error {
+				n, err := ParseMemory(v)
+				if err != nil {
+					return err
+				}
+				if n < lo {
+					return fmt.Errorf("argument must be a memory value bigger than %d", lo-1)
+				}
+				*f(c) = n
+				return nil
+			}})
+	}
+	seconds := func(name string, f func(c *Config) *time.Duration) {
+		add(&param{name: name,
+			get: func(c *Config) string { return strconv.FormatInt(int64(*f(c)/time.Second), 10) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 0 || n > 1<<31-1 {
+					return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
+				}
+				*f(c) = time.Duration(n) * time.Second
+				return nil
+			}})
+	}
+	enum := func(name string, values []string, f func(c *Config) *string) {
+		add(&param{name: name,
+			get: func(c *Config) string { return *f(c) },
+			set: func(c *Config, v string) error {
+				v = strings.ToLower(v)
+				for _, ok := range values {
+					if v == ok {
+						*f(c) = v
+						return nil
+					}
+				}
+				return fmt.Errorf("argument(s) must be one of the following: %s", strings.Join(values, ", "))
+			}})
+	}
+	add(&param{name: "bind", immutable: true,
+		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
+		set: func(c *Config, v string) error { c.Bind = strings.Fields(v); return nil }})
+	intp("port", true, 0, 65535, func(c *Config) *int { return &c.Port })
+	str("dir", true, func(c *Config) *string { return &c.Dir })
+	str("requirepass", false, func(c *Config) *string { return &c.RequirePass })
+	boolean("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })
+	intp("maxclients", false, 1, 1<<31-1, func(c *Config) *int { return &c.MaxClients })
+	seconds("timeout", func(c *Config) *time.Duration { return &c.Timeout })
+	seconds("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive })
+	intp("databases", true, 1, 1<<31-1, func(c *Config) *int { return &c.Databases })
+	integer("slowlog-log-slower-than", false, -1, 1<<63-1, func(c *Config) *int64 { return &c.SlowlogLogSlowerThan })
+	intp("slowlog-max-len", false, 0, 1<<63-1, func(c *Config) *int { return &c.SlowlogMaxLen })
+	memory("maxmemory", 0, func(c *Config) *int64 { return &c.MaxMemory })
+	enum("maxmemory-policy", []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, func(c *Config) *string { return &c.MaxMemoryPolicy })
+	memory("proto-max-bulk-len", 1024*1024, func(c *Config) *int64 { return &c.ProtoMaxBulkLen })
+	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })
+	enum("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })
+	intp("hz", false, 1, 500, func(c *Config) *int { return &c.Hz })
+	return m
+}()
+
+// ParamNames returns the names of every configuration parameter, sorted.
+func ParamNames() []string {
+	names := make([]string, 0, len(params))
+	for n := range params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Set applies one parameter given in redis.conf syntax (as the config
+// file, a flag or CONFIG SET give it).
+func (c *Config) Set(name, value string) error {
+	p := params[strings.ToLower(name)]
+	if p == nil {
+		return fmt.Errorf("%w: unknown parameter %q", ErrConfig, name)
+	}
+	if err := p.set(c, value); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrConfig, name, err)
+	}
+	return nil
+}
+
+// Get returns one parameter in redis.conf syntax.
+func (c *Config) Get(name string) (string, bool) {
+	p := params[strings.ToLower(name)]
+	if p == nil {
+		return "", false
+	}
+	return p.get(c), true
+}
+
+// ParseMemory parses a redis.conf memory value: a byte count with an
+// optional unit k, kb, m, mb, g, gb (k = 1000, kb = 1024), case-insensitive.
+func ParseMemory(v string) (int64, error) {
+	s := strings.ToLower(v)
+	mul := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mul    int64
+	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || (mul > 1 && n > (1<<63-1)/mul) {
+		return 0, fmt.Errorf("argument must be a memory value")
+	}
+	return n * mul, nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func parseYesNo(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("argument must be 'yes' or 'no'")
+}

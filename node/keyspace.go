@@ -1,0 +1,286 @@
+package node
+
+import (
+	"math/rand/v2"
+
+	"github.com/slotcache/slotcache/slots"
+)
+
+// Object types, as TYPE reports them.
+const (
+	typeString uint8 = iota + 1
+	typeList
+	typeHash
+	typeSet
+	typeZSet
+	typeStream
+)
+
+// String encodings (OBJECT ENCODING).
+const (
+	encAuto uint8 = iota // int / embstr chosen from the value
+	encRaw               // modified in place (APPEND, SETRANGE): "raw"
+)
+
+// object is one value in the keyspace. Strings keep their bytes in str;
+// collections keep their data structure in val. The expiry lives in the
+// slot's expires map, flagged by hasTTL, as Redis keeps a separate dict.
+type object struct {
+	str    []byte
+	val    any
+	lru    uint32 // access clock in seconds (OBJECT IDLETIME)
+	typ    uint8
+	enc    uint8
+	freq   uint8 // LFU counter (OBJECT FREQ)
+	hasTTL bool
+}
+
+// slotDict holds the keys of one hash slot of one database.
+type slotDict struct {
+	keys    map[string]*object
+	expires map[string]int64 // unix ms
+}
+
+// db is one logical database, its keys organised by slot so that slot
+// migration and per-slot counts never scan the whole keyspace.
+type db struct {
+	id      int
+	slots   [slots.NumSlots]*slotDict
+	nkeys   int
+	nexpire int
+	// avgTTL is a running estimate of the average TTL of volatile keys (ms).
+	avgTTL int64
+	// expireCursor is where the active expiry cycle resumes.
+	expireCursor int
+	// watched maps a key to the clients that WATCH it (may be nil).
+	watched map[string][]*client
+}
+
+func newDB(id int) *db { return &db{id: id} }
+
+func (d *db) dict(key []byte) *slotDict { return d.slots[slots.KeySlot(key)] }
+
+// lookup returns the live object for key, deleting it first if it has
+// expired (lazy expiry). now is unix ms.
+func (d *db) lookup(key []byte, now int64) *object {
+	sd := d.dict(key)
+	if sd == nil {
+		return nil
+	}
+	o := sd.keys[string(key)]
+	if o == nil {
+		return nil
+	}
+	if o.hasTTL {
+		if at, ok := sd.expires[string(key)]; ok && at <= now {
+			d.removeFrom(sd, string(key), o)
+			d.signalModified(key)
+			return nil
+		}
+	}
+	return o
+}
+
+// exists reports whether key is live without touching its access time.
+func (d *db) exists(key []byte, now int64) bool { return d.lookup(key, now) != nil }
+
+// set stores o at key. The key's TTL is cleared unless keepTTL is true.
+func (d *db) set(key []byte, o *object, keepTTL bool) {
+	s := slots.KeySlot(key)
+	sd := d.slots[s]
+	if sd == nil {
+		sd = &slotDict{keys: make(map[string]*object, 4)}
+		d.slots[s] = sd
+	}
+	old, found := sd.keys[string(key)]
+	if found {
+		if old.hasTTL {
+			if keepTTL {
+				o.hasTTL = true
+			} else {
+				delete(sd.expires, string(key))
+				d.nexpire--
+			}
+		}
+		sd.keys[string(key)] = o
+	} else {
+		o.hasTTL = false
+		sd.keys[string(key)] = o
+		d.nkeys++
+	}
+	d.signalModified(key)
+}
+
+// remove deletes key and reports whether it was present (expired keys count
+// as absent).
+func (d *db) remove(key []byte, now int64) bool {
+	o := d.lookup(key, now)
+	if o == nil {
+		return false
+	}
+	d.removeFrom(d.dict(key), string(key), o)
+	d.signalModified(key)
+	return true
+}
+
+func (d *db) removeFrom(sd *slotDict, key string, o *object) {
+	delete(sd.keys, key)
+	d.nkeys--
+	if o.hasTTL {
+		delete(sd.expires, key)
+		d.nexpire--
+	}
+}
+
+// expireAt returns the key's expiry (unix ms) or -1 when it has none.
+// The key must exist.
+func (d *db) expireAt(key []byte, o *object) int64 {
+	if !o.hasTTL {
+		return -1
+	}
+	return d.dict(key).expires[string(key)]
+}
+
+// setExpire sets the expiry of an existing key (unix ms).
+func (d *db) setExpire(key []byte, o *object, at int64) {
+	sd := d.dict(key)
+	if sd.expires == nil {
+		sd.expires = make(map[string]int64, 2)
+	}
+	if !o.hasTTL {
+		o.hasTTL = true
+		d.nexpire++
+	}
+	sd.expires[string(key)] = at
+	d.signalModified(key)
+}
+
+// persist removes the expiry of an existing key; it reports whether it had one.
+func (d *db) persist(key []byte, o *object) bool {
+	if !o.hasTTL {
+		return false
+	}
+	delete(d.dict(key).expires, string(key))
+	o.hasTTL = false
+	d.nexpire--
+	d.signalModified(key)
+	return true
+}
+
+// flush empties the database.
+func (d *db) flush() {
+	for k := range d.watched {
+		d.signalModified([]byte(k))
+	}
+	d.slots = [slots.NumSlots]*slotDict{}
+	d.nkeys, d.nexpire, d.avgTTL = 0, 0, 0
+}
+
+// forEach calls fn for every live key of the database in slot order, until
+// fn returns false. fn must not add or remove keys.
+func (d *db) forEach(now int64, fn func(key string, o *object) bool) {
+	for s := range d.slots {
+		if !d.forEachInSlot(s, now, fn) {
+			return
+		}
+	}
+}
+
+// forEachInSlot calls fn for every live key of slot s until fn returns false.
+func (d *db) forEachInSlot(s int, now int64, fn func(key string, o *object) bool) bool {
+	sd := d.slots[s]
+	if sd == nil {
+		return true
+	}
+	for k, o := range sd.keys {
+		if o.hasTTL && sd.expires[k] <= now {
+			continue
+		}
+		if !fn(k, o) {
+			return false
+		}
+	}
+	return true
+}
+
+// countInSlot returns the number of keys stored in slot s.
+func (d *db) countInSlot(s int) int {
+	if sd := d.slots[s]; sd != nil {
+		return len(sd.keys)
+	}
+	return 0
+}
+
+// randomKey returns a random live key, or "" and false when there is none.
+func (d *db) randomKey(now int64) (string, bool) {
+	for tries := 0; tries < 100 && d.nkeys > 0; tries++ {
+		start := rand.IntN(slots.NumSlots)
+		for i := 0; i < slots.NumSlots; i++ {
+			sd := d.slots[(start+i)%slots.NumSlots]
+			if sd == nil || len(sd.keys) == 0 {
+				continue
+			}
+			n := rand.IntN(len(sd.keys))
+			for k := range sd.keys {
+				if n > 0 {
+					n--
+					continue
+				}
+				if d.lookup([]byte(k), now) != nil {
+					return k, true
+				}
+				break
+			}
+			break
+		}
+	}
+	return "", false
+}
+
+// expireCycle deletes up to budget expired keys, walking the slots from
+// where the previous cycle stopped. It returns the number of keys checked
+// and deleted.
+func (d *db) expireCycle(now int64, budget int) (checked, deleted int) {
+	if d.nexpire == 0 {
+		return 0, 0
+	}
+	for i := 0; i < slots.NumSlots && checked < budget; i++ {
+		s := d.expireCursor
+		d.expireCursor = (d.expireCursor + 1) % slots.NumSlots
+		sd := d.slots[s]
+		if sd == nil || len(sd.expires) == 0 {
+			continue
+		}
+		var ttlSum, ttlN int64
+		for k, at := range sd.expires {
+			checked++
+			if at <= now {
+				d.removeFrom(sd, k, sd.keys[k])
+				d.signalModified([]byte(k))
+				deleted++
+			} else {
+				ttlSum += at - now
+				ttlN++
+			}
+		}
+		if ttlN > 0 {
+			avg := ttlSum / ttlN
+			if d.avgTTL == 0 {
+				d.avgTTL = avg
+			} else {
+				d.avgTTL = (d.avgTTL/50)*49 + avg/50
+			}
+		}
+	}
+	return checked, deleted
+}
+
+// signalModified invalidates the WATCHes on key (Redis's signalModifiedKey).
+func (d *db) signalModified(key []byte) {
+	if len(d.watched) == 0 {
+		return
+	}
+	for _, c := range d.watched[string(key)] {
+		c.dirtyCAS = true
+	}
+}

@@ -1,0 +1,283 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is a Redis-compatible storage node. All keyspace state is guarded
+// by mu: every command runs with it held, which gives Redis's atomicity per
+// command, while parsing and network I/O run in parallel in the
+// per-connection goroutines.
+type Server struct {
+	log      *slog.Logger
+	commands commandTable
+	start    time.Time
+	runID    string
+
+	mu       sync.Mutex
+	cfg      Config
+	dbs      []*db
+	clients  map[int64]*client
+	nextID   int64
+	stats    stats
+	slowlog  slowlog
+	dirty    int64 // writes since start (rdb_changes_since_last_save)
+	shutdown func()
+
+	// read without the lock on the I/O path
+	idleTimeout atomic.Int64 // cfg.Timeout in ns
+	netInput    atomic.Int64
+	netOutput   atomic.Int64
+
+	cronOnce  sync.Once
+	wg        sync.WaitGroup
+	closing   chan struct{}
+	closeOnce sync.Once
+	lnMu      sync.Mutex
+	listeners []net.Listener
+}
+
+// stats are the counters INFO stats reports.
+type stats struct {
+	connectionsReceived int64
+	rejectedConns       int64
+	commandsProcessed   int64
+	expiredKeys         int64
+	evictedKeys         int64
+	keyspaceHits        int64
+	keyspaceMisses      int64
+	errorReplies        int64
+	protocolErrors      int64
+}
+
+// New returns a node with the given configuration.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	s := &Server{
+		log:      log,
+		commands: newCommandTable(),
+		start:    time.Now(),
+		runID:    randomHex(40),
+		cfg:      cfg,
+		clients:  map[int64]*client{},
+		closing:  make(chan struct{}),
+	}
+	s.idleTimeout.Store(int64(cfg.Timeout))
+	s.dbs = make([]*db, cfg.Databases)
+	for i := range s.dbs {
+		s.dbs[i] = newDB(i)
+	}
+	return s, nil
+}
+
+// OnShutdown sets the function the SHUTDOWN command calls after the server
+// has stopped accepting commands (typically: cancel the process context).
+func (s *Server) OnShutdown(fn func()) {
+	s.mu.Lock()
+	s.shutdown = fn
+	s.mu.Unlock()
+}
+
+// ListenAndServe listens on the configured bind addresses and port and
+// serves until ctx is cancelled.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	s.mu.Lock()
+	binds, port := s.cfg.Bind, s.cfg.Port
+	s.mu.Unlock()
+	if len(binds) == 0 {
+		binds = []string{""}
+	}
+	var lns []net.Listener
+	for _, b := range binds {
+		ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(port)))
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return err
+		}
+		lns = append(lns, ln)
+	}
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func(ln net.Listener) { errc <- s.Serve(ctx, ln) }(ln)
+	}
+	var first error
+	for range lns {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Serve accepts clients on ln until ctx is cancelled or Close is called,
+// then closes every connection and waits for their goroutines.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.lnMu.Lock()
+	s.listeners = append(s.listeners, ln)
+	s.lnMu.Unlock()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Close()
+		case <-stop:
+		}
+	}()
+	s.cronOnce.Do(func() {
+		s.wg.Add(1)
+		go s.cron()
+	})
+	var tempDelay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.closing:
+				s.wg.Wait()
+				return nil
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				tempDelay = min(max(2*tempDelay, 5*time.Millisecond), time.Second)
+				time.Sleep(tempDelay)
+				continue
+			}
+			s.Close()
+			s.wg.Wait()
+			return err
+		}
+		tempDelay = 0
+		s.accept(conn)
+	}
+}
+
+// Close stops the listeners and closes every client connection.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.lnMu.Lock()
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		s.lnMu.Unlock()
+		s.mu.Lock()
+		for _, c := range s.clients {
+			c.conn.Close()
+		}
+		s.mu.Unlock()
+	})
+}
+
+// Addr returns the address of the first listener, or nil.
+func (s *Server) Addr() net.Addr {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+func (s *Server) accept(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		s.mu.Lock()
+		ka := s.cfg.TCPKeepAlive
+		s.mu.Unlock()
+		if ka > 0 {
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
+		}
+	}
+	s.mu.Lock()
+	s.stats.connectionsReceived++
+	if len(s.clients) >= s.cfg.MaxClients {
+		s.stats.rejectedConns++
+		s.mu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte("-" + msgMaxClients + "\r\n"))
+		conn.Close()
+		return
+	}
+	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(conn.RemoteAddr()) {
+		s.mu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte("-" + msgProtectedMode + "\r\n"))
+		conn.Close()
+		return
+	}
+	c := s.newClient(conn)
+	s.clients[c.id] = c
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		c.serve()
+	}()
+}
+
+// cron runs the periodic tasks (active expiry) at hz until the server closes.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	s.mu.Lock()
+	hz := s.cfg.Hz
+	s.mu.Unlock()
+	t := time.NewTicker(time.Second / time.Duration(hz))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		s.activeExpire()
+		if s.cfg.Hz != hz {
+			hz = s.cfg.Hz
+			t.Reset(time.Second / time.Duration(hz))
+		}
+		s.mu.Unlock()
+	}
+}
+
+// activeExpire deletes expired keys in every database, a bounded amount per
+// call, repeating while a quarter or more of the checked keys had expired.
+func (s *Server) activeExpire() {
+	now := time.Now().UnixMilli()
+	deadline := time.Now().Add(time.Millisecond * 25 / time.Duration(max(1, s.cfg.Hz/10)))
+	for _, d := range s.dbs {
+		for {
+			checked, deleted := d.expireCycle(now, 200)
+			s.stats.expiredKeys += int64(deleted)
+			if checked == 0 || deleted*4 < checked || time.Now().After(deadline) {
+				break
+			}
+		}
+	}
+}
+
+func isLoopback(a net.Addr) bool {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
