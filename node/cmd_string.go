@@ -8,18 +8,9 @@ func stringCommands() []*command {
 	}
 }
 
-// getString looks key up as a string. It replies WRONGTYPE and returns
-// ok=false when the key holds another type; o is nil when the key is absent.
+// getString looks key up as a string (see getTyped).
 func (c *client) getString(key []byte) (o *object, ok bool) {
-	o = c.db.lookup(key, c.now)
-	if o == nil {
-		return nil, true
-	}
-	if o.typ != typeString {
-		c.w.Error(msgWrongType)
-		return nil, false
-	}
-	return o, true
+	return c.getTyped(key, typeString)
 }
 
 func cmdGet(c *client, args [][]byte) {
@@ -41,7 +32,7 @@ func cmdSet(c *client, args [][]byte) {
 		c.w.Error(msgSyntax)
 		return
 	}
-	c.db.set(args[1], &object{typ: typeString, str: append([]byte(nil), args[2]...)}, false)
+	c.db.set(args[1], newString(args[2]), false)
 	c.srv.dirty++
 	c.w.OK()
 }

@@ -70,6 +70,12 @@ var families = []func() []*command{
 	keyCommands,
 	serverCommands,
 	connectionCommands,
+	listCommands,
+	hashCommands,
+	setCommands,
+	zsetCommands,
+	pubsubCommands,
+	txCommands,
 }
 
 func newCommandTable() commandTable {

@@ -1,0 +1,6 @@
+package node
+
+// hashCommands: the hash type.
+func hashCommands() []*command {
+	return nil
+}

@@ -1,0 +1,6 @@
+package node
+
+// listCommands: the list type.
+func listCommands() []*command {
+	return nil
+}

@@ -1,0 +1,6 @@
+package node
+
+// pubsubCommands: publish/subscribe.
+func pubsubCommands() []*command {
+	return nil
+}

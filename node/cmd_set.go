@@ -1,0 +1,6 @@
+package node
+
+// setCommands: the set type.
+func setCommands() []*command {
+	return nil
+}

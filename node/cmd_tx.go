@@ -1,0 +1,6 @@
+package node
+
+// txCommands: transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+func txCommands() []*command {
+	return nil
+}

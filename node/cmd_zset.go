@@ -1,0 +1,6 @@
+package node
+
+// zsetCommands: the sorted set type.
+func zsetCommands() []*command {
+	return nil
+}
