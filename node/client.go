@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -58,8 +59,9 @@ type multiState struct {
 
 // watchedKey is one WATCHed key.
 type watchedKey struct {
-	db  *db
-	key string
+	db      *db
+	key     string
+	expired bool // already logically expired when watched
 }
 
 func (s *Server) newClient(conn net.Conn) *client {
@@ -233,6 +235,13 @@ func (c *client) reject(cmd *command, msg string) {
 		cmd.rejected++
 	}
 	if c.multi != nil {
+		if cmd != nil && cmd.name == "exec" {
+			// Redis discards the transaction at once when EXEC itself is refused.
+			c.multi = nil
+			c.unwatchAll()
+			c.w.Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR "))
+			return
+		}
 		c.multi.abort = true
 	}
 	c.w.Error(msg)

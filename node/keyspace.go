@@ -167,10 +167,13 @@ func (d *db) persist(key []byte, o *object) bool {
 	return true
 }
 
-// flush empties the database.
+// flush empties the database. Like Redis, it invalidates the WATCHes of
+// the keys that existed, not of every watched name.
 func (d *db) flush() {
 	for k := range d.watched {
-		d.signalModified([]byte(k))
+		if sd := d.dict([]byte(k)); sd != nil && sd.keys[k] != nil {
+			d.signalModified([]byte(k))
+		}
 	}
 	d.slots = [slots.NumSlots]*slotDict{}
 	d.nkeys, d.nexpire, d.avgTTL = 0, 0, 0

@@ -1,0 +1,125 @@
+package node_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+)
+
+func TestDiffTransactions(t *testing.T) {
+	tests := []struct {
+		name string
+		cmds [][]string
+	}{
+		{"empty", [][]string{{"MULTI"}, {"EXEC"}}},
+		{"queued", [][]string{{"MULTI"}, {"SET", "a", "1"}, {"GET", "a"}, {"PING"}, {"EXEC"}}},
+		{"nested", [][]string{{"MULTI"}, {"MULTI"}, {"SET", "a", "2"}, {"EXEC"}, {"GET", "a"}}},
+		{"exec without multi", [][]string{{"EXEC"}}},
+		{"discard without multi", [][]string{{"DISCARD"}}},
+		{"discard", [][]string{{"MULTI"}, {"SET", "a", "3"}, {"DISCARD"}, {"GET", "a"}}},
+		{"queue error aborts", [][]string{{"MULTI"}, {"SET", "a", "4"}, {"NOSUCH"}, {"EXEC"}, {"GET", "a"}}},
+		{"arity error aborts", [][]string{{"MULTI"}, {"SET", "a"}, {"SET", "a", "5"}, {"EXEC"}, {"GET", "a"}}},
+		{"runtime error keeps others", [][]string{{"DEL", "a"}, {"MULTI"}, {"SET", "a", "x"}, {"SELECT", "99"}, {"SET", "b", "y"}, {"EXEC"}, {"GET", "b"}}},
+		{"watch inside multi", [][]string{{"MULTI"}, {"WATCH", "a"}, {"EXEC"}}},
+		{"watch unchanged", [][]string{{"WATCH", "a"}, {"MULTI"}, {"GET", "a"}, {"EXEC"}}},
+		{"watch own write", [][]string{{"WATCH", "a"}, {"SET", "a", "z"}, {"MULTI"}, {"GET", "a"}, {"EXEC"}}},
+		{"unwatch", [][]string{{"WATCH", "a"}, {"SET", "a", "z"}, {"UNWATCH"}, {"MULTI"}, {"GET", "a"}, {"EXEC"}}},
+		{"flush of missing watched key", [][]string{{"DEL", "nokey"}, {"WATCH", "nokey"}, {"FLUSHDB"}, {"MULTI"}, {"PING"}, {"EXEC"}}},
+		{"flush of watched key", [][]string{{"SET", "a", "1"}, {"WATCH", "a"}, {"FLUSHDB"}, {"MULTI"}, {"PING"}, {"EXEC"}}},
+		{"multi wrong arity", [][]string{{"MULTI", "x"}}},
+		{"exec wrong arity in multi", [][]string{{"MULTI"}, {"EXEC", "x"}, {"EXEC"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := nodetest.NewPair(t)
+			p.CheckAll(tc.cmds)
+		})
+	}
+}
+
+// TestWatchInvalidatedByOtherClient runs the optimistic-locking pattern:
+// a write by another client between WATCH and EXEC aborts the transaction.
+func TestWatchInvalidatedByOtherClient(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+	a.Do("SET", "k", "1")
+	a.Do("WATCH", "k")
+	b.Do("SET", "k", "2")
+	a.Do("MULTI")
+	a.Do("SET", "k", "3")
+	if v := a.Do("EXEC"); !v.Null {
+		t.Fatalf("EXEC after concurrent write = %s, want nil", v)
+	}
+	if v := a.Do("GET", "k"); string(v.Str) != "2" {
+		t.Fatalf("GET k = %s, want 2", v)
+	}
+}
+
+// TestWatchExpiry: a watched key that expires before EXEC aborts it.
+func TestWatchExpiry(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	a := nodetest.Dial(t, addr)
+	a.Do("SET", "k", "1")
+	if v := a.Do("PEXPIRE", "k", "30"); v.IsError() {
+		t.Skip("PEXPIRE not available")
+	}
+	a.Do("WATCH", "k")
+	time.Sleep(60 * time.Millisecond)
+	a.Do("MULTI")
+	a.Do("PING")
+	if v := a.Do("EXEC"); !v.Null {
+		t.Fatalf("EXEC after watched key expired = %s, want nil", v)
+	}
+}
+
+// TestWatchRace: concurrent WATCH/GET/MULTI/SET/EXEC increments never lose
+// an update: the final counter equals the number of successful EXECs.
+func TestWatchRace(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	nodetest.Dial(t, addr).Do("SET", "counter", "0")
+	const workers, perWorker = 8, 50
+	var mu sync.Mutex
+	committed := 0
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		c := nodetest.Dial(t, addr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for done := 0; done < perWorker; {
+				c.Do("WATCH", "counter")
+				v := c.Do("GET", "counter")
+				n := 0
+				for _, ch := range v.Str {
+					n = n*10 + int(ch-'0')
+				}
+				c.Do("MULTI")
+				c.Do("SET", "counter", itoa(n+1))
+				if r := c.Do("EXEC"); !r.Null {
+					done++
+					mu.Lock()
+					committed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	v := nodetest.Dial(t, addr).Do("GET", "counter")
+	if string(v.Str) != itoa(committed) || committed != workers*perWorker {
+		t.Fatalf("counter = %s, committed = %d, want %d", v, committed, workers*perWorker)
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
