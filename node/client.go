@@ -46,6 +46,7 @@ type client struct {
 	multi      *multiState // non-nil inside MULTI (transactions)
 	dirtyCAS   bool        // a WATCHed key was modified
 	watching   []watchedKey
+	ps         *subscriber // pub/sub state, nil until the first subscription
 
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64
@@ -143,9 +144,18 @@ func (c *client) serve() {
 }
 
 // flush writes the pending replies; it reports false when the write failed.
+// A subscriber's replies are queued behind the messages already published
+// to it, for its writer goroutine.
 func (c *client) flush() bool {
 	if len(c.w.Buf) == 0 {
 		return true
+	}
+	if ps := c.ps; ps != nil {
+		c.srv.mu.Lock()
+		c.deliver(c.w.Buf)
+		c.srv.mu.Unlock()
+		c.w.Buf = c.w.Buf[:0]
+		return !ps.dropped
 	}
 	n, err := c.conn.Write(c.w.Buf)
 	c.srv.netOutput.Add(int64(n))
@@ -162,8 +172,13 @@ func (c *client) close() {
 	s := c.srv
 	s.mu.Lock()
 	c.unwatchAll()
+	ps := c.ps
+	c.unsubscribeAll()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
+	if ps != nil {
+		<-ps.exited // the writer has sent what was queued
+	}
 	c.conn.Close()
 }
 
@@ -187,8 +202,24 @@ func (c *client) exec(args [][]byte) {
 		c.reject(cmd, errWrongArity(cmd.name))
 		return
 	}
+	if cmd.subs != nil {
+		sub := cmd.lookupSub(args[1])
+		if sub == nil {
+			c.reject(cmd, errUnknownSubcommand(args[1], cmd.name))
+			return
+		}
+		if !sub.arityOK(len(args)) {
+			c.reject(sub, errWrongArity(sub.name))
+			return
+		}
+		cmd = sub
+	}
 	if !c.authed && cmd.flags&flagNoAuth == 0 {
 		c.reject(cmd, msgNoAuth)
+		return
+	}
+	if c.w.Proto < 3 && c.subscribed() && !allowedWhileSubscribed(cmd) {
+		c.reject(cmd, "ERR Can't execute '"+cmd.name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
 	if c.multi != nil && !isMultiControl(cmd) {
@@ -202,10 +233,8 @@ func (c *client) exec(args [][]byte) {
 func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	s := c.srv
 	target := cmd
-	if cmd.subs != nil && len(args) > 1 {
-		if sub := cmd.lookupSub(args[1]); sub != nil {
-			target = sub
-		}
+	if cmd.subs != nil {
+		target = cmd.lookupSub(args[1]) // checked by exec
 	}
 	errsBefore := s.stats.errorReplies
 	outBefore := len(c.w.Buf)
@@ -250,6 +279,15 @@ func (c *client) reject(cmd *command, msg string) {
 // isHTTPAttack reports the commands Redis treats as a cross-protocol attack.
 func isHTTPAttack(name []byte) bool {
 	return bytes.EqualFold(name, []byte("post")) || bytes.EqualFold(name, []byte("host:"))
+}
+
+// allowedWhileSubscribed reports the commands a RESP2 subscriber may send.
+func allowedWhileSubscribed(cmd *command) bool {
+	switch cmd.name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
 }
 
 // isMultiControl reports the commands that run immediately inside MULTI.

@@ -20,6 +20,17 @@ func connectionCommands() []*command {
 }
 
 func cmdPing(c *client, args [][]byte) {
+	if c.w.Proto < 3 && c.subscribed() {
+		// a RESP2 subscriber gets PING's answer in the push frame shape
+		c.w.Array(2)
+		c.w.BulkString("pong")
+		if len(args) > 1 {
+			c.w.Bulk(args[1])
+		} else {
+			c.w.BulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.w.Simple("PONG")
@@ -159,6 +170,17 @@ func cmdHello(c *client, args [][]byte) {
 func cmdReset(c *client, args [][]byte) {
 	c.multi = nil
 	c.unwatchAll()
+	if ps := c.ps; ps != nil {
+		for _, kind := range []struct {
+			mine   map[string]struct{}
+			global map[string]map[*client]struct{}
+		}{{ps.channels, c.srv.pubsub.channels}, {ps.patterns, c.srv.pubsub.patterns}, {ps.shard, c.srv.pubsub.shard}} {
+			for n := range kind.mine {
+				delete(kind.mine, n)
+				removeSub(kind.global, n, c)
+			}
+		}
+	}
 	c.db = c.srv.dbs[0]
 	c.w.Proto = 2
 	c.name = ""

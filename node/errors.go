@@ -44,6 +44,11 @@ func errUnknownSubcommand(sub []byte, cmd string) string {
 	return fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sub, upper(cmd))
 }
 
+// errSubcommandSyntax is Redis's addReplySubcommandSyntaxError text.
+func errSubcommandSyntax(sub []byte, cmd string) string {
+	return fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", sub, upper(cmd))
+}
+
 func errUnknownCommand(args [][]byte) string {
 	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
 	for _, a := range args[1:] {

@@ -29,6 +29,7 @@ type Server struct {
 	nextID   int64
 	stats    stats
 	slowlog  slowlog
+	pubsub   pubsub
 	dirty    int64 // writes since start (rdb_changes_since_last_save)
 	shutdown func()
 
