@@ -33,7 +33,7 @@ type subscriber struct {
 	wake     chan struct{}
 	done     chan struct{} // closed when the client ends
 	exited   chan struct{} // closed by the writer after its last write
-	softOver time.Time // when out first exceeded the soft limit
+	softOver time.Time     // when out first exceeded the soft limit
 	dropped  bool
 }
 
