@@ -47,6 +47,12 @@ type client struct {
 	dirtyCAS   bool        // a WATCHed key was modified
 	watching   []watchedKey
 	ps         *subscriber // pub/sub state, nil until the first subscription
+	blk        *blockState // set while a blocking command waits
+	inExec     bool        // running the commands of EXEC
+
+	// stash holds input read while the client was blocked; owned by the
+	// client goroutine (and its blocked-time reader, see waitBlocked).
+	stash []byte
 
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64
@@ -93,6 +99,14 @@ type timeoutReader struct{ c *client }
 
 func (t *timeoutReader) Read(p []byte) (int, error) {
 	s := t.c.srv
+	if len(t.c.stash) > 0 {
+		n := copy(p, t.c.stash)
+		t.c.stash = t.c.stash[n:]
+		if len(t.c.stash) == 0 {
+			t.c.stash = nil
+		}
+		return n, nil
+	}
 	if timeout := s.idleTimeout.Load(); timeout > 0 {
 		t.c.conn.SetReadDeadline(time.Now().Add(time.Duration(timeout)))
 	}
@@ -103,7 +117,8 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 
 // serve runs the connection until it closes: read a command (blocking,
 // without the lock), then run it and every further command already
-// buffered under one lock acquisition, and flush once the input is drained.
+// buffered under one lock acquisition, and flush once no complete command
+// is left in the input.
 func (c *client) serve() {
 	s := c.srv
 	defer c.close()
@@ -122,12 +137,12 @@ func (c *client) serve() {
 		}
 		s.mu.Lock()
 		c.exec(args)
-		for n := 1; n < maxBatch && !c.closing && len(c.w.Buf) < flushThreshold; n++ {
-			args, ok, err := c.rd.Next()
-			if !ok || err != nil {
-				break // a protocol error is reported by the next ReadCommand
+		drained := c.runBuffered()
+		if c.blk != nil {
+			if !c.blockWait() {
+				return
 			}
-			c.exec(args)
+			continue
 		}
 		closing := c.closing
 		s.mu.Unlock()
@@ -135,12 +150,49 @@ func (c *client) serve() {
 			c.flush()
 			return
 		}
-		if c.rd.Buffered() == 0 || len(c.w.Buf) >= flushThreshold {
+		if drained || len(c.w.Buf) >= flushThreshold {
 			if !c.flush() {
 				return
 			}
 		}
 	}
+}
+
+// runBuffered runs the complete commands already buffered, up to a batch
+// limit, with the lock held. It reports whether the input holds no further
+// complete command (so the replies should be flushed now).
+func (c *client) runBuffered() (drained bool) {
+	for n := 1; n < maxBatch && !c.closing && c.blk == nil && len(c.w.Buf) < flushThreshold; n++ {
+		args, ok, err := c.rd.Next()
+		if !ok || err != nil {
+			return true // a protocol error is reported by the next ReadCommand
+		}
+		c.exec(args)
+	}
+	return false
+}
+
+// blockWait is entered with the lock held by a client that a blocking
+// command parked. It sends the replies produced so far, waits until the
+// client is served, times out or goes away, then sends the blocked
+// command's reply. It reports whether the connection is still usable.
+func (c *client) blockWait() bool {
+	s := c.srv
+	// A waking push appends the reply to a fresh buffer under the lock.
+	out := c.w.Buf
+	c.w.Buf = nil
+	s.mu.Unlock()
+	if len(out) > 0 {
+		n, err := c.conn.Write(out)
+		s.netOutput.Add(int64(n))
+		if err != nil {
+			return false
+		}
+	}
+	if !c.waitBlocked() {
+		return false
+	}
+	return c.flush()
 }
 
 // flush writes the pending replies; it reports false when the write failed.
@@ -171,6 +223,7 @@ func (c *client) flush() bool {
 func (c *client) close() {
 	s := c.srv
 	s.mu.Lock()
+	c.unblock()
 	c.unwatchAll()
 	ps := c.ps
 	c.unsubscribeAll()
@@ -227,6 +280,9 @@ func (c *client) exec(args [][]byte) {
 		return
 	}
 	c.call(cmd, args, now)
+	if len(s.ready) > 0 {
+		s.serveBlocked()
+	}
 }
 
 // call runs cmd and records its statistics and slow log entry.
@@ -238,7 +294,17 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	}
 	errsBefore := s.stats.errorReplies
 	outBefore := len(c.w.Buf)
+	dirtyBefore := s.dirty
+	db := c.db
 	target.fn(c, args)
+	if s.dirty != dirtyBefore && target.firstKey > 0 {
+		// The command changed the keyspace: invalidate WATCHes of its keys
+		// and wake clients blocked on them.
+		for _, k := range target.keys(args) {
+			db.signalModified(k)
+			s.keyTouched(db, k)
+		}
+	}
 	if bytes.HasPrefix(c.w.Buf[outBefore:], []byte{'-'}) {
 		s.stats.errorReplies++
 	}

@@ -62,6 +62,8 @@ func cmdExec(c *client, args [][]byte) {
 	}
 	c.unwatchAll()
 	c.w.Array(len(m.cmds))
+	c.inExec = true
+	defer func() { c.inExec = false }()
 	for _, q := range m.cmds {
 		cmd := c.srv.commands.lookup(q[0])
 		start := time.Now()

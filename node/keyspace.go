@@ -54,6 +54,8 @@ type db struct {
 	expireCursor int
 	// watched maps a key to the clients that WATCH it (may be nil).
 	watched map[string][]*client
+	// blocking maps a key to the clients blocked on it, first come first.
+	blocking map[string][]*client
 }
 
 func newDB(id int) *db { return &db{id: id} }

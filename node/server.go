@@ -22,16 +22,19 @@ type Server struct {
 	start    time.Time
 	runID    string
 
-	mu       sync.Mutex
-	cfg      Config
-	dbs      []*db
-	clients  map[int64]*client
-	nextID   int64
-	stats    stats
-	slowlog  slowlog
-	pubsub   pubsub
-	dirty    int64 // writes since start (rdb_changes_since_last_save)
-	shutdown func()
+	mu      sync.Mutex
+	cfg     Config
+	dbs     []*db
+	clients map[int64]*client
+	nextID  int64
+	stats   stats
+	slowlog slowlog
+	pubsub  pubsub
+	ready   []readyKey // keys written while clients were blocked on them
+	// blockedClients counts clients waiting in a blocking command.
+	blockedClients int
+	dirty          int64 // writes since start (rdb_changes_since_last_save)
+	shutdown       func()
 
 	// read without the lock on the I/O path
 	idleTimeout atomic.Int64 // cfg.Timeout in ns

@@ -1,0 +1,205 @@
+package node
+
+import (
+	"errors"
+	"math"
+	"net"
+	"time"
+)
+
+const (
+	msgTimeoutNotFloat = "ERR timeout is not a float or out of range"
+	msgTimeoutNegative = "ERR timeout is negative"
+)
+
+// blockState describes a client parked by a blocking command (BLPOP & co.).
+type blockState struct {
+	db       *db
+	keys     []string
+	deadline time.Time // zero: wait forever
+	// retry runs, with the server lock held, when one of the keys may have
+	// become ready. It writes the client's reply and returns true when it
+	// served the client; false leaves the client blocked.
+	retry func(c *client) bool
+	// onTimeout writes the reply for a timeout.
+	onTimeout func(c *client)
+	woken     chan struct{}
+}
+
+// readyKey is a key that received data while clients were blocked on it.
+type readyKey struct {
+	db  *db
+	key string
+}
+
+// parseTimeout parses a blocking command's timeout in (fractional) seconds.
+func parseTimeout(b []byte) (time.Duration, string) {
+	f, ok := parseFloat(b)
+	if !ok || math.IsInf(f, 0) || f*1000 > math.MaxInt64/2 {
+		return 0, msgTimeoutNotFloat
+	}
+	if f < 0 {
+		return 0, msgTimeoutNegative
+	}
+	return time.Duration(f * float64(time.Second)), ""
+}
+
+// block parks the client on keys. Inside MULTI/EXEC a blocking command must
+// not block: callers check c.inExec and reply at once instead.
+func (c *client) block(keys [][]byte, timeout time.Duration, retry func(c *client) bool, onTimeout func(c *client)) {
+	b := &blockState{db: c.db, retry: retry, onTimeout: onTimeout, woken: make(chan struct{}, 1)}
+	if timeout > 0 {
+		b.deadline = time.Now().Add(timeout)
+	}
+	if c.db.blocking == nil {
+		c.db.blocking = map[string][]*client{}
+	}
+	for _, k := range keys {
+		key := string(k)
+		dup := false
+		for _, x := range b.keys {
+			dup = dup || x == key
+		}
+		if dup {
+			continue
+		}
+		b.keys = append(b.keys, key)
+		c.db.blocking[key] = append(c.db.blocking[key], c)
+	}
+	c.blk = b
+	c.srv.blockedClients++
+}
+
+// unblock removes the client from the wait queues of its keys.
+func (c *client) unblock() {
+	b := c.blk
+	if b == nil {
+		return
+	}
+	for _, key := range b.keys {
+		q := b.db.blocking[key]
+		for i, x := range q {
+			if x == c {
+				q = append(q[:i:i], q[i+1:]...)
+				break
+			}
+		}
+		if len(q) == 0 {
+			delete(b.db.blocking, key)
+		} else {
+			b.db.blocking[key] = q
+		}
+	}
+	c.blk = nil
+	c.srv.blockedClients--
+}
+
+// keyTouched is called after a write to key; it records the key as ready
+// when clients are blocked on it.
+func (s *Server) keyTouched(d *db, key []byte) {
+	if len(d.blocking) == 0 {
+		return
+	}
+	if _, ok := d.blocking[string(key)]; ok {
+		s.ready = append(s.ready, readyKey{d, string(key)})
+	}
+}
+
+// serveBlocked serves the clients blocked on ready keys, first come first
+// served, for as long as their retry finds data. It runs with the lock held
+// after each top-level command, so a push inside MULTI/EXEC wakes clients
+// once the transaction is done.
+func (s *Server) serveBlocked() {
+	for len(s.ready) > 0 {
+		rk := s.ready[0]
+		s.ready = s.ready[1:]
+		for {
+			q := rk.db.blocking[rk.key]
+			if len(q) == 0 {
+				break
+			}
+			bc := q[0]
+			bc.now = time.Now().UnixMilli()
+			dirty := s.dirty
+			if !bc.blk.retry(bc) {
+				break
+			}
+			b := bc.blk
+			bc.unblock()
+			if s.dirty != dirty {
+				rk.db.signalModified([]byte(rk.key))
+			}
+			b.woken <- struct{}{}
+		}
+	}
+	s.ready = s.ready[:0]
+}
+
+// waitBlocked waits, without the lock, until the client is served, times
+// out or disconnects. Meanwhile a reader goroutine watches the socket so a
+// disconnect is noticed (and nothing is popped for a gone client); bytes it
+// reads (pipelined commands) are kept for later. It reports whether the
+// connection is still usable.
+func (c *client) waitBlocked() bool {
+	s := c.srv
+	s.mu.Lock()
+	b := c.blk
+	s.mu.Unlock()
+	if b == nil {
+		return true
+	}
+	gone := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.conn.Read(buf)
+			c.stash = append(c.stash, buf[:n]...)
+			if err != nil {
+				var ne net.Error
+				if !errors.As(err, &ne) || !ne.Timeout() {
+					close(gone)
+				}
+				return
+			}
+		}
+	}()
+	var timer <-chan time.Time
+	if !b.deadline.IsZero() {
+		t := time.NewTimer(time.Until(b.deadline))
+		defer t.Stop()
+		timer = t.C
+	}
+	alive := true
+	select {
+	case <-b.woken:
+	case <-timer:
+		s.mu.Lock()
+		if c.blk == b {
+			c.unblock()
+			b.onTimeout(c)
+		}
+		s.mu.Unlock()
+	case <-gone:
+		alive = false
+	case <-s.closing:
+		alive = false
+	}
+	if !alive {
+		s.mu.Lock()
+		if c.blk == b {
+			c.unblock()
+		}
+		s.mu.Unlock()
+	}
+	c.conn.SetReadDeadline(time.Now()) // stop the watching reader
+	<-readerDone
+	c.conn.SetReadDeadline(time.Time{})
+	select {
+	case <-gone:
+		alive = false
+	default:
+	}
+	return alive
+}
