@@ -78,6 +78,7 @@ func (d *db) lookup(key []byte, now int64) *object {
 			return nil
 		}
 	}
+	o.lru = lruClock(now)
 	return o
 }
 
@@ -92,6 +93,7 @@ func (d *db) set(key []byte, o *object, keepTTL bool) {
 		sd = &slotDict{keys: make(map[string]*object, 4)}
 		d.slots[s] = sd
 	}
+	o.lru = lruNow()
 	old, found := sd.keys[string(key)]
 	if found {
 		if old.hasTTL {
