@@ -18,12 +18,17 @@ const (
 	msgExpireGTLT     = "ERR GT and LT options at the same time are not compatible"
 	msgFirstDBIndex   = "ERR invalid first DB index"
 	msgSecondDBIndex  = "ERR invalid second DB index"
+	msgIntRange       = "ERR value is out of range, value must between -2147483648 and 2147483647"
 	msgLFUNotSelected = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	msgLFUSelected    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // sharedRefcount is the refcount Redis reports for its shared integers.
 const sharedRefcount = math.MaxInt32
+
+// encUnshared marks a string copied by COPY: it encodes like encAuto, but
+// Redis gives the copy its own object even for a shared small integer.
+const encUnshared uint8 = encRaw + 1
 
 // sharedIntegers is the number of small integers Redis shares (0..9999).
 const sharedIntegers = 10000
@@ -153,12 +158,16 @@ func (c *client) subArityOK(cmd, sub string, arity, n int) bool {
 	return ok
 }
 
-// dbIndex parses a DB index argument (getIntFromObject rules); it replies
-// the error itself.
-func (c *client) dbIndex(arg []byte, notInt string) (*db, bool) {
+// dbIndex parses a DB index argument (getIntFromObjectOrReply rules); it
+// replies the error itself.
+func (c *client) dbIndex(arg []byte) (*db, bool) {
 	n, ok := parseInt(arg)
-	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
-		c.w.Error(notInt)
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return nil, false
+	}
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		c.w.Error(msgIntRange)
 		return nil, false
 	}
 	if n < 0 || n >= int64(len(c.srv.dbs)) {
@@ -546,6 +555,9 @@ func cmdFlushAll(c *client, args [][]byte) {
 // copyObject returns a deep copy of o with a fresh access time.
 func copyObject(o *object) *object {
 	cp := &object{typ: o.typ, enc: o.enc, freq: o.freq, lru: lruNow()}
+	if o.typ == typeString && o.enc != encRaw {
+		cp.enc = encUnshared
+	}
 	if o.str != nil {
 		cp.str = append([]byte(nil), o.str...)
 	}
@@ -566,7 +578,7 @@ func cmdCopy(c *client, args [][]byte) {
 		case opt == "replace":
 			replace = true
 		case opt == "db" && j+1 < len(args):
-			d, ok := c.dbIndex(args[j+1], msgNotInteger)
+			d, ok := c.dbIndex(args[j+1])
 			if !ok {
 				return
 			}
@@ -607,7 +619,7 @@ func cmdCopy(c *client, args [][]byte) {
 }
 
 func cmdMove(c *client, args [][]byte) {
-	dst, ok := c.dbIndex(args[2], msgNotInteger)
+	dst, ok := c.dbIndex(args[2])
 	if !ok {
 		return
 	}
@@ -709,7 +721,7 @@ func cmdObjectRefcount(c *client, args [][]byte) {
 	// Redis shares the objects of the integers 0..9999 unless the policy
 	// needs a per-key access clock.
 	shared := c.srv.cfg.MaxMemory == 0 || !(c.policyLFU() || c.policyLRU())
-	if shared && o.typ == typeString && o.encodingName() == "int" {
+	if shared && o.typ == typeString && o.enc != encUnshared && o.encodingName() == "int" {
 		if n, _ := parseInt(o.str); n >= 0 && n < sharedIntegers {
 			c.w.Int(sharedRefcount)
 			return
