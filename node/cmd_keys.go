@@ -118,8 +118,8 @@ func lruNow() uint32 { return lruClock(time.Now().UnixMilli()) }
 
 // peek looks key up (expiring it lazily) without updating its access time,
 // as Redis's LOOKUP_NOTOUCH.
-func (c *client) peek(key []byte) *object {
-	sd := c.db.dict(key)
+func (d *db) peek(key []byte, now int64) *object {
+	sd := d.dict(key)
 	if sd == nil {
 		return nil
 	}
@@ -128,7 +128,7 @@ func (c *client) peek(key []byte) *object {
 		return nil
 	}
 	lru := o.lru
-	if c.db.lookup(key, c.now) == nil {
+	if d.lookup(key, now) == nil {
 		return nil
 	}
 	o.lru = lru
@@ -137,7 +137,7 @@ func (c *client) peek(key []byte) *object {
 
 // peekRead is peek counting a keyspace hit or miss.
 func (c *client) peekRead(key []byte) *object {
-	o := c.peek(key)
+	o := c.db.peek(key, c.now)
 	if o == nil {
 		c.srv.stats.keyspaceMisses++
 	} else {

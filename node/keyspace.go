@@ -83,7 +83,7 @@ func (d *db) lookup(key []byte, now int64) *object {
 }
 
 // exists reports whether key is live without touching its access time.
-func (d *db) exists(key []byte, now int64) bool { return d.lookup(key, now) != nil }
+func (d *db) exists(key []byte, now int64) bool { return d.peek(key, now) != nil }
 
 // set stores o at key. The key's TTL is cleared unless keepTTL is true.
 func (d *db) set(key []byte, o *object, keepTTL bool) {
