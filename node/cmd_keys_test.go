@@ -436,3 +436,15 @@ func TestDiffKeysRandom(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffKeysRESP3(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Node.Do("HELLO", "3") // the client ids differ
+	p.Redis.Do("HELLO", "3")
+	p.CheckAll([][]string{
+		{"RANDOMKEY"}, {"OBJECT", "ENCODING", "nokey"}, {"MEMORY", "USAGE", "nokey"},
+		{"OBJECT", "HELP"}, {"SCAN", "0"}, {"KEYS", "*"}, {"SET", "a", "1"}, {"RANDOMKEY"}, {"SCAN", "0"},
+		{"TYPE", "a"}, {"TTL", "a"}, {"COPY", "a", "b", "DB", "1", "DB", "2"}, {"SELECT", "2"}, {"GET", "b"},
+		{"SELECT", "1"}, {"GET", "b"},
+	})
+}
