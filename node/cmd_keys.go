@@ -146,6 +146,15 @@ func (c *client) peekRead(key []byte) *object {
 	return o
 }
 
+// optName is an option argument as Redis compares it (strcasecmp on a C
+// string): lower case, cut at the first NUL byte.
+func optName(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return strings.ToLower(string(b))
+}
+
 // subArityOK checks the arity of a subcommand and replies the error.
 func (c *client) subArityOK(cmd, sub string, arity, n int) bool {
 	ok := n == arity
@@ -277,7 +286,7 @@ func cmdPExpireAt(c *client, args [][]byte) { expireGeneric(c, args, 0, false) }
 func expireGeneric(c *client, args [][]byte, base int64, seconds bool) {
 	var flags int
 	for _, a := range args[3:] {
-		switch strings.ToLower(string(a)) {
+		switch optName(a) {
 		case "nx":
 			flags |= expireNX
 		case "xx":
@@ -451,7 +460,7 @@ func cmdScan(c *client, args [][]byte) {
 	var pat, typ []byte
 	for i := 2; i < len(args); i += 2 {
 		more := len(args) - i
-		opt := strings.ToLower(string(args[i]))
+		opt := optName(args[i])
 		switch {
 		case opt == "count" && more >= 2:
 			n, ok := parseInt(args[i+1])
@@ -523,7 +532,7 @@ func flushArgOK(args [][]byte) bool {
 		return false
 	}
 	if len(args) == 2 {
-		a := strings.ToLower(string(args[1]))
+		a := optName(args[1])
 		return a == "sync" || a == "async"
 	}
 	return true
@@ -573,7 +582,7 @@ func cmdCopy(c *client, args [][]byte) {
 	dst := c.db
 	replace := false
 	for j := 3; j < len(args); j++ {
-		opt := strings.ToLower(string(args[j]))
+		opt := optName(args[j])
 		switch {
 		case opt == "replace":
 			replace = true
@@ -786,7 +795,7 @@ func cmdMemoryUsage(c *client, args [][]byte) {
 		return
 	}
 	for j := 3; j < len(args); j++ {
-		if strings.EqualFold(string(args[j]), "samples") && j+1 < len(args) {
+		if optName(args[j]) == "samples" && j+1 < len(args) {
 			n, ok := parseInt(args[j+1])
 			if !ok {
 				c.w.Error(msgNotInteger)

@@ -31,6 +31,12 @@ var keyArityCases = [][]string{
 func TestDiffKeysArity(t *testing.T) {
 	p := nodetest.NewPair(t)
 	p.CheckAll(keyArityCases)
+	// options compare as C strings: up to a NUL byte, case-insensitively
+	p.CheckAll([][]string{
+		{"SET", "a", "1"}, {"SCAN", "0", "count\x00x", "5"}, {"COPY", "a", "b", "rePlace\x00"}, {"GET", "b"},
+		{"MEMORY", "USAGE", "a", "samples\x00", "3"}, {"OBJECT", "x\r\ny", "a"}, {"EXPIRE", "a", "100", "x\r\ny"},
+		{"EXPIRE", "a", "100", "nX\x00zz"}, {"TTL", "a"}, {"FLUSHDB", "sync\x00x"}, {"DBSIZE"},
+	})
 }
 
 func TestDiffKeysBasic(t *testing.T) {
@@ -71,7 +77,7 @@ func TestDiffExpireOptions(t *testing.T) {
 		{"EXPIRE", "a", "100", "gt", "lt"}, {"PEXPIRE", "a", "100", "GT", "LT"},
 		{"EXPIRE", "a", "100", "foo"}, {"EXPIRE", "a", "100", "nx", "foo"}, {"EXPIRE", "a", "x", "foo"},
 		{"EXPIRE", "a", "x"}, {"EXPIRE", "a", ""}, {"EXPIRE", "a", " 1"}, {"EXPIRE", "a", "1.5"},
-		{"EXPIRE", "a", "x", "nx", "xx"},
+		{"EXPIRE", "a", "x", "nx", "xx"}, {"EXPIRE", "a", "100", "x\r\ny"}, {"EXPIRE", "nokey", "100", "nx\x00zz"},
 		{"EXPIRE", "a", "9223372036854775807"}, {"EXPIRE", "a", "-9223372036854775808"},
 		{"EXPIRE", "a", "9223372036854775"}, {"EXPIRE", "a", "9223372036854776"},
 		{"PEXPIRE", "a", "9223372036854775807"}, {"EXPIREAT", "a", "9223372036854775807"},
