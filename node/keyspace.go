@@ -80,11 +80,12 @@ func (d *db) lookup(key []byte, now int64) *object {
 			return nil
 		}
 	}
+	o.lru = lruClock(now)
 	return o
 }
 
 // exists reports whether key is live without touching its access time.
-func (d *db) exists(key []byte, now int64) bool { return d.lookup(key, now) != nil }
+func (d *db) exists(key []byte, now int64) bool { return d.peek(key, now) != nil }
 
 // set stores o at key. The key's TTL is cleared unless keepTTL is true.
 func (d *db) set(key []byte, o *object, keepTTL bool) {
@@ -94,6 +95,7 @@ func (d *db) set(key []byte, o *object, keepTTL bool) {
 		sd = &slotDict{keys: make(map[string]*object, 4)}
 		d.slots[s] = sd
 	}
+	o.lru = lruNow()
 	old, found := sd.keys[string(key)]
 	if found {
 		if old.hasTTL {
