@@ -45,6 +45,35 @@ func stringCommands() []*command {
 	}
 }
 
+// Small strings share one allocation with their object, as Redis's embstr
+// does: the object and its bytes are allocated together.
+type (
+	smallStr16 struct {
+		o   object
+		buf [16]byte
+	}
+	smallStr48 struct {
+		o   object
+		buf [48]byte
+	}
+)
+
+// newStringValue returns a string object holding a copy of v in as few
+// allocations as possible.
+func newStringValue(v []byte) *object {
+	switch {
+	case len(v) <= 16:
+		s := &smallStr16{o: object{typ: typeString}}
+		s.o.str = s.buf[:copy(s.buf[:], v)]
+		return &s.o
+	case len(v) <= 48:
+		s := &smallStr48{o: object{typ: typeString}}
+		s.o.str = s.buf[:copy(s.buf[:], v)]
+		return &s.o
+	}
+	return newString(v)
+}
+
 // getString looks key up as a string (see getTyped).
 func (c *client) getString(key []byte) (o *object, ok bool) {
 	return c.getTyped(key, typeString)
@@ -193,7 +222,7 @@ func invalidExpire(cmd string) string {
 func cmdSet(c *client, args [][]byte) {
 	if len(args) == 3 {
 		// Plain SET: the hot path.
-		c.db.set(args[1], newString(args[2]), false)
+		c.db.set(args[1], newStringValue(args[2]), false)
 		c.srv.dirty++
 		c.w.OK()
 		return
@@ -231,7 +260,7 @@ func (c *client) setGeneric(key, val []byte, flags int, expire []byte, cmd strin
 		}
 		return
 	}
-	o := newString(val)
+	o := newStringValue(val)
 	c.db.set(key, o, flags&setKeepTTL != 0)
 	c.srv.dirty++
 	if expire != nil {
@@ -262,7 +291,7 @@ func cmdGetSet(c *client, args [][]byte) {
 	if _, ok := c.replyGet(args[1]); !ok {
 		return
 	}
-	c.db.set(args[1], newString(args[2]), false)
+	c.db.set(args[1], newStringValue(args[2]), false)
 	c.srv.dirty++
 }
 
@@ -316,7 +345,7 @@ func cmdMSet(c *client, args [][]byte) {
 		return
 	}
 	for i := 1; i < len(args); i += 2 {
-		c.db.set(args[i], newString(args[i+1]), false)
+		c.db.set(args[i], newStringValue(args[i+1]), false)
 	}
 	c.srv.dirty += int64(len(args) / 2)
 	c.w.OK()
@@ -334,7 +363,7 @@ func cmdMSetNX(c *client, args [][]byte) {
 		}
 	}
 	for i := 1; i < len(args); i += 2 {
-		c.db.set(args[i], newString(args[i+1]), false)
+		c.db.set(args[i], newStringValue(args[i+1]), false)
 	}
 	c.srv.dirty += int64(len(args) / 2)
 	c.w.Int(1)
@@ -376,7 +405,7 @@ func cmdAppend(c *client, args [][]byte) {
 		return
 	}
 	if o == nil {
-		c.db.set(key, newString(val), false)
+		c.db.set(key, newStringValue(val), false)
 		c.srv.dirty++
 		c.w.Int(int64(len(val)))
 		return
