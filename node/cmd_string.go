@@ -11,6 +11,10 @@ const (
 	msgOffsetRange     = "ERR offset is out of range"
 	msgDecrOverflow    = "ERR decrement would overflow"
 	msgIncrFloatNaNInf = "ERR increment would produce NaN or Infinity"
+	msgLCSNotString    = "ERR The specified keys must contain string values"
+	msgLCSIdxLen       = "ERR If you want both the length and indexes, please just use IDX."
+	msgLCSTooLong      = "ERR String too long for LCS"
+	msgLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
 // stringCommands: the string type.
@@ -41,6 +45,7 @@ func stringCommands() []*command {
 		{name: "incrbyfloat", arity: 3, flags: wdf, firstKey: 1, lastKey: 1, step: 1, acl: "@write @string @fast", group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", since: "2.6.0", fn: cmdIncrByFloat},
 		{name: "getrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: "@read @string @slow", group: "string", summary: "Returns a substring of the string stored at a key.", since: "2.4.0", fn: cmdGetRange},
 		{name: "substr", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: "@read @string @slow", group: "string", summary: "Returns a substring from a string value.", since: "1.0.0", fn: cmdGetRange},
+		{name: "lcs", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 2, step: 1, acl: "@read @string @slow", group: "string", summary: "Finds the longest common substring.", since: "7.0.0", fn: cmdLCS},
 		{name: "setrange", arity: 4, flags: wd, firstKey: 1, lastKey: 1, step: 1, acl: "@write @string @slow", group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", since: "2.2.0", fn: cmdSetRange},
 	}
 }
@@ -756,4 +761,148 @@ func formatLongDouble(f *big.Float) []byte {
 		s[0] = '0'
 	}
 	return s
+}
+
+// lcsMatch is one matched range of LCS IDX.
+type lcsMatch struct{ aStart, aEnd, bStart, bEnd int }
+
+func cmdLCS(c *client, args [][]byte) {
+	var a, b []byte
+	for i, key := range args[1:3] {
+		o := c.db.lookup(key, c.now)
+		if o == nil {
+			c.srv.stats.keyspaceMisses++
+			continue
+		}
+		c.srv.stats.keyspaceHits++
+		if o.typ != typeString {
+			c.w.Error(msgLCSNotString)
+			return
+		}
+		if i == 0 {
+			a = o.str
+		} else {
+			b = o.str
+		}
+	}
+	var getIdx, getLen, withMatchLen bool
+	var minMatchLen int64
+	for j := 3; j < len(args); j++ {
+		switch opt := args[j]; {
+		case isOpt(opt, "IDX"):
+			getIdx = true
+		case isOpt(opt, "LEN"):
+			getLen = true
+		case isOpt(opt, "WITHMATCHLEN"):
+			withMatchLen = true
+		case isOpt(opt, "MINMATCHLEN") && j+1 < len(args):
+			n, ok := parseInt(args[j+1])
+			if !ok {
+				c.w.Error(msgNotInteger)
+				return
+			}
+			minMatchLen = max(n, 0)
+			j++
+		default:
+			c.w.Error(msgSyntax)
+			return
+		}
+	}
+	if getIdx && getLen {
+		c.w.Error(msgLCSIdxLen)
+		return
+	}
+	if int64(len(a)) >= math.MaxUint32-1 || int64(len(b)) >= math.MaxUint32-1 {
+		c.w.Error(msgLCSTooLong)
+		return
+	}
+	alen, blen := len(a), len(b)
+	if uint64(alen+1)*uint64(blen+1)*4 > uint64(c.srv.cfg.ProtoMaxBulkLen) {
+		c.w.Error(msgLCSMemory)
+		return
+	}
+	// table[i*(blen+1)+j] is the LCS length of a[:i] and b[:j].
+	w := blen + 1
+	table := make([]uint32, (alen+1)*w)
+	for i := 1; i <= alen; i++ {
+		for j := 1; j <= blen; j++ {
+			if a[i-1] == b[j-1] {
+				table[i*w+j] = table[(i-1)*w+j-1] + 1
+			} else {
+				table[i*w+j] = max(table[(i-1)*w+j], table[i*w+j-1])
+			}
+		}
+	}
+	total := table[alen*w+blen]
+	if getLen {
+		c.w.Int(int64(total))
+		return
+	}
+	// Walk back from the end, building the string and the ranges exactly
+	// as Redis does (ranges are reported from the end of the strings).
+	result := make([]byte, total)
+	idx := int(total)
+	var matches []lcsMatch
+	unset := alen
+	aStart, aEnd, bStart, bEnd := unset, 0, 0, 0
+	for i, j := alen, blen; i > 0 && j > 0; {
+		emit := false
+		if a[i-1] == b[j-1] {
+			result[idx-1] = a[i-1]
+			if aStart == unset {
+				aStart, aEnd, bStart, bEnd = i-1, i-1, j-1, j-1
+			} else if aStart == i && bStart == j {
+				aStart--
+				bStart--
+			} else {
+				emit = true
+			}
+			if aStart == 0 || bStart == 0 {
+				emit = true
+			}
+			idx--
+			i--
+			j--
+		} else {
+			if table[(i-1)*w+j] > table[i*w+j-1] {
+				i--
+			} else {
+				j--
+			}
+			if aStart != unset {
+				emit = true
+			}
+		}
+		if emit {
+			if getIdx && (minMatchLen == 0 || int64(aEnd-aStart+1) >= minMatchLen) {
+				matches = append(matches, lcsMatch{aStart, aEnd, bStart, bEnd})
+			}
+			aStart = unset
+		}
+	}
+	if !getIdx {
+		c.w.Bulk(result)
+		return
+	}
+	c.w.Map(2)
+	c.w.BulkString("matches")
+	c.w.Array(len(matches))
+	for _, m := range matches {
+		if withMatchLen {
+			c.w.Array(3)
+		} else {
+			c.w.Array(2)
+		}
+		c.w.Array(2)
+		c.w.Int(int64(m.aStart))
+		c.w.Int(int64(m.aEnd))
+		c.w.Array(2)
+		c.w.Int(int64(m.bStart))
+		c.w.Int(int64(m.bEnd))
+		if withMatchLen {
+			c.w.Int(int64(m.aEnd - m.aStart + 1))
+		}
+	}
+	c.w.BulkString("len")
+	c.w.Int(int64(total))
 }

@@ -222,7 +222,7 @@ func TestDiffStringRandom(t *testing.T) {
 	gexOpts := [][]string{nil, {"EX", "100"}, {"PX", "100000"}, {"PERSIST"}, {"PXAT", "1"}, {"EX", "-1"}, {"KEEPTTL"}}
 	for i := 0; i < 3000; i++ {
 		var cmd []string
-		switch rng.IntN(24) {
+		switch rng.IntN(25) {
 		case 0:
 			cmd = append([]string{"SET", key(), val()}, opts[rng.IntN(len(opts))]...)
 		case 1:
@@ -271,6 +271,9 @@ func TestDiffStringRandom(t *testing.T) {
 			k := key()
 			makeWrongType(t, p, k)
 			continue
+		case 24:
+			lcsOpts := [][]string{nil, {"LEN"}, {"IDX"}, {"IDX", "WITHMATCHLEN"}, {"IDX", "MINMATCHLEN", "2"}}
+			cmd = append([]string{"LCS", key(), key()}, lcsOpts[rng.IntN(len(lcsOpts))]...)
 		case 23:
 			k := key()
 			checkTTLClass(t, p, k, fmt.Sprintf("seed %d step %d", seed, i))
@@ -305,4 +308,32 @@ func BenchmarkStringConnSetGet(b *testing.B) {
 			c.Do("GET", "bench:key")
 		}
 	})
+}
+
+func TestDiffStringLCS(t *testing.T) {
+	p := nodetest.NewPair(t)
+	makeWrongType(t, p, "list")
+	big1 := strings.Repeat("ab", 6000)
+	big2 := strings.Repeat("ba", 6000)
+	cmds := [][]string{
+		{"LCS"}, {"LCS", "k1"},
+		{"MSET", "k1", "ohmytext", "k2", "mynewtext", "e", ""},
+		{"LCS", "k1", "k2"}, {"LCS", "k1", "k2", "LEN"}, {"LCS", "k1", "k2", "IDX"},
+		{"LCS", "k1", "k2", "idx", "minmatchlen", "4"}, {"LCS", "k1", "k2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"},
+		{"LCS", "k1", "k2", "IDX", "WITHMATCHLEN"}, {"LCS", "k1", "k2", "IDX", "MINMATCHLEN", "-3"},
+		{"LCS", "k1", "k2", "IDX", "MINMATCHLEN", "x"}, {"LCS", "k1", "k2", "IDX", "MINMATCHLEN"},
+		{"LCS", "k1", "k2", "IDX", "LEN"}, {"LCS", "k1", "k2", "LEN", "IDX"}, {"LCS", "k1", "k2", "BOGUS"},
+		{"LCS", "k1", "k2", "WITHMATCHLEN"}, {"LCS", "k1", "k2", "LEN", "WITHMATCHLEN"},
+		{"LCS", "k1", "nokey"}, {"LCS", "nokey", "k1", "IDX"}, {"LCS", "e", "k1", "LEN"}, {"LCS", "k1", "k1", "IDX"},
+		{"LCS", "k1", "list"}, {"LCS", "list", "k1", "BOGUS"}, {"LCS", "nokey", "list"},
+		{"MSET", "a", "GTCGTTCGGAATGCCGTTGCTCTGTAAA", "b", "ACCGGTCGAGTGCGCGGAAGCCGGCCGAA"},
+		{"LCS", "a", "b"}, {"LCS", "a", "b", "IDX", "WITHMATCHLEN"}, {"LCS", "b", "a", "IDX", "MINMATCHLEN", "2"},
+		{"MSET", "x", "aaaa", "y", "aa"}, {"LCS", "x", "y", "IDX"}, {"LCS", "y", "x", "IDX", "WITHMATCHLEN"},
+		{"MSET", "big1", big1, "big2", big2}, {"LCS", "big1", "big2", "LEN"},
+		{"SET", "mid", strings.Repeat("abc", 300)}, {"LCS", "mid", "k1", "IDX"},
+	}
+	p.CheckAll(cmds)
+	p.Node.Do("HELLO", "3")
+	p.Redis.Do("HELLO", "3")
+	p.CheckAll([][]string{{"LCS", "k1", "k2", "IDX", "WITHMATCHLEN"}, {"LCS", "a", "b", "IDX"}})
 }
