@@ -17,6 +17,10 @@ const (
 	msgLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
+// encEmbstr marks a string Redis created without trying the integer
+// encoding (INCRBYFLOAT results): "embstr" up to embstrLimit bytes, else "raw".
+const encEmbstr = encRaw + 1
+
 // stringCommands: the string type.
 func stringCommands() []*command {
 	const (
@@ -521,11 +525,11 @@ func cmdIncrByFloat(c *client, args [][]byte) {
 	}
 	s := formatLongDouble(v)
 	if o == nil {
-		o = &object{typ: typeString, str: s}
+		o = &object{typ: typeString, enc: encEmbstr, str: s}
 		c.db.set(key, o, false)
 	} else {
 		o.str = s
-		o.enc = encAuto
+		o.enc = encEmbstr
 		c.db.signalModified(key)
 	}
 	c.srv.dirty++

@@ -81,6 +81,11 @@ func TestStringEncodings(t *testing.T) {
 		{"setrange new raw", [][]string{{"setrange", "k", "1", "2"}}, "raw"},
 		{"incr int", [][]string{{"set", "k", "1"}, {"append", "k", "2"}, {"incr", "k"}}, "int"},
 		{"incrby new", [][]string{{"incrby", "k", "5"}}, "int"},
+		{"incrbyfloat embstr", [][]string{{"set", "k", "2"}, {"incrbyfloat", "k", "1"}}, "embstr"},
+		{"incrbyfloat new embstr", [][]string{{"incrbyfloat", "k", "1"}}, "embstr"},
+		{"incrbyfloat long raw", [][]string{{"incrbyfloat", "k", "1e60"}}, "raw"},
+		{"incr after incrbyfloat", [][]string{{"incrbyfloat", "k", "1"}, {"incr", "k"}}, "int"},
+		{"set after incrbyfloat", [][]string{{"incrbyfloat", "k", "1"}, {"set", "k", "7"}}, "int"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
