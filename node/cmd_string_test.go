@@ -63,7 +63,9 @@ func TestDiffStringSetGet(t *testing.T) {
 		{"SET", "k", "v", "EX", "10", "KEEPTTL"}, {"SET", "k", "v", "KEEPTTL", "EX", "10"},
 		{"SET", "k", "v", "KEEPTTL", "KEEPTTL"}, {"SET", "k", "v", "PERSIST"},
 		{"SET", "k", "v", "BOGUS"}, {"SET", "k", "v", "EX", "10", "NX", "BOGUS"},
-		{"SET", "k", "v", "GET"}, {"SET", "k", "v2", "GET", "GET"}, {"SET", "list", "v", "GET"},
+		{"SET", "k", "v", "GET"}, {"SET", "k", "v2", "GET", "GET"}, {"SET", "k", "v", "GET", "NX", "XX"},
+		{"SET", "k", "v", "KEEPTTL", "PX", "5"}, {"SET", "k", "v", "PXAT", "5", "KEEPTTL"}, {"SET", "k", "v", "EX", "5", "EXAT"},
+		{"SET", "k", "v", "ex", "5", "nx", "get"}, {"SET", "k", "v", "Ex", "5", "Xx", "gEt"}, {"SET", "k", "v", "E"}, {"SET", "list", "v", "GET"},
 		{"SET", "list", "v", "EX", "0", "GET"}, {"SET", "list", "v", "GET", "EX", "x"},
 		{"SET", "k", "v3", "NX", "GET"}, {"GET", "k"}, {"SET", "k", "v4", "XX", "GET"},
 		{"SET", "nx1", "v", "NX", "GET"}, {"SET", "xx1", "v", "XX", "GET"}, {"GET", "nx1"}, {"GET", "xx1"},
@@ -100,6 +102,9 @@ func TestDiffStringGetVariants(t *testing.T) {
 		{"GETEX", "nokey", "EX", "0"}, {"GETEX", "nokey", "BOGUS"},
 		{"GETEX", "g", "EX", "100"}, {"GETEX", "g", "PERSIST"}, {"GETEX", "g", "persist", "persist"},
 		{"GETEX", "g", "exat", future}, {"GETEX", "g", "pxat", "1"}, {"GET", "g"},
+		{"SET", "g", "v"}, {"GETEX", "g", "EX", "10", "EX", "20"}, {"GETEX", "g", "PX", "10", "PXAT", "20"},
+		{"GETEX", "g", "EXAT", "10", "EXAT", "20"}, {"GETEX", "g", "PERSIST", "PX", "1"}, {"GETEX", "g", "ex"},
+		{"GETEX", "g", "EXAT", "9223372036854776"}, {"GETEX", "g", "PXAT", "-1"}, {"GETEX", "g", "EX", "1", "x"},
 		{"SET", "g", "v"}, {"GETEX", "g", "exat", "1"}, {"GET", "g"},
 	})
 	p.Check("SET", "t", "v")
@@ -121,6 +126,14 @@ func TestDiffStringMulti(t *testing.T) {
 		{"MSETNX"}, {"MSETNX", "x"}, {"MSETNX", "x", "1", "y"}, {"MSETNX", "x", "1", "y", "2"},
 		{"MSETNX", "y", "1", "z", "2"}, {"MSETNX", "list", "1"}, {"MSETNX", "z", "1", "z", "2"},
 		{"MGET", "x", "y", "z"}, {"MSET", "list", "s"}, {"GET", "list"},
+	})
+	makeWrongType(t, p, "list")
+	p.Node.Do("HELLO", "3")
+	p.Redis.Do("HELLO", "3")
+	p.CheckAll([][]string{
+		{"MGET", "x", "nokey", "list"}, {"GET", "nokey"}, {"SET", "x", "v", "NX"}, {"SET", "x", "v", "XX", "GET"},
+		{"SET", "nokey", "v", "XX", "GET"}, {"GETEX", "nokey"}, {"GETDEL", "nokey"}, {"GETSET", "nokey2", "v"},
+		{"INCRBYFLOAT", "f", "1.5"}, {"GETRANGE", "nokey", "0", "1"}, {"SETNX", "x", "1"},
 	})
 }
 
