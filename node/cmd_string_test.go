@@ -350,3 +350,37 @@ func TestDiffStringLCS(t *testing.T) {
 	p.Redis.Do("HELLO", "3")
 	p.CheckAll([][]string{{"LCS", "k1", "k2", "IDX", "WITHMATCHLEN"}, {"LCS", "a", "b", "IDX"}})
 }
+
+// TestDiffStringIncrByFloatRandom compares INCRBYFLOAT results for random
+// operands of many magnitudes (long double arithmetic and "%.17Lf" output).
+func TestDiffStringIncrByFloatRandom(t *testing.T) {
+	const seed = 77
+	p := nodetest.NewPair(t)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	operand := func() string {
+		mant := strconv.FormatInt(rng.Int64N(2_000_000_000)-1_000_000_000, 10)
+		switch rng.IntN(4) {
+		case 0:
+			return mant
+		case 1:
+			return mant + "e" + strconv.Itoa(rng.IntN(60)-30)
+		case 2:
+			return "0." + strconv.FormatInt(rng.Int64N(1_000_000_000_000), 10)
+		}
+		return strconv.FormatFloat(rng.NormFloat64()*1e6, 'g', -1, 64)
+	}
+	for i := 0; i < 1500; i++ {
+		k := "f" + strconv.Itoa(rng.IntN(5))
+		var cmd []string
+		if rng.IntN(8) == 0 {
+			cmd = []string{"SET", k, operand()}
+		} else {
+			cmd = []string{"INCRBYFLOAT", k, operand()}
+		}
+		nv := p.Node.Do(cmd...)
+		rv := p.Redis.Do(cmd...)
+		if !nodetest.Equal(nv, rv) {
+			t.Fatalf("seed %d step %d: %s:\n  slotcache: %s\n  redis:     %s", seed, i, nodetest.Quote(cmd), nv, rv)
+		}
+	}
+}
