@@ -665,13 +665,39 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 	if _, _, err := f.Parse(string(b), base); err != nil {
 		return nil, false
 	}
-	if f.Sign() != 0 {
+	switch {
+	case f.IsInf():
+		return nil, false // exponent beyond big.Float's range: ERANGE
+	case f.Sign() == 0:
+		if nonZeroMantissa(body, base == 0) {
+			return nil, false // underflow to zero: ERANGE
+		}
+	default:
 		exp := f.MantExp(nil)
 		if exp > longDoubleMaxExp || exp < longDoubleMinExp {
 			return nil, false
 		}
 	}
 	return f, true
+}
+
+// nonZeroMantissa reports whether the mantissa of a syntactically valid
+// number (before its exponent) has a non-zero digit.
+func nonZeroMantissa(b []byte, hex bool) bool {
+	if hex {
+		b = b[2:]
+	}
+	for _, ch := range b {
+		switch {
+		case ch >= '1' && ch <= '9':
+			return true
+		case hex && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')):
+			return true
+		case ch == 'e' || ch == 'E' || ch == 'p' || ch == 'P':
+			return false
+		}
+	}
+	return false
 }
 
 // isDecFloat checks the decimal syntax strtold consumes entirely:

@@ -167,6 +167,12 @@ func TestParseLongDouble(t *testing.T) {
 		{"0b1", false, ""},
 		{"1e5000", false, ""},
 		{"1e-5000", false, ""},
+		{"1e999999999", false, ""},
+		{"1e-999999999", false, ""},
+		{"0x1p-99999999", false, ""},
+		{"0e999999999", true, "0"},
+		{"0.000e-999999999", true, "0"},
+		{"0x0p-99999999", true, "0"},
 		{"", false, ""},
 		{"abc", false, ""},
 	}
