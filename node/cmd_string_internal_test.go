@@ -224,3 +224,33 @@ func BenchmarkStringDispatch(b *testing.B) {
 		c.exec(args)
 	}
 }
+
+func TestStringLengthLimit(t *testing.T) {
+	const tooLong = "-" + msgStringTooLong + "\r\n"
+	tests := []struct {
+		name string
+		cmd  []string
+		want string
+	}{
+		{"append fits", []string{"append", "k", "12345"}, ":10\r\n"},
+		{"append over", []string{"append", "k", "x"}, tooLong},
+		{"setrange fits", []string{"setrange", "k", "9", "z"}, ":10\r\n"},
+		{"setrange over", []string{"setrange", "k", "10", "z"}, tooLong},
+		{"setrange new over", []string{"setrange", "n", "8", "abc"}, tooLong},
+		{"setrange new empty", []string{"setrange", "n", "100", ""}, ":0\r\n"},
+		{"lcs over", []string{"lcs", "k", "k"}, "-" + msgLCSMemory + "\r\n"},
+	}
+	c := newTestClient(t)
+	c.srv.cfg.ProtoMaxBulkLen = 10
+	run(c, "set", "k", "12345")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(c, tt.cmd...); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got := run(c, "get", "n"); got != "$-1\r\n" {
+		t.Errorf("SETRANGE with an empty value created the key: %q", got)
+	}
+}
