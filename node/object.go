@@ -48,6 +48,9 @@ func (o *object) encodingName() string {
 	if o.enc == encRaw {
 		return "raw"
 	}
+	if o.enc == encEmbstr && len(o.str) <= embstrLimit {
+		return "embstr"
+	}
 	if len(o.str) <= 20 {
 		if n, ok := parseInt(o.str); ok && strconv.FormatInt(n, 10) == string(o.str) {
 			return "int"
