@@ -26,9 +26,6 @@ const (
 // sharedRefcount is the refcount Redis reports for its shared integers.
 const sharedRefcount = math.MaxInt32
 
-// encUnshared marks a string copied by COPY: it encodes like encAuto, but
-// Redis gives the copy its own object even for a shared small integer.
-const encUnshared uint8 = encRaw + 1
 
 // sharedIntegers is the number of small integers Redis shares (0..9999).
 const sharedIntegers = 10000

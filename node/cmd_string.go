@@ -17,9 +17,6 @@ const (
 	msgLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
-// encEmbstr marks a string Redis created without trying the integer
-// encoding (INCRBYFLOAT results): "embstr" up to embstrLimit bytes, else "raw".
-const encEmbstr = encRaw + 1
 
 // stringCommands: the string type.
 func stringCommands() []*command {

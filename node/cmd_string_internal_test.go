@@ -51,7 +51,7 @@ func newTestClient(t testing.TB) *client {
 	return &client{srv: s, db: s.dbs[0], now: 1_700_000_000_000, w: resp.Writer{Proto: 2}}
 }
 
-func run(c *client, args ...string) string {
+func runString(c *client, args ...string) string {
 	bs := make([][]byte, len(args))
 	for i, a := range args {
 		bs[i] = []byte(a)
@@ -91,7 +91,7 @@ func TestStringEncodings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newTestClient(t)
 			for _, cmd := range tt.cmds {
-				run(c, cmd...)
+				runString(c, cmd...)
 			}
 			if got := StringTestEncoding(c.srv, "k"); got != tt.want {
 				t.Errorf("encoding = %q, want %q", got, tt.want)
@@ -125,7 +125,7 @@ func TestStringExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reply := run(c, tt.cmd...)
+			reply := runString(c, tt.cmd...)
 			if strings.HasPrefix(reply, "-") {
 				if tt.at != -3 {
 					t.Fatalf("reply %q", reply)
@@ -203,7 +203,7 @@ func BenchmarkStringSet(b *testing.B) {
 
 func BenchmarkStringGet(b *testing.B) {
 	c := newTestClient(b)
-	run(c, "set", "key:000001", "value-of-some-length")
+	runString(c, "set", "key:000001", "value-of-some-length")
 	args := [][]byte{[]byte("get"), []byte("key:000001")}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -216,7 +216,7 @@ func BenchmarkStringGet(b *testing.B) {
 // per-command bookkeeping of client.exec.
 func BenchmarkStringDispatch(b *testing.B) {
 	c := newTestClient(b)
-	run(c, "set", "key:000001", "value-of-some-length")
+	runString(c, "set", "key:000001", "value-of-some-length")
 	args := [][]byte{[]byte("GET"), []byte("key:000001")}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -242,15 +242,15 @@ func TestStringLengthLimit(t *testing.T) {
 	}
 	c := newTestClient(t)
 	c.srv.cfg.ProtoMaxBulkLen = 10
-	run(c, "set", "k", "12345")
+	runString(c, "set", "k", "12345")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := run(c, tt.cmd...); got != tt.want {
+			if got := runString(c, tt.cmd...); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}
-	if got := run(c, "get", "n"); got != "$-1\r\n" {
+	if got := runString(c, "get", "n"); got != "$-1\r\n" {
 		t.Errorf("SETRANGE with an empty value created the key: %q", got)
 	}
 }

@@ -20,6 +20,12 @@ const (
 const (
 	encAuto uint8 = iota // int / embstr chosen from the value
 	encRaw               // modified in place (APPEND, SETRANGE): "raw"
+	// encEmbstr marks a string Redis created without trying the integer
+	// encoding (INCRBYFLOAT results): "embstr" while short enough.
+	encEmbstr
+	// encUnshared marks a string copied by COPY: it encodes like encAuto,
+	// but is never a shared integer (OBJECT REFCOUNT 1).
+	encUnshared
 )
 
 // object is one value in the keyspace. Strings keep their bytes in str;
