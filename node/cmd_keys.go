@@ -26,7 +26,6 @@ const (
 // sharedRefcount is the refcount Redis reports for its shared integers.
 const sharedRefcount = math.MaxInt32
 
-
 // sharedIntegers is the number of small integers Redis shares (0..9999).
 const sharedIntegers = 10000
 

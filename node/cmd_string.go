@@ -17,7 +17,6 @@ const (
 	msgLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
-
 // stringCommands: the string type.
 func stringCommands() []*command {
 	const (
