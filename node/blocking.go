@@ -10,6 +10,7 @@ import (
 const (
 	msgTimeoutNotFloat = "ERR timeout is not a float or out of range"
 	msgTimeoutNegative = "ERR timeout is negative"
+	msgTimeoutRange    = "ERR timeout is out of range"
 )
 
 // blockState describes a client parked by a blocking command (BLPOP & co.).
@@ -32,16 +33,22 @@ type readyKey struct {
 	key string
 }
 
-// parseTimeout parses a blocking command's timeout in (fractional) seconds.
+// parseTimeout parses a blocking command's timeout as Redis does: seconds
+// as a float, truncated toward zero to whole milliseconds (so 0.0001 means
+// 0, wait forever). It returns the error text on failure.
 func parseTimeout(b []byte) (time.Duration, string) {
 	f, ok := parseFloat(b)
-	if !ok || math.IsInf(f, 0) || f*1000 > math.MaxInt64/2 {
+	if !ok || math.IsInf(f, 0) {
 		return 0, msgTimeoutNotFloat
 	}
-	if f < 0 {
+	ms := math.Trunc(f * 1000)
+	if ms < 0 {
 		return 0, msgTimeoutNegative
 	}
-	return time.Duration(f * float64(time.Second)), ""
+	if ms > float64(math.MaxInt64-time.Now().UnixMilli()) || ms > float64(math.MaxInt64/int64(time.Millisecond)) {
+		return 0, msgTimeoutRange
+	}
+	return time.Duration(ms) * time.Millisecond, ""
 }
 
 // block parks the client on keys. Inside MULTI/EXEC a blocking command must
