@@ -227,16 +227,16 @@ func listIndex(idx int64, n int) (int, bool) {
 }
 
 func cmdLIndex(c *client, args [][]byte) {
-	idx, ok := c.parseIntArg(args[2])
-	if !ok {
-		return
-	}
 	l, ok := c.getList(args[1])
 	if !ok {
 		return
 	}
 	if l == nil {
 		c.w.Null()
+		return
+	}
+	idx, ok := c.parseIntArg(args[2])
+	if !ok {
 		return
 	}
 	i, in := listIndex(idx, l.n)
@@ -248,16 +248,16 @@ func cmdLIndex(c *client, args [][]byte) {
 }
 
 func cmdLSet(c *client, args [][]byte) {
-	idx, ok := c.parseIntArg(args[2])
-	if !ok {
-		return
-	}
 	l, ok := c.getList(args[1])
 	if !ok {
 		return
 	}
 	if l == nil {
 		c.w.Error(msgNoSuchKey)
+		return
+	}
+	idx, ok := c.parseIntArg(args[2])
+	if !ok {
 		return
 	}
 	i, in := listIndex(idx, l.n)
@@ -283,6 +283,10 @@ func cmdLRem(c *client, args [][]byte) {
 	if l == nil {
 		c.w.Int(0)
 		return
+	}
+	if count == math.MinInt64 {
+		// Redis negates LONG_MIN into itself and never reaches the limit.
+		count = 0
 	}
 	n := l.remove(count, args[3])
 	if n > 0 {
