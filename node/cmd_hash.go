@@ -17,7 +17,7 @@ const (
 	msgIncrNaNOrInf     = "ERR increment would produce NaN or Infinity"
 	msgInvalidCursor    = "ERR invalid cursor"
 	msgValueOutOfRange  = "ERR value is out of range"
-	msgHRandCountRange  = "ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807"
+	msgHRandCountRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	hashACLWriteFast    = "@write @hash @fast"
 	hashACLReadFast     = "@read @hash @fast"
 	hashACLReadSlow     = "@read @hash @slow"
@@ -305,23 +305,31 @@ func cmdHIncrBy(c *client, args [][]byte) {
 	c.w.Int(cur)
 }
 
-// parseLongDouble parses a float argument the way Redis's string2ld does,
-// at long double precision.
+// longDoubleMaxExp bounds the binary exponent of a long double: larger
+// values overflow strtold, which Redis rejects.
+const longDoubleMaxExp = 16384
+
+// parseLongDouble parses a float argument the way Redis's string2ld does
+// with strtold: decimal or hexadecimal, "inf" and "infinity" accepted, no
+// surrounding spaces, no NaN, at long double precision.
 func parseLongDouble(b []byte) (*big.Float, bool) {
-	f, ok := parseFloat(b)
-	if !ok || bytes.IndexByte(b, '_') >= 0 {
+	if len(b) == 0 || isSpaceByte(b[0]) || bytes.IndexByte(b, '_') >= 0 {
 		return nil, false
 	}
-	if math.IsInf(f, 0) && bytes.Contains(bytes.ToLower(b), []byte("inf")) {
-		return new(big.Float).SetInf(f < 0), true
+	t := b
+	neg := false
+	if t[0] == '+' || t[0] == '-' {
+		neg = t[0] == '-'
+		t = t[1:]
 	}
-	s := string(b)
-	t := strings.TrimLeft(s, "+-")
-	if len(t) > 1 && t[0] == '0' && strings.ContainsAny(t[1:2], "bBoO") {
+	if bytes.EqualFold(t, []byte("inf")) || bytes.EqualFold(t, []byte("infinity")) {
+		return new(big.Float).SetInf(neg), true
+	}
+	if len(t) > 1 && t[0] == '0' && bytes.IndexByte([]byte("bBoO"), t[1]) >= 0 {
 		return nil, false
 	}
-	z, _, err := big.ParseFloat(s, 0, longDoublePrec, big.ToNearestEven)
-	if err != nil {
+	z, _, err := big.ParseFloat(string(b), 0, longDoublePrec, big.ToNearestEven)
+	if err != nil || z.MantExp(nil) > longDoubleMaxExp {
 		return nil, false
 	}
 	return z, true

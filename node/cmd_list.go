@@ -13,7 +13,6 @@ const (
 	msgMaxlenNegative   = "ERR MAXLEN can't be negative"
 	msgNumkeysPositive  = "ERR numkeys should be greater than 0"
 	msgCountPositive    = "ERR count should be greater than 0"
-	msgRankOutOfRange   = "ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807"
 	listACLWriteFast    = "@write @list @fast"
 	listACLWriteSlow    = "@write @list @slow"
 	listACLReadSlow     = "@read @list @slow"
