@@ -124,8 +124,12 @@ func (h *hash) convertFor(args [][]byte) {
 }
 
 // set stores field=value and reports whether the field is new. It converts
-// to the hashtable form when the listpack form gets too many fields.
+// to the hashtable form when the listpack form would get too many fields
+// or a field or value too long.
 func (h *hash) set(field, value string) bool {
+	if !h.isTable() && (len(field) > hashMaxListpackValue || len(value) > hashMaxListpackValue) {
+		h.convert()
+	}
 	if h.isTable() {
 		if i, ok := h.table[field]; ok {
 			h.ents[i].value = value
