@@ -339,3 +339,28 @@ func TestDiffHashRandom(t *testing.T) {
 		p.Check("HGETALL", k)
 	}
 }
+
+// TestDiffListHashArity sends every list and hash command with too few and
+// too many arguments.
+func TestDiffListHashArity(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Check("RPUSH", "l", "a")
+	p.Check("HSET", "h", "f", "v")
+	cmds := []string{"LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX", "LSET",
+		"LREM", "LTRIM", "LINSERT", "LPOS", "RPOPLPUSH", "LMOVE", "LMPOP",
+		"HSET", "HSETNX", "HMSET", "HGET", "HMGET", "HDEL", "HEXISTS", "HLEN", "HSTRLEN", "HKEYS", "HVALS",
+		"HGETALL", "HINCRBY", "HINCRBYFLOAT", "HRANDFIELD", "HSCAN"}
+	for _, name := range cmds {
+		p.Check(name)
+		key := "l"
+		if name[0] == 'H' {
+			key = "h"
+		}
+		args := []string{name}
+		for i := 0; i < 6; i++ {
+			args = append(args, key)
+			p.Check(args...)
+		}
+		p.Check(strings.ToLower(name), key, "0", "1", "2", "3", "4", "5", "6")
+	}
+}
