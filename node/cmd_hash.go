@@ -35,22 +35,22 @@ func hashCommands() []*command {
 	wf := flagWrite | flagDenyOOM | flagFast
 	rf := flagReadonly | flagFast
 	return []*command{
-		{name: "hset", arity: -4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Creates or modifies the value of a field in a hash.", since: hashSinceOriginal, fn: cmdHSet},
-		{name: "hsetnx", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Sets the value of a field in a hash only when the field doesn't exist.", since: hashSinceOriginal, fn: cmdHSetNX},
-		{name: "hmset", arity: -4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Sets the values of multiple fields.", since: hashSinceOriginal, fn: cmdHMSet},
-		{name: "hget", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Returns the value of a field in a hash.", since: hashSinceOriginal, fn: cmdHGet},
-		{name: "hmget", arity: -3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Returns the values of all fields in a hash.", since: hashSinceOriginal, fn: cmdHMGet},
-		{name: "hdel", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", since: hashSinceOriginal, fn: cmdHDel},
-		{name: "hexists", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Determines whether a field exists in a hash.", since: hashSinceOriginal, fn: cmdHExists},
-		{name: "hlen", arity: 2, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Returns the number of fields in a hash.", since: hashSinceOriginal, fn: cmdHLen},
-		{name: "hstrlen", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Returns the length of the value of a field.", since: "3.2.0", fn: cmdHStrLen},
-		{name: "hkeys", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Returns all fields in a hash.", since: hashSinceOriginal, fn: cmdHKeys},
-		{name: "hvals", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Returns all values in a hash.", since: hashSinceOriginal, fn: cmdHVals},
-		{name: "hgetall", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Returns all fields and values in a hash.", since: hashSinceOriginal, fn: cmdHGetAll},
-		{name: "hincrby", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", since: hashSinceOriginal, fn: cmdHIncrBy},
-		{name: "hincrbyfloat", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", since: "2.6.0", fn: cmdHIncrByFloat},
-		{name: "hrandfield", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Returns one or more random fields from a hash.", since: "6.2.0", fn: cmdHRandField},
-		{name: "hscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Iterates over fields and values of a hash.", since: "2.8.0", fn: cmdHScan},
+		{name: "hset", arity: -4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Set the string value of a hash field", since: hashSinceOriginal, fn: cmdHSet},
+		{name: "hsetnx", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Set the value of a hash field, only if the field does not exist", since: hashSinceOriginal, fn: cmdHSetNX},
+		{name: "hmset", arity: -4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Set multiple hash fields to multiple values", since: hashSinceOriginal, fn: cmdHMSet},
+		{name: "hget", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the value of a hash field", since: hashSinceOriginal, fn: cmdHGet},
+		{name: "hmget", arity: -3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the values of all the given hash fields", since: hashSinceOriginal, fn: cmdHMGet},
+		{name: "hdel", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Delete one or more hash fields", since: hashSinceOriginal, fn: cmdHDel},
+		{name: "hexists", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Determine if a hash field exists", since: hashSinceOriginal, fn: cmdHExists},
+		{name: "hlen", arity: 2, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the number of fields in a hash", since: hashSinceOriginal, fn: cmdHLen},
+		{name: "hstrlen", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the length of the value of a hash field", since: "3.2.0", fn: cmdHStrLen},
+		{name: "hkeys", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get all the fields in a hash", since: hashSinceOriginal, fn: cmdHKeys},
+		{name: "hvals", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get all the values in a hash", since: hashSinceOriginal, fn: cmdHVals},
+		{name: "hgetall", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get all the fields and values in a hash", since: hashSinceOriginal, fn: cmdHGetAll},
+		{name: "hincrby", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Increment the integer value of a hash field by the given number", since: hashSinceOriginal, fn: cmdHIncrBy},
+		{name: "hincrbyfloat", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Increment the float value of a hash field by the given amount", since: "2.6.0", fn: cmdHIncrByFloat},
+		{name: "hrandfield", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get one or multiple random fields from a hash", since: "6.2.0", fn: cmdHRandField},
+		{name: "hscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Incrementally iterate hash fields and associated values", since: "2.8.0", fn: cmdHScan},
 	}
 }
 

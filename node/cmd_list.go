@@ -28,24 +28,24 @@ const (
 func listCommands() []*command {
 	wf := flagWrite | flagDenyOOM | flagFast
 	return []*command{
-		{name: "lpush", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", since: listSinceOriginal, fn: cmdLPush},
-		{name: "rpush", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Appends one or more elements to a list. Creates the key if it doesn't exist.", since: listSinceOriginal, fn: cmdRPush},
-		{name: "lpushx", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Prepends one or more elements to a list only when the list exists.", since: listSinceXVariants, fn: cmdLPushX},
-		{name: "rpushx", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Appends an element to a list only when the list exists.", since: listSinceXVariants, fn: cmdRPushX},
-		{name: "lpop", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", since: listSinceOriginal, fn: cmdLPop},
-		{name: "rpop", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", since: listSinceOriginal, fn: cmdRPop},
-		{name: "llen", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@read @list @fast", group: listGroup, summary: "Returns the length of a list.", since: listSinceOriginal, fn: cmdLLen},
-		{name: "lrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: listACLReadSlow, group: listGroup, summary: "Returns a range of elements from a list.", since: listSinceOriginal, fn: cmdLRange},
-		{name: "lindex", arity: 3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: listACLReadSlow, group: listGroup, summary: "Returns an element from a list by its index.", since: listSinceOriginal, fn: cmdLIndex},
-		{name: "lset", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Sets the value of an element in a list by its index.", since: listSinceOriginal, fn: cmdLSet},
-		{name: "lrem", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Removes elements from a list. Deletes the list if the last element was removed.", since: listSinceOriginal, fn: cmdLRem},
-		{name: "ltrim", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", since: listSinceOriginal, fn: cmdLTrim},
-		{name: "linsert", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Inserts an element before or after another element in a list.", since: listSinceLInsertPos, fn: cmdLInsert},
-		{name: "lpos", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: listACLReadSlow, group: listGroup, summary: "Returns the index of matching elements in a list.", since: "6.0.6", fn: cmdLPos},
-		{name: "rpoplpush", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", since: "1.2.0", fn: cmdRPopLPush},
-		{name: "lmove", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", since: listSinceLMove, fn: cmdLMove},
+		{name: "lpush", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Prepend one or multiple elements to a list", since: listSinceOriginal, fn: cmdLPush},
+		{name: "rpush", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Append one or multiple elements to a list", since: listSinceOriginal, fn: cmdRPush},
+		{name: "lpushx", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Prepend an element to a list, only if the list exists", since: listSinceXVariants, fn: cmdLPushX},
+		{name: "rpushx", arity: -3, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Append an element to a list, only if the list exists", since: listSinceXVariants, fn: cmdRPushX},
+		{name: "lpop", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Remove and get the first elements in a list", since: listSinceOriginal, fn: cmdLPop},
+		{name: "rpop", arity: -2, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteFast, group: listGroup, summary: "Remove and get the last elements in a list", since: listSinceOriginal, fn: cmdRPop},
+		{name: "llen", arity: 2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@read @list @fast", group: listGroup, summary: "Get the length of a list", since: listSinceOriginal, fn: cmdLLen},
+		{name: "lrange", arity: 4, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: listACLReadSlow, group: listGroup, summary: "Get a range of elements from a list", since: listSinceOriginal, fn: cmdLRange},
+		{name: "lindex", arity: 3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: listACLReadSlow, group: listGroup, summary: "Get an element from a list by its index", since: listSinceOriginal, fn: cmdLIndex},
+		{name: "lset", arity: 4, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Set the value of an element in a list by its index", since: listSinceOriginal, fn: cmdLSet},
+		{name: "lrem", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Remove elements from a list", since: listSinceOriginal, fn: cmdLRem},
+		{name: "ltrim", arity: 4, flags: flagWrite, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Trim a list to the specified range", since: listSinceOriginal, fn: cmdLTrim},
+		{name: "linsert", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Insert an element before or after another element in a list", since: listSinceLInsertPos, fn: cmdLInsert},
+		{name: "lpos", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: listACLReadSlow, group: listGroup, summary: "Return the index of matching elements on a list", since: "6.0.6", fn: cmdLPos},
+		{name: "rpoplpush", arity: 3, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0", fn: cmdRPopLPush},
+		{name: "lmove", arity: 5, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, acl: listACLWriteSlow, group: listGroup, summary: "Pop an element from a list, push it to another list and return it", since: listSinceLMove, fn: cmdLMove},
 		// LMPOP has movable keys: COMMAND reports 0 0 0 as Redis does.
-		{name: "lmpop", arity: -4, flags: flagWrite, acl: listACLWriteSlow, group: listGroup, summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", since: listSinceLMPop, fn: cmdLMPop},
+		{name: "lmpop", arity: -4, flags: flagWrite, acl: listACLWriteSlow, group: listGroup, summary: "Pop elements from a list", since: listSinceLMPop, fn: cmdLMPop},
 	}
 }
 
