@@ -63,6 +63,14 @@ func (c *client) getHash(key []byte) (*hash, bool) {
 	return o.val.(*hash), true
 }
 
+// getHashRead is getHash for read commands: it counts keyspace hits and
+// misses as Redis's lookupKeyRead does.
+func (c *client) getHashRead(key []byte) (*hash, bool) {
+	h, ok := c.getHash(key)
+	c.countRead(h != nil || !ok)
+	return h, ok
+}
+
 // getOrCreateHash returns the hash at key, creating an empty one.
 func (c *client) getOrCreateHash(key []byte) (*hash, bool) {
 	h, ok := c.getHash(key)
@@ -136,16 +144,14 @@ func cmdHSetNX(c *client, args [][]byte) {
 }
 
 func cmdHGet(c *client, args [][]byte) {
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
 	if h == nil {
-		c.srv.stats.keyspaceMisses++
 		c.w.Null()
 		return
 	}
-	c.srv.stats.keyspaceHits++
 	v, found := h.get(string(args[2]))
 	if !found {
 		c.w.Null()
@@ -155,7 +161,7 @@ func cmdHGet(c *client, args [][]byte) {
 }
 
 func cmdHMGet(c *client, args [][]byte) {
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
@@ -202,7 +208,7 @@ func cmdHDel(c *client, args [][]byte) {
 }
 
 func cmdHExists(c *client, args [][]byte) {
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
@@ -218,7 +224,7 @@ func cmdHExists(c *client, args [][]byte) {
 }
 
 func cmdHLen(c *client, args [][]byte) {
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
@@ -230,7 +236,7 @@ func cmdHLen(c *client, args [][]byte) {
 }
 
 func cmdHStrLen(c *client, args [][]byte) {
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
@@ -247,7 +253,7 @@ func cmdHVals(c *client, args [][]byte)   { hgetallGeneric(c, args, false, true)
 func cmdHGetAll(c *client, args [][]byte) { hgetallGeneric(c, args, true, true) }
 
 func hgetallGeneric(c *client, args [][]byte, keys, vals bool) {
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
@@ -387,7 +393,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 
 func cmdHRandField(c *client, args [][]byte) {
 	if len(args) == 2 {
-		h, ok := c.getHash(args[1])
+		h, ok := c.getHashRead(args[1])
 		if !ok {
 			return
 		}
@@ -418,7 +424,7 @@ func cmdHRandField(c *client, args [][]byte) {
 			return
 		}
 	}
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}
@@ -513,7 +519,7 @@ func cmdHScan(c *client, args [][]byte) {
 		c.w.Error(msgInvalidCursor)
 		return
 	}
-	h, ok := c.getHash(args[1])
+	h, ok := c.getHashRead(args[1])
 	if !ok {
 		return
 	}

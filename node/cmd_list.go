@@ -58,6 +58,23 @@ func (c *client) getList(key []byte) (*list, bool) {
 	return o.val.(*list), true
 }
 
+// getListRead is getList for read commands: it counts keyspace hits and
+// misses as Redis's lookupKeyRead does.
+func (c *client) getListRead(key []byte) (*list, bool) {
+	l, ok := c.getList(key)
+	c.countRead(l != nil || !ok)
+	return l, ok
+}
+
+// countRead records a keyspace hit or miss.
+func (c *client) countRead(hit bool) {
+	if hit {
+		c.srv.stats.keyspaceHits++
+	} else {
+		c.srv.stats.keyspaceMisses++
+	}
+}
+
 // newListObject wraps l in a keyspace object.
 func newListObject(l *list) *object { return &object{typ: typeList, val: l} }
 
@@ -144,7 +161,7 @@ func popGeneric(c *client, args [][]byte, left bool) {
 }
 
 func cmdLLen(c *client, args [][]byte) {
-	l, ok := c.getList(args[1])
+	l, ok := c.getListRead(args[1])
 	if !ok {
 		return
 	}
@@ -195,7 +212,7 @@ func cmdLRange(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	l, ok := c.getList(args[1])
+	l, ok := c.getListRead(args[1])
 	if !ok {
 		return
 	}
@@ -226,7 +243,7 @@ func listIndex(idx int64, n int) (int, bool) {
 }
 
 func cmdLIndex(c *client, args [][]byte) {
-	l, ok := c.getList(args[1])
+	l, ok := c.getListRead(args[1])
 	if !ok {
 		return
 	}
@@ -403,7 +420,7 @@ func cmdLPos(c *client, args [][]byte) {
 	} else if rank < 0 {
 		rank = -rank
 	}
-	l, ok := c.getList(args[1])
+	l, ok := c.getListRead(args[1])
 	if !ok {
 		return
 	}

@@ -286,16 +286,34 @@ func TestDiffListLMPop(t *testing.T) {
 // TestDiffListRandom runs random list commands against both servers and
 // compares every reply.
 func TestDiffListRandom(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		seed  uint64
+		ops   int
+		extra int // extra weight of the bulk push, growing the lists
+		span  int // index range
+	}{
+		{"small", 20261125, 4000, 0, 12},
+		{"long", 99, 3000, 6, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) { listRandom(t, tc.seed, tc.ops, tc.extra, tc.span) })
+	}
+}
+
+func listRandom(t *testing.T, seed uint64, ops, extra, span int) {
 	p := nodetest.NewPair(t)
-	const seed = 20261125
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"la", "lb", "lc"}
-	elem := func() string { return strconv.Itoa(r.IntN(8)) }
-	idx := func() string { return strconv.Itoa(r.IntN(24) - 12) }
-	for i := 0; i < 4000; i++ {
+	values := 8
+	if extra > 0 {
+		values = 40
+	}
+	elem := func() string { return strconv.Itoa(r.IntN(values)) }
+	idx := func() string { return strconv.Itoa(r.IntN(2*span) - span) }
+	for i := 0; i < ops; i++ {
 		k := keys[r.IntN(len(keys))]
 		var cmd []string
-		switch r.IntN(17) {
+		switch r.IntN(17 + extra) {
 		case 0:
 			cmd = []string{"LPUSH", k, elem(), elem()}
 		case 1:
@@ -314,6 +332,9 @@ func TestDiffListRandom(t *testing.T) {
 			cmd = []string{"LREM", k, strconv.Itoa(r.IntN(5) - 2), elem()}
 		case 8:
 			cmd = []string{"LTRIM", k, idx(), idx()}
+			if extra > 0 {
+				cmd = []string{"LTRIM", k, strconv.Itoa(r.IntN(3)), strconv.Itoa(-1 - r.IntN(3))}
+			}
 		case 9:
 			cmd = []string{"LINSERT", k, []string{"BEFORE", "AFTER"}[r.IntN(2)], elem(), elem()}
 		case 10:
@@ -339,6 +360,7 @@ func TestDiffListRandom(t *testing.T) {
 	}
 	for _, k := range keys {
 		p.Check("LRANGE", k, "0", "-1")
+		t.Logf("seed %d: %s ends with %d elements", seed, k, p.Node.Do("LLEN", k).Int)
 	}
 }
 

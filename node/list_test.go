@@ -232,3 +232,15 @@ func BenchmarkLPushLPop(b *testing.B) {
 		b.Fatalf("unexpected reply %q", c.w.Buf)
 	}
 }
+
+func TestReadCommandsCountHits(t *testing.T) {
+	c := testClient(t)
+	c.run("rpush", "l", "a")
+	c.run("hset", "h", "f", "v")
+	for _, cmd := range [][]string{{"llen", "l"}, {"lrange", "nol", "0", "1"}, {"hget", "h", "f"}, {"hlen", "noh"}, {"hgetall", "l"}} {
+		c.run(cmd...)
+	}
+	if c.srv.stats.keyspaceHits != 3 || c.srv.stats.keyspaceMisses != 2 {
+		t.Fatalf("hits %d misses %d, want 3 and 2", c.srv.stats.keyspaceHits, c.srv.stats.keyspaceMisses)
+	}
+}
