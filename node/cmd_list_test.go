@@ -311,6 +311,9 @@ func listRandom(t *testing.T, seed uint64, ops, extra, span int) {
 	elem := func() string { return strconv.Itoa(r.IntN(values)) }
 	idx := func() string { return strconv.Itoa(r.IntN(2*span) - span) }
 	for i := 0; i < ops; i++ {
+		if i == ops/2 {
+			resp3(t, p) // the second half runs in RESP3
+		}
 		k := keys[r.IntN(len(keys))]
 		var cmd []string
 		switch r.IntN(17 + extra) {
