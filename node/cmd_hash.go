@@ -311,9 +311,13 @@ func cmdHIncrBy(c *client, args [][]byte) {
 	c.w.Int(cur)
 }
 
-// longDoubleMaxExp bounds the binary exponent of a long double: larger
-// values overflow strtold, which Redis rejects.
-const longDoubleMaxExp = 16384
+// Binary exponent bounds of a long double (as big.Float.MantExp reports
+// them): larger values overflow strtold and smaller ones underflow to zero,
+// both of which Redis rejects.
+const (
+	longDoubleMaxExp = 16384
+	longDoubleMinExp = -16445
+)
 
 // parseLongDouble parses a float argument the way Redis's string2ld does
 // with strtold: decimal or hexadecimal, "inf" and "infinity" accepted, no
@@ -335,7 +339,7 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 		return nil, false
 	}
 	z, _, err := big.ParseFloat(string(b), 0, longDoublePrec, big.ToNearestEven)
-	if err != nil || z.MantExp(nil) > longDoubleMaxExp {
+	if err != nil || z.MantExp(nil) > longDoubleMaxExp || (z.Sign() != 0 && z.MantExp(nil) < longDoubleMinExp) {
 		return nil, false
 	}
 	return z, true
@@ -384,6 +388,10 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		return
 	}
 	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(cur, incr)
+	if sum.MantExp(nil) > longDoubleMaxExp {
+		c.w.Error(msgIncrNaNOrInf)
+		return
+	}
 	s := formatLongDouble(sum)
 	h, _ = c.getOrCreateHash(args[1])
 	h.set(string(args[2]), s)
