@@ -117,7 +117,7 @@ func hsetPairs(c *client, args [][]byte) (int64, bool) {
 	h.convertFor(args[2:])
 	var created int64
 	for i := 2; i < len(args); i += 2 {
-		if h.set(string(args[i]), string(args[i+1])) {
+		if h.setBytes(args[i], string(args[i+1])) {
 			created++
 		}
 	}
@@ -306,7 +306,7 @@ func cmdHIncrBy(c *client, args [][]byte) {
 	}
 	cur += incr
 	h, _ = c.getOrCreateHash(args[1])
-	h.set(string(args[2]), strconv.FormatInt(cur, 10))
+	h.setBytes(args[2], strconv.FormatInt(cur, 10))
 	c.srv.dirty++
 	c.w.Int(cur)
 }
@@ -394,7 +394,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 	}
 	s := formatLongDouble(sum)
 	h, _ = c.getOrCreateHash(args[1])
-	h.set(string(args[2]), s)
+	h.setBytes(args[2], s)
 	c.srv.dirty++
 	c.w.BulkString(s)
 }

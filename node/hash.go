@@ -153,6 +153,23 @@ func (h *hash) set(field, value string) bool {
 	return true
 }
 
+// setBytes is set taking the field as bytes: updating an existing field
+// does not copy the field name.
+func (h *hash) setBytes(field []byte, value string) bool {
+	if !h.isTable() && len(field) <= hashMaxListpackValue && len(value) <= hashMaxListpackValue {
+		for i := range h.pairs {
+			if h.pairs[i].field == string(field) {
+				h.pairs[i].value = value
+				return false
+			}
+		}
+	} else if i, ok := h.table[string(field)]; ok && h.isTable() {
+		h.ents[i].value = value
+		return false
+	}
+	return h.set(string(field), value)
+}
+
 // convert switches to the hashtable form.
 func (h *hash) convert() {
 	h.table = make(map[string]int, len(h.pairs)+1)
