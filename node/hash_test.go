@@ -1,6 +1,7 @@
 package node
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,4 +169,41 @@ func BenchmarkHSetHashtable(b *testing.B) {
 		c.w.Buf = c.w.Buf[:0]
 		cmdHSet(c, args)
 	}
+}
+
+// FuzzParseLongDouble checks that float parsing never panics and agrees
+// with strconv on ordinary decimal input.
+func FuzzParseLongDouble(f *testing.F) {
+	for _, s := range []string{"100000000000000000001000", "1.5", "-0", "inf", "0x1p3", "1e4932", "1e-5000", " 1", "1_0", "nan", ".5", "5.", "0b1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		z, ok := parseLongDouble([]byte(s))
+		if !ok {
+			return
+		}
+		if !z.IsInf() {
+			formatLongDouble(z)
+		}
+		if v, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP") {
+			// Rounding to 64 bits first may move the last bit of the double.
+			if got, _ := z.Float64(); got != v && math.Abs(got-v) > math.Abs(v)*0x1p-52 {
+				t.Fatalf("%q: %v vs strconv %v", s, got, v)
+			}
+		}
+	})
+}
+
+// FuzzParseScanCursor checks cursor parsing against strconv for plain
+// decimal cursors.
+func FuzzParseScanCursor(f *testing.F) {
+	for _, s := range []string{"0", "", "+1", "-1", "18446744073709551616", " 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseScanCursor([]byte(s))
+		if v, err := strconv.ParseUint(s, 10, 64); err == nil && (!ok || got != v) {
+			t.Fatalf("%q: got %d %v, want %d", s, got, ok, v)
+		}
+	})
 }
