@@ -414,8 +414,10 @@ func cmdLPos(c *client, args [][]byte) {
 		}
 	}
 	fromTail := rank < 0
-	if rank == math.MinInt64 {
-		// Redis negates LONG_MIN into itself: the first match from the tail.
+	// Redis negates LONG_MIN into itself: every match from the tail counts,
+	// and its COUNT test overflows, so COUNT never stops the search.
+	unlimited := rank == math.MinInt64
+	if unlimited {
 		rank = 1
 	} else if rank < 0 {
 		rank = -rank
@@ -447,7 +449,7 @@ func cmdLPos(c *client, args [][]byte) {
 			continue
 		}
 		found = append(found, int64(i))
-		if count == -1 || (count != 0 && int64(len(found)) >= count) {
+		if count == -1 || (count != 0 && !unlimited && int64(len(found)) >= count) {
 			break
 		}
 	}

@@ -189,6 +189,8 @@ func TestDiffListLPos(t *testing.T) {
 		{"MAXLEN", "0"}, {"MAXLEN", "1"}, {"MAXLEN", "3"}, {"MAXLEN", "7"}, {"MAXLEN", "-1"}, {"MAXLEN", "x"},
 		{"RANK", "-1", "COUNT", "0"}, {"RANK", "2", "COUNT", "2", "MAXLEN", "8"}, {"RANK", "-2", "COUNT", "0", "MAXLEN", "3"},
 		{"COUNT", "0", "MAXLEN", "7"}, {"RANK", "1", "RANK", "2"},
+		{"RANK", "-9223372036854775808", "COUNT", "1"}, {"RANK", "-9223372036854775808", "COUNT", "0", "MAXLEN", "3"},
+		{"RANK", "-9223372036854775807", "COUNT", "2"}, {"RANK", "9223372036854775807", "COUNT", "0"},
 		{"RANK"}, {"COUNT"}, {"MAXLEN"}, {"FOO", "1"}, {"rank", "1", "count"},
 	}
 	for _, o := range opts {
