@@ -1,6 +1,579 @@
 package node
 
+import (
+	"bytes"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// Reply texts of the hash commands.
+const (
+	msgHashNotInteger   = "ERR hash value is not an integer"
+	msgHashNotFloat     = "ERR hash value is not a float"
+	msgNaNOrInfinity    = "ERR value is NaN or Infinity"
+	msgIncrNaNOrInf     = "ERR increment would produce NaN or Infinity"
+	msgInvalidCursor    = "ERR invalid cursor"
+	msgValueOutOfRange  = "ERR value is out of range"
+	msgHRandCountRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	hashACLWriteFast    = "@write @hash @fast"
+	hashACLReadFast     = "@read @hash @fast"
+	hashACLReadSlow     = "@read @hash @slow"
+	hashGroup           = "hash"
+	hashSinceOriginal   = "2.0.0"
+	hashScanDefaultSize = 10
+)
+
+// longDoublePrec is the mantissa precision of the x87 long double Redis
+// uses for HINCRBYFLOAT, so that results print the same digits.
+const longDoublePrec = 64
+
 // hashCommands: the hash type.
 func hashCommands() []*command {
-	return nil
+	wf := flagWrite | flagDenyOOM | flagFast
+	rf := flagReadonly | flagFast
+	return []*command{
+		{name: "hset", arity: -4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Set the string value of a hash field", since: hashSinceOriginal, fn: cmdHSet},
+		{name: "hsetnx", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Set the value of a hash field, only if the field does not exist", since: hashSinceOriginal, fn: cmdHSetNX},
+		{name: "hmset", arity: -4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Set multiple hash fields to multiple values", since: hashSinceOriginal, fn: cmdHMSet},
+		{name: "hget", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the value of a hash field", since: hashSinceOriginal, fn: cmdHGet},
+		{name: "hmget", arity: -3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the values of all the given hash fields", since: hashSinceOriginal, fn: cmdHMGet},
+		{name: "hdel", arity: -3, flags: flagWrite | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Delete one or more hash fields", since: hashSinceOriginal, fn: cmdHDel},
+		{name: "hexists", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Determine if a hash field exists", since: hashSinceOriginal, fn: cmdHExists},
+		{name: "hlen", arity: 2, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the number of fields in a hash", since: hashSinceOriginal, fn: cmdHLen},
+		{name: "hstrlen", arity: 3, flags: rf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadFast, group: hashGroup, summary: "Get the length of the value of a hash field", since: "3.2.0", fn: cmdHStrLen},
+		{name: "hkeys", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get all the fields in a hash", since: hashSinceOriginal, fn: cmdHKeys},
+		{name: "hvals", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get all the values in a hash", since: hashSinceOriginal, fn: cmdHVals},
+		{name: "hgetall", arity: 2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get all the fields and values in a hash", since: hashSinceOriginal, fn: cmdHGetAll},
+		{name: "hincrby", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Increment the integer value of a hash field by the given number", since: hashSinceOriginal, fn: cmdHIncrBy},
+		{name: "hincrbyfloat", arity: 4, flags: wf, firstKey: 1, lastKey: 1, step: 1, acl: hashACLWriteFast, group: hashGroup, summary: "Increment the float value of a hash field by the given amount", since: "2.6.0", fn: cmdHIncrByFloat},
+		{name: "hrandfield", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Get one or multiple random fields from a hash", since: "6.2.0", fn: cmdHRandField},
+		{name: "hscan", arity: -3, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: hashACLReadSlow, group: hashGroup, summary: "Incrementally iterate hash fields and associated values", since: "2.8.0", fn: cmdHScan},
+	}
+}
+
+// getHash looks key up as a hash (see getTyped).
+func (c *client) getHash(key []byte) (*hash, bool) {
+	o, ok := c.getTyped(key, typeHash)
+	if !ok || o == nil {
+		return nil, ok
+	}
+	return o.val.(*hash), true
+}
+
+// getHashRead is getHash for read commands: it counts keyspace hits and
+// misses as Redis's lookupKeyRead does.
+func (c *client) getHashRead(key []byte) (*hash, bool) {
+	h, ok := c.getHash(key)
+	c.countRead(h != nil || !ok)
+	return h, ok
+}
+
+// getOrCreateHash returns the hash at key, creating an empty one.
+func (c *client) getOrCreateHash(key []byte) (*hash, bool) {
+	h, ok := c.getHash(key)
+	if !ok {
+		return nil, false
+	}
+	if h == nil {
+		h = newHash()
+		c.db.set(key, &object{typ: typeHash, val: h}, false)
+	} else {
+		c.db.signalModified(key)
+	}
+	return h, true
+}
+
+func cmdHSet(c *client, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.w.Error(errWrongArity("hset"))
+		return
+	}
+	n, ok := hsetPairs(c, args)
+	if ok {
+		c.w.Int(n)
+	}
+}
+
+func cmdHMSet(c *client, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.w.Error(errWrongArity("hmset"))
+		return
+	}
+	if _, ok := hsetPairs(c, args); ok {
+		c.w.OK()
+	}
+}
+
+// hsetPairs stores the field/value pairs of args[2:] and returns how many
+// fields were new.
+func hsetPairs(c *client, args [][]byte) (int64, bool) {
+	h, ok := c.getOrCreateHash(args[1])
+	if !ok {
+		return 0, false
+	}
+	h.convertFor(args[2:])
+	var created int64
+	for i := 2; i < len(args); i += 2 {
+		if h.setBytes(args[i], string(args[i+1])) {
+			created++
+		}
+	}
+	c.srv.dirty += int64(len(args)-2) / 2
+	return created, true
+}
+
+func cmdHSetNX(c *client, args [][]byte) {
+	h, ok := c.getHash(args[1])
+	if !ok {
+		return
+	}
+	if h != nil {
+		if _, exists := h.get(string(args[2])); exists {
+			c.w.Int(0)
+			return
+		}
+	}
+	h, _ = c.getOrCreateHash(args[1])
+	h.convertFor(args[2:4])
+	h.set(string(args[2]), string(args[3]))
+	c.srv.dirty++
+	c.w.Int(1)
+}
+
+func cmdHGet(c *client, args [][]byte) {
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.w.Null()
+		return
+	}
+	v, found := h.get(string(args[2]))
+	if !found {
+		c.w.Null()
+		return
+	}
+	c.w.BulkString(v)
+}
+
+func cmdHMGet(c *client, args [][]byte) {
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	c.w.Array(len(args) - 2)
+	for _, f := range args[2:] {
+		if h == nil {
+			c.w.Null()
+			continue
+		}
+		if v, found := h.get(string(f)); found {
+			c.w.BulkString(v)
+		} else {
+			c.w.Null()
+		}
+	}
+}
+
+func cmdHDel(c *client, args [][]byte) {
+	h, ok := c.getHash(args[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.w.Int(0)
+		return
+	}
+	var n int64
+	for _, f := range args[2:] {
+		if h.del(string(f)) {
+			n++
+			if h.length() == 0 {
+				break
+			}
+		}
+	}
+	if n > 0 {
+		c.db.signalModified(args[1])
+		c.srv.dirty += n
+		if h.length() == 0 {
+			c.db.remove(args[1], c.now)
+		}
+	}
+	c.w.Int(n)
+}
+
+func cmdHExists(c *client, args [][]byte) {
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.w.Int(0)
+		return
+	}
+	if _, found := h.get(string(args[2])); found {
+		c.w.Int(1)
+	} else {
+		c.w.Int(0)
+	}
+}
+
+func cmdHLen(c *client, args [][]byte) {
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.w.Int(0)
+		return
+	}
+	c.w.Int(int64(h.length()))
+}
+
+func cmdHStrLen(c *client, args [][]byte) {
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.w.Int(0)
+		return
+	}
+	v, _ := h.get(string(args[2]))
+	c.w.Int(int64(len(v)))
+}
+
+func cmdHKeys(c *client, args [][]byte)   { hgetallGeneric(c, args, true, false) }
+func cmdHVals(c *client, args [][]byte)   { hgetallGeneric(c, args, false, true) }
+func cmdHGetAll(c *client, args [][]byte) { hgetallGeneric(c, args, true, true) }
+
+func hgetallGeneric(c *client, args [][]byte, keys, vals bool) {
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	n := 0
+	if h != nil {
+		n = h.length()
+	}
+	if keys && vals {
+		c.w.Map(n)
+	} else {
+		c.w.Array(n)
+	}
+	if h == nil {
+		return
+	}
+	h.each(func(f, v string) bool {
+		if keys {
+			c.w.BulkString(f)
+		}
+		if vals {
+			c.w.BulkString(v)
+		}
+		return true
+	})
+}
+
+func cmdHIncrBy(c *client, args [][]byte) {
+	incr, ok := parseInt(args[3])
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	h, ok := c.getHash(args[1])
+	if !ok {
+		return
+	}
+	var cur int64
+	if h != nil {
+		if v, found := h.get(string(args[2])); found {
+			cur, ok = parseInt([]byte(v))
+			if !ok {
+				c.w.Error(msgHashNotInteger)
+				return
+			}
+		}
+	}
+	if (incr < 0 && cur < 0 && incr < math.MinInt64-cur) || (incr > 0 && cur > 0 && incr > math.MaxInt64-cur) {
+		c.w.Error(msgOverflow)
+		return
+	}
+	cur += incr
+	h, _ = c.getOrCreateHash(args[1])
+	h.setBytes(args[2], strconv.FormatInt(cur, 10))
+	c.srv.dirty++
+	c.w.Int(cur)
+}
+
+// Binary exponent bounds of a long double (as big.Float.MantExp reports
+// them): larger values overflow strtold and smaller ones underflow to zero,
+// both of which Redis rejects.
+const (
+	longDoubleMaxExp = 16384
+	longDoubleMinExp = -16445
+)
+
+// parseLongDouble parses a float argument the way Redis's string2ld does
+// with strtold: decimal or hexadecimal, "inf" and "infinity" accepted, no
+// surrounding spaces, no NaN, at long double precision.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || isSpaceByte(b[0]) || bytes.IndexByte(b, '_') >= 0 {
+		return nil, false
+	}
+	t := b
+	neg := false
+	if t[0] == '+' || t[0] == '-' {
+		neg = t[0] == '-'
+		t = t[1:]
+	}
+	if bytes.EqualFold(t, []byte("inf")) || bytes.EqualFold(t, []byte("infinity")) {
+		return new(big.Float).SetInf(neg), true
+	}
+	if len(t) > 1 && t[0] == '0' && bytes.IndexByte([]byte("bBoO"), t[1]) >= 0 {
+		return nil, false
+	}
+	z, _, err := big.ParseFloat(string(b), 0, longDoublePrec, big.ToNearestEven)
+	if err != nil || z.MantExp(nil) > longDoubleMaxExp || (z.Sign() != 0 && z.MantExp(nil) < longDoubleMinExp) {
+		return nil, false
+	}
+	return z, true
+}
+
+// formatLongDouble prints v as Redis's ld2string(LD_STR_HUMAN): %.17Lf
+// with the trailing zeroes (and dot) removed, and "-0" printed as "0".
+func formatLongDouble(v *big.Float) string {
+	s := v.Text('f', 17)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+func cmdHIncrByFloat(c *client, args [][]byte) {
+	incr, ok := parseLongDouble(args[3])
+	if !ok {
+		c.w.Error(msgNotFloat)
+		return
+	}
+	if incr.IsInf() {
+		c.w.Error(msgNaNOrInfinity)
+		return
+	}
+	h, ok := c.getHash(args[1])
+	if !ok {
+		return
+	}
+	cur := new(big.Float).SetPrec(longDoublePrec)
+	if h != nil {
+		if v, found := h.get(string(args[2])); found {
+			cur, ok = parseLongDouble([]byte(v))
+			if !ok {
+				c.w.Error(msgHashNotFloat)
+				return
+			}
+		}
+	}
+	if cur.IsInf() {
+		c.w.Error(msgIncrNaNOrInf)
+		return
+	}
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(cur, incr)
+	if sum.MantExp(nil) > longDoubleMaxExp {
+		c.w.Error(msgIncrNaNOrInf)
+		return
+	}
+	s := formatLongDouble(sum)
+	h, _ = c.getOrCreateHash(args[1])
+	h.setBytes(args[2], s)
+	c.srv.dirty++
+	c.w.BulkString(s)
+}
+
+func cmdHRandField(c *client, args [][]byte) {
+	if len(args) == 2 {
+		h, ok := c.getHashRead(args[1])
+		if !ok {
+			return
+		}
+		if h == nil {
+			c.w.Null()
+			return
+		}
+		c.w.BulkString(h.random().field)
+		return
+	}
+	l, ok := parseInt(args[2])
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	if l == math.MinInt64 {
+		c.w.Error(msgHRandCountRange)
+		return
+	}
+	withValues := false
+	if len(args) > 4 || (len(args) == 4 && !bytes.EqualFold(args[3], []byte("withvalues"))) {
+		c.w.Error(msgSyntax)
+		return
+	} else if len(args) == 4 {
+		withValues = true
+		if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
+			c.w.Error(msgValueOutOfRange)
+			return
+		}
+	}
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	if h == nil || l == 0 {
+		c.w.Array(0)
+		return
+	}
+	emit := func(p hashPair) {
+		if withValues && c.w.Proto > 2 {
+			c.w.Array(2)
+		}
+		c.w.BulkString(p.field)
+		if withValues {
+			c.w.BulkString(p.value)
+		}
+	}
+	header := func(n int64) {
+		if withValues && c.w.Proto == 2 {
+			c.w.Array(int(n * 2))
+		} else {
+			c.w.Array(int(n))
+		}
+	}
+	size := int64(h.length())
+	if l < 0 || l == 1 {
+		n := l
+		if n < 0 {
+			n = -n
+		}
+		header(n)
+		for i := int64(0); i < n; i++ {
+			emit(h.random())
+		}
+		return
+	}
+	all := h.all()
+	if l >= size {
+		header(size)
+		for _, p := range all {
+			emit(p)
+		}
+		return
+	}
+	// Partial Fisher-Yates: the first l entries become a uniform sample.
+	for i := 0; i < int(l); i++ {
+		j := i + rand.IntN(len(all)-i)
+		all[i], all[j] = all[j], all[i]
+	}
+	header(l)
+	for _, p := range all[:l] {
+		emit(p)
+	}
+}
+
+// parseScanCursor parses a SCAN cursor with strtoul's rules, as Redis does.
+func parseScanCursor(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, true
+	}
+	if isSpaceByte(b[0]) {
+		return 0, false
+	}
+	neg := false
+	p := b
+	if p[0] == '+' || p[0] == '-' {
+		neg = p[0] == '-'
+		p = p[1:]
+	}
+	if len(p) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range p {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func cmdHScan(c *client, args [][]byte) {
+	cursor, ok := parseScanCursor(args[2])
+	if !ok {
+		c.w.Error(msgInvalidCursor)
+		return
+	}
+	h, ok := c.getHashRead(args[1])
+	if !ok {
+		return
+	}
+	if h == nil {
+		c.w.Array(2)
+		c.w.BulkString("0")
+		c.w.Array(0)
+		return
+	}
+	count := int64(hashScanDefaultSize)
+	var pattern []byte
+	usePattern := false
+	for i := 3; i < len(args); i += 2 {
+		more := i+1 < len(args)
+		switch {
+		case bytes.EqualFold(args[i], []byte("count")) && more:
+			n, ok := parseInt(args[i+1])
+			if !ok {
+				c.w.Error(msgNotInteger)
+				return
+			}
+			if n < 1 {
+				c.w.Error(msgSyntax)
+				return
+			}
+			count = n
+		case bytes.EqualFold(args[i], []byte("match")) && more:
+			pattern = args[i+1]
+			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
+		default:
+			c.w.Error(msgSyntax)
+			return
+		}
+	}
+	var out []hashPair
+	next := h.scan(cursor, int(min(count, math.MaxInt32)), func(f, v string) {
+		if usePattern && !globMatch(pattern, []byte(f), false) {
+			return
+		}
+		out = append(out, hashPair{f, v})
+	})
+	c.w.Array(2)
+	c.w.BulkString(strconv.FormatUint(next, 10))
+	c.w.Array(2 * len(out))
+	for _, p := range out {
+		c.w.BulkString(p.field)
+		c.w.BulkString(p.value)
+	}
 }
