@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 )
 
 // Reply texts of the hash commands.
@@ -15,7 +14,6 @@ const (
 	msgHashNotFloat     = "ERR hash value is not a float"
 	msgNaNOrInfinity    = "ERR value is NaN or Infinity"
 	msgIncrNaNOrInf     = "ERR increment would produce NaN or Infinity"
-	msgInvalidCursor    = "ERR invalid cursor"
 	msgValueOutOfRange  = "ERR value is out of range"
 	msgHRandCountRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	hashACLWriteFast    = "@write @hash @fast"
@@ -25,10 +23,6 @@ const (
 	hashSinceOriginal   = "2.0.0"
 	hashScanDefaultSize = 10
 )
-
-// longDoublePrec is the mantissa precision of the x87 long double Redis
-// uses for HINCRBYFLOAT, so that results print the same digits.
-const longDoublePrec = 64
 
 // hashCommands: the hash type.
 func hashCommands() []*command {
@@ -311,54 +305,6 @@ func cmdHIncrBy(c *client, args [][]byte) {
 	c.w.Int(cur)
 }
 
-// Binary exponent bounds of a long double (as big.Float.MantExp reports
-// them): larger values overflow strtold and smaller ones underflow to zero,
-// both of which Redis rejects.
-const (
-	longDoubleMaxExp = 16384
-	longDoubleMinExp = -16445
-)
-
-// parseLongDouble parses a float argument the way Redis's string2ld does
-// with strtold: decimal or hexadecimal, "inf" and "infinity" accepted, no
-// surrounding spaces, no NaN, at long double precision.
-func parseLongDouble(b []byte) (*big.Float, bool) {
-	if len(b) == 0 || isSpaceByte(b[0]) || bytes.IndexByte(b, '_') >= 0 {
-		return nil, false
-	}
-	t := b
-	neg := false
-	if t[0] == '+' || t[0] == '-' {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	if bytes.EqualFold(t, []byte("inf")) || bytes.EqualFold(t, []byte("infinity")) {
-		return new(big.Float).SetInf(neg), true
-	}
-	if len(t) > 1 && t[0] == '0' && bytes.IndexByte([]byte("bBoO"), t[1]) >= 0 {
-		return nil, false
-	}
-	z, _, err := big.ParseFloat(string(b), 0, longDoublePrec, big.ToNearestEven)
-	if err != nil || z.MantExp(nil) > longDoubleMaxExp || (z.Sign() != 0 && z.MantExp(nil) < longDoubleMinExp) {
-		return nil, false
-	}
-	return z, true
-}
-
-// formatLongDouble prints v as Redis's ld2string(LD_STR_HUMAN): %.17Lf
-// with the trailing zeroes (and dot) removed, and "-0" printed as "0".
-func formatLongDouble(v *big.Float) string {
-	s := v.Text('f', 17)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
-}
-
 func cmdHIncrByFloat(c *client, args [][]byte) {
 	incr, ok := parseLongDouble(args[3])
 	if !ok {
@@ -392,7 +338,7 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		c.w.Error(msgIncrNaNOrInf)
 		return
 	}
-	s := formatLongDouble(sum)
+	s := string(formatLongDouble(sum))
 	h, _ = c.getOrCreateHash(args[1])
 	h.setBytes(args[2], s)
 	c.srv.dirty++
@@ -487,39 +433,6 @@ func cmdHRandField(c *client, args [][]byte) {
 	}
 }
 
-// parseScanCursor parses a SCAN cursor with strtoul's rules, as Redis does.
-func parseScanCursor(b []byte) (uint64, bool) {
-	if len(b) == 0 {
-		return 0, true
-	}
-	if isSpaceByte(b[0]) {
-		return 0, false
-	}
-	neg := false
-	p := b
-	if p[0] == '+' || p[0] == '-' {
-		neg = p[0] == '-'
-		p = p[1:]
-	}
-	if len(p) == 0 {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range p {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		d := uint64(ch - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
 
 func cmdHScan(c *client, args [][]byte) {
 	cursor, ok := parseScanCursor(args[2])

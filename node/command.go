@@ -71,6 +71,7 @@ var families = []func() []*command{
 	serverCommands,
 	connectionCommands,
 	listCommands,
+	blockingListCommands,
 	hashCommands,
 	setCommands,
 	zsetCommands,

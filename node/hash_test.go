@@ -47,7 +47,7 @@ func TestHashEncoding(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := testClient(t)
+			c := testListClient(t)
 			for _, cmd := range tc.cmds {
 				c.run(cmd...)
 			}
@@ -117,7 +117,7 @@ func TestHashFloatFormat(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.a+"+"+tc.b, func(t *testing.T) {
-			c := testClient(t)
+			c := testListClient(t)
 			c.run("hset", "h", "f", tc.a)
 			got := c.run("hincrbyfloat", "h", "f", tc.b)
 			want := "$" + strconv.Itoa(len(tc.want)) + "\r\n" + tc.want + "\r\n"
@@ -128,7 +128,7 @@ func TestHashFloatFormat(t *testing.T) {
 	}
 }
 
-func TestParseScanCursor(t *testing.T) {
+func TestHashScanCursorParse(t *testing.T) {
 	tests := []struct {
 		in   string
 		want uint64
@@ -149,7 +149,7 @@ func TestParseScanCursor(t *testing.T) {
 }
 
 func BenchmarkHSet(b *testing.B) {
-	c := testClient(b)
+	c := testListClient(b)
 	args := [][]byte{[]byte("hset"), []byte("bench"), []byte("field"), []byte("value")}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -159,7 +159,7 @@ func BenchmarkHSet(b *testing.B) {
 }
 
 func BenchmarkHSetHashtable(b *testing.B) {
-	c := testClient(b)
+	c := testListClient(b)
 	for i := 0; i < 1000; i++ {
 		cmdHSet(c, [][]byte{[]byte("hset"), []byte("bench"), []byte("f" + strconv.Itoa(i)), []byte("v")})
 	}

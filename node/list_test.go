@@ -12,7 +12,7 @@ import (
 
 // testClient returns a client without a connection on a fresh server, for
 // calling handlers directly.
-func testClient(tb testing.TB) *client {
+func testListClient(tb testing.TB) *client {
 	tb.Helper()
 	s, err := New(DefaultConfig(), nil)
 	if err != nil {
@@ -173,7 +173,7 @@ func TestListEmptiedKeyRemoved(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := testClient(t)
+			c := testListClient(t)
 			for _, cmd := range tc.cmds {
 				c.run(cmd...)
 			}
@@ -185,7 +185,7 @@ func TestListEmptiedKeyRemoved(t *testing.T) {
 }
 
 func TestListReplies(t *testing.T) {
-	c := testClient(t)
+	c := testListClient(t)
 	tests := []struct {
 		cmd  []string
 		want string
@@ -206,7 +206,7 @@ func TestListReplies(t *testing.T) {
 }
 
 func BenchmarkLPush(b *testing.B) {
-	c := testClient(b)
+	c := testListClient(b)
 	args := [][]byte{[]byte("lpush"), []byte("bench"), []byte("element")}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -216,7 +216,7 @@ func BenchmarkLPush(b *testing.B) {
 }
 
 func BenchmarkLPushLPop(b *testing.B) {
-	c := testClient(b)
+	c := testListClient(b)
 	push := [][]byte{[]byte("lpush"), []byte("bench"), []byte("element")}
 	pop := [][]byte{[]byte("lpop"), []byte("bench")}
 	for i := 0; i < 1000; i++ {
@@ -234,7 +234,7 @@ func BenchmarkLPushLPop(b *testing.B) {
 }
 
 func TestReadCommandsCountHits(t *testing.T) {
-	c := testClient(t)
+	c := testListClient(t)
 	c.run("rpush", "l", "a")
 	c.run("hset", "h", "f", "v")
 	for _, cmd := range [][]string{{"llen", "l"}, {"lrange", "nol", "0", "1"}, {"hget", "h", "f"}, {"hlen", "noh"}, {"hgetall", "l"}} {

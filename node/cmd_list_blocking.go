@@ -1,0 +1,174 @@
+package node
+
+import (
+	"bytes"
+	"time"
+)
+
+// blockingListCommands: BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BLMPOP.
+func blockingListCommands() []*command {
+	f := flagWrite | flagNoscript | flagBlocking
+	return []*command{
+		{name: "blpop", arity: -3, flags: f, firstKey: 1, lastKey: -2, step: 1, acl: "@write @list @slow @blocking", group: "list", summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0", fn: cmdBLPop},
+		{name: "brpop", arity: -3, flags: f, firstKey: 1, lastKey: -2, step: 1, acl: "@write @list @slow @blocking", group: "list", summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0", fn: cmdBRPop},
+		{name: "brpoplpush", arity: 4, flags: f | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, acl: "@write @list @slow @blocking", group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0", fn: cmdBRPopLPush},
+		{name: "blmove", arity: 6, flags: f | flagDenyOOM, firstKey: 1, lastKey: 2, step: 1, acl: "@write @list @slow @blocking", group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0", fn: cmdBLMove},
+		// BLMPOP has movable keys: COMMAND reports 0 0 0 as Redis does.
+		{name: "blmpop", arity: -5, flags: flagWrite | flagBlocking, acl: "@write @list @slow @blocking", group: "list", summary: "Pop elements from a list, or block until one is available", since: "7.0.0", fn: cmdBLMPop},
+	}
+}
+
+// parseBlockTimeout parses a blocking command's timeout as Redis does:
+// seconds as a long double, truncated to whole milliseconds; 0 waits forever.
+func parseBlockTimeout(c *client, b []byte) (time.Duration, bool) {
+	d, msg := parseTimeout(b)
+	if msg != "" {
+		c.w.Error(msg)
+		return 0, false
+	}
+	return d.Truncate(time.Millisecond), true
+}
+
+// copyArgs copies arguments that must outlive the command (a blocked
+// client's keys).
+func copyArgs(args [][]byte) [][]byte {
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		out[i] = bytes.Clone(a)
+	}
+	return out
+}
+
+// firstNonEmptyList returns the first key in keys holding a list. It
+// replies WRONGTYPE (ok false) when check is set and a key holds another
+// type before any list is found.
+func (c *client) firstNonEmptyList(keys [][]byte, check bool) (key []byte, l *list, ok bool) {
+	for _, k := range keys {
+		o := c.db.lookup(k, c.now)
+		if o == nil {
+			continue
+		}
+		if o.typ != typeList {
+			if check {
+				c.w.Error(msgWrongType)
+				return nil, nil, false
+			}
+			continue
+		}
+		if lst := o.val.(*list); lst.n > 0 {
+			return k, lst, true
+		}
+	}
+	return nil, nil, true
+}
+
+func cmdBLPop(c *client, args [][]byte) { bpopGeneric(c, args, true) }
+func cmdBRPop(c *client, args [][]byte) { bpopGeneric(c, args, false) }
+
+// bpopGeneric implements BLPOP and BRPOP.
+func bpopGeneric(c *client, args [][]byte, left bool) {
+	timeout, ok := parseBlockTimeout(c, args[len(args)-1])
+	if !ok {
+		return
+	}
+	serve := func(c *client, keys [][]byte, check bool) bool {
+		key, l, ok := c.firstNonEmptyList(keys, check)
+		if !ok {
+			return true
+		}
+		if l == nil {
+			return false
+		}
+		v := l.pop(left)
+		c.srv.dirty++
+		c.w.Array(2)
+		c.w.Bulk(key)
+		c.w.Bulk(v)
+		c.listEmptied(key, l)
+		return true
+	}
+	keys := args[1 : len(args)-1]
+	if serve(c, keys, true) {
+		return
+	}
+	if c.inExec {
+		c.w.NullArray()
+		return
+	}
+	keys = copyArgs(keys)
+	c.block(keys, timeout, func(c *client) bool { return serve(c, keys, false) }, func(c *client) { c.w.NullArray() })
+}
+
+func cmdBRPopLPush(c *client, args [][]byte) { bmoveGeneric(c, args[1], args[2], false, true, args[3]) }
+
+func cmdBLMove(c *client, args [][]byte) {
+	from, ok1 := parseListSide(args[3])
+	to, ok2 := parseListSide(args[4])
+	if !ok1 || !ok2 {
+		c.w.Error(msgSyntax)
+		return
+	}
+	bmoveGeneric(c, args[1], args[2], from, to, args[5])
+}
+
+// bmoveGeneric implements BLMOVE and BRPOPLPUSH.
+func bmoveGeneric(c *client, src, dst []byte, fromLeft, toLeft bool, timeoutArg []byte) {
+	timeout, ok := parseBlockTimeout(c, timeoutArg)
+	if !ok {
+		return
+	}
+	o := c.db.lookup(src, c.now)
+	if o != nil {
+		// a list at src: move now (moveGeneric checks the types)
+		moveGeneric(c, src, dst, fromLeft, toLeft)
+		return
+	}
+	if c.inExec {
+		c.w.Null()
+		return
+	}
+	src, dst = bytes.Clone(src), bytes.Clone(dst)
+	retry := func(c *client) bool {
+		o := c.db.lookup(src, c.now)
+		if o == nil || o.typ != typeList {
+			return false
+		}
+		moveGeneric(c, src, dst, fromLeft, toLeft)
+		return true
+	}
+	c.block([][]byte{src}, timeout, retry, func(c *client) { c.w.Null() })
+}
+
+// cmdBLMPop implements BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n]
+// on top of LMPOP's parsing and popping.
+func cmdBLMPop(c *client, args [][]byte) {
+	timeout, ok := parseBlockTimeout(c, args[1])
+	if !ok {
+		return
+	}
+	lmpop := append([][]byte{[]byte("blmpop")}, args[2:]...)
+	mark := len(c.w.Buf)
+	cmdLMPop(c, lmpop)
+	if !isNullArrayReply(c.w.Buf[mark:]) {
+		return // served, or an argument error
+	}
+	if c.inExec {
+		return // the null array stands
+	}
+	c.w.Buf = c.w.Buf[:mark]
+	lmpop = copyArgs(lmpop)
+	numkeys, _ := parseInt(lmpop[1])
+	keys := lmpop[2 : 2+numkeys]
+	retry := func(c *client) bool {
+		if key, _, _ := c.firstNonEmptyList(keys, false); key == nil {
+			return false
+		}
+		cmdLMPop(c, lmpop)
+		return true
+	}
+	c.block(keys, timeout, retry, func(c *client) { c.w.NullArray() })
+}
+
+func isNullArrayReply(b []byte) bool {
+	return string(b) == "*-1\r\n" || string(b) == "_\r\n"
+}
