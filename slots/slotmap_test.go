@@ -13,7 +13,9 @@ func nid(n int) NodeID { return NodeID(fmt.Sprintf("%040x", n)) }
 // threeGroups builds the map of a three-master, three-replica cluster with
 // slots split as redis-cli does.
 func threeGroups(t testing.TB) *Map {
-	t.Helper()
+	if t != nil {
+		t.Helper()
+	}
 	b := NewBuilder(nil)
 	for i := 1; i <= 6; i++ {
 		g, role := GroupID((i-1)%3+1), RoleMaster
@@ -30,7 +32,7 @@ func threeGroups(t testing.TB) *Map {
 	}
 	m, err := b.Build()
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // a fixed map: only a bug in the builder gets here
 	}
 	return m
 }
