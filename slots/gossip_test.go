@@ -44,7 +44,7 @@ func startMember(t *testing.T, name string, initial *Map) *member {
 	cfg.AdvertisePort = 0
 	cfg.GossipInterval = 20 * time.Millisecond
 	cfg.ProbeInterval = 200 * time.Millisecond
-	cfg.PushPullInterval = 2 * time.Second
+	cfg.PushPullInterval = 500 * time.Millisecond
 	cfg.LogOutput = io.Discard
 	cfg.Delegate = m.g
 	ml, err := memberlist.Create(cfg)
@@ -166,6 +166,28 @@ func TestGossipJoinLearnsMap(t *testing.T) {
 	if string(late.g.NodeMeta(512)) != "late" || len(late.g.NodeMeta(2)) != 2 {
 		t.Error("NodeMeta")
 	}
+}
+
+// TestGossipLargeMap spreads a map too large for one gossip packet: it
+// travels through push/pull state exchange.
+func TestGossipLargeMap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts memberlist members")
+	}
+	base := threeGroups(t)
+	ms := startMembers(t, 3, base)
+	waitMembers(t, ms)
+	b := NewBuilder(base)
+	for s := 0; s < NumSlots; s += 4 {
+		b.Migrate(s, s, base.Lookup(s)%3+1)
+	}
+	big, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms[0].g.Update(big)
+	d := waitConverged(t, ms, big)
+	t.Logf("%d-byte map reached %d members in %v", len(big.Encode()), len(ms), d)
 }
 
 func TestGossipDropsGarbage(t *testing.T) {
