@@ -263,7 +263,7 @@ func (d *decoder) decodeRanges(m *Map) {
 		if d.err != nil {
 			return
 		}
-		if start < uint64(next) || length >= NumSlots || start+length >= NumSlots {
+		if start >= NumSlots || length >= NumSlots || start < uint64(next) || start+length >= NumSlots {
 			d.fail("range order")
 			return
 		}

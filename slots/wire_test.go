@@ -60,6 +60,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"huge node count", binary.AppendUvarint(append(append([]byte{}, header...), 0, 0), 1<<62)},
 		{"range without group", append(append([]byte{}, header...), 0, 0, 0, 1, 0, 0, 0, 0, 0)},
 		{"range past end", append(append([]byte{}, header...), 0, 1, 1, 0, 0, 0, 0, 1, 0xff, 0x7f, 1, 1, 0, 0)},
+		{"range start wraps", append(binary.AppendUvarint(append(append([]byte{}, header...), 1, 1, 1, 1, 0, 0, 0, 1), 1<<64-1), 1, 1, 0, 1)},
 		{"unknown group in range", append(append([]byte{}, header...), 0, 0, 0, 1, 0, 0, 1, 0, 0)},
 	}
 	for _, tt := range tests {
