@@ -19,7 +19,8 @@ type GossipConfig struct {
 	RetransmitMult int
 	// OnChange, when set, is called with the old and new map each time the
 	// map changes, in order, from the goroutine that made the change (a
-	// memberlist goroutine for remote changes). It must not block for long.
+	// memberlist goroutine for remote changes). It must not block for long
+	// nor call Update (the merge lock is held).
 	OnChange func(old, new *Map)
 }
 

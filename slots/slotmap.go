@@ -192,6 +192,34 @@ func (m *Map) SlotsOf(g GroupID) []Range {
 	return rs
 }
 
+// Ranges returns every assigned slot as ranges of consecutive slots served
+// by the same group, in slot order (migration state is not considered).
+func (m *Map) Ranges() []Range {
+	var rs []Range
+	for s := 0; s < NumSlots; s++ {
+		g := m.slots[s].Group
+		if g == 0 {
+			continue
+		}
+		if n := len(rs); n > 0 && rs[n-1].End == s-1 && rs[n-1].Group == g {
+			rs[n-1].End = s
+		} else {
+			rs = append(rs, Range{Start: s, End: s, Group: g})
+		}
+	}
+	return rs
+}
+
+// Covered reports whether every slot is served by a group.
+func (m *Map) Covered() bool {
+	for s := range m.slots {
+		if m.slots[s].Group == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Equal reports whether m and o hold the same state.
 func (m *Map) Equal(o *Map) bool {
 	if m.currentEpoch != o.currentEpoch || m.slots != o.slots ||

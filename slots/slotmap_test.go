@@ -60,11 +60,17 @@ func TestMapLookup(t *testing.T) {
 	if rs := m.SlotsOf(2); len(rs) != 1 || rs[0] != (Range{5461, 10922, 2}) {
 		t.Errorf("SlotsOf(2) = %v", rs)
 	}
+	if rs := m.Ranges(); fmt.Sprint(rs) != fmt.Sprint(Evenly([]GroupID{1, 2, 3})) {
+		t.Errorf("Ranges() = %v", rs)
+	}
+	if !m.Covered() {
+		t.Error("Covered() = false")
+	}
 	if m.CurrentEpoch() != 3 {
 		t.Errorf("CurrentEpoch = %d, want 3", m.CurrentEpoch())
 	}
 	var empty Map
-	if err := empty.Validate(); err != nil || empty.Lookup(5) != 0 {
+	if err := empty.Validate(); err != nil || empty.Lookup(5) != 0 || empty.Covered() || empty.Ranges() != nil {
 		t.Errorf("zero map: %v", err)
 	}
 	if _, ok := empty.Owner(5); ok {
