@@ -433,7 +433,6 @@ func cmdHRandField(c *client, args [][]byte) {
 	}
 }
 
-
 func cmdHScan(c *client, args [][]byte) {
 	cursor, ok := parseScanCursor(args[2])
 	if !ok {
