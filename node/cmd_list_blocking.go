@@ -136,7 +136,8 @@ func bmoveGeneric(c *client, src, dst []byte, fromLeft, toLeft bool, timeoutArg 
 		moveGeneric(c, src, dst, fromLeft, toLeft)
 		return true
 	}
-	c.block([][]byte{src}, timeout, retry, func(c *client) { c.w.Null() })
+	// a timeout answers with a null array, as Redis does for every list
+	c.block([][]byte{src}, timeout, retry, func(c *client) { c.w.NullArray() })
 }
 
 // cmdBLMPop implements BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n]

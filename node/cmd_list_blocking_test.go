@@ -1,0 +1,156 @@
+package node_test
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+func TestDiffBlockingListImmediate(t *testing.T) {
+	for _, proto := range []string{"2", "3"} {
+		t.Run("RESP"+proto, func(t *testing.T) {
+			p := nodetest.NewPair(t)
+			p.Node.Do("HELLO", proto)
+			p.Redis.Do("HELLO", proto)
+			p.CheckAll([][]string{
+				{"RPUSH", "l1", "a", "b", "c"},
+				{"BLPOP", "empty", "l1", "0"},
+				{"BRPOP", "l1", "0"},
+				{"BLPOP", "l1", "1.5"},
+				{"EXISTS", "l1"},
+				{"SET", "str", "x"},
+				{"BLPOP", "str", "l1", "0"},
+				{"BLPOP", "l1", "x"},
+				{"BLPOP", "l1", "-1"},
+				{"BLPOP", "l1"},
+				{"BLPOP", "l1", "0.01"},
+				{"RPUSH", "src", "1", "2"},
+				{"BRPOPLPUSH", "src", "dst", "0"},
+				{"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"},
+				{"LRANGE", "dst", "0", "-1"},
+				{"BLMOVE", "src", "dst", "UP", "RIGHT", "0"},
+				{"BLMOVE", "dst", "str", "LEFT", "RIGHT", "0"},
+				{"BRPOPLPUSH", "nosrc", "dst", "0.01"},
+				{"RPUSH", "m", "1", "2", "3"},
+				{"BLMPOP", "0", "2", "none", "m", "LEFT", "COUNT", "2"},
+				{"BLMPOP", "0", "1", "m", "RIGHT"},
+				{"BLMPOP", "0.01", "1", "m", "RIGHT"},
+				{"BLMPOP", "0", "0", "m", "RIGHT"},
+				{"BLMPOP", "0", "1", "m", "MIDDLE"},
+				{"BLMPOP", "x", "1", "m", "LEFT"},
+				{"MULTI"},
+				{"BLPOP", "nothing", "0"},
+				{"BRPOPLPUSH", "nothing", "d", "0"},
+				{"BLMPOP", "0", "1", "nothing", "LEFT"},
+				{"EXEC"},
+			})
+		})
+	}
+}
+
+// TestBlockingListWake drives both servers identically: a client blocks,
+// another pushes, and the blocked one must get the same reply.
+func TestBlockingListWake(t *testing.T) {
+	p := nodetest.NewPair(t)
+	cases := []struct {
+		block []string
+		push  []string
+	}{
+		{[]string{"BLPOP", "q1", "q2", "0"}, []string{"RPUSH", "q2", "x"}},
+		{[]string{"BRPOP", "q3", "5"}, []string{"LPUSH", "q3", "a", "b"}},
+		{[]string{"BLMOVE", "s", "d", "RIGHT", "LEFT", "0"}, []string{"RPUSH", "s", "v1", "v2"}},
+		{[]string{"BLMPOP", "0", "2", "m1", "m2", "LEFT", "COUNT", "5"}, []string{"RPUSH", "m2", "1", "2"}},
+	}
+	for _, tc := range cases {
+		var replies []resp.Value
+		for _, addr := range []string{p.NodeAddr, p.RedisAddr} {
+			blocked, pusher := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+			if err := blocked.Send(tc.block...); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(30 * time.Millisecond)
+			pusher.Do(tc.push...)
+			v, err := blocked.Read()
+			if err != nil {
+				t.Fatalf("%s %v: %v", addr, tc.block, err)
+			}
+			replies = append(replies, v)
+		}
+		if !nodetest.Equal(replies[0], replies[1]) {
+			t.Errorf("%v woken by %v:\n  slotcache: %s\n  redis:     %s", tc.block, tc.push, replies[0], replies[1])
+		}
+	}
+	// Compare the final state of every key touched above.
+	for _, k := range []string{"q1", "q2", "q3", "s", "d", "m1", "m2"} {
+		p.Check("LRANGE", k, "0", "-1")
+	}
+}
+
+// TestBlockingListTimeout: BLPOP with a timeout returns nil after it.
+func TestBlockingListTimeout(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	start := time.Now()
+	if v := c.Do("BLPOP", "none", "0.2"); !v.Null {
+		t.Fatalf("BLPOP timeout = %s", v)
+	}
+	if d := time.Since(start); d < 190*time.Millisecond {
+		t.Fatalf("returned after %v", d)
+	}
+}
+
+// TestBlockingQueueProducersConsumers is the seed's message queue: several
+// producers LPUSH, several consumers BRPOP; every message arrives exactly once.
+func TestBlockingQueueProducersConsumers(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	const producers, consumers, perProducer = 4, 4, 250
+	total := producers * perProducer
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for i := 0; i < consumers; i++ {
+		c := nodetest.Dial(t, addr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				v, err := c.DoErr("BRPOP", "queue", "1")
+				if err != nil || v.Null {
+					return
+				}
+				mu.Lock()
+				got = append(got, string(v.Elems[1].Str))
+				done := len(got) == total
+				mu.Unlock()
+				if done {
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < producers; i++ {
+		c := nodetest.Dial(t, addr)
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < perProducer; j++ {
+				c.Do("LPUSH", "queue", fmt.Sprintf("p%d-%d", i, j))
+			}
+		}(i)
+	}
+	wg.Wait()
+	sort.Strings(got)
+	if len(got) != total {
+		t.Fatalf("consumed %d messages, want %d", len(got), total)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] == got[i-1] {
+			t.Fatalf("message %s consumed twice", got[i])
+		}
+	}
+}
