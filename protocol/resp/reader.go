@@ -233,11 +233,10 @@ func (r *Reader) parseMultibulk(b []byte) (args [][]byte, n int, err error) {
 		end := next + int(size)
 		if end+2 > len(b) {
 			// Remember how much the frame needs so a big bulk is read in
-			// one go instead of being re-parsed at every read.
+			// one go instead of being re-parsed at every read. Only the
+			// declared bulk counts (Redis preallocates it too): a hint from
+			// the argument count would let a few bytes claim a huge buffer.
 			r.need = end + 2
-			if rest := count - i - 1; rest > 0 {
-				r.need += int(rest) * 4
-			}
 			return nil, 0, nil
 		}
 		args = append(args, b[next:end:end])
