@@ -11,10 +11,10 @@ import (
 const (
 	DefaultMaxBulkLen      = 512 << 20 // proto-max-bulk-len
 	DefaultMaxQueryBuf     = 1 << 30   // client-query-buffer-limit
-	MaxMultibulkLen        = 1024 * 1024
-	MaxInlineLen           = 64 << 10 // PROTO_INLINE_MAX_SIZE
-	UnauthMaxMultibulkLen  = 10       // before AUTH, like Redis
-	UnauthMaxBulkLen       = 16384    // before AUTH, like Redis
+	MaxMultibulkLen        = 1<<31 - 1 // INT_MAX, as Redis 7.0 checks it
+	MaxInlineLen           = 64 << 10  // PROTO_INLINE_MAX_SIZE
+	UnauthMaxMultibulkLen  = 10        // before AUTH, like Redis
+	UnauthMaxBulkLen       = 16384     // before AUTH, like Redis
 	initialBufSize         = 16 << 10
 	bigArgThreshold        = 32 << 10 // PROTO_MBULK_BIG_ARG
 	maxRetainedBufSize     = 64 << 10
@@ -160,9 +160,14 @@ func (r *Reader) fill() error {
 		if want < initialBufSize {
 			want = initialBufSize
 		}
-		if pending >= r.Limits.query() || want > r.Limits.query()+maxLengthLineForHeader {
+		if pending >= r.Limits.query() {
 			r.err = ErrQueryBufferLimit
 			return r.err
+		}
+		// need is only a lower bound for what the frame still needs; the
+		// limit is enforced on what is actually buffered, as Redis does.
+		if lim := r.Limits.query() + maxLengthLineForHeader; want > lim {
+			want = lim
 		}
 		if want <= len(r.buf) && r.r > 0 {
 			copy(r.buf, r.buf[r.r:r.w])
@@ -188,7 +193,7 @@ func (r *Reader) fill() error {
 // parseMultibulk parses one "*N\r\n$L\r\n...\r\n" frame from b. It returns
 // n == 0 when b holds only part of the frame.
 func (r *Reader) parseMultibulk(b []byte) (args [][]byte, n int, err error) {
-	line, pos := readLine(b, 0)
+	line, pos := readHeader(b, 0)
 	if pos < 0 {
 		if len(b) > MaxInlineLen {
 			return nil, 0, ErrTooBigMultibulkHeader
@@ -208,15 +213,15 @@ func (r *Reader) parseMultibulk(b []byte) (args [][]byte, n int, err error) {
 		if pos >= len(b) {
 			return nil, 0, nil
 		}
-		if b[pos] != '$' {
-			return nil, 0, &ProtocolError{"expected '$', got '" + string(b[pos]) + "'"}
-		}
-		line, next := readLine(b, pos)
+		line, next := readHeader(b, pos)
 		if next < 0 {
 			if len(b)-pos > MaxInlineLen {
 				return nil, 0, ErrTooBigBulkHeader
 			}
 			return nil, 0, nil
+		}
+		if b[pos] != '$' {
+			return nil, 0, &ProtocolError{"expected '$', got '" + string(b[pos]) + "'"}
 		}
 		size, ok := parseLen(line[1:])
 		if !ok || size < 0 || size > maxBulk {
@@ -228,11 +233,10 @@ func (r *Reader) parseMultibulk(b []byte) (args [][]byte, n int, err error) {
 		end := next + int(size)
 		if end+2 > len(b) {
 			// Remember how much the frame needs so a big bulk is read in
-			// one go instead of being re-parsed at every read.
+			// one go instead of being re-parsed at every read. Only the
+			// declared bulk counts (Redis preallocates it too): a hint from
+			// the argument count would let a few bytes claim a huge buffer.
 			r.need = end + 2
-			if rest := count - i - 1; rest > 0 {
-				r.need += int(rest) * 4
-			}
 			return nil, 0, nil
 		}
 		args = append(args, b[next:end:end])
@@ -260,10 +264,30 @@ func readLine(b []byte, from int) (line []byte, pos int) {
 	return b[from:end], end + 1
 }
 
-// parseLen parses a decimal length as Redis's string2ll does for headers.
+// readHeader returns the request header line starting at b[from] and the
+// position after it. Like Redis, it ends the line at the first '\r' and skips
+// the byte after it without checking it is '\n'; a NUL byte before the '\r'
+// hides it (Redis searches with strchr), so the line stays incomplete.
+func readHeader(b []byte, from int) (line []byte, pos int) {
+	i := bytes.IndexByte(b[from:], '\r')
+	if i < 0 {
+		return nil, -1
+	}
+	end := from + i
+	if end+2 > len(b) || bytes.IndexByte(b[from:end], 0) >= 0 {
+		return nil, -1
+	}
+	return b[from:end], end + 2
+}
+
+// parseLen parses a decimal length as Redis's string2ll does for headers:
+// no sign other than '-', no leading zero, no "-0".
 func parseLen(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
 	}
 	neg := false
 	if b[0] == '-' {
@@ -272,6 +296,9 @@ func parseLen(b []byte) (int64, bool) {
 		if len(b) == 0 {
 			return 0, false
 		}
+	}
+	if b[0] == '0' {
+		return 0, false
 	}
 	var n int64
 	for _, c := range b {
@@ -292,6 +319,9 @@ func parseLen(b []byte) (int64, bool) {
 // parseInline parses one inline (telnet style) command line.
 func (r *Reader) parseInline(b []byte) (args [][]byte, n int, err error) {
 	i := bytes.IndexByte(b, '\n')
+	if i >= 0 && bytes.IndexByte(b[:i], 0) >= 0 {
+		i = -1 // Redis finds the newline with strchr, which stops at NUL
+	}
 	if i < 0 {
 		if len(b) > MaxInlineLen {
 			return nil, 0, ErrTooBigInline
