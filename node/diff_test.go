@@ -26,3 +26,21 @@ func TestDiffBasics(t *testing.T) {
 		{"HELLO", "4"},
 	})
 }
+
+// TestRepliesFlushedBeforePartialCommand: replies to complete commands are
+// sent even when part of the next command has already arrived.
+func TestRepliesFlushedBeforePartialCommand(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	if err := c.WriteRaw([]byte("PING\r\n*1\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.Read()
+	if err != nil || string(v.Str) != "PONG" {
+		t.Fatalf("reply = %s, %v; want PONG before the rest of the next command", v, err)
+	}
+	c.WriteRaw([]byte("$4\r\nPING\r\n"))
+	if v, err := c.Read(); err != nil || string(v.Str) != "PONG" {
+		t.Fatalf("second reply = %s, %v", v, err)
+	}
+}
