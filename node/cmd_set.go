@@ -12,6 +12,7 @@ const (
 	msgNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
 	msgLimitNegative   = "ERR LIMIT can't be negative"
 	msgInvalidCursor   = "ERR invalid cursor"
+	msgCountRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
 
 // setCommands: the set type.
@@ -163,22 +164,18 @@ func cmdSpop(c *client, args [][]byte) {
 	count := int64(-1)
 	if len(args) == 3 {
 		n, ok := parseInt(args[2])
-		if !ok {
-			c.w.Error(msgNotInteger)
-			return
-		}
-		if n < 0 {
+		if !ok || n < 0 {
 			c.w.Error(msgNotNegative)
 			return
 		}
 		count = n
 	}
-	if count == 0 {
-		c.w.Set(0)
-		return
-	}
 	s, ok := c.getSet(args[1])
 	if !ok {
+		return
+	}
+	if count == 0 {
+		c.w.Set(0)
 		return
 	}
 	if s == nil {
@@ -233,8 +230,12 @@ func cmdSrandmember(c *client, args [][]byte) {
 		return
 	}
 	n, ok := parseInt(args[2])
-	if !ok || n < -1<<63+1 {
+	if !ok {
 		c.w.Error(msgNotInteger)
+		return
+	}
+	if n == -1<<63 {
+		c.w.Error(msgCountRange)
 		return
 	}
 	s, ok := c.getSet(args[1])
@@ -492,13 +493,22 @@ type scanArgs struct {
 	count   int
 }
 
-// parseScanCursor parses a SCAN cursor as Redis does (an unsigned 64-bit
-// decimal). It replies on error.
+// parseScanCursor parses a SCAN cursor as Redis does with strtoul: an
+// optional sign, then decimal digits; a negative value wraps around. It
+// replies on error.
 func parseScanCursor(c *client, b []byte) (uint64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
 	v, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
+	if err != nil || len(b) == 0 || b[0] < '0' || b[0] > '9' {
 		c.w.Error(msgInvalidCursor)
 		return 0, false
+	}
+	if neg {
+		v = -v
 	}
 	return v, true
 }

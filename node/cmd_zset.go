@@ -872,7 +872,7 @@ func cmdZrandmember(c *client, args [][]byte) {
 		return
 	}
 	if n == -1<<63 {
-		c.w.Error("ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807")
+		c.w.Error(msgCountRange)
 		return
 	}
 	withScores := false
