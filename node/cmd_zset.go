@@ -93,6 +93,9 @@ func parseScore(b []byte) (float64, bool) {
 	if !ok || (math.IsInf(f, 0) && !looksInfinite(b)) {
 		return 0, false
 	}
+	if f == 0 {
+		f = 0 // Redis stores -0 as 0
+	}
 	return f, true
 }
 
@@ -544,11 +547,7 @@ func zpop(c *client, args [][]byte, fromMax bool) {
 	count := int64(1)
 	if len(args) == 3 {
 		n, ok := parseInt(args[2])
-		if !ok {
-			c.w.Error(msgNotInteger)
-			return
-		}
-		if n < 0 {
+		if !ok || n < 0 {
 			c.w.Error(msgNotNegative)
 			return
 		}
@@ -659,9 +658,15 @@ const (
 func aggregate(agg int, acc, v float64) float64 {
 	switch agg {
 	case aggMin:
-		return min(acc, v)
+		if v < acc {
+			return v
+		}
+		return acc
 	case aggMax:
-		return max(acc, v)
+		if v > acc {
+			return v
+		}
+		return acc
 	}
 	acc += v
 	if isNaN(acc) {
@@ -777,7 +782,8 @@ func zsetCompute(op setOp, srcs []zsrc, agg int) *zset {
 				if !ok {
 					return
 				}
-				acc = aggregate(agg, acc, weighted(srcs[i].weight, v))
+				// Only the first score is cleared of NaN, as in Redis.
+				acc = aggregate(agg, acc, srcs[i].weight*v)
 			}
 			res.insert(acc, m)
 		})
@@ -818,12 +824,16 @@ func cmdZdiff(c *client, args [][]byte)  { zsetOpGeneric(c, "zdiff", nil, args[1
 
 func cmdZintercard(c *client, args [][]byte) {
 	n, ok := parseInt(args[1])
-	if !ok || n <= 0 {
-		c.w.Error(msgNumkeysPositive)
+	if !ok {
+		c.w.Error(msgNotInteger)
+		return
+	}
+	if n < 1 {
+		c.w.Error("ERR at least 1 input key is needed for 'zintercard' command")
 		return
 	}
 	if n > int64(len(args)-2) {
-		c.w.Error(msgNumkeysTooMany)
+		c.w.Error(msgSyntax)
 		return
 	}
 	srcs, ok := c.loadZsrcs(args[2 : 2+n])

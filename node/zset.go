@@ -3,6 +3,7 @@ package node
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/slotcache/slotcache/protocol/resp"
 )
@@ -176,9 +177,16 @@ func strtod(b []byte) (float64, bool) {
 	}
 	b = b[i:]
 	if len(b) == 0 {
+		return 0, true // strtod consumed the whole (blank) string
+	}
+	str := string(b)
+	if strings.IndexByte(str, '_') >= 0 {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
+	if h := strings.TrimLeft(str, "+-"); len(h) > 2 && (h[:2] == "0x" || h[:2] == "0X") && !strings.ContainsAny(h, "pP") {
+		str += "p0" // C accepts hexadecimal floats without an exponent
+	}
+	f, err := strconv.ParseFloat(str, 64)
 	if err != nil {
 		ne, ok := err.(*strconv.NumError)
 		if !ok || ne.Err != strconv.ErrRange {
@@ -309,11 +317,19 @@ func (z *zset) lexSpan(r lexRange) (first, last *slNode) {
 	if r.empty() {
 		return nil, nil
 	}
-	first = z.sl.firstWhere(func(n *slNode) bool { return !r.aboveMin(n.member) })
-	if first == nil || !r.belowMax(first.member) {
+	if z.small {
+		// Redis scans a listpack from its ends.
+		for first = z.sl.head.level[0].next; first != nil && !r.aboveMin(first.member); first = first.level[0].next {
+		}
+		for last = z.sl.tail; last != nil && !r.belowMax(last.member); last = last.back {
+		}
+	} else {
+		first = z.sl.firstWhere(func(n *slNode) bool { return !r.aboveMin(n.member) })
+		last = z.sl.lastWhere(func(n *slNode) bool { return r.belowMax(n.member) })
+	}
+	if first == nil || last == nil || !r.belowMax(first.member) || !r.aboveMin(last.member) {
 		return nil, nil
 	}
-	last = z.sl.lastWhere(func(n *slNode) bool { return r.belowMax(n.member) })
 	return first, last
 }
 
@@ -380,8 +396,12 @@ func (z *zset) collect(sp *rangeSpec) []*slNode {
 		first, last = z.scoreSpan(sp.scores)
 		inside = func(x *slNode) bool { return sp.scores.aboveMin(x.score) && sp.scores.belowMax(x.score) }
 	} else {
+		// As in Redis, only the far end is checked while walking.
 		first, last = z.lexSpan(sp.lex)
-		inside = func(x *slNode) bool { return sp.lex.aboveMin(x.member) && sp.lex.belowMax(x.member) }
+		inside = func(x *slNode) bool { return sp.lex.belowMax(x.member) }
+		if sp.rev {
+			inside = func(x *slNode) bool { return sp.lex.aboveMin(x.member) }
+		}
 	}
 	if first == nil {
 		return nil
