@@ -48,6 +48,23 @@ func (c *client) getSet(key []byte) (s *set, ok bool) {
 	return o.val.(*set), true
 }
 
+// countLookup records a read lookup in the keyspace hit/miss statistics, as
+// Redis's lookupKeyRead does (a key of the wrong type counts as a hit).
+func (c *client) countLookup(found bool) {
+	if found {
+		c.srv.stats.keyspaceHits++
+	} else {
+		c.srv.stats.keyspaceMisses++
+	}
+}
+
+// readSet is getSet for read-only commands: it also counts the lookup.
+func (c *client) readSet(key []byte) (s *set, ok bool) {
+	s, ok = c.getSet(key)
+	c.countLookup(!ok || s != nil)
+	return s, ok
+}
+
 // removeIfEmpty deletes key when its collection became empty.
 func (c *client) removeIfEmpty(key []byte, coll collection) {
 	if coll.length() == 0 {
@@ -104,7 +121,7 @@ func cmdSrem(c *client, args [][]byte) {
 }
 
 func cmdSmembers(c *client, args [][]byte) {
-	s, ok := c.getSet(args[1])
+	s, ok := c.readSet(args[1])
 	if !ok {
 		return
 	}
@@ -119,7 +136,7 @@ func cmdSmembers(c *client, args [][]byte) {
 }
 
 func cmdSismember(c *client, args [][]byte) {
-	s, ok := c.getSet(args[1])
+	s, ok := c.readSet(args[1])
 	if !ok {
 		return
 	}
@@ -127,7 +144,7 @@ func cmdSismember(c *client, args [][]byte) {
 }
 
 func cmdSmismember(c *client, args [][]byte) {
-	s, ok := c.getSet(args[1])
+	s, ok := c.readSet(args[1])
 	if !ok {
 		return
 	}
@@ -138,7 +155,7 @@ func cmdSmismember(c *client, args [][]byte) {
 }
 
 func cmdScard(c *client, args [][]byte) {
-	s, ok := c.getSet(args[1])
+	s, ok := c.readSet(args[1])
 	if !ok {
 		return
 	}
@@ -218,7 +235,7 @@ func cmdSrandmember(c *client, args [][]byte) {
 		return
 	}
 	if len(args) == 2 {
-		s, ok := c.getSet(args[1])
+		s, ok := c.readSet(args[1])
 		if !ok {
 			return
 		}
@@ -238,7 +255,7 @@ func cmdSrandmember(c *client, args [][]byte) {
 		c.w.Error(msgCountRange)
 		return
 	}
-	s, ok := c.getSet(args[1])
+	s, ok := c.readSet(args[1])
 	if !ok {
 		return
 	}
@@ -309,10 +326,14 @@ func cmdSmove(c *client, args [][]byte) {
 
 // loadSets looks up every key as a set (nil for absent keys). It replies
 // WRONGTYPE and returns ok=false if one holds another type.
-func (c *client) loadSets(keys [][]byte) (sets []*set, ok bool) {
+func (c *client) loadSets(keys [][]byte, read bool) (sets []*set, ok bool) {
 	sets = make([]*set, len(keys))
 	for i, k := range keys {
-		s, ok := c.getSet(k)
+		get := c.getSet
+		if read {
+			get = c.readSet
+		}
+		s, ok := get(k)
 		if !ok {
 			return nil, false
 		}
@@ -400,7 +421,7 @@ next:
 }
 
 func setOpRead(c *client, keys [][]byte, op setOp) {
-	sets, ok := c.loadSets(keys)
+	sets, ok := c.loadSets(keys, true)
 	if !ok {
 		return
 	}
@@ -420,7 +441,7 @@ func setOpRead(c *client, keys [][]byte, op setOp) {
 }
 
 func setOpStore(c *client, dst []byte, keys [][]byte, op setOp) {
-	sets, ok := c.loadSets(keys)
+	sets, ok := c.loadSets(keys, false)
 	if !ok {
 		return
 	}
@@ -479,7 +500,7 @@ func cmdSintercard(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	sets, ok := c.loadSets(keys)
+	sets, ok := c.loadSets(keys, true)
 	if !ok {
 		return
 	}
@@ -561,7 +582,7 @@ func cmdSscan(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	s, ok := c.getSet(args[1])
+	s, ok := c.readSet(args[1])
 	if !ok {
 		return
 	}

@@ -277,3 +277,15 @@ func BenchmarkSadd(b *testing.B) {
 		c.Do("SADD", "s", strconv.Itoa(i%100000))
 	}
 }
+
+// TestIntsetOrder checks that intset-encoded results come back sorted, as
+// Redis iterates intsets in ascending order.
+func TestIntsetOrder(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"SADD", "{i}a", "30", "-2", "7", "100", "0"}, {"SADD", "{i}b", "7", "0", "5", "-2"},
+		{"SMEMBERS", "{i}a"}, {"SINTER", "{i}a", "{i}b"}, {"SUNION", "{i}a", "{i}b"}, {"SDIFF", "{i}a", "{i}b"},
+		{"SINTERSTORE", "{i}c", "{i}a", "{i}b"}, {"SMEMBERS", "{i}c"}, {"SSCAN", "{i}a", "0"},
+		{"SRANDMEMBER", "{i}a", "50"}, {"SPOP", "{i}b", "10"},
+	})
+}

@@ -83,6 +83,13 @@ func (c *client) getZset(key []byte) (z *zset, ok bool) {
 	return o.val.(*zset), true
 }
 
+// readZset is getZset for read-only commands: it also counts the lookup.
+func (c *client) readZset(key []byte) (z *zset, ok bool) {
+	z, ok = c.getZset(key)
+	c.countLookup(!ok || z != nil)
+	return z, ok
+}
+
 // parseScore parses a ZADD/ZINCRBY score as Redis's getDoubleFromObject:
 // no spaces, no NaN, no overflow.
 func parseScore(b []byte) (float64, bool) {
@@ -240,7 +247,7 @@ func cmdZrem(c *client, args [][]byte) {
 }
 
 func cmdZcard(c *client, args [][]byte) {
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -252,7 +259,7 @@ func cmdZcard(c *client, args [][]byte) {
 }
 
 func cmdZscore(c *client, args [][]byte) {
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -268,7 +275,7 @@ func cmdZscore(c *client, args [][]byte) {
 }
 
 func cmdZmscore(c *client, args [][]byte) {
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -288,7 +295,7 @@ func cmdZrank(c *client, args [][]byte)    { zrankGeneric(c, args, false) }
 func cmdZrevrank(c *client, args [][]byte) { zrankGeneric(c, args, true) }
 
 func zrankGeneric(c *client, args [][]byte, rev bool) {
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -423,7 +430,11 @@ func zrangeGeneric(c *client, dst []byte, args [][]byte, kind int, rev, auto boo
 		}
 		sp.lex = r
 	}
-	z, ok := c.getZset(args[0])
+	get := c.readZset
+	if dst != nil {
+		get = c.getZset
+	}
+	z, ok := get(args[0])
 	if !ok {
 		return
 	}
@@ -460,7 +471,7 @@ func cmdZcount(c *client, args [][]byte) {
 		c.w.Error(msgMinMaxFloat)
 		return
 	}
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -477,7 +488,7 @@ func cmdZlexcount(c *client, args [][]byte) {
 		c.w.Error(msgMinMaxLex)
 		return
 	}
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -627,11 +638,14 @@ func (s *zsrc) lookup(m string) (float64, bool) {
 
 // loadZsrcs looks keys up as sorted sets or sets; it replies WRONGTYPE on
 // any other type.
-func (c *client) loadZsrcs(keys [][]byte) ([]zsrc, bool) {
+func (c *client) loadZsrcs(keys [][]byte, read bool) ([]zsrc, bool) {
 	srcs := make([]zsrc, len(keys))
 	for i, k := range keys {
 		srcs[i].weight = 1
 		o := c.db.lookup(k, c.now)
+		if read {
+			c.countLookup(o != nil)
+		}
 		if o == nil {
 			continue
 		}
@@ -700,7 +714,7 @@ func zsetOpGeneric(c *client, name string, dst []byte, args [][]byte, op setOp) 
 		c.w.Error(msgSyntax)
 		return
 	}
-	srcs, ok := c.loadZsrcs(args[1 : 1+n])
+	srcs, ok := c.loadZsrcs(args[1:1+n], dst == nil)
 	if !ok {
 		return
 	}
@@ -836,7 +850,7 @@ func cmdZintercard(c *client, args [][]byte) {
 		c.w.Error(msgSyntax)
 		return
 	}
-	srcs, ok := c.loadZsrcs(args[2 : 2+n])
+	srcs, ok := c.loadZsrcs(args[2:2+n], true)
 	if !ok {
 		return
 	}
@@ -865,7 +879,7 @@ func cmdZintercard(c *client, args [][]byte) {
 
 func cmdZrandmember(c *client, args [][]byte) {
 	if len(args) == 2 {
-		z, ok := c.getZset(args[1])
+		z, ok := c.readZset(args[1])
 		if !ok {
 			return
 		}
@@ -897,7 +911,7 @@ func cmdZrandmember(c *client, args [][]byte) {
 			return
 		}
 	}
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}
@@ -930,7 +944,7 @@ func cmdZscan(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	z, ok := c.getZset(args[1])
+	z, ok := c.readZset(args[1])
 	if !ok {
 		return
 	}

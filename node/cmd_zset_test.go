@@ -306,3 +306,44 @@ func BenchmarkZrange100(b *testing.B) {
 		c.Do("ZRANGE", "z", "0", "99")
 	}
 }
+
+// TestZscanLarge scans a skiplist-encoded sorted set to the end while
+// members are removed and checks every member that stayed came back with
+// its score.
+func TestZscanLarge(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	want := map[string]string{}
+	args := []string{"ZADD", "z"}
+	for i := 0; i < 500; i++ {
+		m := fmt.Sprintf("m%d", i)
+		want[m] = strconv.Itoa(i * 2)
+		args = append(args, want[m], m)
+	}
+	c.Do(args...)
+	got := map[string]string{}
+	cursor := "0"
+	for i := 0; ; i++ {
+		v := c.Do("ZSCAN", "z", cursor, "COUNT", "20")
+		e := v.Elems[1].Elems
+		for j := 0; j+1 < len(e); j += 2 {
+			got[string(e[j].Str)] = string(e[j+1].Str)
+		}
+		if i == 5 {
+			for j := 0; j < 50; j++ {
+				m := fmt.Sprintf("m%d", j*7)
+				c.Do("ZREM", "z", m)
+				delete(want, m)
+			}
+		}
+		cursor = string(v.Elems[0].Str)
+		if cursor == "0" {
+			break
+		}
+	}
+	for m, s := range want {
+		if got[m] != s {
+			t.Fatalf("ZSCAN: %s = %q, want %q", m, got[m], s)
+		}
+	}
+}
