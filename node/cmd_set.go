@@ -13,7 +13,17 @@ const (
 	msgLimitNegative   = "ERR LIMIT can't be negative"
 	msgInvalidCursor   = "ERR invalid cursor"
 	msgCountRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	msgValueRange      = "ERR value is out of range"
 )
+
+// maxRandomRepeat bounds the reply of SRANDMEMBER and ZRANDMEMBER with a
+// negative count (members may repeat, so the reply is not bounded by the
+// set's size). Redis has no such bound and would build the reply until the
+// output buffer limit closes the connection; a bigger count is refused with
+// msgValueRange instead.
+const maxRandomRepeat = 1 << 22
+
+const ()
 
 // setCommands: the set type.
 func setCommands() []*command {
@@ -264,6 +274,10 @@ func cmdSrandmember(c *client, args [][]byte) {
 		return
 	}
 	if n < 0 {
+		if -n > maxRandomRepeat {
+			c.w.Error(msgValueRange)
+			return
+		}
 		c.w.Array(int(-n))
 		for i := int64(0); i < -n; i++ {
 			c.w.BulkString(s.random())

@@ -18,7 +18,6 @@ const (
 	msgLimitRankOnly   = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	msgWithscoresBylex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 	msgWeightNotFloat  = "ERR weight value is not a float"
-	msgValueRange      = "ERR value is out of range"
 )
 
 func zcmd(name string, arity int, flags cmdFlag, first, last int, acl, summary, since string, fn handler) *command {
@@ -99,9 +98,6 @@ func parseScore(b []byte) (float64, bool) {
 	f, ok := strtod(b)
 	if !ok || (math.IsInf(f, 0) && !looksInfinite(b)) {
 		return 0, false
-	}
-	if f == 0 {
-		f = 0 // Redis stores -0 as 0
 	}
 	return f, true
 }
@@ -346,11 +342,14 @@ func storeNodes(c *client, dst []byte, nodes []*slNode) {
 		c.w.Int(0)
 		return
 	}
-	z := newZset(false)
+	small := len(nodes) <= zsetMaxListpackEntries
+	for _, x := range nodes {
+		small = small && len(x.member) <= zsetMaxListpackValue
+	}
+	z := newZset(small)
 	for _, x := range nodes {
 		z.insert(x.score, x.member)
 	}
-	z.small = z.fitsListpack()
 	c.db.set(dst, &object{typ: typeZSet, val: z}, false)
 	c.srv.dirty++
 	c.w.Int(int64(len(nodes)))
@@ -922,6 +921,10 @@ func cmdZrandmember(c *client, args [][]byte) {
 	var nodes []*slNode
 	switch {
 	case n < 0:
+		if -n > maxRandomRepeat {
+			c.w.Error(msgValueRange)
+			return
+		}
 		nodes = make([]*slNode, -n)
 		for i := range nodes {
 			nodes[i] = z.nodes[rand.IntN(z.length())]

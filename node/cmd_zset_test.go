@@ -347,3 +347,17 @@ func TestZscanLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestZsetNegativeZero checks where Redis keeps -0: a listpack stores it as
+// 0, a skiplist keeps it, and ZINCRBY replies the computed value.
+func TestZsetNegativeZero(t *testing.T) {
+	p := nodetest.NewPair(t)
+	long := strings.Repeat("x", 65)
+	p.CheckAll([][]string{
+		{"ZADD", "small", "-0", "m"}, {"ZSCORE", "small", "m"}, {"ZINCRBY", "small", "-0", "n"}, {"ZSCORE", "small", "n"},
+		{"ZADD", "big", "1", long}, {"ZADD", "big", "-0", "m"}, {"ZSCORE", "big", "m"}, {"ZRANGE", "big", "0", "-1", "WITHSCORES"},
+		{"ZUNIONSTORE", "u", "1", "big", "WEIGHTS", "-1"}, {"ZRANGE", "u", "0", "-1", "WITHSCORES"},
+		{"ZUNION", "1", "small", "WEIGHTS", "-1", "WITHSCORES"}, {"ZRANGESTORE", "r", "big", "0", "0"}, {"ZSCORE", "r", "m"},
+		{"ZADD", "big", "0.0", "m"}, {"ZSCORE", "big", "m"},
+	})
+}

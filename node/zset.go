@@ -66,8 +66,18 @@ func (z *zset) score(member []byte) (float64, bool) {
 	return x.score, true
 }
 
+// listpackScore returns score as a listpack stores it: the text "-0" reads
+// back as the integer 0.
+func (z *zset) listpackScore(score float64) float64 {
+	if z.small && score == 0 {
+		return 0
+	}
+	return score
+}
+
 // insert adds a member that is not present yet.
 func (z *zset) insert(score float64, member string) {
+	score = z.listpackScore(score)
 	x := z.sl.insert(score, member)
 	x.pos = len(z.nodes)
 	z.nodes = append(z.nodes, x)
@@ -79,6 +89,7 @@ func (z *zset) insert(score float64, member string) {
 
 // update changes the score of an existing member.
 func (z *zset) update(x *slNode, score float64) {
+	score = z.listpackScore(score)
 	if x.score == score {
 		return
 	}
@@ -136,20 +147,6 @@ func (z *zset) rank(member []byte, rev bool) (int, bool) {
 		r = z.length() - 1 - r
 	}
 	return r, true
-}
-
-// fitsListpack reports whether a set with these members would be a
-// listpack in Redis.
-func (z *zset) fitsListpack() bool {
-	if z.length() > zsetMaxListpackEntries {
-		return false
-	}
-	for _, x := range z.nodes {
-		if len(x.member) > zsetMaxListpackValue {
-			return false
-		}
-	}
-	return true
 }
 
 // scoreRange is a ZRANGEBYSCORE interval; minEx/maxEx mark "(" bounds.
