@@ -23,8 +23,6 @@ const (
 // msgValueRange instead.
 const maxRandomRepeat = 1 << 22
 
-const ()
-
 // setCommands: the set type.
 func setCommands() []*command {
 	return []*command{
