@@ -108,6 +108,8 @@ func TestSetCommands(t *testing.T) {
 		{"SSCAN", "a", "x"}, {"SSCAN", "a", " 1"}, {"SSCAN", "a", "1x"}, {"SSCAN", "a", "0", "COUNT", "0"}, {"SSCAN", "a", "0", "COUNT", "x"},
 		{"SSCAN", "a", "0", "MATCH"}, {"SSCAN", "a", "0", "TYPE", "set"}, {"SSCAN", "nokey", "0", "BAD"},
 		{"SSCAN", "s", "0"}, {"SSCAN", "t", "0", "MATCH", "a*"},
+		{"SADD", "edge", "-0", "+1", " 1", "9223372036854775808", "1"}, {"SMEMBERS", "edge"},
+		{"SISMEMBER", "edge", "1"}, {"SISMEMBER", "edge", "-0"}, {"SREM", "edge", "+1", "1"}, {"SMEMBERS", "edge"},
 	})
 }
 
@@ -287,5 +289,7 @@ func TestIntsetOrder(t *testing.T) {
 		{"SMEMBERS", "{i}a"}, {"SINTER", "{i}a", "{i}b"}, {"SUNION", "{i}a", "{i}b"}, {"SDIFF", "{i}a", "{i}b"},
 		{"SINTERSTORE", "{i}c", "{i}a", "{i}b"}, {"SMEMBERS", "{i}c"}, {"SSCAN", "{i}a", "0"},
 		{"SRANDMEMBER", "{i}a", "50"}, {"SPOP", "{i}b", "10"},
+		{"SADD", "{i}e", "9223372036854775807", "-9223372036854775808", "0", "-1"}, {"SMEMBERS", "{i}e"},
+		{"SISMEMBER", "{i}e", "-0"}, {"SISMEMBER", "{i}e", "+0"}, {"SISMEMBER", "{i}e", "00"},
 	})
 }

@@ -96,10 +96,29 @@ func parseScore(b []byte) (float64, bool) {
 		return 0, false
 	}
 	f, ok := strtod(b)
-	if !ok || (math.IsInf(f, 0) && !looksInfinite(b)) {
+	if !ok || (math.IsInf(f, 0) && !looksInfinite(b)) || (f == 0 && underflows(b)) {
 		return 0, false
 	}
 	return f, true
+}
+
+// underflows reports whether b, which parsed as zero, has a non-zero
+// mantissa: strtod then reports a range error that Redis refuses.
+func underflows(b []byte) bool {
+	s := strings.ToLower(string(b))
+	hex := strings.Contains(s, "0x")
+	if hex {
+		s = s[strings.Index(s, "0x")+2:]
+	}
+	for _, c := range s {
+		switch {
+		case c == 'p' || (!hex && c == 'e'):
+			return false
+		case c >= '1' && c <= '9', hex && c >= 'a' && c <= 'f':
+			return true
+		}
+	}
+	return false
 }
 
 // looksInfinite reports whether b spells infinity rather than overflowing.

@@ -361,3 +361,17 @@ func TestZsetNegativeZero(t *testing.T) {
 		{"ZADD", "big", "0.0", "m"}, {"ZSCORE", "big", "m"},
 	})
 }
+
+// TestZsetFloatSyntax compares how scores and score bounds are parsed.
+func TestZsetFloatSyntax(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Check("ZADD", "z", "1", "a", "2", "b")
+	for i, f := range []string{"1e", "1e+", ".", "-", "+", "0x", "0x1", "0X1P-2", "infinity", "INF", "-Infinity", "1.", "1_000",
+		"  ", "", "(", "((", "nan", "(inf", "1e-400", "1e308", "1e309", "-1e309", "4e-320", "+1", "0001.5", "1e0x", "\t2", "2\t", "0b1", "1,5", "inF", "(-inf"} {
+		m := fmt.Sprintf("m%d", i)
+		p.CheckAll([][]string{
+			{"ZADD", "z", f, m}, {"ZSCORE", "z", m}, {"ZCOUNT", "z", f, "+inf"}, {"ZCOUNT", "z", "-inf", f},
+			{"ZINCRBY", "z", f, "a"}, {"ZUNION", "1", "z", "WEIGHTS", f},
+		})
+	}
+}

@@ -168,13 +168,16 @@ func parseScoreBound(b []byte) (v float64, ex bool, ok bool) {
 // strtod parses a whole string as C's strtod would accept it (leading
 // spaces allowed, overflow to infinity), rejecting NaN.
 func strtod(b []byte) (float64, bool) {
+	if len(b) == 0 {
+		return 0, true // strtod converts nothing and stops at the end
+	}
 	i := 0
 	for i < len(b) && isSpaceByte(b[i]) {
 		i++
 	}
 	b = b[i:]
 	if len(b) == 0 {
-		return 0, true // strtod consumed the whole (blank) string
+		return 0, false
 	}
 	str := string(b)
 	if strings.IndexByte(str, '_') >= 0 {
