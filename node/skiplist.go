@@ -33,7 +33,9 @@ type skiplist struct {
 }
 
 func newSkiplist() *skiplist {
-	return &skiplist{head: &slNode{level: make([]slLevel, skiplistMaxLevel)}, level: 1}
+	// The head grows its levels as the list does: most sorted sets are
+	// small and never need 32.
+	return &skiplist{head: &slNode{level: make([]slLevel, 1, 4)}, level: 1}
 }
 
 // slBefore reports whether node n sorts before (score, member).
@@ -65,6 +67,9 @@ func (sl *skiplist) insert(score float64, member string) *slNode {
 		update[i] = x
 	}
 	lvl := randomLevel()
+	for len(sl.head.level) < lvl {
+		sl.head.level = append(sl.head.level, slLevel{})
+	}
 	if lvl > sl.level {
 		for i := sl.level; i < lvl; i++ {
 			rank[i] = 0

@@ -188,3 +188,45 @@ func seq(n int) []string {
 	}
 	return out
 }
+
+func BenchmarkZsetSet(b *testing.B) {
+	z := newZset(false)
+	members := make([][]byte, 100000)
+	for i := range members {
+		members[i] = []byte(fmt.Sprintf("member:%d", i))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		z.set(float64(i%1000), members[i%len(members)])
+		i++
+	}
+}
+
+func BenchmarkZsetRange100(b *testing.B) {
+	z := newZset(false)
+	for i := 0; i < 100000; i++ {
+		z.set(float64(i), []byte(fmt.Sprintf("member:%d", i)))
+	}
+	sp := rangeSpec{kind: byRank, start: 50000, end: 50099, limit: -1}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(z.collect(&sp)) != 100 {
+			b.Fatal("bad range")
+		}
+	}
+}
+
+func BenchmarkSetAdd(b *testing.B) {
+	s := newSet()
+	members := make([][]byte, 100000)
+	for i := range members {
+		members[i] = []byte(fmt.Sprintf("member:%d", i))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		s.add(members[i%len(members)])
+		i++
+	}
+}
