@@ -580,17 +580,13 @@ func zpop(c *client, args [][]byte, fromMax bool) {
 			c.w.Error(msgNotNegative)
 			return
 		}
-		if n == 0 {
-			c.w.Array(0)
-			return
-		}
 		count = n
 	}
 	z, ok := c.getZset(args[1])
 	if !ok {
 		return
 	}
-	if z == nil {
+	if z == nil || count == 0 {
 		c.w.Array(0)
 		return
 	}

@@ -38,6 +38,11 @@ func TestZsetArityAndTypes(t *testing.T) {
 		{"ZUNION", "1", "str"}, {"ZINTER", "1", "str"}, {"ZDIFF", "1", "str"}, {"ZINTERCARD", "1", "str"},
 		{"ZRANDMEMBER", "str"}, {"ZRANDMEMBER", "str", "1"}, {"ZSCAN", "str", "0"},
 		{"ZINTERCARD", "1", "str", "BAD"},
+		{"ZRANDMEMBER", "str", "0"}, {"ZRANDMEMBER", "str", "0", "WITHSCORES"}, {"ZPOPMIN", "str", "0"}, {"ZPOPMAX", "str", "-1"},
+		{"ZRANDMEMBER", "str", "x"}, {"ZRANGESTORE", "str", "nokey", "0", "1"}, {"ZRANGESTORE", "d", "str", "a", "1"},
+		{"ZUNION", "1", "str", "BAD"}, {"ZINTER", "2", "nokey", "str", "WEIGHTS", "x"}, {"ZCOUNT", "str", "x", "1"},
+		{"ZREMRANGEBYRANK", "str", "x", "1"}, {"ZSCAN", "str", "x"}, {"ZSCAN", "nokey", "x"},
+		{"ZADD", "str", "x", "a"}, {"ZADD", "str", "NX", "XX", "1", "a"}, {"ZINCRBY", "str", "x", "a"},
 	} {
 		p.Check(c...)
 	}
