@@ -216,17 +216,27 @@ func TestSpopCount(t *testing.T) {
 }
 
 // TestSetRandom runs random command sequences against both servers.
+// The large pool takes integer sets past set-max-intset-entries.
 func TestSetRandom(t *testing.T) {
-	const seed = 20261125
+	for _, tc := range []struct {
+		seed      uint64
+		ints      int
+		strChance int // one member in strChance is not an integer
+	}{{20261125, 40, 3}, {20261126, 1200, 50}} {
+		t.Run(fmt.Sprint(tc.ints), func(t *testing.T) { setRandom(t, tc.seed, tc.ints, tc.strChance) })
+	}
+}
+
+func setRandom(t *testing.T, seed uint64, ints, strChance int) {
 	p := nodetest.NewPair(t)
 	p.Normalize(normSets)
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"{s}a", "{s}b", "{s}c", "{s}d"}
 	member := func() string {
-		if r.IntN(3) == 0 {
+		if r.IntN(strChance) == 0 {
 			return fmt.Sprintf("m%d", r.IntN(30))
 		}
-		return strconv.Itoa(r.IntN(40) - 10)
+		return strconv.Itoa(r.IntN(ints) - 10)
 	}
 	key := func() string { return keys[r.IntN(len(keys))] }
 	for i := 0; i < 3000; i++ {
@@ -234,7 +244,7 @@ func TestSetRandom(t *testing.T) {
 		switch r.IntN(16) {
 		case 0, 1, 2:
 			cmd = []string{"SADD", key()}
-			for n := r.IntN(4) + 1; n > 0; n-- {
+			for n := r.IntN(ints/10) + 1; n > 0; n-- {
 				cmd = append(cmd, member())
 			}
 		case 3:
@@ -260,7 +270,7 @@ func TestSetRandom(t *testing.T) {
 		case 13:
 			cmd = []string{"SRANDMEMBER", key(), strconv.Itoa(r.IntN(10) - 5)}
 		case 14:
-			cmd = []string{"SPOP", key(), "100"}
+			cmd = []string{"SPOP", key(), "100000"} // whole sets: partial pops are random
 		case 15:
 			cmd = []string{"SCARD", key()}
 		}

@@ -196,13 +196,23 @@ func TestZsetAlgebra(t *testing.T) {
 }
 
 // TestZsetRandom runs random command sequences against both servers.
+// Small member pools keep the sets listpack encoded; large ones take them
+// past zset-max-listpack-entries.
 func TestZsetRandom(t *testing.T) {
-	const seed = 7001
+	for _, tc := range []struct {
+		seed    uint64
+		members int
+	}{{7001, 40}, {7002, 400}} {
+		t.Run(fmt.Sprint(tc.members), func(t *testing.T) { zsetRandom(t, tc.seed, tc.members) })
+	}
+}
+
+func zsetRandom(t *testing.T, seed uint64, members int) {
 	p := nodetest.NewPair(t)
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"{z}a", "{z}b", "{z}c"}
 	key := func() string { return keys[r.IntN(len(keys))] }
-	member := func() string { return fmt.Sprintf("m%02d", r.IntN(40)) }
+	member := func() string { return fmt.Sprintf("m%02d", r.IntN(members)) }
 	score := func() string {
 		switch r.IntN(8) {
 		case 0:
@@ -239,7 +249,7 @@ func TestZsetRandom(t *testing.T) {
 		case 0, 1, 2, 3:
 			cmd = []string{"ZADD", key()}
 			cmd = append(cmd, [][]string{nil, {"NX"}, {"XX"}, {"GT"}, {"LT", "CH"}, {"CH"}}[r.IntN(6)]...)
-			for n := r.IntN(4) + 1; n > 0; n-- {
+			for n := r.IntN(members/10) + 1; n > 0; n-- {
 				cmd = append(cmd, score(), member())
 			}
 		case 4:
