@@ -193,23 +193,23 @@ parsed:
 	for j := 0; z != nil && j < n; j++ {
 		score = scores[j]
 		m := rest[2*j+1]
-		if x, ok := z.dict[string(m)]; ok {
+		if cur, ok := z.get(string(m)); ok {
 			if nx {
 				continue
 			}
 			if incr {
-				score += x.score
+				score += cur
 				if isNaN(score) {
 					c.w.Error(msgNaNScore)
 					goto done
 				}
 			}
-			if (lt && score >= x.score) || (gt && score <= x.score) {
+			if (lt && score >= cur) || (gt && score <= cur) {
 				continue
 			}
 			processed++
-			if score != x.score {
-				z.update(x, score)
+			if score != cur {
+				z.set(score, m)
 				updated++
 			}
 			continue
@@ -327,7 +327,7 @@ func zrankGeneric(c *client, args [][]byte, rev bool) {
 
 // writeScored writes nodes as members, with their scores when withScores
 // (flat in RESP2, [member, score] pairs in RESP3).
-func writeScored(c *client, nodes []*slNode, withScores bool) {
+func writeScored(c *client, nodes []zent, withScores bool) {
 	if !withScores {
 		c.w.Array(len(nodes))
 		for _, x := range nodes {
@@ -353,7 +353,7 @@ func writeScored(c *client, nodes []*slNode, withScores bool) {
 
 // storeNodes stores nodes as a new sorted set at dst (deleting dst when
 // there are none) and replies with their number.
-func storeNodes(c *client, dst []byte, nodes []*slNode) {
+func storeNodes(c *client, dst []byte, nodes []zent) {
 	if len(nodes) == 0 {
 		if c.db.remove(dst, c.now) {
 			c.srv.dirty++
@@ -456,7 +456,7 @@ func zrangeGeneric(c *client, dst []byte, args [][]byte, kind int, rev, auto boo
 	if !ok {
 		return
 	}
-	var nodes []*slNode
+	var nodes []zent
 	if z != nil {
 		nodes = z.collect(&sp)
 	}
@@ -528,7 +528,7 @@ func zremrange(c *client, key []byte, sp *rangeSpec) {
 		return
 	}
 	nodes := z.collect(sp)
-	z.removeNodes(nodes)
+	z.removeAll(nodes)
 	if len(nodes) > 0 {
 		c.db.signalModified(key)
 		c.removeIfEmpty(key, z)
@@ -591,7 +591,7 @@ func zpop(c *client, args [][]byte, fromMax bool) {
 		return
 	}
 	nodes := z.collect(&rangeSpec{kind: byRank, rev: fromMax, start: 0, end: count - 1, limit: -1})
-	z.removeNodes(nodes)
+	z.removeAll(nodes)
 	c.db.signalModified(args[1])
 	c.removeIfEmpty(args[1], z)
 	c.srv.dirty += int64(len(nodes))
@@ -626,9 +626,7 @@ func (s *zsrc) length() int {
 func (s *zsrc) each(fn func(m string, score float64)) {
 	switch {
 	case s.z != nil:
-		for x := s.z.sl.head.level[0].next; x != nil; x = x.level[0].next {
-			fn(x.member, x.score)
-		}
+		s.z.each(func(e zent) { fn(e.member, e.score) })
 	case s.s != nil:
 		for i := 0; i < s.s.length(); i++ {
 			fn(s.s.at(i), 1)
@@ -639,9 +637,7 @@ func (s *zsrc) each(fn func(m string, score float64)) {
 func (s *zsrc) lookup(m string) (float64, bool) {
 	switch {
 	case s.z != nil:
-		if x, ok := s.z.dict[m]; ok {
-			return x.score, true
-		}
+		return s.z.get(m)
 	case s.s != nil:
 		if s.s.has([]byte(m)) {
 			return 1, true
@@ -770,10 +766,8 @@ func zsetOpGeneric(c *client, name string, dst []byte, args [][]byte, op setOp) 
 		}
 	}
 	res := zsetCompute(op, srcs, agg)
-	var nodes []*slNode
-	for x := res.sl.head.level[0].next; x != nil; x = x.level[0].next {
-		nodes = append(nodes, x)
-	}
+	nodes := make([]zent, 0, res.length())
+	res.each(func(e zent) { nodes = append(nodes, e) })
 	if dst != nil {
 		storeNodes(c, dst, nodes)
 		return
@@ -901,7 +895,7 @@ func cmdZrandmember(c *client, args [][]byte) {
 			c.w.Null()
 			return
 		}
-		c.w.BulkString(z.nodes[rand.IntN(z.length())].member)
+		c.w.BulkString(z.at(rand.IntN(z.length())).member)
 		return
 	}
 	n, ok := parseInt(args[2])
@@ -933,25 +927,23 @@ func cmdZrandmember(c *client, args [][]byte) {
 		c.w.Array(0)
 		return
 	}
-	var nodes []*slNode
+	var nodes []zent
 	switch {
 	case n < 0:
 		if -n > maxRandomRepeat {
 			c.w.Error(msgValueRange)
 			return
 		}
-		nodes = make([]*slNode, -n)
+		nodes = make([]zent, -n)
 		for i := range nodes {
-			nodes[i] = z.nodes[rand.IntN(z.length())]
+			nodes[i] = z.at(rand.IntN(z.length()))
 		}
 	case n >= int64(z.length()):
-		for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
-			nodes = append(nodes, x)
-		}
+		z.each(func(e zent) { nodes = append(nodes, e) })
 	default:
 		pos := rand.Perm(z.length())[:n]
 		for _, p := range pos {
-			nodes = append(nodes, z.nodes[p])
+			nodes = append(nodes, z.at(p))
 		}
 	}
 	writeScored(c, nodes, withScores)
@@ -975,18 +967,16 @@ func cmdZscan(c *client, args [][]byte) {
 		return
 	}
 	var out []string
-	add := func(x *slNode) {
-		if sa.pattern == nil || globMatch(sa.pattern, []byte(x.member), false) {
-			out = append(out, x.member, string(formatScore(x.score)))
+	add := func(e zent) {
+		if sa.pattern == nil || globMatch(sa.pattern, []byte(e.member), false) {
+			out = append(out, e.member, string(formatScore(e.score)))
 		}
 	}
 	if z.small {
-		for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
-			add(x)
-		}
+		z.each(add)
 		writeScan(c, 0, out)
 		return
 	}
-	next := scanPositions(cursor, z.length(), sa.count, func(i int) { add(z.nodes[i]) })
+	next := scanPositions(cursor, z.length(), sa.count, func(i int) { add(z.at(i)) })
 	writeScan(c, next, out)
 }

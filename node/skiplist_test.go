@@ -21,30 +21,40 @@ func cmpEntry(a, b slEntry) int {
 	return strings.Compare(a.member, b.member)
 }
 
-// checkAgainstModel verifies order, back links, ranks and byRank of z
-// against a sorted slice.
+// checkAgainstModel verifies order, ranks and, for skiplists, back links,
+// positions and byRank of z against a sorted slice.
 func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step int) {
 	t.Helper()
 	fail := func(format string, args ...any) {
-		t.Fatalf("seed %d step %d: %s", seed, step, fmt.Sprintf(format, args...))
+		t.Fatalf("seed %d step %d (%s): %s", seed, step, z.encoding(), fmt.Sprintf(format, args...))
 	}
-	if z.length() != len(model) || z.sl.length != len(model) || len(z.dict) != len(model) {
-		fail("length %d/%d/%d, want %d", z.length(), z.sl.length, len(z.dict), len(model))
+	if z.length() != len(model) {
+		fail("length %d, want %d", z.length(), len(model))
 	}
 	i := 0
+	z.each(func(e zent) {
+		if e.score != model[i].score || e.member != model[i].member {
+			fail("element %d = %v, want %v", i, e, model[i])
+		}
+		if r, ok := z.rank([]byte(e.member), false); !ok || r != i {
+			fail("rank(%s) = %d, want %d", e.member, r, i)
+		}
+		i++
+	})
+	if z.small {
+		return
+	}
+	if z.sl.length != len(model) || len(z.dict) != len(model) {
+		fail("skiplist length %d, dict %d", z.sl.length, len(z.dict))
+	}
+	i = 0
 	var prev *slNode
 	for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
-		if x.score != model[i].score || x.member != model[i].member {
-			fail("element %d = (%v,%s), want %v", i, x.score, x.member, model[i])
-		}
 		if x.back != prev {
 			fail("bad back link at %d", i)
 		}
 		if z.nodes[x.pos] != x {
 			fail("bad position of %s", x.member)
-		}
-		if r := z.sl.rank(x.score, x.member); r != i+1 {
-			fail("rank(%s) = %d, want %d", x.member, r, i+1)
 		}
 		if n := z.sl.byRank(i + 1); n != x {
 			fail("byRank(%d) wrong", i+1)
@@ -58,12 +68,17 @@ func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step
 }
 
 func TestSkiplistAgainstModel(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3, 42} {
+	for _, tc := range []struct {
+		seed    uint64
+		members int
+		small   bool
+	}{{1, 300, false}, {2, 300, false}, {3, 300, true}, {42, 100, true}} {
+		seed := tc.seed
 		r := rand.New(rand.NewPCG(seed, 0))
-		z := newZset(true)
+		z := newZset(tc.small)
 		var model []slEntry
 		for step := 0; step < 3000; step++ {
-			m := fmt.Sprintf("m%d", r.IntN(300))
+			m := fmt.Sprintf("m%d", r.IntN(tc.members))
 			score := float64(r.IntN(50))
 			i := slices.IndexFunc(model, func(e slEntry) bool { return e.member == m })
 			switch r.IntN(3) {
@@ -97,8 +112,8 @@ func TestSkiplistAgainstModel(t *testing.T) {
 				}
 			}
 			var got []string
-			for _, x := range z.collect(&rangeSpec{kind: byScore, scores: sr, limit: -1}) {
-				got = append(got, x.member)
+			for _, e := range z.collect(&rangeSpec{kind: byScore, scores: sr, limit: -1}) {
+				got = append(got, e.member)
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("seed %d range %+v: got %v want %v", seed, sr, got, want)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,20 +17,46 @@ const (
 	zsetMaxListpackValue   = 64
 )
 
-// zset is the value of a sorted set key: a skiplist with spans ordered by
-// (score, member) for ranks and ranges, a map from member to its node for
-// O(1) scores, and a slice of the nodes in no particular order for random
-// picks and scan cursors. small records whether Redis would still keep the
-// set as a listpack; the structure is the same either way.
+// zent is one element of a sorted set as commands see it.
+type zent struct {
+	member string
+	score  float64
+}
+
+// zentCmp orders elements by score, then member, as Redis does.
+func zentCmp(a zent, score float64, member string) int {
+	switch {
+	case a.score < score:
+		return -1
+	case a.score > score:
+		return 1
+	}
+	return strings.Compare(a.member, member)
+}
+
+// zset is the value of a sorted set key, in one of two encodings.
+//
+// "listpack" (small): lp holds the elements sorted by (score, member); a
+// member lookup is a linear scan, as in Redis, which is cheap at up to
+// zsetMaxListpackEntries elements.
+//
+// "skiplist": a skiplist with spans ordered by (score, member) for ranks
+// and ranges, a map from member to its node for O(1) scores, and a slice of
+// the nodes in no particular order for random picks and scan cursors.
 type zset struct {
+	small bool
+	lp    []zent
+
 	sl    *skiplist
 	dict  map[string]*slNode
 	nodes []*slNode
-	small bool
 }
 
 func newZset(small bool) *zset {
-	return &zset{sl: newSkiplist(), dict: make(map[string]*slNode), small: small}
+	if small {
+		return &zset{small: true}
+	}
+	return &zset{sl: newSkiplist(), dict: make(map[string]*slNode)}
 }
 
 func (z *zset) encoding() string {
@@ -39,32 +66,85 @@ func (z *zset) encoding() string {
 	return "skiplist"
 }
 
-func (z *zset) length() int { return len(z.nodes) }
+func (z *zset) length() int {
+	if z.small {
+		return len(z.lp)
+	}
+	return len(z.nodes)
+}
 
 func (z *zset) clone() collection {
-	c := newZset(z.small)
-	for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
-		c.insert(x.score, x.member)
+	if z.small {
+		return &zset{small: true, lp: slices.Clone(z.lp)}
 	}
+	c := newZset(false)
+	z.each(func(e zent) { c.insert(e.score, e.member) })
 	return c
 }
 
 func (z *zset) memUsage() int64 {
 	n := int64(96)
+	if z.small {
+		for _, e := range z.lp {
+			n += int64(len(e.member)) + 11
+		}
+		return n
+	}
 	for _, x := range z.nodes {
 		n += int64(len(x.member)) + 64 + int64(16*len(x.level))
 	}
 	return n
 }
 
-// score returns the score of member.
-func (z *zset) score(member []byte) (float64, bool) {
-	x, ok := z.dict[string(member)]
+// each calls fn for every element in order.
+func (z *zset) each(fn func(e zent)) {
+	if z.small {
+		for _, e := range z.lp {
+			fn(e)
+		}
+		return
+	}
+	for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
+		fn(zent{x.member, x.score})
+	}
+}
+
+// at returns the element at position i of an order that is stable while
+// the set is unchanged (sorted for listpacks, arbitrary for skiplists).
+func (z *zset) at(i int) zent {
+	if z.small {
+		return z.lp[i]
+	}
+	return zent{z.nodes[i].member, z.nodes[i].score}
+}
+
+// lpIndex returns the position of member in the listpack, or -1.
+func (z *zset) lpIndex(member string) int {
+	for i := range z.lp {
+		if z.lp[i].member == member {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns the score of member.
+func (z *zset) get(member string) (float64, bool) {
+	if z.small {
+		if i := z.lpIndex(member); i >= 0 {
+			return z.lp[i].score, true
+		}
+		return 0, false
+	}
+	x, ok := z.dict[member]
 	if !ok {
 		return 0, false
 	}
 	return x.score, true
 }
+
+// score is get for a member given as bytes.
+func (z *zset) score(member []byte) (float64, bool) { return z.get(string(member)) }
 
 // listpackScore returns score as a listpack stores it: the text "-0" reads
 // back as the integer 0.
@@ -75,21 +155,60 @@ func (z *zset) listpackScore(score float64) float64 {
 	return score
 }
 
+// convert switches a listpack to the skiplist encoding.
+func (z *zset) convert() {
+	lp := z.lp
+	*z = zset{sl: newSkiplist(), dict: make(map[string]*slNode, len(lp))}
+	for _, e := range lp {
+		z.insert(e.score, e.member)
+	}
+}
+
 // insert adds a member that is not present yet.
 func (z *zset) insert(score float64, member string) {
-	score = z.listpackScore(score)
+	if z.small {
+		if len(z.lp)+1 > zsetMaxListpackEntries || len(member) > zsetMaxListpackValue {
+			z.convert()
+		} else {
+			score = z.listpackScore(score)
+			i, _ := slices.BinarySearchFunc(z.lp, zent{member, score}, func(a, b zent) int { return zentCmp(a, b.score, b.member) })
+			z.lp = slices.Insert(z.lp, i, zent{member, score})
+			return
+		}
+	}
 	x := z.sl.insert(score, member)
 	x.pos = len(z.nodes)
 	z.nodes = append(z.nodes, x)
 	z.dict[member] = x
-	if z.small && (len(z.nodes) > zsetMaxListpackEntries || len(member) > zsetMaxListpackValue) {
-		z.small = false
-	}
 }
 
-// update changes the score of an existing member.
+// set adds member with score or updates its score; it reports whether the
+// member is new.
+func (z *zset) set(score float64, member []byte) bool {
+	if z.small {
+		i := z.lpIndex(string(member))
+		if i < 0 {
+			z.insert(score, string(member))
+			return true
+		}
+		score = z.listpackScore(score)
+		if z.lp[i].score != score {
+			m := z.lp[i].member
+			z.lp = slices.Delete(z.lp, i, i+1)
+			z.insert(score, m)
+		}
+		return false
+	}
+	if x, ok := z.dict[string(member)]; ok {
+		z.update(x, score)
+		return false
+	}
+	z.insert(score, string(member))
+	return true
+}
+
+// update changes the score of an existing skiplist member.
 func (z *zset) update(x *slNode, score float64) {
-	score = z.listpackScore(score)
 	if x.score == score {
 		return
 	}
@@ -107,19 +226,16 @@ func (z *zset) update(x *slNode, score float64) {
 	z.dict[x.member] = n
 }
 
-// set adds member with score or updates its score; it reports whether the
-// member is new.
-func (z *zset) set(score float64, member []byte) bool {
-	if x, ok := z.dict[string(member)]; ok {
-		z.update(x, score)
-		return false
-	}
-	z.insert(score, string(member))
-	return true
-}
-
 // remove deletes member and reports whether it was present.
 func (z *zset) remove(member string) bool {
+	if z.small {
+		i := z.lpIndex(member)
+		if i < 0 {
+			return false
+		}
+		z.lp = slices.Delete(z.lp, i, i+1)
+		return true
+	}
 	x, ok := z.dict[member]
 	if !ok {
 		return false
@@ -138,11 +254,19 @@ func (z *zset) remove(member string) bool {
 
 // rank returns the 0-based rank of member (from the highest when rev).
 func (z *zset) rank(member []byte, rev bool) (int, bool) {
-	x, ok := z.dict[string(member)]
-	if !ok {
-		return 0, false
+	var r int
+	if z.small {
+		r = z.lpIndex(string(member))
+		if r < 0 {
+			return 0, false
+		}
+	} else {
+		x, ok := z.dict[string(member)]
+		if !ok {
+			return 0, false
+		}
+		r = z.sl.rank(x.score, x.member) - 1
 	}
-	r := z.sl.rank(x.score, x.member) - 1
 	if rev {
 		r = z.length() - 1 - r
 	}
@@ -298,47 +422,124 @@ func (r *lexRange) empty() bool {
 	return r.min > r.max || (r.min == r.max && (r.minEx || r.maxEx))
 }
 
-// scoreSpan returns the first and last nodes inside r, nil if none.
-func (z *zset) scoreSpan(r scoreRange) (first, last *slNode) {
-	if r.empty() {
-		return nil, nil
-	}
-	first = z.sl.firstWhere(func(n *slNode) bool { return !r.aboveMin(n.score) })
-	if first == nil || !r.belowMax(first.score) {
-		return nil, nil
-	}
-	last = z.sl.lastWhere(func(n *slNode) bool { return r.belowMax(n.score) })
-	return first, last
+// cursor walks a sorted set in either encoding: a listpack index or a
+// skiplist node. A cursor past either end is invalid.
+type cursor struct {
+	z *zset
+	i int
+	x *slNode
 }
 
-// lexSpan returns the first and last nodes inside r, nil if none. As in
-// Redis, it assumes all members have the same score.
-func (z *zset) lexSpan(r lexRange) (first, last *slNode) {
+func (c *cursor) valid() bool {
+	if c.z.small {
+		return c.i >= 0 && c.i < len(c.z.lp)
+	}
+	return c.x != nil
+}
+
+func (c *cursor) get() zent {
+	if c.z.small {
+		return c.z.lp[c.i]
+	}
+	return zent{c.x.member, c.x.score}
+}
+
+func (c *cursor) next() {
+	if c.z.small {
+		c.i++
+	} else {
+		c.x = c.x.level[0].next
+	}
+}
+
+func (c *cursor) prev() {
+	if c.z.small {
+		c.i--
+	} else {
+		c.x = c.x.back
+	}
+}
+
+// rankCursor returns a cursor at 0-based rank r.
+func (z *zset) rankCursor(r int) cursor {
+	if z.small {
+		return cursor{z: z, i: r}
+	}
+	return cursor{z: z, x: z.sl.byRank(r + 1)}
+}
+
+// firstLast returns cursors on the first element for which below is false
+// and on the last element for which notAbove is true. below and notAbove
+// must each hold for a prefix of the order.
+func (z *zset) firstLast(below, notAbove func(e zent) bool) (first, last cursor) {
+	if z.small {
+		i, _ := slices.BinarySearchFunc(z.lp, true, func(e zent, _ bool) int {
+			if below(e) {
+				return -1
+			}
+			return 1
+		})
+		j, _ := slices.BinarySearchFunc(z.lp, true, func(e zent, _ bool) int {
+			if notAbove(e) {
+				return -1
+			}
+			return 1
+		})
+		return cursor{z: z, i: i}, cursor{z: z, i: j - 1}
+	}
+	f := z.sl.firstWhere(func(n *slNode) bool { return below(zent{n.member, n.score}) })
+	l := z.sl.lastWhere(func(n *slNode) bool { return notAbove(zent{n.member, n.score}) })
+	return cursor{z: z, x: f}, cursor{z: z, x: l}
+}
+
+// scoreSpan returns cursors on the first and last elements inside r;
+// ok is false when there are none.
+func (z *zset) scoreSpan(r scoreRange) (first, last cursor, ok bool) {
 	if r.empty() {
-		return nil, nil
+		return first, last, false
+	}
+	first, last = z.firstLast(func(e zent) bool { return !r.aboveMin(e.score) },
+		func(e zent) bool { return r.belowMax(e.score) })
+	if !first.valid() || !last.valid() || !r.belowMax(first.get().score) {
+		return first, last, false
+	}
+	return first, last, true
+}
+
+// lexSpan returns cursors on the first and last elements inside r; ok is
+// false when there are none. As in Redis, it assumes all members have the
+// same score, and a listpack is scanned from its ends.
+func (z *zset) lexSpan(r lexRange) (first, last cursor, ok bool) {
+	if r.empty() {
+		return first, last, false
 	}
 	if z.small {
-		// Redis scans a listpack from its ends.
-		for first = z.sl.head.level[0].next; first != nil && !r.aboveMin(first.member); first = first.level[0].next {
+		first, last = cursor{z: z, i: 0}, cursor{z: z, i: len(z.lp) - 1}
+		for first.valid() && !r.aboveMin(first.get().member) {
+			first.next()
 		}
-		for last = z.sl.tail; last != nil && !r.belowMax(last.member); last = last.back {
+		for last.valid() && !r.belowMax(last.get().member) {
+			last.prev()
 		}
 	} else {
-		first = z.sl.firstWhere(func(n *slNode) bool { return !r.aboveMin(n.member) })
-		last = z.sl.lastWhere(func(n *slNode) bool { return r.belowMax(n.member) })
+		first, last = z.firstLast(func(e zent) bool { return !r.aboveMin(e.member) },
+			func(e zent) bool { return r.belowMax(e.member) })
 	}
-	if first == nil || last == nil || !r.belowMax(first.member) || !r.aboveMin(last.member) {
-		return nil, nil
+	if !first.valid() || !last.valid() || !r.belowMax(first.get().member) || !r.aboveMin(last.get().member) {
+		return first, last, false
 	}
-	return first, last
+	return first, last, true
 }
 
-// countSpan returns the number of nodes from first to last inclusive.
-func (z *zset) countSpan(first, last *slNode) int {
-	if first == nil {
+// countSpan returns the number of elements from first to last inclusive.
+func (z *zset) countSpan(first, last cursor, ok bool) int {
+	if !ok {
 		return 0
 	}
-	return z.sl.rankOf(last) - z.sl.rankOf(first) + 1
+	if z.small {
+		return max(last.i-first.i+1, 0)
+	}
+	return z.sl.rankOf(last.x) - z.sl.rankOf(first.x) + 1
 }
 
 // Kinds of ZRANGE.
@@ -359,8 +560,8 @@ type rangeSpec struct {
 	lex           lexRange
 }
 
-// collect returns the nodes sp selects, in reply order.
-func (z *zset) collect(sp *rangeSpec) []*slNode {
+// collect returns the elements sp selects, in reply order.
+func (z *zset) collect(sp *rangeSpec) []zent {
 	if sp.kind == byRank {
 		n := int64(z.length())
 		start, end := sp.start, sp.end
@@ -375,55 +576,56 @@ func (z *zset) collect(sp *rangeSpec) []*slNode {
 			return nil
 		}
 		end = min(end, n-1)
-		out := make([]*slNode, 0, end-start+1)
+		out := make([]zent, 0, end-start+1)
 		if sp.rev {
-			for x := z.sl.byRank(int(n - start)); x != nil && len(out) < int(end-start+1); x = x.back {
-				out = append(out, x)
+			for c := z.rankCursor(int(n - 1 - start)); c.valid() && len(out) < int(end-start+1); c.prev() {
+				out = append(out, c.get())
 			}
 			return out
 		}
-		for x := z.sl.byRank(int(start + 1)); x != nil && len(out) < int(end-start+1); x = x.level[0].next {
-			out = append(out, x)
+		for c := z.rankCursor(int(start)); c.valid() && len(out) < int(end-start+1); c.next() {
+			out = append(out, c.get())
 		}
 		return out
 	}
 	if sp.offset < 0 {
 		return nil
 	}
-	var first, last *slNode
-	var inside func(x *slNode) bool
+	var first, last cursor
+	var ok bool
+	var inside func(e zent) bool
 	if sp.kind == byScore {
-		first, last = z.scoreSpan(sp.scores)
-		inside = func(x *slNode) bool { return sp.scores.aboveMin(x.score) && sp.scores.belowMax(x.score) }
+		first, last, ok = z.scoreSpan(sp.scores)
+		inside = func(e zent) bool { return sp.scores.aboveMin(e.score) && sp.scores.belowMax(e.score) }
 	} else {
 		// As in Redis, only the far end is checked while walking.
-		first, last = z.lexSpan(sp.lex)
-		inside = func(x *slNode) bool { return sp.lex.belowMax(x.member) }
+		first, last, ok = z.lexSpan(sp.lex)
+		inside = func(e zent) bool { return sp.lex.belowMax(e.member) }
 		if sp.rev {
-			inside = func(x *slNode) bool { return sp.lex.aboveMin(x.member) }
+			inside = func(e zent) bool { return sp.lex.aboveMin(e.member) }
 		}
 	}
-	if first == nil {
+	if !ok {
 		return nil
 	}
-	x, step := first, func(x *slNode) *slNode { return x.level[0].next }
+	c, step := first, (*cursor).next
 	if sp.rev {
-		x, step = last, func(x *slNode) *slNode { return x.back }
+		c, step = last, (*cursor).prev
 	}
-	for off := sp.offset; x != nil && off > 0; off-- {
-		x = step(x)
+	for off := sp.offset; c.valid() && off > 0; off-- {
+		step(&c)
 	}
-	var out []*slNode
-	for ; x != nil && inside(x) && (sp.limit < 0 || int64(len(out)) < sp.limit); x = step(x) {
-		out = append(out, x)
+	var out []zent
+	for ; c.valid() && inside(c.get()) && (sp.limit < 0 || int64(len(out)) < sp.limit); step(&c) {
+		out = append(out, c.get())
 	}
 	return out
 }
 
-// removeNodes deletes the given nodes.
-func (z *zset) removeNodes(nodes []*slNode) {
-	for _, x := range nodes {
-		z.remove(x.member)
+// removeAll deletes the given elements.
+func (z *zset) removeAll(es []zent) {
+	for _, e := range es {
+		z.remove(e.member)
 	}
 }
 
