@@ -8,12 +8,10 @@ import (
 
 // Set and scan reply texts.
 const (
-	msgNumkeysPositive = "ERR numkeys should be greater than 0"
-	msgNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
-	msgLimitNegative   = "ERR LIMIT can't be negative"
-	msgInvalidCursor   = "ERR invalid cursor"
-	msgCountRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	msgValueRange      = "ERR value is out of range"
+	msgNumkeysTooMany = "ERR Number of keys can't be greater than number of args"
+	msgLimitNegative  = "ERR LIMIT can't be negative"
+	msgCountRange     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	msgValueRange     = "ERR value is out of range"
 )
 
 // maxRandomRepeat bounds the reply of SRANDMEMBER and ZRANDMEMBER with a
@@ -526,24 +524,14 @@ type scanArgs struct {
 	count   int
 }
 
-// parseScanCursor parses a SCAN cursor as Redis does with strtoul: an
-// optional sign, then decimal digits; a negative value wraps around. It
+// scanCursorArg parses a SCAN-family cursor (see parseScanCursor); it
 // replies on error.
-func parseScanCursor(c *client, b []byte) (uint64, bool) {
-	neg := false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg = b[0] == '-'
-		b = b[1:]
-	}
-	v, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil || len(b) == 0 || b[0] < '0' || b[0] > '9' {
+func (c *client) scanCursorArg(b []byte) (uint64, bool) {
+	v, ok := parseScanCursor(b)
+	if !ok {
 		c.w.Error(msgInvalidCursor)
-		return 0, false
 	}
-	if neg {
-		v = -v
-	}
-	return v, true
+	return v, ok
 }
 
 // parseScanOptions parses MATCH and COUNT from args; it replies on error.
@@ -590,7 +578,7 @@ func writeScan(c *client, next uint64, items []string) {
 }
 
 func cmdSscan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(c, args[2])
+	cursor, ok := c.scanCursorArg(args[2])
 	if !ok {
 		return
 	}

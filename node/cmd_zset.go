@@ -950,7 +950,7 @@ func cmdZrandmember(c *client, args [][]byte) {
 }
 
 func cmdZscan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(c, args[2])
+	cursor, ok := c.scanCursorArg(args[2])
 	if !ok {
 		return
 	}
