@@ -13,6 +13,7 @@ import (
 type param struct {
 	name      string
 	immutable bool // only settable at startup
+	constant  bool // reported for clients' sake; not a setting of the node
 	get       func(c *Config) string
 	set       func(c *Config, v string) error
 }
@@ -86,7 +87,10 @@ var params = func() map[string]*param {
 			get: func(c *Config) string { return strconv.FormatInt(int64(*f(c)/time.Second), 10) },
 			set: func(c *Config, v string) error {
 				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil || n < 0 || n > 1<<31-1 {
+				if err != nil {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < 0 || n > 1<<31-1 {
 					return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
 				}
 				*f(c) = time.Duration(n) * time.Second
@@ -126,6 +130,29 @@ var params = func() map[string]*param {
 	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })
 	enum("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })
 	intp("hz", false, 1, 500, func(c *Config) *int { return &c.Hz })
+	// Settings of Redis features the node does not have, with the values
+	// that describe it; clients (redis-benchmark, memtier, go-redis) read
+	// some of them at connect time. Setting one to another value fails.
+	constant := func(name, value string) {
+		add(&param{name: name, constant: true,
+			get: func(*Config) string { return value },
+			set: func(_ *Config, v string) error {
+				if !strings.EqualFold(v, value) {
+					return fmt.Errorf("argument not supported by slotcache (only %q)", value)
+				}
+				return nil
+			}})
+	}
+	constant("save", "")
+	constant("appendonly", "no")
+	constant("appendfsync", "everysec")
+	constant("cluster-enabled", "no")
+	constant("io-threads", "1")
+	constant("replica-read-only", "yes")
+	constant("slave-read-only", "yes")
+	constant("lua-time-limit", "5000")
+	constant("busy-reply-threshold", "5000")
+	constant("maxmemory-samples", "5")
 	return m
 }()
 

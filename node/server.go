@@ -30,6 +30,7 @@ type Server struct {
 	stats    stats
 	slowlog  slowlog
 	dirty    int64 // writes since start (rdb_changes_since_last_save)
+	memPeak  int64 // highest used_memory INFO has seen
 	shutdown func()
 
 	// read without the lock on the I/O path
