@@ -128,9 +128,10 @@ func cmdConfigGet(c *client, args [][]byte) {
 	for _, pat := range args[2:] {
 		lp := bytes.ToLower(pat)
 		if p := params[string(lp)]; p != nil {
+			// An exact name is echoed as the client spelled it.
 			if !seen[p.name] {
 				seen[p.name] = true
-				names = append(names, p.name)
+				names = append(names, string(pat))
 			}
 			continue
 		}
@@ -144,14 +145,14 @@ func cmdConfigGet(c *client, args [][]byte) {
 	c.w.Map(len(names))
 	for _, n := range names {
 		c.w.BulkString(n)
-		c.w.BulkString(params[n].get(&c.srv.cfg))
+		c.w.BulkString(params[strings.ToLower(n)].get(&c.srv.cfg))
 	}
 }
 
 // cmdConfigSet applies every name/value pair or none of them.
 func cmdConfigSet(c *client, args [][]byte) {
 	if len(args)%2 != 0 {
-		c.w.Error(fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", args[len(args)-1]))
+		c.w.Error(msgSyntax)
 		return
 	}
 	s := c.srv
@@ -631,7 +632,7 @@ func cmdCommandInfo(c *client, args [][]byte) {
 		if cmd := c.srv.lookupFull(name); cmd != nil {
 			writeCommandInfo(c, cmd)
 		} else {
-			c.w.NullArray()
+			c.w.Null()
 		}
 	}
 }
@@ -872,7 +873,7 @@ func cmdCommandHelp(c *client, args [][]byte) {
 func cmdSlowlogGet(c *client, args [][]byte) {
 	n := int64(10)
 	if len(args) > 3 {
-		c.w.Error(errWrongArity("slowlog|get"))
+		c.w.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try SLOWLOG HELP.", args[1]))
 		return
 	}
 	if len(args) == 3 {

@@ -118,7 +118,7 @@ var params = func() map[string]*param {
 	str("dir", true, func(c *Config) *string { return &c.Dir })
 	str("requirepass", false, func(c *Config) *string { return &c.RequirePass })
 	boolean("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })
-	intp("maxclients", false, 1, 1<<31-1, func(c *Config) *int { return &c.MaxClients })
+	intp("maxclients", false, 1, 1<<32-1, func(c *Config) *int { return &c.MaxClients })
 	seconds("timeout", func(c *Config) *time.Duration { return &c.Timeout })
 	seconds("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive })
 	intp("databases", true, 1, 1<<31-1, func(c *Config) *int { return &c.Databases })
@@ -129,7 +129,20 @@ var params = func() map[string]*param {
 	memory("proto-max-bulk-len", 1024*1024, func(c *Config) *int64 { return &c.ProtoMaxBulkLen })
 	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })
 	enum("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })
-	intp("hz", false, 1, 500, func(c *Config) *int { return &c.Hz })
+	// hz accepts any non-negative value and clamps it to 1..500, as Redis does.
+	add(&param{name: "hz",
+		get: func(c *Config) string { return strconv.Itoa(c.Hz) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < 0 || n > 1<<31-1 {
+				return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
+			}
+			c.Hz = int(min(max(n, 1), 500))
+			return nil
+		}})
 	// Settings of Redis features the node does not have, with the values
 	// that describe it; clients (redis-benchmark, memtier, go-redis) read
 	// some of them at connect time. Setting one to another value fails.
