@@ -119,10 +119,14 @@ func (c *client) serve() {
 		}
 		s.mu.Lock()
 		c.exec(args)
+		// stalled: no complete command is buffered, so the next read may
+		// block and the replies so far must be flushed first.
+		stalled := false
 		for n := 1; n < maxBatch && !c.closing && len(c.w.Buf) < flushThreshold; n++ {
 			args, ok, err := c.rd.Next()
 			if !ok || err != nil {
-				break // a protocol error is reported by the next ReadCommand
+				stalled = true // a protocol error is reported by the next ReadCommand
+				break
 			}
 			c.exec(args)
 		}
@@ -132,7 +136,7 @@ func (c *client) serve() {
 			c.flush()
 			return
 		}
-		if c.rd.Buffered() == 0 || len(c.w.Buf) >= flushThreshold {
+		if stalled || c.rd.Buffered() == 0 || len(c.w.Buf) >= flushThreshold {
 			if !c.flush() {
 				return
 			}
@@ -176,6 +180,7 @@ func (c *client) exec(args [][]byte) {
 		if isHTTPAttack(args[0]) {
 			s.log.Warn("possible security attack detected: HTTP-looking command, connection closed", "addr", c.addr)
 			c.closing = true
+			c.w.Buf = c.w.Buf[:0] // as Redis, drop the replies not yet sent
 			return
 		}
 		c.reject(nil, errUnknownCommand(args))
