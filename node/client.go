@@ -42,9 +42,12 @@ type client struct {
 	libName    string
 	libVer     string
 	noEvict    bool
-	multi      *multiState // non-nil inside MULTI (transactions)
-	dirtyCAS   bool        // a WATCHed key was modified
-	watching   []watchedKey
+	// CLIENT REPLY: replyOff drops every reply, replySkip the current
+	// command's, replySkipNext is set by CLIENT REPLY SKIP for the next one.
+	replyOff, replySkip, replySkipNext bool
+	multi                              *multiState // non-nil inside MULTI (transactions)
+	dirtyCAS                           bool        // a WATCHed key was modified
+	watching                           []watchedKey
 
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64
@@ -169,8 +172,18 @@ func (c *client) close() {
 	c.conn.Close()
 }
 
-// exec runs one command with the server lock held.
+// exec runs one command with the server lock held, applying CLIENT REPLY
+// OFF|SKIP by dropping the command's reply.
 func (c *client) exec(args [][]byte) {
+	mark := len(c.w.Buf)
+	c.execOne(args)
+	if c.replyOff || c.replySkip || c.replySkipNext {
+		c.w.Buf = c.w.Buf[:mark]
+		c.replySkip, c.replySkipNext = c.replySkipNext, false
+	}
+}
+
+func (c *client) execOne(args [][]byte) {
 	s := c.srv
 	now := time.Now()
 	c.lastActive = now
@@ -190,9 +203,16 @@ func (c *client) exec(args [][]byte) {
 		c.reject(cmd, errWrongArity(cmd.name))
 		return
 	}
-	if !c.authed && cmd.flags&flagNoAuth == 0 {
-		c.reject(cmd, msgNoAuth)
-		return
+	if !c.authed {
+		if s.cfg.RequirePass == "" {
+			// The password was removed with CONFIG SET: commands need no
+			// AUTH any more, though HELLO still sees an unauthenticated
+			// client, as in Redis.
+			c.rd.Unauthenticated = false
+		} else if cmd.flags&flagNoAuth == 0 {
+			c.reject(cmd, msgNoAuth)
+			return
+		}
 	}
 	if c.multi != nil && !isMultiControl(cmd) {
 		c.queueMulti(cmd, args)

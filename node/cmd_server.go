@@ -77,6 +77,7 @@ func serverCommands() []*command {
 			sub("client|info", 2, flagNoscript|flagLoading|flagStale, aclConnection, "Returns information about the current client connection.", "6.2.0", cmdClientInfo),
 			sub("client|kill", -3, flagsServerSub, aclConnAdmin, "Kill the connection of a client", "2.4.0", cmdClientKill),
 			sub("client|no-evict", 3, flagsServerSub, aclConnAdmin, "Set client eviction mode for the current connection", "7.0.0", cmdClientNoEvict),
+			sub("client|reply", 3, flagNoscript|flagLoading|flagStale, aclConnection, "Instruct the server whether to reply to commands", "3.2.0", cmdClientReply),
 			sub("client|help", 2, flagLoading|flagStale, aclConnection, "Show helpful text about the different subcommands", "5.0.0", cmdClientHelp),
 		),
 		{name: "command", arity: -1, flags: flagLoading | flagStale, acl: aclConnection, group: "server", summary: "Get array of Redis command details", since: "2.8.13", fn: cmdCommand,
@@ -546,6 +547,25 @@ func cmdClientNoEvict(c *client, args [][]byte) {
 	c.w.OK()
 }
 
+// cmdClientReply implements CLIENT REPLY ON|OFF|SKIP; OFF and SKIP are
+// not answered themselves (exec drops their reply).
+func cmdClientReply(c *client, args [][]byte) {
+	switch strings.ToLower(string(args[2])) {
+	case "on":
+		c.replyOff, c.replySkipNext = false, false
+	case "off":
+		c.replyOff = true
+	case "skip":
+		if !c.replyOff {
+			c.replySkipNext = true
+		}
+	default:
+		c.w.Error(msgSyntax)
+		return
+	}
+	c.w.OK()
+}
+
 func cmdClientHelp(c *client, args [][]byte) {
 	writeHelp(c,
 		"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -579,6 +599,8 @@ func cmdClientHelp(c *client, args [][]byte) {
 		"      Return clients of specified type.",
 		"    * ID <client-id> [<client-id> ...]",
 		"      Return clients of specified IDs only.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.",
 		"SETNAME <name>",

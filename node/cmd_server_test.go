@@ -320,7 +320,7 @@ func stripTips(v resp.Value) resp.Value {
 
 // missingSubcommands are Redis subcommands the node does not implement.
 var missingSubcommands = map[string]bool{
-	"client|trackinginfo": true, "client|getredir": true, "client|reply": true, "client|unblock": true,
+	"client|trackinginfo": true, "client|getredir": true, "client|unblock": true,
 	"client|tracking": true, "client|pause": true, "client|caching": true, "client|unpause": true,
 	"command|getkeysandflags": true,
 }
