@@ -166,6 +166,10 @@ func cmdConfigSet(c *client, args [][]byte) {
 			c.w.Error(fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", args[i]))
 			return
 		}
+		if p.immutable {
+			c.w.Error(configSetFailed(args[i], "can't set immutable config"))
+			return
+		}
 		if seen[p.name] {
 			c.w.Error(configSetFailed(args[i], "duplicate parameter"))
 			return
@@ -174,10 +178,6 @@ func cmdConfigSet(c *client, args [][]byte) {
 	}
 	for i := 2; i < len(args); i += 2 {
 		p := params[strings.ToLower(string(args[i]))]
-		if p.immutable {
-			c.w.Error(configSetFailed(args[i], "can't set immutable config"))
-			return
-		}
 		if err := p.set(&next, string(args[i+1])); err != nil {
 			c.w.Error(configSetFailed(args[i], err.Error()))
 			return

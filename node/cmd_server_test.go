@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -570,5 +571,48 @@ func TestShutdown(t *testing.T) {
 	case <-called:
 	case <-time.After(5 * time.Second):
 		t.Fatal("SHUTDOWN did not call the shutdown hook")
+	}
+}
+
+// TestDiffConfigRandom sends random CONFIG SET sequences (valid and invalid
+// values, several pairs at once) and reads every parameter back.
+func TestDiffConfigRandom(t *testing.T) {
+	const seed = 20261125
+	rng := rand.New(rand.NewPCG(seed, 0))
+	values := map[string][]string{
+		"maxmemory":               {"0", "1mb", "100", "1gb", "1GB", "abc", "-5", "1.5mb", "10k", "10kb", "1b", "9223372036854775807", "007", "+5", "-0", "1Kb"},
+		"timeout":                 {"0", "5", "x", "-1", "2147483647", "2147483648", "007"},
+		"hz":                      {"1", "10", "0", "1000", "-1", "abc"},
+		"maxmemory-policy":        {"noeviction", "allkeys-lru", "ALLKEYS-LFU", "volatile-ttl", "lru", ""},
+		"slowlog-max-len":         {"0", "128", "-1", "x", "5"},
+		"slowlog-log-slower-than": {"-1", "0", "10000", "-2", "x"},
+		"protected-mode":          {"yes", "no", "YES", "maybe", "1"},
+		"maxclients":              {"100", "1000", "0", "x", "10000"},
+		"tcp-keepalive":           {"0", "300", "-1", "x"},
+		"databases":               {"16"},
+	}
+	var names []string
+	for n := range values {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	p := nodetest.NewPair(t)
+	for i := 0; i < 300; i++ {
+		args := []string{"CONFIG", "SET"}
+		for n := 1 + rng.IntN(3); n > 0; n-- {
+			name := names[rng.IntN(len(names))]
+			vals := values[name]
+			args = append(args, name, vals[rng.IntN(len(vals))])
+		}
+		nv, rv := p.Node.Do(args...), p.Redis.Do(args...)
+		if !nodetest.Equal(nv, rv) {
+			t.Fatalf("seed %d step %d: %s:\n  slotcache: %v\n  redis:     %v", seed, i, nodetest.Quote(args), nv, rv)
+		}
+		for _, name := range names {
+			nv, rv := p.Node.Do("CONFIG", "GET", name), p.Redis.Do("CONFIG", "GET", name)
+			if !nodetest.Equal(nv, rv) {
+				t.Fatalf("seed %d step %d after %s: CONFIG GET %s:\n  slotcache: %v\n  redis:     %v", seed, i, nodetest.Quote(args), name, nv, rv)
+			}
+		}
 	}
 }

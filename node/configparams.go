@@ -41,8 +41,8 @@ var params = func() map[string]*param {
 		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < lo || n > hi {
@@ -56,8 +56,8 @@ var params = func() map[string]*param {
 		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return strconv.Itoa(*f(c)) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < lo || n > hi {
@@ -86,8 +86,8 @@ var params = func() map[string]*param {
 		add(&param{name: name,
 			get: func(c *Config) string { return strconv.FormatInt(int64(*f(c)/time.Second), 10) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < 0 || n > 1<<31-1 {
@@ -133,8 +133,8 @@ var params = func() map[string]*param {
 	add(&param{name: "hz",
 		get: func(c *Config) string { return strconv.Itoa(c.Hz) },
 		set: func(c *Config, v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
+			n, ok := parseInt([]byte(v))
+			if !ok {
 				return fmt.Errorf("argument couldn't be parsed into an integer")
 			}
 			if n < 0 || n > 1<<31-1 {
@@ -214,6 +214,9 @@ func ParseMemory(v string) (int64, error) {
 			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
 			break
 		}
+	}
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("argument must be a memory value") // no sign, no spaces
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || (mul > 1 && n > (1<<63-1)/mul) {
