@@ -188,7 +188,17 @@ func cmdConfigSet(c *client, args [][]byte) {
 		return
 	}
 	s.cfg = next
-	s.idleTimeout.Store(int64(next.Timeout))
+	if old := time.Duration(s.idleTimeout.Swap(int64(next.Timeout))); old != next.Timeout {
+		// Clients blocked in a read keep the deadline of the old timeout:
+		// move it (SetReadDeadline may be called from any goroutine).
+		for _, cl := range s.clients {
+			var deadline time.Time
+			if next.Timeout > 0 {
+				deadline = cl.lastActive.Add(next.Timeout)
+			}
+			cl.conn.SetReadDeadline(deadline)
+		}
+	}
 	s.slowlog.trim(next.SlowlogMaxLen)
 	c.w.OK()
 }

@@ -118,7 +118,14 @@ func TestConfigSetApplies(t *testing.T) {
 		t.Errorf("idle client closed after %v, before the 1 s timeout", d)
 	}
 	c = nodetest.Dial(t, addr)
+	// A client idle in a read when the timeout is removed stays connected.
+	waiting := nodetest.Dial(t, addr)
+	waiting.Do("PING")
 	c.Do("CONFIG", "SET", "timeout", "0")
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := waiting.DoErr("PING"); err != nil {
+		t.Errorf("client idle across CONFIG SET timeout 0 was closed: %v", err)
+	}
 
 	c.Do("CONFIG", "SET", "requirepass", "secret")
 	c3 := nodetest.Dial(t, addr)
