@@ -839,7 +839,7 @@ func cmdCommandList(c *client, args [][]byte) {
 			names = append(names, cmd.name)
 		}
 		for _, sc := range sortedSubs(cmd) {
-			if keep != nil && keep(sc) {
+			if keep == nil || keep(sc) {
 				names = append(names, sc.name)
 			}
 		}
