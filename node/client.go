@@ -235,6 +235,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	target.fn(c, args)
 	if bytes.HasPrefix(c.w.Buf[outBefore:], []byte{'-'}) {
 		s.stats.errorReplies++
+		s.countError(c.w.Buf[outBefore+1:])
 	}
 	dur := time.Since(start)
 	us := dur.Microseconds()
@@ -254,6 +255,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 func (c *client) reject(cmd *command, msg string) {
 	s := c.srv
 	s.stats.errorReplies++
+	s.countError([]byte(msg))
 	if cmd != nil {
 		cmd.rejected++
 	}

@@ -998,11 +998,19 @@ func cmdDebug(c *client, args [][]byte) {
 		}
 		c.w.Simple(fmt.Sprintf("Value at:0x%x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
 			0, objectEncodingName(o), objectSerializedLen(o), o.lru, max(0, time.Now().Unix()&(1<<24-1)-int64(o.lru))))
+	case sub == "set-active-expire" && len(args) == 3:
+		v, _ := parseInt(args[2]) // like atoi: anything but a number is 0
+		c.srv.activeExpireOff = v == 0
+		c.w.OK()
 	case sub == "help" && len(args) == 2:
 		writeHelp(c,
 			"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 			"OBJECT <key>",
 			"    Show low level info about the `key` and associated value.",
+			"SET-ACTIVE-EXPIRE <0|1>",
+			"    Setting it to 0 disables expiring keys in background when they are not",
+			"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+			"    default.",
 			"SLEEP <seconds>",
 			"    Stop the server for <seconds>. Decimals allowed.",
 			"HELP",

@@ -426,6 +426,10 @@ func TestDiffSlowlogTimeDebug(t *testing.T) {
 		{"DEBUG", "foo"},
 		{"DEBUG", "object", "nokey"},
 		{"DEBUG", "sleep", "0"},
+		{"DEBUG", "set-active-expire", "0"},
+		{"DEBUG", "set-active-expire", "x"},
+		{"DEBUG", "set-active-expire", "1"},
+		{"DEBUG", "set-active-expire"},
 		{"SHUTDOWN", "ABORT"},
 		{"SHUTDOWN", "foo"},
 		{"SHUTDOWN", "SAVE", "NOSAVE"},
@@ -510,11 +514,11 @@ func TestInfo(t *testing.T) {
 		{"INFO", "keyspace", "server"}, {"INFO", "commandstats"}, {"INFO", "everything"}, {"INFO", "nosuch"},
 	} {
 		n, r := string(nc.Do(args...).Str), string(rc.Do(args...).Str)
-		// Sections the node does not report (Errorstats, Latencystats)
+		// The node does not report Latencystats
 		// are removed from Redis's list.
 		var want []string
 		for _, s := range sections(r) {
-			if s != "# Errorstats" && s != "# Latencystats" {
+			if s != "# Latencystats" {
 				want = append(want, s)
 			}
 		}
@@ -628,4 +632,21 @@ func TestDiffConfigRandom(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestDiffErrorstats(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"CONFIG", "RESETSTAT"},
+		{"GET"},
+		{"NOSUCH"},
+		{"SELECT", "x"},
+		{"AUTH", "x"},
+		{"AUTH", "u", "x"},
+		{"CONFIG", "SET", "foo", "bar"},
+		{"HELLO", "9"},
+		{"INFO", "errorstats"},
+		{"CONFIG", "RESETSTAT"},
+		{"INFO", "errorstats"},
+	})
 }

@@ -18,7 +18,7 @@ var infoSections = []struct {
 }{
 	{"server", true}, {"clients", true}, {"memory", true}, {"persistence", true},
 	{"stats", true}, {"replication", true}, {"cpu", true}, {"modules", true},
-	{"commandstats", false}, {"cluster", true}, {"keyspace", true},
+	{"commandstats", false}, {"errorstats", true}, {"cluster", true}, {"keyspace", true},
 }
 
 // infoBuilder accumulates INFO text with Redis's CRLF line endings.
@@ -138,7 +138,6 @@ func (s *Server) infoString(want map[string]bool) string {
 			b.int("pubsub_channels", 0)
 			b.int("pubsub_patterns", 0)
 			b.int("total_error_replies", st.errorReplies)
-			b.int("total_protocol_errors", st.protocolErrors)
 		case "replication":
 			b.header("Replication")
 			b.field("role", "master")
@@ -165,6 +164,16 @@ func (s *Server) infoString(want map[string]bool) string {
 		case "commandstats":
 			b.header("Commandstats")
 			s.infoCommandstats(&b)
+		case "errorstats":
+			b.header("Errorstats")
+			names := make([]string, 0, len(s.errorStats))
+			for n := range s.errorStats {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				b.field("errorstat_"+n, "count="+strconv.FormatInt(*s.errorStats[n], 10))
+			}
 		case "cluster":
 			b.header("Cluster")
 			b.int("cluster_enabled", 0)
@@ -189,7 +198,6 @@ func (s *Server) infoServer(b *infoBuilder, now time.Time) {
 	b.field("os", unameString())
 	b.int("arch_bits", strconv.IntSize)
 	b.field("multiplexing_api", "epoll")
-	b.field("go_version", runtime.Version())
 	b.int("process_id", int64(os.Getpid()))
 	b.field("process_supervised", "no")
 	b.field("run_id", s.runID)
@@ -232,7 +240,7 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	}
 	b.field("mem_fragmentation_ratio", strconv.FormatFloat(ratio, 'f', 2, 64))
 	b.int("mem_fragmentation_bytes", rss-used)
-	b.field("mem_allocator", "go-"+runtime.Version())
+	b.field("mem_allocator", runtime.Version())
 	b.int("lazyfree_pending_objects", 0)
 }
 
@@ -263,9 +271,35 @@ func (s *Server) infoCommandstats(b *infoBuilder) {
 	}
 }
 
+// maxErrorStats bounds the distinct error prefixes INFO errorstats keeps
+// (Redis's ERROR_STATS_NUMBER).
+const maxErrorStats = 128
+
+// countError counts an error reply (without its '-') by its first word.
+func (s *Server) countError(reply []byte) {
+	i := 0
+	for i < len(reply) && reply[i] != ' ' && reply[i] != '\r' {
+		i++
+	}
+	prefix := reply[:i]
+	if n := s.errorStats[string(prefix)]; n != nil {
+		*n++
+		return
+	}
+	if len(s.errorStats) >= maxErrorStats {
+		return
+	}
+	if s.errorStats == nil {
+		s.errorStats = map[string]*int64{}
+	}
+	one := int64(1)
+	s.errorStats[string(prefix)] = &one
+}
+
 // resetStats clears the counters CONFIG RESETSTAT clears.
 func (s *Server) resetStats() {
 	s.stats = stats{}
+	s.errorStats = nil
 	s.netInput.Store(0)
 	s.netOutput.Store(0)
 	for _, c := range s.commands {

@@ -22,16 +22,20 @@ type Server struct {
 	start    time.Time
 	runID    string
 
-	mu       sync.Mutex
-	cfg      Config
-	dbs      []*db
-	clients  map[int64]*client
-	nextID   int64
-	stats    stats
-	slowlog  slowlog
-	dirty    int64 // writes since start (rdb_changes_since_last_save)
-	memPeak  int64 // highest used_memory INFO has seen
-	shutdown func()
+	mu      sync.Mutex
+	cfg     Config
+	dbs     []*db
+	clients map[int64]*client
+	nextID  int64
+	stats   stats
+	slowlog slowlog
+	dirty   int64 // writes since start (rdb_changes_since_last_save)
+	memPeak int64 // highest used_memory INFO has seen
+	// errorStats counts error replies by their first word (INFO errorstats).
+	errorStats map[string]*int64
+	// activeExpireOff is DEBUG SET-ACTIVE-EXPIRE 0.
+	activeExpireOff bool
+	shutdown        func()
 
 	// read without the lock on the I/O path
 	idleTimeout atomic.Int64 // cfg.Timeout in ns
@@ -248,7 +252,9 @@ func (s *Server) cron() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		s.activeExpire()
+		if !s.activeExpireOff {
+			s.activeExpire()
+		}
 		if s.cfg.Hz != hz {
 			hz = s.cfg.Hz
 			t.Reset(time.Second / time.Duration(hz))
