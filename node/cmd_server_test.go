@@ -650,3 +650,17 @@ func TestDiffErrorstats(t *testing.T) {
 		{"INFO", "errorstats"},
 	})
 }
+
+func TestInstantaneousOps(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, func(cfg *node.Config) { cfg.Hz = 100 })
+	c := nodetest.Dial(t, addr)
+	deadline := time.Now().Add(400 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		c.Do("PING")
+	}
+	info := string(c.Do("INFO", "stats").Str)
+	m := regexp.MustCompile(`instantaneous_ops_per_sec:(\d+)\r\n`).FindStringSubmatch(info)
+	if m == nil || m[1] == "0" {
+		t.Errorf("instantaneous_ops_per_sec after a busy loop: %q", m)
+	}
+}

@@ -124,11 +124,11 @@ func (s *Server) infoString(want map[string]bool) string {
 			st := &s.stats
 			b.int("total_connections_received", st.connectionsReceived)
 			b.int("total_commands_processed", st.commandsProcessed)
-			b.int("instantaneous_ops_per_sec", 0)
+			b.int("instantaneous_ops_per_sec", int64(s.rates.ops.rate()))
 			b.int("total_net_input_bytes", s.netInput.Load())
 			b.int("total_net_output_bytes", s.netOutput.Load())
-			b.field("instantaneous_input_kbps", "0.00")
-			b.field("instantaneous_output_kbps", "0.00")
+			b.field("instantaneous_input_kbps", strconv.FormatFloat(s.rates.in.rate()/1024, 'f', 2, 64))
+			b.field("instantaneous_output_kbps", strconv.FormatFloat(s.rates.out.rate()/1024, 'f', 2, 64))
 			b.int("rejected_connections", st.rejectedConns)
 			b.int("expired_keys", st.expiredKeys)
 			b.int("evicted_keys", st.evictedKeys)
@@ -271,6 +271,48 @@ func (s *Server) infoCommandstats(b *infoBuilder) {
 	}
 }
 
+// rateSamples is how many samples the instantaneous_* figures average
+// (Redis's STATS_METRIC_SAMPLES).
+const rateSamples = 16
+
+// rateMeter turns a growing counter into a per-second rate averaged over
+// the last samples.
+type rateMeter struct {
+	lastTime  time.Time
+	lastValue int64
+	samples   [rateSamples]float64
+	idx       int
+}
+
+func (m *rateMeter) sample(now time.Time, value int64) {
+	if !m.lastTime.IsZero() {
+		if dt := now.Sub(m.lastTime).Seconds(); dt > 0 {
+			m.samples[m.idx] = float64(value-m.lastValue) / dt
+			m.idx = (m.idx + 1) % rateSamples
+		}
+	}
+	m.lastTime, m.lastValue = now, value
+}
+
+func (m *rateMeter) rate() float64 {
+	var sum float64
+	for _, v := range m.samples {
+		sum += v
+	}
+	return sum / rateSamples
+}
+
+// rates are the meters behind instantaneous_ops_per_sec and the
+// instantaneous kbps figures.
+type rates struct{ ops, in, out rateMeter }
+
+// sampleRates is called by the cron with the server lock held.
+func (s *Server) sampleRates(now time.Time) {
+	s.rates.ops.sample(now, s.stats.commandsProcessed)
+	s.rates.in.sample(now, s.netInput.Load())
+	s.rates.out.sample(now, s.netOutput.Load())
+}
+
 // maxErrorStats bounds the distinct error prefixes INFO errorstats keeps
 // (Redis's ERROR_STATS_NUMBER).
 const maxErrorStats = 128
@@ -299,6 +341,7 @@ func (s *Server) countError(reply []byte) {
 // resetStats clears the counters CONFIG RESETSTAT clears.
 func (s *Server) resetStats() {
 	s.stats = stats{}
+	s.rates = rates{}
 	s.errorStats = nil
 	s.netInput.Store(0)
 	s.netOutput.Store(0)

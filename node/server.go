@@ -33,6 +33,8 @@ type Server struct {
 	memPeak int64 // highest used_memory INFO has seen
 	// errorStats counts error replies by their first word (INFO errorstats).
 	errorStats map[string]*int64
+	// rates samples the instantaneous_* INFO figures.
+	rates rates
 	// activeExpireOff is DEBUG SET-ACTIVE-EXPIRE 0.
 	activeExpireOff bool
 	shutdown        func()
@@ -255,6 +257,7 @@ func (s *Server) cron() {
 		if !s.activeExpireOff {
 			s.activeExpire()
 		}
+		s.sampleRates(time.Now())
 		if s.cfg.Hz != hz {
 			hz = s.cfg.Hz
 			t.Reset(time.Second / time.Duration(hz))
