@@ -121,6 +121,10 @@ func (c *client) serve() {
 			return
 		}
 		s.mu.Lock()
+		if c.closing { // killed (CLIENT KILL) while reading
+			s.mu.Unlock()
+			return
+		}
 		c.exec(args)
 		// stalled: no complete command is buffered, so the next read may
 		// block and the replies so far must be flushed first.
