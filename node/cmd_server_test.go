@@ -664,3 +664,38 @@ func TestInstantaneousOps(t *testing.T) {
 		t.Errorf("instantaneous_ops_per_sec after a busy loop: %q", m)
 	}
 }
+
+// TestServerCommandsRandomArgs sends the server commands random argument
+// lists and checks that the node answers each with one well-formed reply
+// and stays up.
+func TestServerCommandsRandomArgs(t *testing.T) {
+	const seed = 7
+	rng := rand.New(rand.NewPCG(seed, 0))
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	c.Do("SET", "k", "v")
+	heads := [][]string{
+		{"INFO"}, {"CONFIG", "GET"}, {"CONFIG", "SET", "hz"}, {"CONFIG", "SET", "slowlog-max-len"},
+		{"CONFIG", "RESETSTAT"}, {"CONFIG", "HELP"}, {"CLIENT", "ID"}, {"CLIENT", "SETNAME"}, {"CLIENT", "GETNAME"},
+		{"CLIENT", "LIST"}, {"CLIENT", "INFO"}, {"CLIENT", "NO-EVICT"}, {"CLIENT", "KILL", "ID"}, {"CLIENT"},
+		{"COMMAND"}, {"COMMAND", "INFO"}, {"COMMAND", "DOCS"}, {"COMMAND", "LIST"}, {"COMMAND", "GETKEYS"},
+		{"COMMAND", "COUNT"}, {"SLOWLOG", "GET"}, {"SLOWLOG", "LEN"}, {"SLOWLOG", "RESET"}, {"SLOWLOG"},
+		{"TIME"}, {"LASTSAVE"}, {"DEBUG", "OBJECT"}, {"DEBUG", "SET-ACTIVE-EXPIRE"}, {"DEBUG"},
+	}
+	words := []string{"", "0", "-1", "1", "x", "*", "k", "get", "set", "ID", "TYPE", "normal", "pubsub", "FILTERBY",
+		"PATTERN", "ACLCAT", "MODULE", "9223372036854775808", "a b", "\x00\xff", "config|get", "|", "on", "off", "yes"}
+	for i := 0; i < 2000; i++ {
+		args := slices.Clone(heads[rng.IntN(len(heads))])
+		for n := rng.IntN(4); n > 0; n-- {
+			args = append(args, words[rng.IntN(len(words))])
+		}
+		v, err := c.DoErr(args...)
+		if err != nil {
+			t.Fatalf("seed %d step %d: %s: %v", seed, i, nodetest.Quote(args), err)
+		}
+		_ = v
+	}
+	if v := c.Do("PING"); string(v.Str) != "PONG" {
+		t.Fatalf("seed %d: PING after random commands = %v", seed, v)
+	}
+}
