@@ -42,12 +42,13 @@ type client struct {
 	libName    string
 	libVer     string
 	noEvict    bool
+	multi      *multiState // non-nil inside MULTI (transactions)
+	dirtyCAS   bool        // a WATCHed key was modified
+	watching   []watchedKey
+
 	// CLIENT REPLY: replyOff drops every reply, replySkip the current
 	// command's, replySkipNext is set by CLIENT REPLY SKIP for the next one.
 	replyOff, replySkip, replySkipNext bool
-	multi                              *multiState // non-nil inside MULTI (transactions)
-	dirtyCAS                           bool        // a WATCHed key was modified
-	watching                           []watchedKey
 
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64

@@ -22,22 +22,21 @@ type Server struct {
 	start    time.Time
 	runID    string
 
-	mu      sync.Mutex
-	cfg     Config
-	dbs     []*db
-	clients map[int64]*client
-	nextID  int64
-	stats   stats
-	slowlog slowlog
-	dirty   int64 // writes since start (rdb_changes_since_last_save)
-	memPeak int64 // highest used_memory INFO has seen
-	// errorStats counts error replies by their first word (INFO errorstats).
-	errorStats map[string]*int64
-	// rates samples the instantaneous_* INFO figures.
-	rates rates
-	// activeExpireOff is DEBUG SET-ACTIVE-EXPIRE 0.
-	activeExpireOff bool
-	shutdown        func()
+	mu       sync.Mutex
+	cfg      Config
+	dbs      []*db
+	clients  map[int64]*client
+	nextID   int64
+	stats    stats
+	slowlog  slowlog
+	dirty    int64 // writes since start (rdb_changes_since_last_save)
+	shutdown func()
+
+	// INFO and DEBUG state, guarded by mu
+	memPeak         int64             // highest used_memory INFO has seen
+	errorStats      map[string]*int64 // error replies by first word (INFO errorstats)
+	rates           rates             // instantaneous_* INFO figures, sampled by the cron
+	activeExpireOff bool              // DEBUG SET-ACTIVE-EXPIRE 0
 
 	// read without the lock on the I/O path
 	idleTimeout atomic.Int64 // cfg.Timeout in ns
