@@ -13,6 +13,7 @@ import (
 type param struct {
 	name      string
 	immutable bool // only settable at startup
+	constant  bool // reported for clients' sake; not a setting of the node
 	get       func(c *Config) string
 	set       func(c *Config, v string) error
 }
@@ -40,8 +41,8 @@ var params = func() map[string]*param {
 		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < lo || n > hi {
@@ -55,8 +56,8 @@ var params = func() map[string]*param {
 		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return strconv.Itoa(*f(c)) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < lo || n > hi {
@@ -85,8 +86,11 @@ var params = func() map[string]*param {
 		add(&param{name: name,
 			get: func(c *Config) string { return strconv.FormatInt(int64(*f(c)/time.Second), 10) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil || n < 0 || n > 1<<31-1 {
+				n, ok := parseInt([]byte(v))
+				if !ok {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < 0 || n > 1<<31-1 {
 					return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
 				}
 				*f(c) = time.Duration(n) * time.Second
@@ -114,7 +118,7 @@ var params = func() map[string]*param {
 	str("dir", true, func(c *Config) *string { return &c.Dir })
 	str("requirepass", false, func(c *Config) *string { return &c.RequirePass })
 	boolean("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })
-	intp("maxclients", false, 1, 1<<31-1, func(c *Config) *int { return &c.MaxClients })
+	intp("maxclients", false, 1, 1<<32-1, func(c *Config) *int { return &c.MaxClients })
 	seconds("timeout", func(c *Config) *time.Duration { return &c.Timeout })
 	seconds("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive })
 	intp("databases", true, 1, 1<<31-1, func(c *Config) *int { return &c.Databases })
@@ -125,7 +129,43 @@ var params = func() map[string]*param {
 	memory("proto-max-bulk-len", 1024*1024, func(c *Config) *int64 { return &c.ProtoMaxBulkLen })
 	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })
 	enum("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })
-	intp("hz", false, 1, 500, func(c *Config) *int { return &c.Hz })
+	// hz accepts any non-negative value and clamps it to 1..500, as Redis does.
+	add(&param{name: "hz",
+		get: func(c *Config) string { return strconv.Itoa(c.Hz) },
+		set: func(c *Config, v string) error {
+			n, ok := parseInt([]byte(v))
+			if !ok {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < 0 || n > 1<<31-1 {
+				return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
+			}
+			c.Hz = int(min(max(n, 1), 500))
+			return nil
+		}})
+	// Settings of Redis features the node does not have, with the values
+	// that describe it; clients (redis-benchmark, memtier, go-redis) read
+	// some of them at connect time. Setting one to another value fails.
+	constant := func(name, value string) {
+		add(&param{name: name, constant: true,
+			get: func(*Config) string { return value },
+			set: func(_ *Config, v string) error {
+				if !strings.EqualFold(v, value) {
+					return fmt.Errorf("argument not supported by slotcache (only %q)", value)
+				}
+				return nil
+			}})
+	}
+	constant("save", "")
+	constant("appendonly", "no")
+	constant("appendfsync", "everysec")
+	constant("cluster-enabled", "no")
+	constant("io-threads", "1")
+	constant("replica-read-only", "yes")
+	constant("slave-read-only", "yes")
+	constant("lua-time-limit", "5000")
+	constant("busy-reply-threshold", "5000")
+	constant("maxmemory-samples", "5")
 	return m
 }()
 
@@ -174,6 +214,9 @@ func ParseMemory(v string) (int64, error) {
 			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
 			break
 		}
+	}
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("argument must be a memory value") // no sign, no spaces
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || (mul > 1 && n > (1<<63-1)/mul) {
