@@ -699,3 +699,33 @@ func TestServerCommandsRandomArgs(t *testing.T) {
 		t.Fatalf("seed %d: PING after random commands = %v", seed, v)
 	}
 }
+
+// TestDiffEncodingThresholds: the compact-encoding thresholds are CONFIG
+// parameters, and changing them changes later conversions as in Redis.
+func TestDiffEncodingThresholds(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"CONFIG", "GET", "hash-max-listpack-entries"},
+		{"CONFIG", "GET", "hash-max-ziplist-value"},
+		{"CONFIG", "GET", "set-max-intset-entries"},
+		{"CONFIG", "GET", "zset-max-listpack-value"},
+		{"CONFIG", "GET", "list-max-listpack-size"},
+		{"CONFIG", "SET", "hash-max-listpack-entries", "4", "zset-max-listpack-entries", "2", "set-max-intset-entries", "3"},
+		{"CONFIG", "SET", "hash-max-listpack-value", "x"},
+		{"HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"},
+		{"OBJECT", "ENCODING", "h"},
+		{"HSET", "h", "e", "5"},
+		{"OBJECT", "ENCODING", "h"},
+		{"ZADD", "z", "1", "a", "2", "b"},
+		{"OBJECT", "ENCODING", "z"},
+		{"ZADD", "z", "3", "c"},
+		{"OBJECT", "ENCODING", "z"},
+		{"SADD", "s", "1", "2", "3"},
+		{"OBJECT", "ENCODING", "s"},
+		{"SADD", "s", "4"},
+		{"OBJECT", "ENCODING", "s"},
+		{"CONFIG", "SET", "hash-max-listpack-value", "2"},
+		{"HSET", "h2", "a", "123"},
+		{"OBJECT", "ENCODING", "h2"},
+	})
+}

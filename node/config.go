@@ -45,6 +45,16 @@ type Config struct {
 	EnableDebugCommand string `conf:"enable-debug-command"`
 	// Hz is how many times a second background tasks (active expiry) run.
 	Hz int `conf:"hz"`
+	// Compact-encoding thresholds: a collection stays compact while it has at
+	// most the given number of elements, each at most the given bytes.
+	HashMaxListpackEntries int `conf:"hash-max-listpack-entries"`
+	HashMaxListpackValue   int `conf:"hash-max-listpack-value"`
+	SetMaxIntsetEntries    int `conf:"set-max-intset-entries"`
+	ZsetMaxListpackEntries int `conf:"zset-max-listpack-entries"`
+	ZsetMaxListpackValue   int `conf:"zset-max-listpack-value"`
+	// ListMaxListpackSize is accepted and reported; lists are always
+	// reported as "quicklist", as Redis 7.0 does.
+	ListMaxListpackSize int `conf:"list-max-listpack-size"`
 	// ConfigFile is the file CONFIG REWRITE writes; empty disables it.
 	ConfigFile string `conf:"-"`
 }
@@ -65,6 +75,12 @@ func DefaultConfig() Config {
 		ClientQueryBufferLimit: 1 << 30,
 		EnableDebugCommand:     "no",
 		Hz:                     10,
+		HashMaxListpackEntries: hashMaxListpackEntries,
+		HashMaxListpackValue:   hashMaxListpackValue,
+		SetMaxIntsetEntries:    setMaxIntsetEntries,
+		ZsetMaxListpackEntries: zsetMaxListpackEntries,
+		ZsetMaxListpackValue:   zsetMaxListpackValue,
+		ListMaxListpackSize:    listMaxListpackSize,
 	}
 }
 

@@ -82,6 +82,18 @@ var params = func() map[string]*param {
 				return nil
 			}})
 	}
+	memInt := func(name string, f func(c *Config) *int) {
+		add(&param{name: name,
+			get: func(c *Config) string { return strconv.Itoa(*f(c)) },
+			set: func(c *Config, v string) error {
+				n, err := ParseMemory(v)
+				if err != nil {
+					return err
+				}
+				*f(c) = int(n)
+				return nil
+			}})
+	}
 	seconds := func(name string, f func(c *Config) *time.Duration) {
 		add(&param{name: name,
 			get: func(c *Config) string { return strconv.FormatInt(int64(*f(c)/time.Second), 10) },
@@ -143,6 +155,28 @@ var params = func() map[string]*param {
 			c.Hz = int(min(max(n, 1), 500))
 			return nil
 		}})
+	// Compact-encoding thresholds, under their Redis 7 names and the older
+	// ziplist names Redis still accepts.
+	for _, t := range []struct {
+		names  []string
+		lo, hi int64
+		f      func(c *Config) *int
+	}{
+		{[]string{"hash-max-listpack-entries", "hash-max-ziplist-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.HashMaxListpackEntries }},
+		{[]string{"hash-max-listpack-value", "hash-max-ziplist-value"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.HashMaxListpackValue }},
+		{[]string{"set-max-intset-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.SetMaxIntsetEntries }},
+		{[]string{"zset-max-listpack-entries", "zset-max-ziplist-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.ZsetMaxListpackEntries }},
+		{[]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.ZsetMaxListpackValue }},
+		{[]string{"list-max-listpack-size", "list-max-ziplist-size"}, -1 << 31, 1<<31 - 1, func(c *Config) *int { return &c.ListMaxListpackSize }},
+	} {
+		for _, name := range t.names {
+			if strings.HasSuffix(name, "-value") {
+				memInt(name, t.f) // memory values: units accepted
+				continue
+			}
+			intp(name, false, t.lo, t.hi, t.f)
+		}
+	}
 	// Settings of Redis features the node does not have, with the values
 	// that describe it; clients (redis-benchmark, memtier, go-redis) read
 	// some of them at connect time. Setting one to another value fails.
