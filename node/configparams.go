@@ -177,6 +177,41 @@ var params = func() map[string]*param {
 			intp(name, false, t.lo, t.hi, t.f)
 		}
 	}
+	add(&param{name: "client-output-buffer-limit",
+		get: func(c *Config) string {
+			var parts []string
+			for i, l := range c.OutputBufferLimits {
+				parts = append(parts, fmt.Sprintf("%s %d %d %d", outputClassNames[i], l.Hard, l.Soft, l.SoftSeconds))
+			}
+			return strings.Join(parts, " ")
+		},
+		set: func(c *Config, v string) error {
+			f := strings.Fields(v)
+			if len(f)%4 != 0 {
+				return fmt.Errorf("Wrong number of arguments in buffer limit configuration.")
+			}
+			limits := c.OutputBufferLimits
+			for i := 0; i < len(f); i += 4 {
+				class := -1
+				for j, name := range outputClassNames {
+					if strings.EqualFold(f[i], name) || (j == classReplica && strings.EqualFold(f[i], "replica")) {
+						class = j
+					}
+				}
+				if class < 0 {
+					return fmt.Errorf("Invalid client class specified in buffer limit configuration.")
+				}
+				hard, err1 := ParseMemory(f[i+1])
+				soft, err2 := ParseMemory(f[i+2])
+				secs, err3 := strconv.ParseInt(f[i+3], 10, 32)
+				if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
+					return fmt.Errorf("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+				}
+				limits[class] = OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
+			}
+			c.OutputBufferLimits = limits
+			return nil
+		}})
 	// Settings of Redis features the node does not have, with the values
 	// that describe it; clients (redis-benchmark, memtier, go-redis) read
 	// some of them at connect time. Setting one to another value fails.
