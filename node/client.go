@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net"
 	"runtime/debug"
 	"strings"
@@ -41,8 +40,6 @@ type client struct {
 	authed     bool
 	lastCmd    string
 	closing    bool // QUIT, CLIENT KILL or a fatal error: close after flushing
-	libName    string
-	libVer     string
 	noEvict    bool
 	multi      *multiState // non-nil inside MULTI (transactions)
 	dirtyCAS   bool        // a WATCHed key was modified
@@ -438,9 +435,4 @@ func (c *client) unwatchAll() {
 	}
 	c.watching = nil
 	c.dirtyCAS = false
-}
-
-// isEOF reports errors that mean the peer went away.
-func isEOF(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
 }

@@ -188,7 +188,7 @@ var params = func() map[string]*param {
 		set: func(c *Config, v string) error {
 			f := strings.Fields(v)
 			if len(f)%4 != 0 {
-				return fmt.Errorf("Wrong number of arguments in buffer limit configuration.")
+				return configError("Wrong number of arguments in buffer limit configuration.")
 			}
 			limits := c.OutputBufferLimits
 			for i := 0; i < len(f); i += 4 {
@@ -199,13 +199,13 @@ var params = func() map[string]*param {
 					}
 				}
 				if class < 0 {
-					return fmt.Errorf("Invalid client class specified in buffer limit configuration.")
+					return configError("Invalid client class specified in buffer limit configuration.")
 				}
 				hard, err1 := ParseMemory(f[i+1])
 				soft, err2 := ParseMemory(f[i+2])
 				secs, err3 := strconv.ParseInt(f[i+3], 10, 32)
 				if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
-					return fmt.Errorf("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+					return configError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 				}
 				limits[class] = OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
 			}
@@ -310,3 +310,9 @@ func parseYesNo(v string) (bool, error) {
 	}
 	return false, fmt.Errorf("argument must be 'yes' or 'no'")
 }
+
+// configError is a CONFIG SET failure reason worded exactly as Redis words
+// it (capitalised, with a full stop), which clients may match on.
+type configError string
+
+func (e configError) Error() string { return string(e) }
