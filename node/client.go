@@ -143,8 +143,25 @@ func (c *client) serve() {
 			return
 		}
 		c.exec(args)
-		drained := c.runBuffered()
-		if c.blk != nil {
+		blocked := false
+		for {
+			drained := c.runBuffered()
+			if c.blk != nil {
+				blocked = true
+				break
+			}
+			if drained || c.closing {
+				break
+			}
+			// Batch limit: let other clients run before going on with this
+			// pipeline, and send a large reply buffer meanwhile.
+			s.mu.Unlock()
+			if len(c.w.Buf) >= flushThreshold && !c.flush() {
+				return
+			}
+			s.mu.Lock()
+		}
+		if blocked {
 			if !c.blockWait() {
 				return
 			}
@@ -152,14 +169,10 @@ func (c *client) serve() {
 		}
 		closing := c.closing
 		s.mu.Unlock()
-		if closing {
-			c.flush()
+		// No complete command is left: the next read may block, so the
+		// replies go out now.
+		if !c.flush() || closing {
 			return
-		}
-		if drained || len(c.w.Buf) >= flushThreshold {
-			if !c.flush() {
-				return
-			}
 		}
 	}
 }
