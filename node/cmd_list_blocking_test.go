@@ -67,23 +67,7 @@ func TestBlockingListWake(t *testing.T) {
 		{[]string{"BLMPOP", "0", "2", "m1", "m2", "LEFT", "COUNT", "5"}, []string{"RPUSH", "m2", "1", "2"}},
 	}
 	for _, tc := range cases {
-		var replies []resp.Value
-		for _, addr := range []string{p.NodeAddr, p.RedisAddr} {
-			blocked, pusher := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
-			if err := blocked.Send(tc.block...); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(30 * time.Millisecond)
-			pusher.Do(tc.push...)
-			v, err := blocked.Read()
-			if err != nil {
-				t.Fatalf("%s %v: %v", addr, tc.block, err)
-			}
-			replies = append(replies, v)
-		}
-		if !nodetest.Equal(replies[0], replies[1]) {
-			t.Errorf("%v woken by %v:\n  slotcache: %s\n  redis:     %s", tc.block, tc.push, replies[0], replies[1])
-		}
+		checkWake(t, p, tc.block, tc.push)
 	}
 	// Compare the final state of every key touched above.
 	for _, k := range []string{"q1", "q2", "q3", "s", "d", "m1", "m2"} {
@@ -152,5 +136,28 @@ func TestBlockingQueueProducersConsumers(t *testing.T) {
 		if got[i] == got[i-1] {
 			t.Fatalf("message %s consumed twice", got[i])
 		}
+	}
+}
+
+// checkWake blocks a fresh client of each server with block, runs push from
+// another client, and compares the replies the blocked clients get.
+func checkWake(t *testing.T, p *nodetest.Pair, block, push []string) {
+	t.Helper()
+	var replies []resp.Value
+	for _, addr := range []string{p.NodeAddr, p.RedisAddr} {
+		blocked, pusher := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+		if err := blocked.Send(block...); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond)
+		pusher.Do(push...)
+		v, err := blocked.Read()
+		if err != nil {
+			t.Fatalf("%s %v: %v", addr, block, err)
+		}
+		replies = append(replies, v)
+	}
+	if !nodetest.Equal(replies[0], replies[1]) {
+		t.Errorf("%v woken by %v:\n  slotcache: %s\n  redis:     %s", block, push, replies[0], replies[1])
 	}
 }

@@ -75,6 +75,7 @@ var families = []func() []*command{
 	hashCommands,
 	setCommands,
 	zsetCommands,
+	blockingZsetCommands,
 	pubsubCommands,
 	txCommands,
 }
