@@ -19,6 +19,7 @@ import (
 type dataset struct {
 	name  string
 	unit  string // what bytes are reported per: key, member, hash
+	units string // its plural
 	count int    // units loaded
 	goal  float64
 	// load fills the server at addr; verify checks it holds count units.
@@ -34,7 +35,7 @@ func datasets(o options) []dataset {
 	return []dataset{
 		{
 			name: fmt.Sprintf("strings (%d-byte keys, %d-byte values)", 16, o.valueSize),
-			unit: "key", count: o.keys, goal: 1.2,
+			unit: "key", units: "keys", count: o.keys, goal: 1.2,
 			load: func(addr string) error {
 				val := strings.Repeat("v", o.valueSize)
 				key := make([]byte, 0, 16)
@@ -50,7 +51,7 @@ func datasets(o options) []dataset {
 		},
 		{
 			name: "one sorted set (member m:<i>, score i)",
-			unit: "member", count: o.zsetMembers, goal: 1.3,
+			unit: "member", units: "members", count: o.zsetMembers, goal: 1.3,
 			load: func(addr string) error {
 				return pipelined(addr, o.zsetMembers, loadBatch, appendZAdd)
 			},
@@ -63,7 +64,7 @@ func datasets(o options) []dataset {
 		},
 		{
 			name: fmt.Sprintf("small hashes (%d fields f<j>, 8-16-byte values)", hashFields),
-			unit: "hash", count: o.hashes, goal: 1.3,
+			unit: "hash", units: "hashes", count: o.hashes, goal: 1.3,
 			load: func(addr string) error {
 				return pipelined(addr, o.hashes, loadBatch, appendHSet)
 			},
@@ -197,7 +198,7 @@ func memory(ctx context.Context, o options, tgts []target, tmp string, stdout, s
 	rows := make([][]memRow, len(sets))
 	for i, d := range sets {
 		for _, t := range tgts {
-			fmt.Fprintf(stderr, "memory: loading %d %ss (%s) into %s\n", d.count, d.unit, d.name, t.name)
+			fmt.Fprintf(stderr, "memory: loading %d %s (%s) into %s\n", d.count, d.units, d.name, t.name)
 			r, err := measure(ctx, t, d, mkdir(tmp, fmt.Sprintf("%s-mem%d", t.name, i)))
 			if err != nil {
 				return fmt.Errorf("%s: %s: %v", t.name, d.name, err)
@@ -211,33 +212,71 @@ func memory(ctx context.Context, o options, tgts []target, tmp string, stdout, s
 	fmt.Fprintln(stdout, "### Memory (VmRSS growth of a fresh process per dataset)")
 	fmt.Fprintln(stdout)
 	base := tgts[0].name
-	fmt.Fprintln(stdout, "| dataset | target | items | RSS before MiB | RSS after MiB | bytes/item | ratio to "+base+" | goal | load s |")
-	fmt.Fprintln(stdout, "|---|---|---:|---:|---:|---:|---:|---|---:|")
+	fmt.Fprintln(stdout, "| dataset | target | items | RSS before MiB | RSS after MiB | bytes/item | ratio to "+base+" | load s |")
+	fmt.Fprintln(stdout, "|---|---|---:|---:|---:|---:|---:|---:|")
 	for i, d := range sets {
 		b := rows[i][0]
-		for k, r := range rows[i] {
-			items := fmt.Sprintf("%d %ss", d.count, d.unit)
+		for _, r := range rows[i] {
+			items := fmt.Sprintf("%d %s", d.count, d.units)
 			if r.err != nil {
-				fmt.Fprintf(stdout, "| %s | %s | %s | - | - | %s | - | - | - |\n", d.name, r.target, items, failure(r.err))
+				fmt.Fprintf(stdout, "| %s | %s | %s | - | - | %s | - | - |\n", d.name, r.target, items, failure(r.err))
 				continue
 			}
-			ratio, goal := "-", "-"
-			if k > 0 && b.err == nil && b.perUnit > 0 {
-				q := r.perUnit / b.perUnit
-				ratio = fmt.Sprintf("%.2f", q)
-				goal = fmt.Sprintf("<= %.1fx: met", d.goal)
-				if q > d.goal {
-					goal = fmt.Sprintf("<= %.1fx: MISSED", d.goal)
-				}
-			} else if k == 0 {
-				ratio = "1.00"
+			ratio := "-"
+			if b.err == nil && b.perUnit > 0 {
+				ratio = fmt.Sprintf("%.2f", r.perUnit/b.perUnit)
 			}
-			fmt.Fprintf(stdout, "| %s | %s | %s | %.1f | %.1f | %.1f per %s | %s | %s | %.2f |\n", d.name, r.target, items,
-				mib(r.before), mib(r.after), r.perUnit, d.unit, ratio, goal, r.load.Seconds())
+			fmt.Fprintf(stdout, "| %s | %s | %s | %.1f | %.1f | %.1f per %s | %s | %.2f |\n", d.name, r.target, items,
+				mib(r.before), mib(r.after), r.perUnit, d.unit, ratio, r.load.Seconds())
 		}
 	}
 	fmt.Fprintln(stdout)
+	memorySummary(stdout, tgts, sets, rows)
 	return nil
+}
+
+// memorySummary prints one line per dataset: bytes per item for each
+// target, then each ratio to the first target next to its goal.
+func memorySummary(stdout io.Writer, tgts []target, sets []dataset, rows [][]memRow) {
+	base := tgts[0].name
+	hdr, sep := "| dataset |", "|---|"
+	for _, t := range tgts {
+		hdr += " " + t.name + " bytes/item |"
+		sep += "---:|"
+	}
+	for _, t := range tgts[1:] {
+		hdr += " ratio " + t.name + "/" + base + " | goal |"
+		sep += "---:|---|"
+	}
+	fmt.Fprintln(stdout, "### Memory summary")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, hdr)
+	fmt.Fprintln(stdout, sep)
+	for i, d := range sets {
+		line := fmt.Sprintf("| %s, %d %s |", d.name, d.count, d.units)
+		for _, r := range rows[i] {
+			if r.err != nil {
+				line += " " + failure(r.err) + " |"
+			} else {
+				line += fmt.Sprintf(" %.1f per %s |", r.perUnit, d.unit)
+			}
+		}
+		b := rows[i][0]
+		for _, r := range rows[i][1:] {
+			if b.err != nil || r.err != nil || b.perUnit <= 0 {
+				line += fmt.Sprintf(" - | <= %.1fx |", d.goal)
+				continue
+			}
+			q := r.perUnit / b.perUnit
+			verdict := "met"
+			if q > d.goal {
+				verdict = "MISSED"
+			}
+			line += fmt.Sprintf(" %.2f | <= %.1fx: %s |", q, d.goal, verdict)
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	fmt.Fprintln(stdout)
 }
 
 // measure loads d into a fresh instance of t. Errors from the server
