@@ -4,7 +4,7 @@ BIN      := bin/slotcache
 PORT     ?= 7379
 DIR      ?= data
 FUZZTIME ?= 60s
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the tests and benchmarks drive (real peers and clients).
 DEB_PKGS := redis-server redis-tools memcached libmemcached-tools nutcracker
 

@@ -3,8 +3,8 @@ package node
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -40,8 +40,6 @@ type client struct {
 	authed     bool
 	lastCmd    string
 	closing    bool // QUIT, CLIENT KILL or a fatal error: close after flushing
-	libName    string
-	libVer     string
 	noEvict    bool
 	multi      *multiState // non-nil inside MULTI (transactions)
 	dirtyCAS   bool        // a WATCHed key was modified
@@ -53,6 +51,10 @@ type client struct {
 	// stash holds input read while the client was blocked; owned by the
 	// client goroutine (and its blocked-time reader, see waitBlocked).
 	stash []byte
+
+	// CLIENT REPLY: replyOff drops every reply, replySkip the current
+	// command's, replySkipNext is set by CLIENT REPLY SKIP for the next one.
+	replyOff, replySkip, replySkipNext bool
 
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64
@@ -136,6 +138,10 @@ func (c *client) serve() {
 			return
 		}
 		s.mu.Lock()
+		if c.closing { // killed (CLIENT KILL) while reading
+			s.mu.Unlock()
+			return
+		}
 		c.exec(args)
 		drained := c.runBuffered()
 		if c.blk != nil {
@@ -235,8 +241,34 @@ func (c *client) close() {
 	c.conn.Close()
 }
 
-// exec runs one command with the server lock held.
+// exec runs one command with the server lock held, applying CLIENT REPLY
+// OFF|SKIP by dropping the command's reply.
 func (c *client) exec(args [][]byte) {
+	mark := len(c.w.Buf)
+	defer c.recoverCommand(args, mark)
+	c.execOne(args)
+	if c.replyOff || c.replySkip || c.replySkipNext {
+		c.w.Buf = c.w.Buf[:mark]
+		c.replySkip, c.replySkipNext = c.replySkipNext, false
+	}
+}
+
+// recoverCommand turns a panic in a command into an error reply and a
+// closed connection, so that a bug in one command can neither crash the
+// server nor leave its lock held.
+func (c *client) recoverCommand(args [][]byte, mark int) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.srv.log.Error("command panicked; connection closed", "cmd", string(args[0]), "panic", r, "stack", string(debug.Stack()))
+	c.w.Buf = c.w.Buf[:mark]
+	c.w.Error("ERR internal error while executing '" + string(args[0]) + "'")
+	c.multi = nil
+	c.closing = true
+}
+
+func (c *client) execOne(args [][]byte) {
 	s := c.srv
 	now := time.Now()
 	c.lastActive = now
@@ -246,6 +278,7 @@ func (c *client) exec(args [][]byte) {
 		if isHTTPAttack(args[0]) {
 			s.log.Warn("possible security attack detected: HTTP-looking command, connection closed", "addr", c.addr)
 			c.closing = true
+			c.w.Buf = c.w.Buf[:0] // as Redis, drop the replies not yet sent
 			return
 		}
 		c.reject(nil, errUnknownCommand(args))
@@ -255,7 +288,7 @@ func (c *client) exec(args [][]byte) {
 		c.reject(cmd, errWrongArity(cmd.name))
 		return
 	}
-	if cmd.subs != nil {
+	if cmd.subs != nil && len(args) > 1 {
 		sub := cmd.lookupSub(args[1])
 		if sub == nil {
 			c.reject(cmd, errUnknownSubcommand(args[1], cmd.name))
@@ -267,9 +300,16 @@ func (c *client) exec(args [][]byte) {
 		}
 		cmd = sub
 	}
-	if !c.authed && cmd.flags&flagNoAuth == 0 {
-		c.reject(cmd, msgNoAuth)
-		return
+	if !c.authed {
+		if s.cfg.RequirePass == "" {
+			// The password was removed with CONFIG SET: commands need no
+			// AUTH any more, though HELLO still sees an unauthenticated
+			// client, as in Redis.
+			c.rd.Unauthenticated = false
+		} else if cmd.flags&flagNoAuth == 0 {
+			c.reject(cmd, msgNoAuth)
+			return
+		}
 	}
 	if c.w.Proto < 3 && c.subscribed() && !allowedWhileSubscribed(cmd) {
 		c.reject(cmd, "ERR Can't execute '"+cmd.name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
@@ -289,7 +329,7 @@ func (c *client) exec(args [][]byte) {
 func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	s := c.srv
 	target := cmd
-	if cmd.subs != nil {
+	if cmd.subs != nil && len(args) > 1 {
 		target = cmd.lookupSub(args[1]) // checked by exec
 	}
 	errsBefore := s.stats.errorReplies
@@ -307,6 +347,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	}
 	if bytes.HasPrefix(c.w.Buf[outBefore:], []byte{'-'}) {
 		s.stats.errorReplies++
+		s.countError(c.w.Buf[outBefore+1:])
 	}
 	dur := time.Since(start)
 	us := dur.Microseconds()
@@ -326,6 +367,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 func (c *client) reject(cmd *command, msg string) {
 	s := c.srv
 	s.stats.errorReplies++
+	s.countError([]byte(msg))
 	if cmd != nil {
 		cmd.rejected++
 	}
@@ -393,9 +435,4 @@ func (c *client) unwatchAll() {
 	}
 	c.watching = nil
 	c.dirtyCAS = false
-}
-
-// isEOF reports errors that mean the peer went away.
-func isEOF(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
 }

@@ -72,7 +72,7 @@ func (c *client) getOrCreateHash(key []byte) (*hash, bool) {
 		return nil, false
 	}
 	if h == nil {
-		h = newHash()
+		h = newHash(&c.srv.cfg)
 		c.db.set(key, &object{typ: typeHash, val: h}, false)
 	} else {
 		c.db.signalModified(key)

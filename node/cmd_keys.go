@@ -765,14 +765,7 @@ func cmdObjectFreq(c *client, args [][]byte) {
 
 func cmdObjectHelp(c *client, args [][]byte) {
 	if c.subArityOK("object", "help", 2, len(args)) {
-		writeHelp(c, objectHelp)
-	}
-}
-
-func writeHelp(c *client, lines []string) {
-	c.w.Array(len(lines))
-	for _, l := range lines {
-		c.w.Simple(l)
+		writeHelp(c, objectHelp...)
 	}
 }
 
@@ -782,7 +775,7 @@ func cmdMemory(c *client, args [][]byte) {
 
 func cmdMemoryHelp(c *client, args [][]byte) {
 	if c.subArityOK("memory", "help", 2, len(args)) {
-		writeHelp(c, memoryHelp)
+		writeHelp(c, memoryHelp...)
 	}
 }
 

@@ -247,8 +247,5 @@ func cmdPubsubHelp(c *client, args [][]byte) {
 		"HELP",
 		"    Prints this help.",
 	}
-	c.w.Array(len(lines))
-	for _, l := range lines {
-		c.w.Simple(l)
-	}
+	writeHelp(c, lines...)
 }

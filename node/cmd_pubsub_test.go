@@ -149,15 +149,18 @@ func TestPubsubFanout(t *testing.T) {
 // disconnected at the output-buffer hard limit; publishing goes on.
 func TestPubsubSlowSubscriberDropped(t *testing.T) {
 	if testing.Short() {
-		t.Skip("moves 40 MB")
+		t.Skip("moves 24 MB")
 	}
 	addr, srv := nodetest.StartNode(t, nil)
 	slow := nodetest.Dial(t, addr)
 	slow.Do("SUBSCRIBE", "firehose")
 	pub := nodetest.Dial(t, addr)
+	if v := pub.Do("CONFIG", "SET", "client-output-buffer-limit", "pubsub 8mb 2mb 60"); v.IsError() {
+		t.Fatal(v)
+	}
 	payload := strings.Repeat("x", 1<<20)
 	var last resp.Value
-	for i := 0; i < 48; i++ {
+	for i := 0; i < 24; i++ {
 		last = pub.Do("PUBLISH", "firehose", payload)
 	}
 	if last.Int != 0 {
@@ -188,4 +191,18 @@ func TestPubsubQuitFlushesMessages(t *testing.T) {
 	if v, err := s.Read(); err != nil || string(v.Str) != "OK" {
 		t.Fatalf("QUIT reply = %s %v", v, err)
 	}
+}
+
+func TestDiffOutputBufferLimitConfig(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 64mb 16mb 30"},
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "pubsub 64mb"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "foo 1 2 3"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "normal 1k 0 x"},
+		{"CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 1mb 1 normal 0 0 0"},
+		{"CONFIG", "GET", "client-output-buffer-limit"},
+	})
 }

@@ -84,7 +84,7 @@ func cmdSadd(c *client, args [][]byte) {
 		return
 	}
 	if s == nil {
-		s = newSet()
+		s = newSet(&c.srv.cfg)
 		c.db.set(args[1], &object{typ: typeSet, val: s}, false)
 	}
 	added := 0
@@ -325,7 +325,7 @@ func cmdSmove(c *client, args [][]byte) {
 	c.db.signalModified(args[1])
 	c.removeIfEmpty(args[1], src)
 	if dst == nil {
-		dst = newSet()
+		dst = newSet(&c.srv.cfg)
 		c.db.set(args[2], &object{typ: typeSet, val: dst}, false)
 	}
 	dst.add(args[3])
@@ -362,8 +362,8 @@ const (
 )
 
 // computeSet builds the result of op over sets (nil entries are empty).
-func computeSet(op setOp, sets []*set) *set {
-	out := newSet()
+func computeSet(op setOp, sets []*set, lim *Config) *set {
+	out := newSet(lim)
 	switch op {
 	case opUnion:
 		for _, s := range sets {
@@ -443,7 +443,7 @@ func setOpRead(c *client, keys [][]byte, op setOp) {
 		}
 		return
 	}
-	out := computeSet(op, sets)
+	out := computeSet(op, sets, &c.srv.cfg)
 	c.w.Set(out.length())
 	for i := 0; i < out.length(); i++ {
 		c.w.BulkString(out.at(i))
@@ -455,7 +455,7 @@ func setOpStore(c *client, dst []byte, keys [][]byte, op setOp) {
 	if !ok {
 		return
 	}
-	out := computeSet(op, sets)
+	out := computeSet(op, sets, &c.srv.cfg)
 	if out.length() == 0 {
 		if c.db.remove(dst, c.now) {
 			c.srv.dirty++

@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func TestWatchRace(t *testing.T) {
 					n = n*10 + int(ch-'0')
 				}
 				c.Do("MULTI")
-				c.Do("SET", "counter", itoa(n+1))
+				c.Do("SET", "counter", strconv.Itoa(n+1))
 				if r := c.Do("EXEC"); !r.Null {
 					done++
 					mu.Lock()
@@ -108,18 +109,7 @@ func TestWatchRace(t *testing.T) {
 	}
 	wg.Wait()
 	v := nodetest.Dial(t, addr).Do("GET", "counter")
-	if string(v.Str) != itoa(committed) || committed != workers*perWorker {
+	if string(v.Str) != strconv.Itoa(committed) || committed != workers*perWorker {
 		t.Fatalf("counter = %s, committed = %d, want %d", v, committed, workers*perWorker)
 	}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }

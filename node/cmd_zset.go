@@ -187,7 +187,7 @@ parsed:
 	var added, updated, processed int
 	var score float64
 	if z == nil && !xx {
-		z = newZset(len(rest[1]) <= zsetMaxListpackValue)
+		z = newZset(len(rest[1]) <= c.srv.cfg.ZsetMaxListpackValue, &c.srv.cfg)
 		c.db.set(args[1], &object{typ: typeZSet, val: z}, false)
 	}
 	for j := 0; z != nil && j < n; j++ {
@@ -361,11 +361,11 @@ func storeNodes(c *client, dst []byte, nodes []zent) {
 		c.w.Int(0)
 		return
 	}
-	small := len(nodes) <= zsetMaxListpackEntries
+	small := len(nodes) <= c.srv.cfg.ZsetMaxListpackEntries
 	for _, x := range nodes {
-		small = small && len(x.member) <= zsetMaxListpackValue
+		small = small && len(x.member) <= c.srv.cfg.ZsetMaxListpackValue
 	}
-	z := newZset(small)
+	z := newZset(small, &c.srv.cfg)
 	for _, x := range nodes {
 		z.insert(x.score, x.member)
 	}
@@ -765,7 +765,7 @@ func zsetOpGeneric(c *client, name string, dst []byte, args [][]byte, op setOp) 
 			return
 		}
 	}
-	res := zsetCompute(op, srcs, agg)
+	res := zsetCompute(op, srcs, agg, &c.srv.cfg)
 	nodes := make([]zent, 0, res.length())
 	res.each(func(e zent) { nodes = append(nodes, e) })
 	if dst != nil {
@@ -776,8 +776,8 @@ func zsetOpGeneric(c *client, name string, dst []byte, args [][]byte, op setOp) 
 }
 
 // zsetCompute computes op over srcs.
-func zsetCompute(op setOp, srcs []zsrc, agg int) *zset {
-	res := newZset(false)
+func zsetCompute(op setOp, srcs []zsrc, agg int, lim *Config) *zset {
+	res := newZset(false, lim)
 	if op == opDiff {
 		rest := srcs[1:]
 		srcs[0].each(func(m string, score float64) {
@@ -877,7 +877,7 @@ func cmdZintercard(c *client, args [][]byte) {
 		c.w.Error(msgSyntax)
 		return
 	}
-	res := zsetCompute(opInter, srcs, aggSum)
+	res := zsetCompute(opInter, srcs, aggSum, &c.srv.cfg)
 	count := int64(res.length())
 	if limit > 0 {
 		count = min(count, limit)

@@ -45,6 +45,20 @@ type Config struct {
 	EnableDebugCommand string `conf:"enable-debug-command"`
 	// Hz is how many times a second background tasks (active expiry) run.
 	Hz int `conf:"hz"`
+	// Compact-encoding thresholds: a collection stays compact while it has at
+	// most the given number of elements, each at most the given bytes.
+	HashMaxListpackEntries int `conf:"hash-max-listpack-entries"`
+	HashMaxListpackValue   int `conf:"hash-max-listpack-value"`
+	SetMaxIntsetEntries    int `conf:"set-max-intset-entries"`
+	ZsetMaxListpackEntries int `conf:"zset-max-listpack-entries"`
+	ZsetMaxListpackValue   int `conf:"zset-max-listpack-value"`
+	// ListMaxListpackSize is accepted and reported; lists are always
+	// reported as "quicklist", as Redis 7.0 does.
+	ListMaxListpackSize int `conf:"list-max-listpack-size"`
+	// OutputBufferLimits is client-output-buffer-limit for the classes
+	// normal, slave (replica) and pubsub. The node enforces the pubsub class
+	// on subscribers; the others are kept and reported.
+	OutputBufferLimits [3]OutputBufferLimit `conf:"client-output-buffer-limit"`
 	// ConfigFile is the file CONFIG REWRITE writes; empty disables it.
 	ConfigFile string `conf:"-"`
 }
@@ -65,6 +79,17 @@ func DefaultConfig() Config {
 		ClientQueryBufferLimit: 1 << 30,
 		EnableDebugCommand:     "no",
 		Hz:                     10,
+		HashMaxListpackEntries: hashMaxListpackEntries,
+		HashMaxListpackValue:   hashMaxListpackValue,
+		SetMaxIntsetEntries:    setMaxIntsetEntries,
+		ZsetMaxListpackEntries: zsetMaxListpackEntries,
+		ZsetMaxListpackValue:   zsetMaxListpackValue,
+		ListMaxListpackSize:    listMaxListpackSize,
+		OutputBufferLimits: [3]OutputBufferLimit{
+			{},
+			{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
+			{Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+		},
 	}
 }
 
@@ -104,3 +129,20 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// OutputBufferLimit is one class of client-output-buffer-limit: a client
+// whose pending output passes Hard bytes, or stays above Soft bytes for
+// SoftSeconds, is disconnected. Zero disables a limit.
+type OutputBufferLimit struct {
+	Hard, Soft  int64
+	SoftSeconds int
+}
+
+// Client classes of client-output-buffer-limit.
+const (
+	classNormal = iota
+	classReplica
+	classPubsub
+)
+
+var outputClassNames = [3]string{"normal", "slave", "pubsub"}

@@ -13,6 +13,7 @@ import (
 type param struct {
 	name      string
 	immutable bool // only settable at startup
+	constant  bool // reported for clients' sake; not a setting of the node
 	get       func(c *Config) string
 	set       func(c *Config, v string) error
 }
@@ -40,8 +41,8 @@ var params = func() map[string]*param {
 		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return strconv.FormatInt(*f(c), 10) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < lo || n > hi {
@@ -55,8 +56,8 @@ var params = func() map[string]*param {
 		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return strconv.Itoa(*f(c)) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
+				n, ok := parseInt([]byte(v))
+				if !ok {
 					return fmt.Errorf("argument couldn't be parsed into an integer")
 				}
 				if n < lo || n > hi {
@@ -81,12 +82,27 @@ var params = func() map[string]*param {
 				return nil
 			}})
 	}
+	memInt := func(name string, f func(c *Config) *int) {
+		add(&param{name: name,
+			get: func(c *Config) string { return strconv.Itoa(*f(c)) },
+			set: func(c *Config, v string) error {
+				n, err := ParseMemory(v)
+				if err != nil {
+					return err
+				}
+				*f(c) = int(n)
+				return nil
+			}})
+	}
 	seconds := func(name string, f func(c *Config) *time.Duration) {
 		add(&param{name: name,
 			get: func(c *Config) string { return strconv.FormatInt(int64(*f(c)/time.Second), 10) },
 			set: func(c *Config, v string) error {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil || n < 0 || n > 1<<31-1 {
+				n, ok := parseInt([]byte(v))
+				if !ok {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < 0 || n > 1<<31-1 {
 					return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
 				}
 				*f(c) = time.Duration(n) * time.Second
@@ -114,7 +130,7 @@ var params = func() map[string]*param {
 	str("dir", true, func(c *Config) *string { return &c.Dir })
 	str("requirepass", false, func(c *Config) *string { return &c.RequirePass })
 	boolean("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })
-	intp("maxclients", false, 1, 1<<31-1, func(c *Config) *int { return &c.MaxClients })
+	intp("maxclients", false, 1, 1<<32-1, func(c *Config) *int { return &c.MaxClients })
 	seconds("timeout", func(c *Config) *time.Duration { return &c.Timeout })
 	seconds("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive })
 	intp("databases", true, 1, 1<<31-1, func(c *Config) *int { return &c.Databases })
@@ -125,7 +141,100 @@ var params = func() map[string]*param {
 	memory("proto-max-bulk-len", 1024*1024, func(c *Config) *int64 { return &c.ProtoMaxBulkLen })
 	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })
 	enum("enable-debug-command", []string{"no", "yes", "local"}, func(c *Config) *string { return &c.EnableDebugCommand })
-	intp("hz", false, 1, 500, func(c *Config) *int { return &c.Hz })
+	// hz accepts any non-negative value and clamps it to 1..500, as Redis does.
+	add(&param{name: "hz",
+		get: func(c *Config) string { return strconv.Itoa(c.Hz) },
+		set: func(c *Config, v string) error {
+			n, ok := parseInt([]byte(v))
+			if !ok {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < 0 || n > 1<<31-1 {
+				return fmt.Errorf("argument must be between 0 and 2147483647 inclusive")
+			}
+			c.Hz = int(min(max(n, 1), 500))
+			return nil
+		}})
+	// Compact-encoding thresholds, under their Redis 7 names and the older
+	// ziplist names Redis still accepts.
+	for _, t := range []struct {
+		names  []string
+		lo, hi int64
+		f      func(c *Config) *int
+	}{
+		{[]string{"hash-max-listpack-entries", "hash-max-ziplist-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.HashMaxListpackEntries }},
+		{[]string{"hash-max-listpack-value", "hash-max-ziplist-value"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.HashMaxListpackValue }},
+		{[]string{"set-max-intset-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.SetMaxIntsetEntries }},
+		{[]string{"zset-max-listpack-entries", "zset-max-ziplist-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.ZsetMaxListpackEntries }},
+		{[]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.ZsetMaxListpackValue }},
+		{[]string{"list-max-listpack-size", "list-max-ziplist-size"}, -1 << 31, 1<<31 - 1, func(c *Config) *int { return &c.ListMaxListpackSize }},
+	} {
+		for _, name := range t.names {
+			if strings.HasSuffix(name, "-value") {
+				memInt(name, t.f) // memory values: units accepted
+				continue
+			}
+			intp(name, false, t.lo, t.hi, t.f)
+		}
+	}
+	add(&param{name: "client-output-buffer-limit",
+		get: func(c *Config) string {
+			var parts []string
+			for i, l := range c.OutputBufferLimits {
+				parts = append(parts, fmt.Sprintf("%s %d %d %d", outputClassNames[i], l.Hard, l.Soft, l.SoftSeconds))
+			}
+			return strings.Join(parts, " ")
+		},
+		set: func(c *Config, v string) error {
+			f := strings.Fields(v)
+			if len(f)%4 != 0 {
+				return configError("Wrong number of arguments in buffer limit configuration.")
+			}
+			limits := c.OutputBufferLimits
+			for i := 0; i < len(f); i += 4 {
+				class := -1
+				for j, name := range outputClassNames {
+					if strings.EqualFold(f[i], name) || (j == classReplica && strings.EqualFold(f[i], "replica")) {
+						class = j
+					}
+				}
+				if class < 0 {
+					return configError("Invalid client class specified in buffer limit configuration.")
+				}
+				hard, err1 := ParseMemory(f[i+1])
+				soft, err2 := ParseMemory(f[i+2])
+				secs, err3 := strconv.ParseInt(f[i+3], 10, 32)
+				if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
+					return configError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+				}
+				limits[class] = OutputBufferLimit{Hard: hard, Soft: soft, SoftSeconds: int(secs)}
+			}
+			c.OutputBufferLimits = limits
+			return nil
+		}})
+	// Settings of Redis features the node does not have, with the values
+	// that describe it; clients (redis-benchmark, memtier, go-redis) read
+	// some of them at connect time. Setting one to another value fails.
+	constant := func(name, value string) {
+		add(&param{name: name, constant: true,
+			get: func(*Config) string { return value },
+			set: func(_ *Config, v string) error {
+				if !strings.EqualFold(v, value) {
+					return fmt.Errorf("argument not supported by slotcache (only %q)", value)
+				}
+				return nil
+			}})
+	}
+	constant("save", "")
+	constant("appendonly", "no")
+	constant("appendfsync", "everysec")
+	constant("cluster-enabled", "no")
+	constant("io-threads", "1")
+	constant("replica-read-only", "yes")
+	constant("slave-read-only", "yes")
+	constant("lua-time-limit", "5000")
+	constant("busy-reply-threshold", "5000")
+	constant("maxmemory-samples", "5")
 	return m
 }()
 
@@ -175,6 +284,9 @@ func ParseMemory(v string) (int64, error) {
 			break
 		}
 	}
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("argument must be a memory value") // no sign, no spaces
+	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || (mul > 1 && n > (1<<63-1)/mul) {
 		return 0, fmt.Errorf("argument must be a memory value")
@@ -198,3 +310,9 @@ func parseYesNo(v string) (bool, error) {
 	}
 	return false, fmt.Errorf("argument must be 'yes' or 'no'")
 }
+
+// configError is a CONFIG SET failure reason worded exactly as Redis words
+// it (capitalised, with a full stop), which clients may match on.
+type configError string
+
+func (e configError) Error() string { return string(e) }

@@ -9,7 +9,7 @@ import (
 // parameters: a hash stays compact ("listpack") while it has at most this
 // many fields and no field or value longer than this many bytes.
 const (
-	hashMaxListpackEntries = 128
+	hashMaxListpackEntries = 512
 	hashMaxListpackValue   = 64
 )
 
@@ -43,9 +43,10 @@ type hash struct {
 	ents    []hashEntry
 	nextSeq uint64
 	dead    int
+	lim     *Config // encoding thresholds: the server's live configuration
 }
 
-func newHash() *hash { return &hash{} }
+func newHash(lim *Config) *hash { return &hash{lim: lim} }
 
 func (h *hash) isTable() bool { return h.table != nil }
 
@@ -64,7 +65,7 @@ func (h *hash) length() int {
 }
 
 func (h *hash) clone() collection {
-	c := &hash{nextSeq: h.nextSeq}
+	c := &hash{nextSeq: h.nextSeq, lim: h.lim}
 	if !h.isTable() {
 		c.pairs = append([]hashPair(nil), h.pairs...)
 		return c
@@ -116,7 +117,7 @@ func (h *hash) convertFor(args [][]byte) {
 		return
 	}
 	for _, a := range args {
-		if len(a) > hashMaxListpackValue {
+		if len(a) > h.lim.HashMaxListpackValue {
 			h.convert()
 			return
 		}
@@ -127,7 +128,7 @@ func (h *hash) convertFor(args [][]byte) {
 // to the hashtable form when the listpack form would get too many fields
 // or a field or value too long.
 func (h *hash) set(field, value string) bool {
-	if !h.isTable() && (len(field) > hashMaxListpackValue || len(value) > hashMaxListpackValue) {
+	if !h.isTable() && (len(field) > h.lim.HashMaxListpackValue || len(value) > h.lim.HashMaxListpackValue) {
 		h.convert()
 	}
 	if h.isTable() {
@@ -147,7 +148,7 @@ func (h *hash) set(field, value string) bool {
 		}
 	}
 	h.pairs = append(h.pairs, hashPair{field, value})
-	if len(h.pairs) > hashMaxListpackEntries {
+	if len(h.pairs) > h.lim.HashMaxListpackEntries {
 		h.convert()
 	}
 	return true
@@ -156,7 +157,7 @@ func (h *hash) set(field, value string) bool {
 // setBytes is set taking the field as bytes: updating an existing field
 // does not copy the field name.
 func (h *hash) setBytes(field []byte, value string) bool {
-	if !h.isTable() && len(field) <= hashMaxListpackValue && len(value) <= hashMaxListpackValue {
+	if !h.isTable() && len(field) <= h.lim.HashMaxListpackValue && len(value) <= h.lim.HashMaxListpackValue {
 		for i := range h.pairs {
 			if h.pairs[i].field == string(field) {
 				h.pairs[i].value = value

@@ -59,7 +59,7 @@ func TestHashEncoding(t *testing.T) {
 }
 
 func TestHashTableOps(t *testing.T) {
-	h := newHash()
+	h := newHash(testLimits())
 	for i := 0; i < 1000; i++ {
 		h.set("f"+strconv.Itoa(i), strconv.Itoa(i))
 	}
@@ -206,4 +206,10 @@ func FuzzParseScanCursor(f *testing.F) {
 			t.Fatalf("%q: got %d %v, want %d", s, got, ok, v)
 		}
 	})
+}
+
+// testLimits returns a default configuration for collections built in tests.
+func testLimits() *Config {
+	c := DefaultConfig()
+	return &c
 }

@@ -90,9 +90,6 @@ func (d *db) lookup(key []byte, now int64) *object {
 	return o
 }
 
-// exists reports whether key is live without touching its access time.
-func (d *db) exists(key []byte, now int64) bool { return d.peek(key, now) != nil }
-
 // set stores o at key. The key's TTL is cleared unless keepTTL is true.
 func (d *db) set(key []byte, o *object, keepTTL bool) {
 	s := slots.KeySlot(key)
@@ -214,14 +211,6 @@ func (d *db) forEachInSlot(s int, now int64, fn func(key string, o *object) bool
 		}
 	}
 	return true
-}
-
-// countInSlot returns the number of keys stored in slot s.
-func (d *db) countInSlot(s int) int {
-	if sd := d.slots[s]; sd != nil {
-		return len(sd.keys)
-	}
-	return 0
 }
 
 // randomKey returns a random live key, or "" and false when there is none.

@@ -4,15 +4,8 @@ import (
 	"time"
 )
 
-// Output-buffer limits for subscribers (client-output-buffer-limit pubsub
-// 32mb 8mb 60): a subscriber whose pending output passes the hard limit, or
-// stays above the soft limit for the soft period, is disconnected instead of
-// growing without bound.
-const (
-	pubsubHardLimit  = 32 << 20
-	pubsubSoftLimit  = 8 << 20
-	pubsubSoftPeriod = 60 * time.Second
-)
+// subscriberWriteTimeout bounds one write to a subscriber's socket.
+const subscriberWriteTimeout = 60 * time.Second
 
 // pubsub holds the subscriptions of the server, guarded by the server lock.
 type pubsub struct {
@@ -71,15 +64,19 @@ func (c *client) deliver(frame []byte) {
 		return
 	}
 	ps.out = append(ps.out, frame...)
-	n := len(ps.out)
+	// client-output-buffer-limit pubsub: past the hard limit, or above the
+	// soft limit for longer than its period, the subscriber is disconnected
+	// instead of growing without bound.
+	n := int64(len(ps.out))
+	lim := c.srv.cfg.OutputBufferLimits[classPubsub]
 	switch {
-	case n > pubsubHardLimit:
+	case lim.Hard > 0 && n > lim.Hard:
 		c.dropSubscriber("hard")
 		return
-	case n > pubsubSoftLimit:
+	case lim.Soft > 0 && n > lim.Soft:
 		if ps.softOver.IsZero() {
 			ps.softOver = time.Now()
-		} else if time.Since(ps.softOver) > pubsubSoftPeriod {
+		} else if time.Since(ps.softOver) > time.Duration(lim.SoftSeconds)*time.Second {
 			c.dropSubscriber("soft")
 			return
 		}
@@ -117,7 +114,7 @@ func (c *client) pubsubWriter(ps *subscriber) {
 		buf, ps.out = ps.out, buf[:0]
 		c.srv.mu.Unlock()
 		if len(buf) > 0 {
-			c.conn.SetWriteDeadline(time.Now().Add(pubsubSoftPeriod))
+			c.conn.SetWriteDeadline(time.Now().Add(subscriberWriteTimeout))
 			n, err := c.conn.Write(buf)
 			c.srv.netOutput.Add(int64(n))
 			if err != nil {

@@ -36,6 +36,12 @@ type Server struct {
 	dirty          int64 // writes since start (rdb_changes_since_last_save)
 	shutdown       func()
 
+	// INFO and DEBUG state, guarded by mu
+	memPeak         int64             // highest used_memory INFO has seen
+	errorStats      map[string]*int64 // error replies by first word (INFO errorstats)
+	rates           rates             // instantaneous_* INFO figures, sampled by the cron
+	activeExpireOff bool              // DEBUG SET-ACTIVE-EXPIRE 0
+
 	// read without the lock on the I/O path
 	idleTimeout atomic.Int64 // cfg.Timeout in ns
 	netInput    atomic.Int64
@@ -251,7 +257,10 @@ func (s *Server) cron() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		s.activeExpire()
+		if !s.activeExpireOff {
+			s.activeExpire()
+		}
+		s.sampleRates(time.Now())
 		if s.cfg.Hz != hz {
 			hz = s.cfg.Hz
 			t.Reset(time.Second / time.Duration(hz))

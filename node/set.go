@@ -20,9 +20,10 @@ type set struct {
 	ints    []int64
 	members []string
 	index   map[string]int
+	lim     *Config // encoding thresholds: the server's live configuration
 }
 
-func newSet() *set { return &set{} }
+func newSet(lim *Config) *set { return &set{lim: lim} }
 
 func (s *set) isIntset() bool { return s.index == nil }
 
@@ -41,7 +42,7 @@ func (s *set) length() int {
 }
 
 func (s *set) clone() collection {
-	c := &set{ints: slices.Clone(s.ints)}
+	c := &set{ints: slices.Clone(s.ints), lim: s.lim}
 	if s.index != nil {
 		c.members = slices.Clone(s.members)
 		c.index = make(map[string]int, len(s.index))
@@ -83,7 +84,7 @@ func (s *set) add(m []byte) bool {
 			if found {
 				return false
 			}
-			if len(s.ints) < setMaxIntsetEntries {
+			if len(s.ints) < s.lim.SetMaxIntsetEntries {
 				s.ints = slices.Insert(s.ints, i, v)
 				return true
 			}

@@ -75,7 +75,7 @@ func TestSkiplistAgainstModel(t *testing.T) {
 	}{{1, 300, false}, {2, 300, false}, {3, 300, true}, {42, 100, true}} {
 		seed := tc.seed
 		r := rand.New(rand.NewPCG(seed, 0))
-		z := newZset(tc.small)
+		z := newZset(tc.small, testLimits())
 		var model []slEntry
 		for step := 0; step < 3000; step++ {
 			m := fmt.Sprintf("m%d", r.IntN(tc.members))
@@ -131,21 +131,21 @@ func TestZsetEncoding(t *testing.T) {
 		build func() *zset
 		want  string
 	}{
-		{"small", func() *zset { z := newZset(true); z.set(1, []byte("a")); return z }, "listpack"},
+		{"small", func() *zset { z := newZset(true, testLimits()); z.set(1, []byte("a")); return z }, "listpack"},
 		{"long member", func() *zset {
-			z := newZset(true)
+			z := newZset(true, testLimits())
 			z.set(1, []byte(strings.Repeat("x", zsetMaxListpackValue+1)))
 			return z
 		}, "skiplist"},
 		{"129 members", func() *zset {
-			z := newZset(true)
+			z := newZset(true, testLimits())
 			for i := 0; i <= zsetMaxListpackEntries; i++ {
 				z.set(float64(i), []byte(fmt.Sprint(i)))
 			}
 			return z
 		}, "skiplist"},
 		{"no conversion back", func() *zset {
-			z := newZset(true)
+			z := newZset(true, testLimits())
 			for i := 0; i <= zsetMaxListpackEntries; i++ {
 				z.set(float64(i), []byte(fmt.Sprint(i)))
 			}
@@ -177,7 +177,7 @@ func TestSetEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSet()
+			s := newSet(testLimits())
 			for _, m := range tt.members {
 				s.add([]byte(m))
 			}
@@ -205,7 +205,7 @@ func seq(n int) []string {
 }
 
 func BenchmarkZsetSet(b *testing.B) {
-	z := newZset(false)
+	z := newZset(false, testLimits())
 	members := make([][]byte, 100000)
 	for i := range members {
 		members[i] = []byte(fmt.Sprintf("member:%d", i))
@@ -219,7 +219,7 @@ func BenchmarkZsetSet(b *testing.B) {
 }
 
 func BenchmarkZsetRange100(b *testing.B) {
-	z := newZset(false)
+	z := newZset(false, testLimits())
 	for i := 0; i < 100000; i++ {
 		z.set(float64(i), []byte(fmt.Sprintf("member:%d", i)))
 	}
@@ -233,7 +233,7 @@ func BenchmarkZsetRange100(b *testing.B) {
 }
 
 func BenchmarkSetAdd(b *testing.B) {
-	s := newSet()
+	s := newSet(testLimits())
 	members := make([][]byte, 100000)
 	for i := range members {
 		members[i] = []byte(fmt.Sprintf("member:%d", i))

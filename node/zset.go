@@ -50,13 +50,14 @@ type zset struct {
 	sl    *skiplist
 	dict  map[string]*slNode
 	nodes []*slNode
+	lim   *Config // encoding thresholds: the server's live configuration
 }
 
-func newZset(small bool) *zset {
+func newZset(small bool, lim *Config) *zset {
 	if small {
-		return &zset{small: true}
+		return &zset{small: true, lim: lim}
 	}
-	return &zset{sl: newSkiplist(), dict: make(map[string]*slNode)}
+	return &zset{sl: newSkiplist(), dict: make(map[string]*slNode), lim: lim}
 }
 
 func (z *zset) encoding() string {
@@ -75,9 +76,9 @@ func (z *zset) length() int {
 
 func (z *zset) clone() collection {
 	if z.small {
-		return &zset{small: true, lp: slices.Clone(z.lp)}
+		return &zset{small: true, lp: slices.Clone(z.lp), lim: z.lim}
 	}
-	c := newZset(false)
+	c := newZset(false, z.lim)
 	z.each(func(e zent) { c.insert(e.score, e.member) })
 	return c
 }
@@ -167,7 +168,7 @@ func (z *zset) convert() {
 // insert adds a member that is not present yet.
 func (z *zset) insert(score float64, member string) {
 	if z.small {
-		if len(z.lp)+1 > zsetMaxListpackEntries || len(member) > zsetMaxListpackValue {
+		if len(z.lp)+1 > z.lim.ZsetMaxListpackEntries || len(member) > z.lim.ZsetMaxListpackValue {
 			z.convert()
 		} else {
 			score = z.listpackScore(score)

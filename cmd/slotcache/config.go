@@ -61,7 +61,8 @@ func nodeConfig(v *viper.Viper) (node.Config, error) {
 		}
 		val := v.GetString(name)
 		if name == "bind" {
-			if list := v.GetStringSlice(name); len(list) > 1 {
+			// a YAML list or a space-separated string, as in redis.conf
+			if list := v.GetStringSlice(name); len(list) > 0 {
 				val = strings.Join(list, " ")
 			}
 		}
