@@ -1,8 +1,9 @@
 // Command slotcache-bench compares a slotcache node with a real redis-server
 // on loopback: throughput and latency with redis-benchmark, then memory per
-// key after loading the same keys into each. It prints markdown tables.
+// key, per sorted-set member and per small hash after loading the same data
+// into each. It prints markdown tables.
 //
-//	go run ./cmd/slotcache-bench [-quick] [-n 100000] [-rounds 3] [-tests set,get,incr,mset]
+//	go run ./cmd/slotcache-bench [-quick] [-n 100000] [-rounds 3] [-tests set,get,lpush,zadd]
 package main
 
 import (
@@ -26,6 +27,8 @@ type options struct {
 	pipelines          []int
 	tests              []workload
 	keys, valueSize    int
+	zsetMembers        int
+	hashes             int
 	bin                string
 	skipThroughput     bool
 	skipMemory         bool
@@ -48,11 +51,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 3, "rounds per figure (the median is reported); targets alternate within a round")
 	clients := fs.Int("c", 50, "redis-benchmark parallel connections")
 	pipelines := fs.String("pipelines", "1,16", "pipeline depths (-P)")
-	tests := fs.String("tests", "set,get,incr,mset", "redis-benchmark tests")
-	keys := fs.Int("keys", 1000000, "keys loaded for the memory table (16-byte keys)")
+	tests := fs.String("tests", defaultTests, "redis-benchmark tests")
+	keys := fs.Int("keys", 1000000, "string keys loaded for the memory table (16-byte keys); 0 skips the row")
+	zsetMembers := fs.Int("zset-members", 1000000, "members of the sorted set loaded for the memory table; 0 skips the row")
+	hashes := fs.Int("hashes", 100000, "10-field hashes loaded for the memory table; 0 skips the row")
 	valueSize := fs.Int("value-size", 32, "value size for the memory table")
 	bin := fs.String("bin", "", "slotcache binary (default: go build ./cmd/slotcache into a temp dir)")
-	quick := fs.Bool("quick", false, "short run: -n 20000 -rounds 1 -keys 100000 unless set")
+	quick := fs.Bool("quick", false, "short run: -n 20000 -rounds 1 -keys 100000 -zset-members 100000 -hashes 10000 unless set")
 	noThroughput := fs.Bool("no-throughput", false, "skip the redis-benchmark table")
 	noMemory := fs.Bool("no-memory", false, "skip the memory table")
 	if err := fs.Parse(args); err != nil {
@@ -70,9 +75,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !set["keys"] {
 			*keys = 100000
 		}
+		if !set["zset-members"] {
+			*zsetMembers = 100000
+		}
+		if !set["hashes"] {
+			*hashes = 10000
+		}
 	}
 	o := options{n: *n, rounds: max(*rounds, 1), clients: *clients, keys: *keys, valueSize: *valueSize,
-		bin: *bin, skipThroughput: *noThroughput, skipMemory: *noMemory}
+		zsetMembers: *zsetMembers, hashes: *hashes, bin: *bin, skipThroughput: *noThroughput, skipMemory: *noMemory}
 	for _, p := range strings.Split(*pipelines, ",") {
 		d, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || d < 1 {
@@ -236,55 +247,6 @@ func median(rs []result) result {
 	m.p50 = pick(func(r result) float64 { return r.p50 })
 	m.p99 = pick(func(r result) float64 { return r.p99 })
 	return m
-}
-
-// memory starts a fresh instance of each target, loads o.keys keys and
-// reports the growth of its resident set per key.
-func memory(ctx context.Context, o options, tgts []target, tmp string, stdout, stderr io.Writer) error {
-	type row struct {
-		name          string
-		before, after int64
-		perKey        float64
-		loadDur       time.Duration
-	}
-	var rows []row
-	for _, t := range tgts {
-		s, err := t.start(ctx, mkdir(tmp, t.name+"-mem"))
-		if err != nil {
-			return fmt.Errorf("%s: %v", t.name, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-		before, err := s.rss()
-		if err != nil {
-			s.stop()
-			return err
-		}
-		fmt.Fprintf(stderr, "memory: loading %d keys into %s\n", o.keys, t.name)
-		start := time.Now()
-		err = loadKeys(s.addr, o.keys, o.valueSize, 1000)
-		dur := time.Since(start)
-		if err == nil {
-			time.Sleep(time.Second) // let the allocator settle
-		}
-		after, rerr := s.rss()
-		s.stop()
-		if err != nil {
-			return fmt.Errorf("%s: loading keys: %v", t.name, err)
-		}
-		if rerr != nil {
-			return rerr
-		}
-		rows = append(rows, row{t.name, before, after, float64(after-before) / float64(o.keys), dur})
-	}
-	fmt.Fprintf(stdout, "### Memory (%d keys, 16-byte keys, %d-byte values, VmRSS)\n\n", o.keys, o.valueSize)
-	fmt.Fprintln(stdout, "| target | RSS before MiB | RSS after MiB | bytes/key | ratio to "+rows[0].name+" | load s |")
-	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|")
-	for _, r := range rows {
-		fmt.Fprintf(stdout, "| %s | %.1f | %.1f | %.1f | %.2f | %.2f |\n", r.name, mib(r.before), mib(r.after),
-			r.perKey, r.perKey/rows[0].perKey, r.loadDur.Seconds())
-	}
-	fmt.Fprintln(stdout)
-	return nil
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

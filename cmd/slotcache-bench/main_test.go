@@ -1,6 +1,12 @@
 package main
 
-import "testing"
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+)
 
 func TestParseCSV(t *testing.T) {
 	v7 := []byte(`"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
@@ -37,9 +43,62 @@ func TestMedian(t *testing.T) {
 }
 
 func TestWorkloadsKnown(t *testing.T) {
-	for _, name := range []string{"set", "get", "incr", "mset"} {
+	for _, name := range strings.Split(defaultTests, ",") {
 		if _, ok := findWorkload(name); !ok {
 			t.Errorf("%s missing", name)
 		}
+	}
+}
+
+func TestLoaderCommands(t *testing.T) {
+	tests := []struct {
+		name string
+		add  func([]byte, int) []byte
+		i    int
+		want []string
+	}{
+		{"zadd first", appendZAdd, 0, []string{"ZADD", zsetKey, "0", "m:0"}},
+		{"zadd", appendZAdd, 999999, []string{"ZADD", zsetKey, "999999", "m:999999"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args, err := resp.NewReader(bytes.NewReader(tc.add(nil, tc.i)), resp.Limits{}).ReadCommand()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range args {
+				got = append(got, string(a))
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestHSetCommand(t *testing.T) {
+	lens := map[int]bool{}
+	for _, i := range []int{0, 1, 77, 99999} {
+		args, err := resp.NewReader(bytes.NewReader(appendHSet(nil, i)), resp.Limits{}).ReadCommand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(args) != 2+2*hashFields || string(args[0]) != "HSET" || string(args[1]) != string(hashKey(nil, i)) {
+			t.Fatalf("hash %d: %q", i, args)
+		}
+		for j := range hashFields {
+			f, v := args[2+2*j], args[3+2*j]
+			if want := "f" + string(rune('0'+j)); string(f) != want {
+				t.Errorf("hash %d field %d: %q, want %q", i, j, f, want)
+			}
+			if len(v) < 8 || len(v) > 16 {
+				t.Errorf("hash %d field %d: value %q is %d bytes", i, j, v, len(v))
+			}
+			lens[len(v)] = true
+		}
+	}
+	if len(lens) < 5 {
+		t.Errorf("value lengths barely vary: %v", lens)
 	}
 }

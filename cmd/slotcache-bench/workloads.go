@@ -1,38 +1,62 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slotcache/slotcache/protocol/resp"
 )
 
-// A workload is one redis-benchmark test. probe is a command that must not
+// A workload is one redis-benchmark test. probes are commands that must not
 // fail on a target for its figures to mean anything (redis-benchmark counts
-// error replies as answers).
+// error replies as answers). prepare, when set, runs before every
+// redis-benchmark run of the workload.
 type workload struct {
-	test  string   // redis-benchmark -t name
-	title string   // name in its CSV output
-	probe []string // nil: always supported
+	test    string     // redis-benchmark -t name
+	title   string     // name in its CSV output
+	probes  [][]string // nil: always supported
+	prepare func(addr string, n int) error
 }
 
-// workloads lists the redis-benchmark tests the program knows.
+// workloads lists the redis-benchmark tests the program knows. The key
+// names (mylist, myset, myhash, myzset) are the ones redis-benchmark uses.
 func workloads() []workload {
 	return []workload{
-		{test: "ping", title: "PING_MBULK", probe: []string{"PING"}},
-		{test: "set", title: "SET", probe: []string{"SET", "bench:probe", "1"}},
-		{test: "get", title: "GET", probe: []string{"GET", "bench:probe"}},
-		{test: "incr", title: "INCR", probe: []string{"INCR", "bench:probe:n"}},
-		{test: "lpush", title: "LPUSH", probe: []string{"LPUSH", "bench:probe:l", "a"}},
-		{test: "mset", title: "MSET (10 keys)", probe: []string{"MSET", "bench:probe:a", "1", "bench:probe:b", "2"}},
+		{test: "ping", title: "PING_MBULK", probes: [][]string{{"PING"}}},
+		{test: "set", title: "SET", probes: [][]string{{"SET", "bench:probe", "1"}}},
+		{test: "get", title: "GET", probes: [][]string{{"GET", "bench:probe"}}},
+		{test: "incr", title: "INCR", probes: [][]string{{"INCR", "bench:probe:n"}}},
+		{test: "mset", title: "MSET (10 keys)", probes: [][]string{{"MSET", "bench:probe:a", "1", "bench:probe:b", "2"}}},
+		{test: "lpush", title: "LPUSH", probes: [][]string{{"LPUSH", "bench:probe:l", "a"}}},
+		// LPOP on an empty list is a cheaper path than a real pop: fill
+		// mylist with one element per request first.
+		{test: "lpop", title: "LPOP", probes: [][]string{{"LPUSH", "bench:probe:l", "a"}, {"LPOP", "bench:probe:l"}},
+			prepare: fillList},
+		{test: "sadd", title: "SADD", probes: [][]string{{"SADD", "bench:probe:s", "a"}}},
+		{test: "hset", title: "HSET", probes: [][]string{{"HSET", "bench:probe:h", "f", "v"}}},
+		{test: "zadd", title: "ZADD", probes: [][]string{{"ZADD", "bench:probe:z", "1", "a"}}},
+		// redis-benchmark fills mylist itself ("LPUSH (needed to benchmark
+		// LRANGE)"), then reads the first 100 elements.
+		{test: "lrange_100", title: "LRANGE_100 (first 100 elements)",
+			probes: [][]string{{"LPUSH", "bench:probe:l", "a"}, {"LRANGE", "bench:probe:l", "0", "99"}}},
 	}
+}
+
+// defaultTests is the -tests default: the string rows, then the data types.
+const defaultTests = "set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100"
+
+// fillList replaces mylist with n elements.
+func fillList(addr string, n int) error {
+	if v, err := do(addr, "DEL", "mylist"); err != nil || v.IsError() {
+		return fmt.Errorf("DEL mylist: %v %s", err, v.Str)
+	}
+	return pipelined(addr, n, loadBatch, func(b []byte, i int) []byte {
+		return resp.AppendCommand(b, "LPUSH", "mylist", "xxx")
+	})
 }
 
 func findWorkload(name string) (workload, bool) {
@@ -50,15 +74,25 @@ type result struct {
 	hasLatency    bool
 }
 
-// supported tells whether the target answers the workload's probe without
-// an error.
+// supported tells whether the target answers each of the workload's probes
+// without an error.
 func supported(s *server, w workload) bool {
-	v, err := do(s.addr, w.probe...)
-	return err == nil && !v.IsError()
+	for _, p := range w.probes {
+		v, err := do(s.addr, p...)
+		if err != nil || v.IsError() {
+			return false
+		}
+	}
+	return true
 }
 
 // runBenchmark runs redis-benchmark for one workload and pipeline depth.
 func runBenchmark(ctx context.Context, s *server, w workload, n, clients, pipeline int) (result, error) {
+	if w.prepare != nil {
+		if err := w.prepare(s.addr, n); err != nil {
+			return result{}, fmt.Errorf("%s: preparing %s: %v", s.addr, w.test, err)
+		}
+	}
 	cmd := exec.CommandContext(ctx, "redis-benchmark", "-h", s.host, "-p", strconv.Itoa(s.port),
 		"-t", w.test, "-n", strconv.Itoa(n), "-c", strconv.Itoa(clients), "-P", strconv.Itoa(pipeline), "--csv")
 	out, err := cmd.Output()
@@ -103,43 +137,4 @@ func parseCSV(out []byte, title string) (result, error) {
 		return r, nil
 	}
 	return result{}, fmt.Errorf("redis-benchmark: no %q row in %q", title, out)
-}
-
-// loadKeys writes keys SETs of 16-byte keys ("key:%012d") and valueSize-byte
-// values over one pipelined connection, batch commands per round trip.
-func loadKeys(addr string, keys, valueSize, batch int) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	rd := resp.NewReader(bufio.NewReaderSize(c, 64<<10), resp.Limits{})
-	val := strings.Repeat("v", valueSize)
-	var buf []byte
-	key := make([]byte, 0, 16)
-	for i := 0; i < keys; i += batch {
-		buf = buf[:0]
-		n := min(batch, keys-i)
-		for j := range n {
-			key = fmt.Appendf(key[:0], "key:%012d", i+j)
-			buf = resp.AppendArrayLen(buf, 3)
-			buf = resp.AppendBulkString(buf, "SET")
-			buf = resp.AppendBulk(buf, key)
-			buf = resp.AppendBulkString(buf, val)
-		}
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		if _, err := c.Write(buf); err != nil {
-			return err
-		}
-		for range n {
-			v, err := rd.ReadReply()
-			if err != nil {
-				return err
-			}
-			if v.IsError() {
-				return fmt.Errorf("SET: %s", v.Str)
-			}
-		}
-	}
-	return nil
 }
