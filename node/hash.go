@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"sort"
 )
@@ -26,10 +27,12 @@ type hashEntry struct {
 	dead bool
 }
 
-// hash is the hash type. Small hashes are a flat slice of pairs in
-// insertion order ("listpack"); beyond the thresholds they become a map
-// from field to position in an append-only entry log ("hashtable"), and
-// never go back, as in Redis.
+// hash is the hash type. Small hashes are a listpack: one byte slice that
+// holds the fields and values back to back in insertion order, each as a
+// uvarint length and its bytes, so a small hash costs one allocation and
+// about two bytes of overhead per string, like Redis's listpack. Beyond the
+// thresholds a hash becomes a map from field to position in an append-only
+// entry log ("hashtable") and never goes back, as in Redis.
 //
 // HSCAN cursor scheme for the hashtable form: every field gets a sequence
 // number when it is inserted, entries stay ordered by it (deletions leave
@@ -37,18 +40,23 @@ type hashEntry struct {
 // the sequence number to resume from. A field present for the whole scan
 // is therefore returned exactly once.
 type hash struct {
-	pairs []hashPair // listpack form
+	lp  []byte     // listpack form
+	n   int        // pairs in lp
+	tab *hashTable // hashtable form; nil while listpack
+	lim *Config    // encoding thresholds: the server's live configuration
+}
 
-	table   map[string]int // hashtable form: field -> index in ents
+// hashTable is the hashtable form of a hash.
+type hashTable struct {
+	table   map[string]int // field -> index in ents
 	ents    []hashEntry
 	nextSeq uint64
 	dead    int
-	lim     *Config // encoding thresholds: the server's live configuration
 }
 
 func newHash(lim *Config) *hash { return &hash{lim: lim} }
 
-func (h *hash) isTable() bool { return h.table != nil }
+func (h *hash) isTable() bool { return h.tab != nil }
 
 func (h *hash) encoding() string {
 	if h.isTable() {
@@ -59,52 +67,94 @@ func (h *hash) encoding() string {
 
 func (h *hash) length() int {
 	if h.isTable() {
-		return len(h.table)
+		return len(h.tab.table)
 	}
-	return len(h.pairs)
+	return h.n
 }
 
 func (h *hash) clone() collection {
-	c := &hash{nextSeq: h.nextSeq, lim: h.lim}
+	c := &hash{lim: h.lim}
 	if !h.isTable() {
-		c.pairs = append([]hashPair(nil), h.pairs...)
+		c.lp = append([]byte(nil), h.lp...)
+		c.n = h.n
 		return c
 	}
-	c.table = make(map[string]int, len(h.table))
-	for _, e := range h.ents {
+	c.tab = &hashTable{table: make(map[string]int, len(h.tab.table)), nextSeq: h.tab.nextSeq}
+	for _, e := range h.tab.ents {
 		if !e.dead {
-			c.table[e.field] = len(c.ents)
-			c.ents = append(c.ents, e)
+			c.tab.table[e.field] = len(c.tab.ents)
+			c.tab.ents = append(c.tab.ents, e)
 		}
 	}
 	return c
 }
 
 func (h *hash) memUsage() int64 {
-	size := int64(64)
+	if !h.isTable() {
+		return int64(48 + cap(h.lp))
+	}
+	size := int64(96)
 	h.each(func(f, v string) bool {
 		size += int64(len(f) + len(v) + 32)
 		return true
 	})
-	if h.isTable() {
-		size += int64(len(h.table)) * 48
+	return size + int64(len(h.tab.table))*48
+}
+
+// lpString reads the string at off in lp and returns it and the offset of
+// what follows.
+func lpString(lp []byte, off int) ([]byte, int) {
+	l, n := binary.Uvarint(lp[off:])
+	start := off + n
+	end := start + int(l)
+	return lp[start:end], end
+}
+
+// lpAppendPair appends one field/value pair in listpack form.
+func lpAppendPair(lp []byte, field, value []byte) []byte {
+	lp = binary.AppendUvarint(lp, uint64(len(field)))
+	lp = append(lp, field...)
+	lp = binary.AppendUvarint(lp, uint64(len(value)))
+	return append(lp, value...)
+}
+
+// lpFind returns the bounds of field's pair in the listpack and its value.
+func (h *hash) lpFind(field []byte) (start, end int, value []byte, ok bool) {
+	for off := 0; off < len(h.lp); {
+		f, next := lpString(h.lp, off)
+		v, after := lpString(h.lp, next)
+		if string(f) == string(field) {
+			return off, after, v, true
+		}
+		off = after
 	}
-	return size
+	return 0, 0, nil, false
+}
+
+// lpEach calls fn with every pair of the listpack, as views into it, until
+// fn returns false.
+func (h *hash) lpEach(fn func(field, value []byte) bool) {
+	for off := 0; off < len(h.lp); {
+		f, next := lpString(h.lp, off)
+		v, after := lpString(h.lp, next)
+		if !fn(f, v) {
+			return
+		}
+		off = after
+	}
 }
 
 // get returns the value of field.
 func (h *hash) get(field string) (string, bool) {
 	if h.isTable() {
-		i, ok := h.table[field]
+		i, ok := h.tab.table[field]
 		if !ok {
 			return "", false
 		}
-		return h.ents[i].value, true
+		return h.tab.ents[i].value, true
 	}
-	for _, p := range h.pairs {
-		if p.field == field {
-			return p.value, true
-		}
+	if _, _, v, ok := h.lpFind([]byte(field)); ok {
+		return string(v), true
 	}
 	return "", false
 }
@@ -128,112 +178,104 @@ func (h *hash) convertFor(args [][]byte) {
 // to the hashtable form when the listpack form would get too many fields
 // or a field or value too long.
 func (h *hash) set(field, value string) bool {
-	if !h.isTable() && (len(field) > h.lim.HashMaxListpackValue || len(value) > h.lim.HashMaxListpackValue) {
-		h.convert()
-	}
-	if h.isTable() {
-		if i, ok := h.table[field]; ok {
-			h.ents[i].value = value
-			return false
-		}
-		h.nextSeq++
-		h.table[field] = len(h.ents)
-		h.ents = append(h.ents, hashEntry{hashPair: hashPair{field, value}, seq: h.nextSeq})
-		return true
-	}
-	for i := range h.pairs {
-		if h.pairs[i].field == field {
-			h.pairs[i].value = value
-			return false
-		}
-	}
-	h.pairs = append(h.pairs, hashPair{field, value})
-	if len(h.pairs) > h.lim.HashMaxListpackEntries {
-		h.convert()
-	}
-	return true
+	return h.setBytes([]byte(field), value)
 }
 
 // setBytes is set taking the field as bytes: updating an existing field
 // does not copy the field name.
 func (h *hash) setBytes(field []byte, value string) bool {
-	if !h.isTable() && len(field) <= h.lim.HashMaxListpackValue && len(value) <= h.lim.HashMaxListpackValue {
-		for i := range h.pairs {
-			if h.pairs[i].field == string(field) {
-				h.pairs[i].value = value
-				return false
-			}
+	if !h.isTable() && (len(field) > h.lim.HashMaxListpackValue || len(value) > h.lim.HashMaxListpackValue) {
+		h.convert()
+	}
+	if t := h.tab; t != nil {
+		if i, ok := t.table[string(field)]; ok {
+			t.ents[i].value = value
+			return false
 		}
-	} else if i, ok := h.table[string(field)]; ok && h.isTable() {
-		h.ents[i].value = value
+		t.nextSeq++
+		f := string(field)
+		t.table[f] = len(t.ents)
+		t.ents = append(t.ents, hashEntry{hashPair: hashPair{f, value}, seq: t.nextSeq})
+		return true
+	}
+	if start, end, v, ok := h.lpFind(field); ok {
+		if len(v) == len(value) {
+			copy(v, value) // same size: overwrite in place
+			return false
+		}
+		rest := append([]byte(nil), h.lp[end:]...)
+		h.lp = lpAppendPair(h.lp[:start], field, []byte(value))
+		h.lp = append(h.lp, rest...)
 		return false
 	}
-	return h.set(string(field), value)
+	h.lp = lpAppendPair(h.lp, field, []byte(value))
+	h.n++
+	if h.n > h.lim.HashMaxListpackEntries {
+		h.convert()
+	}
+	return true
 }
 
 // convert switches to the hashtable form.
 func (h *hash) convert() {
-	h.table = make(map[string]int, len(h.pairs)+1)
-	h.ents = make([]hashEntry, 0, len(h.pairs)+1)
-	for _, p := range h.pairs {
-		h.nextSeq++
-		h.table[p.field] = len(h.ents)
-		h.ents = append(h.ents, hashEntry{hashPair: p, seq: h.nextSeq})
-	}
-	h.pairs = nil
+	t := &hashTable{table: make(map[string]int, h.n+1), ents: make([]hashEntry, 0, h.n+1)}
+	h.lpEach(func(f, v []byte) bool {
+		t.nextSeq++
+		t.table[string(f)] = len(t.ents)
+		t.ents = append(t.ents, hashEntry{hashPair: hashPair{string(f), string(v)}, seq: t.nextSeq})
+		return true
+	})
+	h.tab, h.lp, h.n = t, nil, 0
 }
 
 // del removes field and reports whether it was present.
 func (h *hash) del(field string) bool {
-	if !h.isTable() {
-		for i, p := range h.pairs {
-			if p.field == field {
-				h.pairs = append(h.pairs[:i], h.pairs[i+1:]...)
-				return true
-			}
+	t := h.tab
+	if t == nil {
+		start, end, _, ok := h.lpFind([]byte(field))
+		if !ok {
+			return false
 		}
-		return false
+		h.lp = append(h.lp[:start], h.lp[end:]...)
+		h.n--
+		return true
 	}
-	i, ok := h.table[field]
+	i, ok := t.table[field]
 	if !ok {
 		return false
 	}
-	delete(h.table, field)
-	h.ents[i] = hashEntry{seq: h.ents[i].seq, dead: true}
-	h.dead++
-	if h.dead > 16 && h.dead > len(h.ents)/2 {
-		h.compact()
+	delete(t.table, field)
+	t.ents[i] = hashEntry{seq: t.ents[i].seq, dead: true}
+	t.dead++
+	if t.dead > 16 && t.dead > len(t.ents)/2 {
+		t.compact()
 	}
 	return true
 }
 
 // compact drops tombstones, keeping the sequence order.
-func (h *hash) compact() {
+func (t *hashTable) compact() {
 	w := 0
-	for _, e := range h.ents {
+	for _, e := range t.ents {
 		if e.dead {
 			continue
 		}
-		h.table[e.field] = w
-		h.ents[w] = e
+		t.table[e.field] = w
+		t.ents[w] = e
 		w++
 	}
-	clear(h.ents[w:])
-	h.ents = h.ents[:w]
-	h.dead = 0
+	clear(t.ents[w:])
+	t.ents = t.ents[:w]
+	t.dead = 0
 }
 
 // each calls fn for every field in order until fn returns false.
 func (h *hash) each(fn func(field, value string) bool) {
-	if !h.isTable() {
-		for _, p := range h.pairs {
-			if !fn(p.field, p.value) {
-				return
-			}
-		}
+	if h.tab == nil {
+		h.lpEach(func(f, v []byte) bool { return fn(string(f), string(v)) })
 		return
 	}
-	for _, e := range h.ents {
+	for _, e := range h.tab.ents {
 		if !e.dead && !fn(e.field, e.value) {
 			return
 		}
@@ -242,11 +284,21 @@ func (h *hash) each(fn func(field, value string) bool) {
 
 // random returns a uniformly chosen field of a non-empty hash.
 func (h *hash) random() hashPair {
-	if !h.isTable() {
-		return h.pairs[rand.IntN(len(h.pairs))]
+	if h.tab == nil {
+		i := rand.IntN(h.n)
+		var p hashPair
+		h.lpEach(func(f, v []byte) bool {
+			if i == 0 {
+				p = hashPair{string(f), string(v)}
+				return false
+			}
+			i--
+			return true
+		})
+		return p
 	}
 	for {
-		e := h.ents[rand.IntN(len(h.ents))]
+		e := h.tab.ents[rand.IntN(len(h.tab.ents))]
 		if !e.dead {
 			return e.hashPair
 		}
@@ -266,15 +318,14 @@ func (h *hash) all() []hashPair {
 // scan returns up to about count pairs starting at cursor and the cursor to
 // continue from (0 when done). A listpack hash is returned whole.
 func (h *hash) scan(cursor uint64, count int, fn func(field, value string)) uint64 {
-	if !h.isTable() {
-		for _, p := range h.pairs {
-			fn(p.field, p.value)
-		}
+	t := h.tab
+	if t == nil {
+		h.each(func(f, v string) bool { fn(f, v); return true })
 		return 0
 	}
-	i := sort.Search(len(h.ents), func(i int) bool { return h.ents[i].seq >= cursor })
-	for visited := 0; i < len(h.ents); i++ {
-		e := h.ents[i]
+	i := sort.Search(len(t.ents), func(i int) bool { return t.ents[i].seq >= cursor })
+	for visited := 0; i < len(t.ents); i++ {
+		e := t.ents[i]
 		if visited >= count {
 			return e.seq
 		}

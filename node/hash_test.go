@@ -71,8 +71,8 @@ func TestHashTableOps(t *testing.T) {
 			t.Fatalf("f%d not deleted", i)
 		}
 	}
-	if h.del("f0") || h.length() != 500 || len(h.ents) > 1000 {
-		t.Fatalf("after deletes: length %d, entries %d", h.length(), len(h.ents))
+	if h.del("f0") || h.length() != 500 || len(h.tab.ents) > 1000 {
+		t.Fatalf("after deletes: length %d, entries %d", h.length(), len(h.tab.ents))
 	}
 	for i := 1; i < 1000; i += 2 {
 		if v, ok := h.get("f" + strconv.Itoa(i)); !ok || v != strconv.Itoa(i) {

@@ -9,8 +9,9 @@ func TestGCPercentFor(t *testing.T) {
 	}{
 		{0, gcMaxPercent},
 		{1 << 20, gcMaxPercent},
-		{32 << 20, 100},
-		{64 << 20, 50},
+		{4 << 20, gcMaxPercent},
+		{8 << 20, 100},
+		{16 << 20, 50},
 		{160 << 20, gcMinPercent},
 		{8 << 30, gcMinPercent},
 	}

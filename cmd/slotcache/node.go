@@ -30,7 +30,7 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv.OnShutdown(cancel)
-	go tuneGC(ctx)
+	tuneGC(ctx)
 	log.Info("node ready", "port", cfg.Port, "dir", cfg.Dir)
 	return srv.ListenAndServe(ctx)
 }
