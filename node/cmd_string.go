@@ -51,11 +51,16 @@ func stringCommands() []*command {
 }
 
 // Small strings share one allocation with their object, as Redis's embstr
-// does: the object and its bytes are allocated together.
+// does: the object and its bytes are allocated together. The sizes follow
+// the allocator's size classes (object 48 bytes: 64, 80 and 96 in all).
 type (
 	smallStr16 struct {
 		o   object
 		buf [16]byte
+	}
+	smallStr32 struct {
+		o   object
+		buf [32]byte
 	}
 	smallStr48 struct {
 		o   object
@@ -69,6 +74,10 @@ func newStringValue(v []byte) *object {
 	switch {
 	case len(v) <= 16:
 		s := &smallStr16{o: object{typ: typeString}}
+		s.o.str = s.buf[:copy(s.buf[:], v)]
+		return &s.o
+	case len(v) <= 32:
+		s := &smallStr32{o: object{typ: typeString}}
 		s.o.str = s.buf[:copy(s.buf[:], v)]
 		return &s.o
 	case len(v) <= 48:
