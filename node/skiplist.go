@@ -1,6 +1,9 @@
 package node
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // Skiplist parameters, as in Redis: up to 32 levels, each level 1/4 as
 // populated as the one below.
@@ -9,14 +12,20 @@ const (
 	skiplistP        = 0.25
 )
 
-// slNode is one element of a skiplist. level[i].span counts the elements
-// level[i].next skips over, which makes ranks O(log n).
+// slNode is one element of a skiplist. lvl(i).span counts the elements
+// lvl(i).next skips over, which makes ranks O(log n).
+//
+// Level 0 is stored in the node; the higher levels, which only about a
+// quarter of the nodes have, live in one extra array that up points to.
+// A node is 64 bytes and most nodes are a single allocation.
 type slNode struct {
 	member string
 	score  float64
 	back   *slNode
-	pos    int // position in the owning zset's scan slice
-	level  []slLevel
+	l0     slLevel
+	up     *slLevel // levels 1..n-1: the first element of a []slLevel
+	pos    int32    // position in the owning zset's scan slice
+	n      int32    // number of levels
 }
 
 type slLevel struct {
@@ -32,10 +41,26 @@ type skiplist struct {
 	level  int
 }
 
+// newSlNode returns a node with lvl levels.
+func newSlNode(score float64, member string, lvl int) *slNode {
+	x := &slNode{member: member, score: score, n: int32(lvl)}
+	if lvl > 1 {
+		up := make([]slLevel, lvl-1)
+		x.up = &up[0]
+	}
+	return x
+}
+
+// lvl returns level i of the node (i < n).
+func (x *slNode) lvl(i int) *slLevel {
+	if i == 0 {
+		return &x.l0
+	}
+	return (*slLevel)(unsafe.Add(unsafe.Pointer(x.up), uintptr(i-1)*unsafe.Sizeof(slLevel{})))
+}
+
 func newSkiplist() *skiplist {
-	// The head grows its levels as the list does: most sorted sets are
-	// small and never need 32.
-	return &skiplist{head: &slNode{level: make([]slLevel, 1, 4)}, level: 1}
+	return &skiplist{head: newSlNode(0, "", skiplistMaxLevel), level: 1}
 }
 
 // slBefore reports whether node n sorts before (score, member).
@@ -60,39 +85,36 @@ func (sl *skiplist) insert(score float64, member string) *slNode {
 		if i < sl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for x.level[i].next != nil && slBefore(x.level[i].next, score, member) {
-			rank[i] += x.level[i].span
-			x = x.level[i].next
+		for x.lvl(i).next != nil && slBefore(x.lvl(i).next, score, member) {
+			rank[i] += x.lvl(i).span
+			x = x.lvl(i).next
 		}
 		update[i] = x
 	}
 	lvl := randomLevel()
-	for len(sl.head.level) < lvl {
-		sl.head.level = append(sl.head.level, slLevel{})
-	}
 	if lvl > sl.level {
 		for i := sl.level; i < lvl; i++ {
 			rank[i] = 0
 			update[i] = sl.head
-			update[i].level[i].span = sl.length
+			update[i].lvl(i).span = sl.length
 		}
 		sl.level = lvl
 	}
-	x = &slNode{member: member, score: score, level: make([]slLevel, lvl)}
+	x = newSlNode(score, member, lvl)
 	for i := 0; i < lvl; i++ {
-		x.level[i].next = update[i].level[i].next
-		update[i].level[i].next = x
-		x.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = rank[0] - rank[i] + 1
+		x.lvl(i).next = update[i].lvl(i).next
+		update[i].lvl(i).next = x
+		x.lvl(i).span = update[i].lvl(i).span - (rank[0] - rank[i])
+		update[i].lvl(i).span = rank[0] - rank[i] + 1
 	}
 	for i := lvl; i < sl.level; i++ {
-		update[i].level[i].span++
+		update[i].lvl(i).span++
 	}
 	if update[0] != sl.head {
 		x.back = update[0]
 	}
-	if x.level[0].next != nil {
-		x.level[0].next.back = x
+	if x.lvl(0).next != nil {
+		x.lvl(0).next.back = x
 	} else {
 		sl.tail = x
 	}
@@ -103,19 +125,19 @@ func (sl *skiplist) insert(score float64, member string) *slNode {
 // unlink removes x given the update vector of its predecessors.
 func (sl *skiplist) unlink(x *slNode, update *[skiplistMaxLevel]*slNode) {
 	for i := 0; i < sl.level; i++ {
-		if update[i].level[i].next == x {
-			update[i].level[i].span += x.level[i].span - 1
-			update[i].level[i].next = x.level[i].next
+		if update[i].lvl(i).next == x {
+			update[i].lvl(i).span += x.lvl(i).span - 1
+			update[i].lvl(i).next = x.lvl(i).next
 		} else {
-			update[i].level[i].span--
+			update[i].lvl(i).span--
 		}
 	}
-	if x.level[0].next != nil {
-		x.level[0].next.back = x.back
+	if x.lvl(0).next != nil {
+		x.lvl(0).next.back = x.back
 	} else {
 		sl.tail = x.back
 	}
-	for sl.level > 1 && sl.head.level[sl.level-1].next == nil {
+	for sl.level > 1 && sl.head.lvl(sl.level-1).next == nil {
 		sl.level--
 	}
 	sl.length--
@@ -126,12 +148,12 @@ func (sl *skiplist) remove(score float64, member string) bool {
 	var update [skiplistMaxLevel]*slNode
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && slBefore(x.level[i].next, score, member) {
-			x = x.level[i].next
+		for x.lvl(i).next != nil && slBefore(x.lvl(i).next, score, member) {
+			x = x.lvl(i).next
 		}
 		update[i] = x
 	}
-	x = x.level[0].next
+	x = x.lvl(0).next
 	if x != nil && x.score == score && x.member == member {
 		sl.unlink(x, &update)
 		return true
@@ -144,9 +166,9 @@ func (sl *skiplist) rank(score float64, member string) int {
 	r := 0
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && slNotAfter(x.level[i].next, score, member) {
-			r += x.level[i].span
-			x = x.level[i].next
+		for x.lvl(i).next != nil && slNotAfter(x.lvl(i).next, score, member) {
+			r += x.lvl(i).span
+			x = x.lvl(i).next
 		}
 		if x != sl.head && x.member == member && x.score == score {
 			return r
@@ -168,9 +190,9 @@ func (sl *skiplist) byRank(r int) *slNode {
 	t := 0
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && t+x.level[i].span <= r {
-			t += x.level[i].span
-			x = x.level[i].next
+		for x.lvl(i).next != nil && t+x.lvl(i).span <= r {
+			t += x.lvl(i).span
+			x = x.lvl(i).next
 		}
 		if t == r {
 			return x
@@ -184,11 +206,11 @@ func (sl *skiplist) byRank(r int) *slNode {
 func (sl *skiplist) firstWhere(below func(n *slNode) bool) *slNode {
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && below(x.level[i].next) {
-			x = x.level[i].next
+		for x.lvl(i).next != nil && below(x.lvl(i).next) {
+			x = x.lvl(i).next
 		}
 	}
-	return x.level[0].next
+	return x.lvl(0).next
 }
 
 // lastWhere returns the last element for which notAbove(n) holds; it must
@@ -196,8 +218,8 @@ func (sl *skiplist) firstWhere(below func(n *slNode) bool) *slNode {
 func (sl *skiplist) lastWhere(notAbove func(n *slNode) bool) *slNode {
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.level[i].next != nil && notAbove(x.level[i].next) {
-			x = x.level[i].next
+		for x.lvl(i).next != nil && notAbove(x.lvl(i).next) {
+			x = x.lvl(i).next
 		}
 	}
 	if x == sl.head {

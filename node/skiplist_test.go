@@ -49,7 +49,7 @@ func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step
 	}
 	i = 0
 	var prev *slNode
-	for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
+	for x := z.sl.head.lvl(0).next; x != nil; x = x.lvl(0).next {
 		if x.back != prev {
 			fail("bad back link at %d", i)
 		}

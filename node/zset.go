@@ -92,7 +92,7 @@ func (z *zset) memUsage() int64 {
 		return n
 	}
 	for _, x := range z.nodes {
-		n += int64(len(x.member)) + 64 + int64(16*len(x.level))
+		n += int64(len(x.member)) + 64 + int64(16*x.n)
 	}
 	return n
 }
@@ -105,7 +105,7 @@ func (z *zset) each(fn func(e zent)) {
 		}
 		return
 	}
-	for x := z.sl.head.level[0].next; x != nil; x = x.level[0].next {
+	for x := z.sl.head.lvl(0).next; x != nil; x = x.lvl(0).next {
 		fn(zent{x.member, x.score})
 	}
 }
@@ -178,7 +178,7 @@ func (z *zset) insert(score float64, member string) {
 		}
 	}
 	x := z.sl.insert(score, member)
-	x.pos = len(z.nodes)
+	x.pos = int32(len(z.nodes))
 	z.nodes = append(z.nodes, x)
 	z.dict[member] = x
 }
@@ -215,7 +215,7 @@ func (z *zset) update(x *slNode, score float64) {
 	}
 	// The node stays where it is when the order is unchanged.
 	if (x.back == nil || slBefore(x.back, score, x.member)) &&
-		(x.level[0].next == nil || !slNotAfter(x.level[0].next, score, x.member)) {
+		(x.lvl(0).next == nil || !slNotAfter(x.lvl(0).next, score, x.member)) {
 		x.score = score
 		return
 	}
@@ -244,7 +244,7 @@ func (z *zset) remove(member string) bool {
 	z.sl.remove(x.score, x.member)
 	delete(z.dict, member)
 	last := len(z.nodes) - 1
-	if x.pos != last {
+	if int(x.pos) != last {
 		z.nodes[x.pos] = z.nodes[last]
 		z.nodes[x.pos].pos = x.pos
 	}
@@ -449,7 +449,7 @@ func (c *cursor) next() {
 	if c.z.small {
 		c.i++
 	} else {
-		c.x = c.x.level[0].next
+		c.x = c.x.lvl(0).next
 	}
 }
 
