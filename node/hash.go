@@ -110,12 +110,31 @@ func lpString(lp []byte, off int) ([]byte, int) {
 	return lp[start:end], end
 }
 
-// lpAppendPair appends one field/value pair in listpack form.
+// lpAppendPair appends one field/value pair in listpack form. Like Redis's
+// listpack, the slice is reallocated to the size it needs rather than
+// doubled, so a small hash carries no spare capacity (beyond the
+// allocator's size class).
 func lpAppendPair(lp []byte, field, value []byte) []byte {
+	need := 2*binary.MaxVarintLen64 + len(field) + len(value)
+	if cap(lp)-len(lp) < need {
+		need = uvarintLen(len(field)) + len(field) + uvarintLen(len(value)) + len(value)
+		nb := make([]byte, len(lp), len(lp)+need)
+		copy(nb, lp)
+		lp = nb
+	}
 	lp = binary.AppendUvarint(lp, uint64(len(field)))
 	lp = append(lp, field...)
 	lp = binary.AppendUvarint(lp, uint64(len(value)))
 	return append(lp, value...)
+}
+
+// uvarintLen is the encoded size of n as a uvarint.
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
 }
 
 // lpFind returns the bounds of field's pair in the listpack and its value.
