@@ -324,6 +324,10 @@ func (c *client) execOne(args [][]byte) {
 			return
 		}
 	}
+	if s.cfg.MaxMemory > 0 && cmd.flags&flagDenyOOM != 0 && !s.memoryOK() {
+		c.reject(cmd, msgOOM)
+		return
+	}
 	if c.w.Proto < 3 && c.subscribed() && !allowedWhileSubscribed(cmd) {
 		c.reject(cmd, "ERR Can't execute '"+cmd.name+"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return

@@ -137,6 +137,10 @@ func (d *db) removeFrom(sd *slotDict, key string, o *object) {
 		delete(sd.expires, key)
 		d.nexpire--
 	}
+	if len(sd.keys) == 0 {
+		// Go maps never shrink: an emptied slot gives its maps back.
+		d.slots[slots.KeySlot([]byte(key))] = nil
+	}
 }
 
 // expireAt returns the key's expiry (unix ms) or -1 when it has none.

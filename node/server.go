@@ -31,6 +31,13 @@ type Server struct {
 	slowlog slowlog
 	pubsub  pubsub
 	ready   []readyKey // keys written while clients were blocked on them
+	// usedMemory estimates the heap in use for maxmemory: sampled by the
+	// cron, lowered by evictions in between.
+	usedMemory int64
+	memCycle   uint64 // GC cycle usedMemory was sampled in
+	// lastForcedGC is when memoryOK last asked for a collection.
+	lastForcedGC time.Time
+	mem          *memorySampler
 	// blockedClients counts clients waiting in a blocking command.
 	blockedClients int
 	dirty          int64 // writes since start (rdb_changes_since_last_save)
@@ -86,6 +93,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		closing:  make(chan struct{}),
 	}
 	s.idleTimeout.Store(int64(cfg.Timeout))
+	s.mem = newMemorySampler()
+	s.sampleMemory()
 	s.dbs = make([]*db, cfg.Databases)
 	for i := range s.dbs {
 		s.dbs[i] = newDB(i)
@@ -261,6 +270,7 @@ func (s *Server) cron() {
 			s.activeExpire()
 		}
 		s.sampleRates(time.Now())
+		s.sampleMemory()
 		if s.cfg.Hz != hz {
 			hz = s.cfg.Hz
 			t.Reset(time.Second / time.Duration(hz))
