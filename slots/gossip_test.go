@@ -121,7 +121,13 @@ func TestGossipSpreadsChange(t *testing.T) {
 		d := waitConverged(t, ms, next)
 		t.Logf("round %d: change at %s reached all %d members in %v", round, from.ml.LocalNode().Name, len(ms), d)
 	}
+	// OnChange runs just after a member stores the new map: give the last
+	// callbacks a moment.
 	for i, m := range ms {
+		deadline := time.Now().Add(2 * time.Second)
+		for m.changes.Load() < 3 && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
+		}
 		if c := m.changes.Load(); c != 3 {
 			t.Errorf("member %d: OnChange called %d times, want 3", i, c)
 		}
