@@ -354,12 +354,13 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	dirtyBefore := s.dirty
 	db := c.db
 	target.fn(c, args)
-	if s.dirty != dirtyBefore && target.firstKey > 0 {
+	if s.dirty != dirtyBefore && (len(db.watched) > 0 || len(db.blocking) > 0) {
 		// The command changed the keyspace: invalidate WATCHes of its keys
 		// and wake clients blocked on them.
-		for _, k := range target.keys(args) {
-			db.signalModified(k)
-			s.keyTouched(db, k)
+		first, last, step := target.keyRange(len(args))
+		for i := first; first > 0 && i <= last; i += step {
+			db.signalModified(args[i])
+			s.keyTouched(db, args[i])
 		}
 	}
 	if bytes.HasPrefix(c.w.Buf[outBefore:], []byte{'-'}) {

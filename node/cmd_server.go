@@ -866,7 +866,11 @@ func cmdCommandGetkeys(c *client, args [][]byte) {
 		c.w.Error(msgInvalidArgCount)
 		return
 	}
-	keys := cmd.keys(target)
+	var keys [][]byte
+	first, last, step := cmd.keyRange(len(target))
+	for i := first; first > 0 && i <= last; i += step {
+		keys = append(keys, target[i])
+	}
 	if len(keys) == 0 {
 		c.w.Error("ERR The command has no key arguments")
 		return

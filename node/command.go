@@ -130,25 +130,16 @@ func (c *command) arityOK(n int) bool {
 	return n >= -c.arity
 }
 
-// keys returns the key arguments of args according to the key positions.
-func (c *command) keys(args [][]byte) [][]byte {
-	if c.firstKey <= 0 || c.firstKey >= len(args) {
-		return nil
+// keyRange returns the positions of the key arguments in a command of n
+// arguments, as COMMAND reports them: args[first], args[first+step], ...
+// up to args[last]. first is 0 when the command has no declared keys.
+func (c *command) keyRange(n int) (first, last, step int) {
+	if c.firstKey <= 0 || c.firstKey >= n {
+		return 0, -1, 1
 	}
-	last := c.lastKey
+	last = c.lastKey
 	if last < 0 {
-		last = len(args) + last
+		last = n + last
 	}
-	if last >= len(args) {
-		last = len(args) - 1
-	}
-	step := c.step
-	if step <= 0 {
-		step = 1
-	}
-	var out [][]byte
-	for i := c.firstKey; i <= last; i += step {
-		out = append(out, args[i])
-	}
-	return out
+	return c.firstKey, min(last, n-1), max(c.step, 1)
 }
