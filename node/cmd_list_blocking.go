@@ -39,24 +39,25 @@ func copyArgs(args [][]byte) [][]byte {
 	return out
 }
 
-// firstNonEmptyList returns the first key in keys holding a list. It
-// replies WRONGTYPE (ok false) when check is set and a key holds another
-// type before any list is found.
-func (c *client) firstNonEmptyList(keys [][]byte, check bool) (key []byte, l *list, ok bool) {
+// firstNonEmpty returns the first key in keys holding a non-empty value of
+// type typ, with its object. With check set it replies WRONGTYPE (ok false)
+// when a key of another type comes first; without, such keys are skipped,
+// as a blocked client's retry does.
+func (c *client) firstNonEmpty(keys [][]byte, typ uint8, check bool) (key []byte, o *object, ok bool) {
 	for _, k := range keys {
 		o := c.db.lookup(k, c.now)
 		if o == nil {
 			continue
 		}
-		if o.typ != typeList {
+		if o.typ != typ {
 			if check {
 				c.w.Error(msgWrongType)
 				return nil, nil, false
 			}
 			continue
 		}
-		if lst := o.val.(*list); lst.n > 0 {
-			return k, lst, true
+		if o.val.(collection).length() > 0 {
+			return k, o, true
 		}
 	}
 	return nil, nil, true
@@ -72,13 +73,14 @@ func bpopGeneric(c *client, args [][]byte, left bool) {
 		return
 	}
 	serve := func(c *client, keys [][]byte, check bool) bool {
-		key, l, ok := c.firstNonEmptyList(keys, check)
+		key, o, ok := c.firstNonEmpty(keys, typeList, check)
 		if !ok {
 			return true
 		}
-		if l == nil {
+		if o == nil {
 			return false
 		}
+		l := o.val.(*list)
 		v := l.pop(left)
 		c.srv.dirty++
 		c.w.Array(2)
@@ -161,7 +163,7 @@ func cmdBLMPop(c *client, args [][]byte) {
 	numkeys, _ := parseInt(lmpop[1])
 	keys := lmpop[2 : 2+numkeys]
 	retry := func(c *client) bool {
-		if key, _, _ := c.firstNonEmptyList(keys, false); key == nil {
+		if key, _, _ := c.firstNonEmpty(keys, typeList, false); key == nil {
 			return false
 		}
 		cmdLMPop(c, lmpop)

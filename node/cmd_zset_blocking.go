@@ -14,29 +14,6 @@ func blockingZsetCommands() []*command {
 	}
 }
 
-// firstNonEmptyZset returns the first key in keys holding a sorted set,
-// replying WRONGTYPE (ok false) when check is set and a key of another type
-// comes first.
-func (c *client) firstNonEmptyZset(keys [][]byte, check bool) (key []byte, z *zset, ok bool) {
-	for _, k := range keys {
-		o := c.db.lookup(k, c.now)
-		if o == nil {
-			continue
-		}
-		if o.typ != typeZSet {
-			if check {
-				c.w.Error(msgWrongType)
-				return nil, nil, false
-			}
-			continue
-		}
-		if zs := o.val.(*zset); zs.length() > 0 {
-			return k, zs, true
-		}
-	}
-	return nil, nil, true
-}
-
 // popZset removes up to count members from one end of z at key.
 func (c *client) popZset(key []byte, z *zset, fromMax bool, count int64) []zent {
 	nodes := z.collect(&rangeSpec{kind: byRank, rev: fromMax, start: 0, end: count - 1, limit: -1})
@@ -57,14 +34,14 @@ func bzpopGeneric(c *client, args [][]byte, fromMax bool) {
 		return
 	}
 	serve := func(c *client, keys [][]byte, check bool) bool {
-		key, z, ok := c.firstNonEmptyZset(keys, check)
+		key, o, ok := c.firstNonEmpty(keys, typeZSet, check)
 		if !ok {
 			return true
 		}
-		if z == nil {
+		if o == nil {
 			return false
 		}
-		e := c.popZset(key, z, fromMax, 1)[0]
+		e := c.popZset(key, o.val.(*zset), fromMax, 1)[0]
 		c.w.Array(3)
 		c.w.Bulk(key)
 		c.w.BulkString(e.member)
@@ -136,14 +113,14 @@ func parseZMPop(c *client, args [][]byte) (zmpopArgs, bool) {
 // zmpopServe pops from the first non-empty sorted set of a.keys and writes
 // key, [[member, score], ...]; it reports false when all are empty.
 func (c *client) zmpopServe(a zmpopArgs, check bool) bool {
-	key, z, ok := c.firstNonEmptyZset(a.keys, check)
+	key, o, ok := c.firstNonEmpty(a.keys, typeZSet, check)
 	if !ok {
 		return true
 	}
-	if z == nil {
+	if o == nil {
 		return false
 	}
-	nodes := c.popZset(key, z, a.fromMax, a.count)
+	nodes := c.popZset(key, o.val.(*zset), a.fromMax, a.count)
 	c.w.Array(2)
 	c.w.Bulk(key)
 	c.w.Array(len(nodes))
