@@ -707,38 +707,7 @@ func nonZeroMantissa(b []byte, hex bool) bool {
 
 // isDecFloat checks the decimal syntax strtold consumes entirely:
 // digits [. digits] or . digits, then an optional exponent.
-func isDecFloat(b []byte) bool {
-	i, digits := 0, 0
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		exp := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-			exp++
-		}
-		if exp == 0 {
-			return false
-		}
-	}
-	return i == len(b)
-}
+func isDecFloat(b []byte) bool { return isFloatSyntax(b, isDecDigit, 'e') }
 
 // isHexFloat checks the hexadecimal syntax strtold consumes entirely:
 // 0x hexdigits [. hexdigits] [p [sign] digits].
@@ -746,17 +715,21 @@ func isHexFloat(b []byte) bool {
 	if len(b) < 3 || b[0] != '0' || (b[1] != 'x' && b[1] != 'X') {
 		return false
 	}
-	isHex := func(ch byte) bool {
-		return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')
-	}
-	i, digits := 2, 0
-	for i < len(b) && isHex(b[i]) {
+	return isFloatSyntax(b[2:], isHexDigit, 'p')
+}
+
+// isFloatSyntax checks mantissa digits with an optional point (at least one
+// digit in all), then an optional exponent introduced by exp (either case)
+// with an optional sign and decimal digits, and nothing after.
+func isFloatSyntax(b []byte, digit func(byte) bool, exp byte) bool {
+	i, digits := 0, 0
+	for i < len(b) && digit(b[i]) {
 		i++
 		digits++
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
-		for i < len(b) && isHex(b[i]) {
+		for i < len(b) && digit(b[i]) {
 			i++
 			digits++
 		}
@@ -764,21 +737,26 @@ func isHexFloat(b []byte) bool {
 	if digits == 0 {
 		return false
 	}
-	if i < len(b) && (b[i] == 'p' || b[i] == 'P') {
+	if i < len(b) && (b[i] == exp || b[i] == exp-('a'-'A')) {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		exp := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		start := i
+		for i < len(b) && isDecDigit(b[i]) {
 			i++
-			exp++
 		}
-		if exp == 0 {
+		if i == start {
 			return false
 		}
 	}
 	return i == len(b)
+}
+
+func isDecDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
+
+func isHexDigit(ch byte) bool {
+	return isDecDigit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')
 }
 
 // formatLongDouble prints f as Redis's ld2string in LD_STR_HUMAN mode:
