@@ -101,25 +101,15 @@ func (c *client) unblock() {
 	c.srv.blockedClients--
 }
 
-// keyTouched is called after a write to key; it records the key as ready
-// when clients are blocked on it.
-func (s *Server) keyTouched(d *db, key []byte) {
-	if len(d.blocking) == 0 {
-		return
-	}
-	if _, ok := d.blocking[string(key)]; ok {
-		s.ready = append(s.ready, readyKey{d, string(key)})
-	}
-}
-
 // serveBlocked serves the clients blocked on ready keys, first come first
 // served, for as long as their retry finds data. It runs with the lock held
 // after each top-level command, so a push inside MULTI/EXEC wakes clients
 // once the transaction is done.
 func (s *Server) serveBlocked() {
-	for len(s.ready) > 0 {
-		rk := s.ready[0]
-		s.ready = s.ready[1:]
+	// s.ready may grow while it is served (a BLMOVE pushing onto a key
+	// others wait on), so walk it by index.
+	for i := 0; i < len(s.ready); i++ {
+		rk := s.ready[i]
 		for {
 			q := rk.db.blocking[rk.key]
 			if len(q) == 0 {
@@ -134,7 +124,7 @@ func (s *Server) serveBlocked() {
 			b := bc.blk
 			bc.unblock()
 			if s.dirty != dirty {
-				rk.db.signalModified([]byte(rk.key))
+				rk.db.signalModified([]byte(rk.key)) // WATCHes of the popped key
 			}
 			b.woken <- struct{}{}
 		}

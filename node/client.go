@@ -360,7 +360,6 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 		first, last, step := target.keyRange(len(args))
 		for i := first; first > 0 && i <= last; i += step {
 			db.signalModified(args[i])
-			s.keyTouched(db, args[i])
 		}
 	}
 	if bytes.HasPrefix(c.w.Buf[outBefore:], []byte{'-'}) {

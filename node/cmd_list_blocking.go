@@ -26,7 +26,7 @@ func parseBlockTimeout(c *client, b []byte) (time.Duration, bool) {
 		c.w.Error(msg)
 		return 0, false
 	}
-	return d.Truncate(time.Millisecond), true
+	return d, true
 }
 
 // copyArgs copies arguments that must outlive the command (a blocked

@@ -161,3 +161,34 @@ func checkWake(t *testing.T, p *nodetest.Pair, block, push []string) {
 		t.Errorf("%v woken by %v:\n  slotcache: %s\n  redis:     %s", block, push, replies[0], replies[1])
 	}
 }
+
+// TestBlockingChainedWake: a BLMOVE served by a push moves the element onto
+// a key another client is blocked on, which wakes that client too, as in
+// Redis.
+func TestBlockingChainedWake(t *testing.T) {
+	p := nodetest.NewPair(t)
+	var replies [][]resp.Value
+	for _, addr := range []string{p.NodeAddr, p.RedisAddr} {
+		last, mover, pusher := nodetest.Dial(t, addr), nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+		last.Send("BLPOP", "dst", "0")
+		time.Sleep(30 * time.Millisecond)
+		mover.Send("BLMOVE", "src", "dst", "LEFT", "RIGHT", "0")
+		time.Sleep(30 * time.Millisecond)
+		pusher.Do("RPUSH", "src", "x")
+		mv, err := mover.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lv, err := last.Read()
+		if err != nil {
+			t.Fatalf("%s: client blocked on the BLMOVE destination: %v", addr, err)
+		}
+		replies = append(replies, []resp.Value{mv, lv})
+	}
+	for i := range replies[0] {
+		if !nodetest.Equal(replies[0][i], replies[1][i]) {
+			t.Errorf("reply %d: slotcache %s, redis %s", i, replies[0][i], replies[1][i])
+		}
+	}
+	p.Check("LRANGE", "dst", "0", "-1")
+}

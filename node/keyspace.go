@@ -62,9 +62,12 @@ type db struct {
 	watched map[string][]*client
 	// blocking maps a key to the clients blocked on it, first come first.
 	blocking map[string][]*client
+	// ready is the server's list of keys written while clients were
+	// blocked on them (served after the current command).
+	ready *[]readyKey
 }
 
-func newDB(id int) *db { return &db{id: id} }
+func newDB(id int, ready *[]readyKey) *db { return &db{id: id, ready: ready} }
 
 func (d *db) dict(key []byte) *slotDict { return d.slots[slots.KeySlot(key)] }
 
@@ -281,12 +284,15 @@ func (d *db) expireCycle(now int64, budget int) (checked, deleted int) {
 	return checked, deleted
 }
 
-// signalModified invalidates the WATCHes on key (Redis's signalModifiedKey).
+// signalModified invalidates the WATCHes on key and, when clients are
+// blocked on it, marks it ready to serve them (Redis's signalModifiedKey
+// and signalKeyAsReady). Every write reaches it, including the pushes a
+// served blocking command makes, so blocked clients are woken in chains.
 func (d *db) signalModified(key []byte) {
-	if len(d.watched) == 0 {
-		return
-	}
 	for _, c := range d.watched[string(key)] {
 		c.dirtyCAS = true
+	}
+	if _, ok := d.blocking[string(key)]; ok {
+		*d.ready = append(*d.ready, readyKey{d, string(key)})
 	}
 }

@@ -97,7 +97,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.sampleMemory()
 	s.dbs = make([]*db, cfg.Databases)
 	for i := range s.dbs {
-		s.dbs[i] = newDB(i)
+		s.dbs[i] = newDB(i, &s.ready)
 	}
 	return s, nil
 }
