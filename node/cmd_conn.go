@@ -170,17 +170,7 @@ func cmdHello(c *client, args [][]byte) {
 func cmdReset(c *client, args [][]byte) {
 	c.multi = nil
 	c.unwatchAll()
-	if ps := c.ps; ps != nil {
-		for _, kind := range []struct {
-			mine   map[string]struct{}
-			global map[string]map[*client]struct{}
-		}{{ps.channels, c.srv.pubsub.channels}, {ps.patterns, c.srv.pubsub.patterns}, {ps.shard, c.srv.pubsub.shard}} {
-			for n := range kind.mine {
-				delete(kind.mine, n)
-				removeSub(kind.global, n, c)
-			}
-		}
-	}
+	c.dropSubscriptions()
 	c.db = c.srv.dbs[0]
 	c.w.Proto = 2
 	c.name = ""

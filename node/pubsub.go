@@ -131,23 +131,33 @@ func (c *client) pubsubWriter(ps *subscriber) {
 	}
 }
 
-// unsubscribeAll removes every subscription of a closing client.
-func (c *client) unsubscribeAll() {
+// dropSubscriptions removes every subscription of the client (RESET, and
+// a closing client).
+func (c *client) dropSubscriptions() {
 	ps := c.ps
 	if ps == nil {
 		return
 	}
 	p := &c.srv.pubsub
-	for ch := range ps.channels {
-		removeSub(p.channels, ch, c)
+	for _, s := range []struct {
+		mine   map[string]struct{}
+		global map[string]map[*client]struct{}
+	}{{ps.channels, p.channels}, {ps.patterns, p.patterns}, {ps.shard, p.shard}} {
+		for name := range s.mine {
+			delete(s.mine, name)
+			removeSub(s.global, name, c)
+		}
 	}
-	for pat := range ps.patterns {
-		removeSub(p.patterns, pat, c)
+}
+
+// unsubscribeAll removes every subscription of a closing client and stops
+// its writer once the queued output is sent.
+func (c *client) unsubscribeAll() {
+	if c.ps == nil {
+		return
 	}
-	for ch := range ps.shard {
-		removeSub(p.shard, ch, c)
-	}
-	close(ps.done)
+	c.dropSubscriptions()
+	close(c.ps.done)
 	c.ps = nil
 }
 
