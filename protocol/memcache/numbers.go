@@ -86,3 +86,8 @@ func safeStrtol(s []byte) (int32, bool) {
 	}
 	return int32(int64(v)), true
 }
+
+// ParseUint64 parses an item's value for incr and decr as memcached does
+// (safe_strtoull on the data): leading white space, then digits, then the
+// end or white space. "12 abc" is 12; "12a" and "" are not numbers.
+func ParseUint64(b []byte) (uint64, bool) { return safeStrtoull(b) }

@@ -196,6 +196,9 @@ func parseLine(req *Request, line []byte, lim Limits) {
 	name := t[0]
 	if name[0] == 'm' && len(name) == 2 {
 		parseMeta(req, name[1], t, ntokens, lim)
+		if req.Cmd == CmdError {
+			req.Noreply = false // meta errors are always sent
+		}
 		return
 	}
 	switch string(name) {
@@ -412,4 +415,11 @@ func itemSizeOK(nkey int, flags uint32, vlen int, lim Limits) bool {
 		size += 4
 	}
 	return size <= lim.itemSizeMax()
+}
+
+// ItemSizeOK reports whether an item with a key of nkey bytes, the given
+// client flags and a value of vlen bytes fits in itemSizeMax, counting
+// memcached's per-item overhead as memcached's item_size_ok does.
+func ItemSizeOK(nkey int, flags uint32, vlen, itemSizeMax int) bool {
+	return itemSizeOK(nkey, flags, vlen, Limits{ItemSizeMax: itemSizeMax})
 }

@@ -15,15 +15,15 @@ import (
 //
 //	MCGET key [key ...]                      -> array per key: nil | [value, flags, cas]
 //	MCGAT exptime key [key ...]              -> same, touching the hits
-//	MCSTORE key mode flags exptime cas value [STALE]
+//	MCSTORE key mode flags exptime cas value [STALE] [BINARYKEY]
 //	                                         -> [status, cas]; status STORED, NOT_STORED, EXISTS, NOT_FOUND
 //	MCTOUCH key exptime                      -> +HD | +NF
 //	MCDELETE key [CAS n] [STALE] [TTL n]     -> +HD | +NF | +EX
-//	MCINCR key INCR|DECR delta [CAS n] [VIVIFY exptime initial] [TTL n]
+//	MCINCR key INCR|DECR delta [CAS n] [VIVIFY exptime INITIAL n] [TTL n]
 //	                                         -> [status, value, cas, ttl]; status HD, NF, EX
 //	MCMG key [TTL n] [VIVIFY n] [RECACHE n] [NOBUMP] [VALUE]
-//	                                         -> nil | [value|nil, flags, cas, ttl, la, fetched, won, stale, tokensent]
-//	MCME key                                 -> nil | "exp=.. la=.. cas=.. fetch=.. cls=.. size=.."
+//	                                         -> nil | [value|nil, flags, cas, ttl, la, fetched, won, stale, tokensent, binarykey]
+//	MCME key                                 -> nil | [binarykey, "exp=.. la=.. cas=.. fetch=.. cls=.. size=.."]
 //	MCFLUSH [delay]                          -> +OK
 //	MCSTATS [group]                          -> [name, value, name, value, ...] | +RESET
 //
@@ -58,15 +58,17 @@ var (
 		CmdSet: []byte("set"), CmdAdd: []byte("add"), CmdReplace: []byte("replace"),
 		CmdAppend: []byte("append"), CmdPrepend: []byte("prepend"), CmdCas: []byte("cas"),
 	}
-	wCAS     = []byte("CAS")
-	wStale   = []byte("STALE")
-	wTTL     = []byte("TTL")
-	wVivify  = []byte("VIVIFY")
-	wRecache = []byte("RECACHE")
-	wNoBump  = []byte("NOBUMP")
-	wValue   = []byte("VALUE")
-	wIncr    = []byte("INCR")
-	wDecr    = []byte("DECR")
+	wCAS       = []byte("CAS")
+	wStale     = []byte("STALE")
+	wTTL       = []byte("TTL")
+	wVivify    = []byte("VIVIFY")
+	wRecache   = []byte("RECACHE")
+	wNoBump    = []byte("NOBUMP")
+	wValue     = []byte("VALUE")
+	wIncr      = []byte("INCR")
+	wInitial   = []byte("INITIAL")
+	wBinaryKey = []byte("BINARYKEY")
+	wDecr      = []byte("DECR")
 )
 
 // ArgBuffer holds the formatted numeric arguments of one request; a
@@ -90,11 +92,17 @@ func (nb *ArgBuffer) uint(v uint64) []byte {
 
 // Args appends the internal RESP command for req to dst (reusing its
 // storage) and returns it. It returns nil when the request needs no node:
-// its reply comes from AppendLocal. nums holds the formatted ArgBuffer and
+// its reply comes from AppendLocal. nums holds the formatted numbers and
 // must stay alive as long as the arguments.
 func (r *Request) Args(dst [][]byte, nums *ArgBuffer) [][]byte {
 	dst = dst[:0]
 	nums.n = 0
+	switch r.Cmd {
+	case CmdGet, CmdGets, CmdGat, CmdGats:
+		if len(r.Keys) == 0 {
+			return nil
+		}
+	}
 	switch r.Cmd {
 	case CmdGet, CmdGets:
 		dst = append(dst, bGet)
@@ -119,6 +127,9 @@ func (r *Request) Args(dst [][]byte, nums *ArgBuffer) [][]byte {
 			nums.int(int64(r.Exptime)), nums.uint(r.CasUnique), r.Value)
 		if r.Cmd == CmdMetaSet && r.Meta.Invalidate && mode == CmdCas {
 			dst = append(dst, wStale)
+		}
+		if r.Meta.Base64 {
+			dst = append(dst, wBinaryKey)
 		}
 		return dst
 	case CmdTouch:
@@ -153,7 +164,7 @@ func (r *Request) Args(dst [][]byte, nums *ArgBuffer) [][]byte {
 			dst = append(dst, wCAS, nums.uint(r.CasUnique))
 		}
 		if r.Meta.HasVivify {
-			dst = append(dst, wVivify, nums.int(int64(r.Meta.Vivify)), nums.uint(r.Meta.Initial))
+			dst = append(dst, wVivify, nums.int(int64(r.Meta.Vivify)), wInitial, nums.uint(r.Meta.Initial))
 		}
 		if r.Meta.HasTTL {
 			dst = append(dst, wTTL, nums.int(int64(r.Meta.TTL)))
@@ -203,7 +214,6 @@ func (r *Request) NewArgs() [][]byte {
 	return r.Args(nil, new(ArgBuffer))
 }
 
-
 // Closes reports whether the connection is closed after the reply (quit).
 func (r *Request) Closes() bool { return r.Cmd == CmdQuit }
 
@@ -228,6 +238,8 @@ func AppendLocal(dst []byte, r *Request) []byte {
 		return appendLine(dst, "MN")
 	case CmdQuit:
 		return dst
+	case CmdGet, CmdGets, CmdGat, CmdGats:
+		return append(dst, "END\r\n"...)
 	case CmdStats:
 		if string(r.Arg) == "detail" {
 			return appendLine(dst, ErrStatsDetail)
@@ -378,13 +390,13 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 	case CmdMetaArithmetic:
 		return appendMa(dst, r, v)
 	case CmdMetaDebug:
-		if v.Null {
+		if v.Null || len(v.Elems) < 2 {
 			return appendLine(dst, "EN")
 		}
 		dst = append(dst, "ME "...)
-		dst = r.appendKey(dst)
+		dst = appendKey(dst, r.Keys[0], v.Elems[0].Int != 0)
 		dst = append(dst, ' ')
-		dst = append(dst, v.Str...)
+		dst = append(dst, v.Elems[1].Str...)
 		return append(dst, '\r', '\n')
 	}
 	return AppendLocal(dst, r)
@@ -404,24 +416,30 @@ func metaStatus(s []byte) string {
 
 // appendKey appends the key as memcached echoes it: base64 when it was
 // sent base64-encoded.
-func (r *Request) appendKey(dst []byte) []byte {
-	if !r.Meta.Base64 {
-		return append(dst, r.Keys[0]...)
+func appendKey(dst, key []byte, binary bool) []byte {
+	if !binary {
+		return append(dst, key...)
 	}
-	n := base64.StdEncoding.EncodedLen(len(r.Keys[0]))
+	n := base64.StdEncoding.EncodedLen(len(key))
 	dst = append(dst, make([]byte, n)...)
-	base64.StdEncoding.Encode(dst[len(dst)-n:], r.Keys[0])
+	base64.StdEncoding.Encode(dst[len(dst)-n:], key)
 	return dst
 }
 
-// appendKeyFlag appends the k return flag.
-func (r *Request) appendKeyFlag(dst []byte) []byte {
+// appendKeyFlag appends the k return flag, the key in base64 followed by
+// the b flag when binary.
+func appendKeyFlag(dst, key []byte, binary bool) []byte {
 	dst = append(dst, " k"...)
-	dst = r.appendKey(dst)
-	if r.Meta.Base64 {
+	dst = appendKey(dst, key, binary)
+	if binary {
 		dst = append(dst, " b"...)
 	}
 	return dst
+}
+
+// appendKeyFlag appends the k return flag for the request's key.
+func (r *Request) appendKeyFlag(dst []byte) []byte {
+	return appendKeyFlag(dst, r.Keys[0], r.Meta.Base64)
 }
 
 // appendOpaqueKey appends the O and k return flags in request order and
@@ -450,6 +468,7 @@ const (
 	mgWon
 	mgStale
 	mgTokenSent
+	mgBinaryKey
 	mgLen
 )
 
@@ -493,7 +512,8 @@ func appendMg(dst []byte, r *Request, v resp.Value) []byte {
 			dst = append(dst, ' ')
 			dst = append(dst, f...)
 		case 'k':
-			dst = r.appendKeyFlag(dst)
+			// A hit echoes the key as it was stored.
+			dst = appendKeyFlag(dst, r.Keys[0], e[mgBinaryKey].Int != 0)
 		}
 	}
 	if e[mgTokenSent].Int != 0 {
