@@ -155,7 +155,7 @@ func cmdMCStore(c *client, args [][]byte) {
 	if old != nil {
 		switch mode {
 		case "add":
-			c.mcBump(old)
+			c.mcUpdate(old)
 		case "cas":
 			switch {
 			case cas != 0 && cas == old.cas:
@@ -186,7 +186,9 @@ func cmdMCStore(c *client, args [][]byte) {
 				nv = append(append(nv, value...), old.value...)
 			}
 			oldAt := c.db.expireAt(key, o)
-			store(&mcItem{value: nv, flags: old.flags, binaryKey: binaryKey}, max(oldAt, 0), false)
+			// memcached builds a new item that keeps the flags and expiry,
+			// not the base64-key mark.
+			store(&mcItem{value: nv, flags: old.flags}, max(oldAt, 0), false)
 		default: // set, replace
 			store(fresh(), at, expired)
 		}
@@ -231,6 +233,7 @@ func cmdMCTouch(c *client, args [][]byte) {
 // mcOptions are the trailing options of MCDELETE, MCINCR and MCMG.
 type mcOptions struct {
 	hasCas, stale, hasTTL, vivify, recache, noBump, value bool
+	newItem                                               bool
 	cas, initial                                          uint64
 	ttl, vivifyTTL, recacheTTL                            int64
 }
@@ -274,6 +277,8 @@ func (c *client) parseMCOptions(args [][]byte) (o mcOptions, ok bool) {
 			o.recache = true
 		case "NOBUMP":
 			o.noBump, good = true, true
+		case "NEWITEM":
+			o.newItem, good = true, true
 		case "VALUE":
 			o.value, good = true, true
 		}
@@ -317,9 +322,10 @@ func cmdMCDelete(c *client, args [][]byte) {
 	}
 }
 
-// cmdMCIncr: MCINCR key INCR|DECR delta [CAS n] [VIVIFY exptime initial]
-// [TTL n], with memcached's do_add_delta rules: 64-bit wrap on incr, floor
-// 0 on decr, the value rewritten in place (space padded) when it fits.
+// cmdMCIncr: MCINCR key INCR|DECR delta [CAS n] [VIVIFY exptime] [INITIAL n]
+// [TTL n] [NEWITEM], with memcached's do_add_delta rules: 64-bit wrap on
+// incr, floor 0 on decr, the value rewritten in place (space padded) when
+// it fits and no pending reply holds the item (NEWITEM says one does).
 func cmdMCIncr(c *client, args [][]byte) {
 	s := c.srv
 	key := args[1]
@@ -337,12 +343,14 @@ func cmdMCIncr(c *client, args [][]byte) {
 		return
 	}
 	o, it := c.mcLookup(key)
+	created := false
 	reply := func(status string, value []byte, cas uint64, ttl int64) {
-		c.w.Array(4)
+		c.w.Array(5)
 		c.w.Simple(status)
 		c.w.Bulk(value)
 		c.w.Int(int64(cas))
 		c.w.Int(ttl)
+		c.w.Int(b2i(created))
 	}
 	if it == nil {
 		if !opt.vivify {
@@ -360,6 +368,7 @@ func cmdMCIncr(c *client, args [][]byte) {
 			at, expired = mcExpireAt(opt.ttl, c.now)
 		}
 		cas := c.mcStore(key, &mcItem{value: v}, at, expired)
+		created = true
 		ttl := int64(-1)
 		if at > 0 {
 			ttl = max(0, (at-c.now+999)/1000)
@@ -388,17 +397,19 @@ func cmdMCIncr(c *client, args [][]byte) {
 		s.mc.st.decrHits++
 	}
 	res := strconv.AppendUint(nil, n, 10)
-	if len(res) <= len(it.value) {
+	if len(res) <= len(it.value) && !opt.newItem {
 		// In place, as memcached does: the length stays, padded with spaces.
 		copy(it.value, res)
 		for i := len(res); i < len(it.value); i++ {
 			it.value[i] = ' '
 		}
+		c.mcUpdate(it)
 	} else {
-		it.value = append([]byte(nil), res...)
+		// A longer number takes a new item: same flags and expiry, fresh
+		// access state.
+		*it = mcItem{value: append([]byte(nil), res...), flags: it.flags, atime: c.now / 1000}
 	}
 	it.cas = s.mc.nextCAS()
-	c.mcBump(it)
 	s.dirty++
 	c.db.signalModified(key)
 	if opt.hasTTL && !c.mcSetExpire(key, o, opt.ttl) {
@@ -408,7 +419,8 @@ func cmdMCIncr(c *client, args [][]byte) {
 	reply("HD", res, it.cas, mcTTL(c.db, key, o, c.now))
 }
 
-// cmdMCMg: MCMG key [TTL n] [VIVIFY n] [RECACHE n] [NOBUMP] [VALUE].
+// cmdMCMg: MCMG key [TTL n | VIVIFY n | RECACHE n]... [NOBUMP] [VALUE],
+// memcached's mg: TTL, VIVIFY and RECACHE act in the order given.
 func cmdMCMg(c *client, args [][]byte) {
 	opt, ok := c.parseMCOptions(args[2:])
 	if !ok {
@@ -419,11 +431,10 @@ func cmdMCMg(c *client, args [][]byte) {
 	o, it := c.mcLookup(key)
 	created, won := false, false
 	if it == nil && opt.vivify {
-		at, expired := mcExpireAt(opt.vivifyTTL, c.now)
 		it = &mcItem{value: []byte{}}
-		c.mcStore(key, it, at, expired)
+		c.mcStore(key, it, 0, false)
 		o = c.db.lookup(key, c.now)
-		created, won = true, true
+		created = true
 	}
 	if opt.hasTTL {
 		s.mc.st.touchCmds++
@@ -447,20 +458,37 @@ func cmdMCMg(c *client, args [][]byte) {
 	}
 	s.stats.keyspaceHits++
 	fetched, la := it.fetched, c.now/1000-it.atime
-	if opt.hasTTL && o != nil {
-		if !c.mcSetExpire(key, o, opt.ttl) {
-			o = nil
+	// at is the item's expiry as memcached holds it while the flags are
+	// applied: 0 for none, 1 once set in the past.
+	at := max(c.db.expireAt(key, o), 0)
+	for i := 2; i < len(args); i++ {
+		switch string(args[i]) {
+		case "TTL", "VIVIFY":
+			n, _ := parseInt(args[i+1])
+			i++
+			if string(args[i-1]) == "VIVIFY" && !created {
+				continue
+			}
+			if string(args[i-1]) == "VIVIFY" {
+				won = true
+			}
+			t, expired := mcExpireAt(n, c.now)
+			at = t
+			if expired {
+				at = 1
+			}
+		case "RECACHE":
+			n, _ := parseInt(args[i+1])
+			i++
+			rat, _ := mcExpireAt(n, c.now)
+			if !it.tokenSent && !created && at != 0 && at < rat {
+				won = true
+			}
 		}
 	}
 	ttl := int64(-1)
-	if o != nil {
-		ttl = mcTTL(c.db, key, o, c.now)
-	}
-	if opt.recache && !it.tokenSent && !created && ttl >= 0 {
-		rat, _ := mcExpireAt(opt.recacheTTL, c.now)
-		if at := c.db.expireAt(key, o); at < rat {
-			won = true
-		}
+	if at != 0 {
+		ttl = max(0, (at-c.now+999)/1000)
 	}
 	tokenSent := it.tokenSent
 	if it.stale && !tokenSent {
@@ -472,12 +500,13 @@ func cmdMCMg(c *client, args [][]byte) {
 	if !opt.noBump {
 		c.mcBump(it)
 	}
-	c.w.Array(10)
+	c.w.Array(11)
 	if opt.value {
 		c.w.Bulk(it.value)
 	} else {
 		c.w.Null()
 	}
+	c.w.Int(int64(len(it.value)))
 	c.w.Int(int64(it.flags))
 	c.w.Int(int64(it.cas))
 	c.w.Int(ttl)
@@ -487,6 +516,18 @@ func cmdMCMg(c *client, args [][]byte) {
 	c.w.Int(b2i(it.stale))
 	c.w.Int(b2i(tokenSent))
 	c.w.Int(b2i(it.binaryKey))
+	// The new expiry takes effect after the reply is built.
+	if prev := max(c.db.expireAt(key, o), 0); at != prev {
+		switch {
+		case at == 1 || (at > 0 && at <= c.now):
+			c.db.remove(key, c.now)
+		case at == 0:
+			c.db.persist(key, o)
+		default:
+			c.db.setExpire(key, o, at)
+		}
+		s.dirty++
+	}
 }
 
 func cmdMCMe(c *client, args [][]byte) {

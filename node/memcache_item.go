@@ -117,9 +117,15 @@ func (c *client) mcLookup(key []byte) (*object, *mcItem) {
 	return o, it
 }
 
-// mcBump records an access, as memcached's do_item_bump does.
+// mcBump records a fetch, as memcached's do_item_bump does.
 func (c *client) mcBump(it *mcItem) {
 	it.fetched = true
+	c.mcUpdate(it)
+}
+
+// mcUpdate refreshes the access time at most once a minute, as memcached's
+// do_item_update does.
+func (c *client) mcUpdate(it *mcItem) {
 	if now := c.now / 1000; it.atime < now-mcUpdateInterval {
 		it.atime = now
 	}

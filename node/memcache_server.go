@@ -93,6 +93,10 @@ type mcConn struct {
 	src  replySource
 	rr   *resp.Reader // decodes the command's RESP reply
 	out  []byte
+	// held lists the keys of the items that replies in out carry. In
+	// memcached such a reply holds a reference to its item until written,
+	// and incr/decr then build a new item instead of rewriting in place.
+	held []string
 }
 
 // replySource hands one command's RESP reply to the decoding reader.
@@ -158,6 +162,9 @@ func (m *mcConn) run() (quit bool) {
 		return false
 	}
 	c := m.c
+	if m.holds(req) {
+		m.args = append(m.args, wNewItem)
+	}
 	c.w.Buf = c.w.Buf[:0]
 	c.exec(m.args)
 	m.src.b = c.w.Buf
@@ -168,6 +175,39 @@ func (m *mcConn) run() (quit bool) {
 		return true
 	}
 	m.out = memcache.AppendReply(m.out, req, v)
+	m.hold(req, v)
+	return false
+}
+
+var wNewItem = []byte("NEWITEM")
+
+// hold records the keys whose items the reply to req carries.
+func (m *mcConn) hold(req *memcache.Request, v resp.Value) {
+	switch req.Cmd {
+	case memcache.CmdGet, memcache.CmdGets, memcache.CmdGat, memcache.CmdGats:
+		for i, e := range v.Elems {
+			if !e.Null && i < len(req.Keys) {
+				m.held = append(m.held, string(req.Keys[i]))
+			}
+		}
+	case memcache.CmdMetaGet:
+		if !v.Null && !v.IsError() {
+			m.held = append(m.held, string(req.Keys[0]))
+		}
+	}
+}
+
+// holds reports whether req is an incr/decr of an item a pending reply
+// carries.
+func (m *mcConn) holds(req *memcache.Request) bool {
+	switch req.Cmd {
+	case memcache.CmdIncr, memcache.CmdDecr, memcache.CmdMetaArithmetic:
+		for _, k := range m.held {
+			if k == string(req.Keys[0]) {
+				return true
+			}
+		}
+	}
 	return false
 }
 
@@ -176,6 +216,7 @@ func (m *mcConn) flush() bool {
 	if len(m.out) == 0 {
 		return true
 	}
+	m.held = m.held[:0]
 	n, err := m.c.conn.Write(m.out)
 	m.c.srv.netOutput.Add(int64(n))
 	if cap(m.out) > maxRetainedOut {

@@ -2,7 +2,6 @@ package node_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -102,16 +101,23 @@ func dialMC(t testing.TB, addr string) *mcClient {
 
 // do sends req followed by "mn" and returns everything the server sent
 // before the MN that answers it (or before it closed the connection,
-// marked by a trailing "<closed>").
+// marked by a trailing "<closed>"). Requests must not carry data lines
+// starting with "mn".
 func (c *mcClient) do(req string) string {
 	c.t.Helper()
+	want := 1
+	for _, line := range strings.Split(req, "\n") {
+		if line == "mn\r" || line == "mn" || strings.HasPrefix(line, "mn ") {
+			want++
+		}
+	}
 	c.conn.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.conn.Write([]byte(req + "mn\r\n")); err != nil {
 		return "<write error>"
 	}
 	var out []byte
 	buf := make([]byte, 64<<10)
-	for !bytes.HasSuffix(out, []byte("MN\r\n")) {
+	for countMN(out) < want {
 		n, err := c.conn.Read(buf)
 		out = append(out, buf[:n]...)
 		if err == io.EOF {
@@ -124,10 +130,25 @@ func (c *mcClient) do(req string) string {
 	return string(out[:len(out)-4])
 }
 
+// countMN counts the MN lines in out.
+func countMN(out []byte) int {
+	n := 0
+	for i := 0; i+4 <= len(out); i++ {
+		if (i == 0 || out[i-1] == '\n') && string(out[i:i+4]) == "MN\r\n" {
+			n++
+		}
+	}
+	return n
+}
+
+// mcHistory is how many earlier requests a failure message shows.
+var mcHistory = 12
+
 // mcPair sends the same bytes to the node and to memcached.
 type mcPair struct {
 	t          testing.TB
 	node, real *mcClient
+	history    []string // the requests sent, for failure messages
 }
 
 func newMCPair(t testing.TB) *mcPair {
@@ -142,8 +163,9 @@ func newMCPair(t testing.TB) *mcPair {
 func (p *mcPair) check(req string) string {
 	p.t.Helper()
 	got, want := p.node.do(req), p.real.do(req)
+	p.history = append(p.history, req)
 	if got != want {
-		p.t.Errorf("request %q:\n  slotcache: %q\n  memcached: %q", req, got, want)
+		p.t.Errorf("request %q:\n  slotcache: %q\n  memcached: %q\n  after: %q", req, got, want, p.history[max(0, len(p.history)-mcHistory):len(p.history)-1])
 	}
 	return got
 }

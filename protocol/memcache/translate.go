@@ -20,9 +20,9 @@ import (
 //	MCTOUCH key exptime                      -> +HD | +NF
 //	MCDELETE key [CAS n] [STALE] [TTL n]     -> +HD | +NF | +EX
 //	MCINCR key INCR|DECR delta [CAS n] [VIVIFY exptime INITIAL n] [TTL n]
-//	                                         -> [status, value, cas, ttl]; status HD, NF, EX
-//	MCMG key [TTL n] [VIVIFY n] [RECACHE n] [NOBUMP] [VALUE]
-//	                                         -> nil | [value|nil, flags, cas, ttl, la, fetched, won, stale, tokensent, binarykey]
+//	                                         -> [status, value, cas, ttl, created]; status HD, NF, EX
+//	MCMG key [TTL n | VIVIFY n | RECACHE n]... [NOBUMP] [VALUE]
+//	                                         -> nil | [value|nil, size, flags, cas, ttl, la, fetched, won, stale, tokensent, binarykey]
 //	MCME key                                 -> nil | [binarykey, "exp=.. la=.. cas=.. fetch=.. cls=.. size=.."]
 //	MCFLUSH [delay]                          -> +OK
 //	MCSTATS [group]                          -> [name, value, name, value, ...] | +RESET
@@ -172,14 +172,16 @@ func (r *Request) Args(dst [][]byte, nums *ArgBuffer) [][]byte {
 		return dst
 	case CmdMetaGet:
 		dst = append(dst, bMg, r.Keys[0])
-		if r.Meta.HasTTL {
-			dst = append(dst, wTTL, nums.int(int64(r.Meta.TTL)))
-		}
-		if r.Meta.HasVivify {
-			dst = append(dst, wVivify, nums.int(int64(r.Meta.Vivify)))
-		}
-		if r.Meta.HasRecache {
-			dst = append(dst, wRecache, nums.int(int64(r.Meta.Recache)))
+		// T, N and R act in the order they were sent.
+		for _, f := range r.Meta.Flags {
+			switch f[0] {
+			case 'T':
+				dst = append(dst, wTTL, nums.int(int64(r.Meta.TTL)))
+			case 'N':
+				dst = append(dst, wVivify, nums.int(int64(r.Meta.Vivify)))
+			case 'R':
+				dst = append(dst, wRecache, nums.int(int64(r.Meta.Recache)))
+			}
 		}
 		if r.Meta.NoUpdate {
 			dst = append(dst, wNoBump)
@@ -460,6 +462,7 @@ func (r *Request) appendOpaqueKey(dst []byte) []byte {
 // mg reply element positions.
 const (
 	mgValue = iota
+	mgSize
 	mgFlags
 	mgCas
 	mgTTL
@@ -492,7 +495,7 @@ func appendMg(dst []byte, r *Request, v resp.Value) []byte {
 		switch f[0] {
 		case 's':
 			dst = append(dst, " s"...)
-			dst = strconv.AppendInt(dst, int64(len(val)), 10)
+			dst = strconv.AppendInt(dst, e[mgSize].Int, 10)
 		case 't':
 			dst = append(dst, " t"...)
 			dst = strconv.AppendInt(dst, e[mgTTL].Int, 10)
@@ -542,7 +545,8 @@ func appendMa(dst []byte, r *Request, v resp.Value) []byte {
 		dst = append(dst, status...)
 		return r.appendOpaqueKey(dst)
 	}
-	if r.Noreply {
+	if r.Noreply && (len(v.Elems) < 5 || v.Elems[4].Int == 0) {
+		// q hides a nominal reply, but not the one of a vivified item.
 		return dst
 	}
 	val := v.Elems[1].Str
