@@ -290,8 +290,18 @@ func (c *client) parseMCOptions(args [][]byte) (o mcOptions, ok bool) {
 	return o, true
 }
 
-// cmdMCDelete: MCDELETE key [CAS n] [STALE [TTL n]].
+// cmdMCDelete: MCDELETE key [CAS n] [STALE [TTL n]], or MCDELETE key
+// TOOLARGE [KEEP] for a store the codec refused as too large.
 func cmdMCDelete(c *client, args [][]byte) {
+	if len(args) > 2 && string(args[2]) == "TOOLARGE" {
+		c.srv.mc.st.storeTooLarge++
+		if _, it := c.mcLookup(args[1]); it != nil && len(args) == 3 {
+			c.db.remove(args[1], c.now)
+			c.srv.dirty++
+		}
+		c.w.OK()
+		return
+	}
 	opt, ok := c.parseMCOptions(args[2:])
 	if !ok {
 		return

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os/exec"
@@ -141,6 +142,14 @@ func countMN(out []byte) int {
 	return n
 }
 
+// clip quotes s for a failure message, shortening long runs.
+func clip(s string) string {
+	if len(s) > 300 {
+		return strconv.Quote(s[:200]) + fmt.Sprintf("...(%d bytes)...", len(s)-280) + strconv.Quote(s[len(s)-80:])
+	}
+	return strconv.Quote(s)
+}
+
 // mcHistory is how many earlier requests a failure message shows.
 var mcHistory = 12
 
@@ -165,7 +174,11 @@ func (p *mcPair) check(req string) string {
 	got, want := p.node.do(req), p.real.do(req)
 	p.history = append(p.history, req)
 	if got != want {
-		p.t.Errorf("request %q:\n  slotcache: %q\n  memcached: %q\n  after: %q", req, got, want, p.history[max(0, len(p.history)-mcHistory):len(p.history)-1])
+		var after []string
+		for _, h := range p.history[max(0, len(p.history)-mcHistory) : len(p.history)-1] {
+			after = append(after, clip(h))
+		}
+		p.t.Errorf("request %s:\n  slotcache: %s\n  memcached: %s\n  after: %s", clip(req), clip(got), clip(want), strings.Join(after, " "))
 	}
 	return got
 }

@@ -19,6 +19,7 @@ import (
 //	                                         -> [status, cas]; status STORED, NOT_STORED, EXISTS, NOT_FOUND
 //	MCTOUCH key exptime                      -> +HD | +NF
 //	MCDELETE key [CAS n] [STALE] [TTL n]     -> +HD | +NF | +EX
+//	MCDELETE key TOOLARGE [KEEP]             -> +OK (a store refused as too large: counted, set drops the item)
 //	MCINCR key INCR|DECR delta [CAS n] [VIVIFY exptime INITIAL n] [TTL n]
 //	                                         -> [status, value, cas, ttl, created]; status HD, NF, EX
 //	MCMG key [TTL n | VIVIFY n | RECACHE n]... [NOBUMP] [VALUE]
@@ -67,6 +68,8 @@ var (
 	wValue     = []byte("VALUE")
 	wIncr      = []byte("INCR")
 	wInitial   = []byte("INITIAL")
+	wTooLarge  = []byte("TOOLARGE")
+	wKeep      = []byte("KEEP")
 	wBinaryKey = []byte("BINARYKEY")
 	wDecr      = []byte("DECR")
 )
@@ -117,11 +120,12 @@ func (r *Request) Args(dst [][]byte, nums *ArgBuffer) [][]byte {
 		}
 		if r.TooLarge {
 			// memcached drops the current item of a refused set (and
-			// of any refused meta set).
-			if r.Cmd == CmdSet || r.Cmd == CmdMetaSet {
-				return append(dst, bDelete, r.Keys[0])
+			// of any refused meta set); the node counts the refusal.
+			dst = append(dst, bDelete, r.Keys[0], wTooLarge)
+			if r.Cmd != CmdSet && r.Cmd != CmdMetaSet {
+				dst = append(dst, wKeep)
 			}
-			return nil
+			return dst
 		}
 		dst = append(dst, bStore, r.Keys[0], storeModes[mode], nums.uint(uint64(r.ClientFlags)),
 			nums.int(int64(r.Exptime)), nums.uint(r.CasUnique), r.Value)
