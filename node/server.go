@@ -31,6 +31,7 @@ type Server struct {
 	slowlog slowlog
 	pubsub  pubsub
 	ready   []readyKey // keys written while clients were blocked on them
+	mc      mcState    // memcached items: CAS counter, flush state, stats
 	// usedMemory estimates the heap in use for maxmemory: sampled by the
 	// cron, lowered by evictions in between.
 	usedMemory int64
@@ -130,8 +131,21 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		}
 		lns = append(lns, ln)
 	}
+	nresp := len(lns)
+	mlns, err := s.listenMemcache(binds)
+	if err != nil {
+		for _, l := range lns {
+			l.Close()
+		}
+		return err
+	}
+	lns = append(lns, mlns...)
 	errc := make(chan error, len(lns))
-	for _, ln := range lns {
+	for i, ln := range lns {
+		if i >= nresp {
+			go func(ln net.Listener) { errc <- s.ServeMemcache(ctx, ln) }(ln)
+			continue
+		}
 		go func(ln net.Listener) { errc <- s.Serve(ctx, ln) }(ln)
 	}
 	var first error
@@ -146,6 +160,11 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // Serve accepts clients on ln until ctx is cancelled or Close is called,
 // then closes every connection and waits for their goroutines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.accept)
+}
+
+// serve runs the accept loop of one listener, handing connections to accept.
+func (s *Server) serve(ctx context.Context, ln net.Listener, accept func(net.Conn)) error {
 	s.lnMu.Lock()
 	s.listeners = append(s.listeners, ln)
 	s.lnMu.Unlock()
@@ -183,7 +202,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		tempDelay = 0
-		s.accept(conn)
+		accept(conn)
 	}
 }
 
