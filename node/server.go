@@ -54,6 +54,9 @@ type Server struct {
 	netInput    atomic.Int64
 	netOutput   atomic.Int64
 
+	// cluster is set once by StartCluster (nil: standalone mode).
+	cluster atomic.Pointer[cluster]
+
 	cronOnce  sync.Once
 	wg        sync.WaitGroup
 	closing   chan struct{}
