@@ -116,6 +116,15 @@ func (s *Server) OnShutdown(fn func()) {
 // ListenAndServe listens on the configured bind addresses and port and
 // serves until ctx is cancelled.
 func (s *Server) ListenAndServe(ctx context.Context) error {
+	lns, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	return s.ServeListeners(ctx, lns)
+}
+
+// Listen opens a listener on the configured port for each bind address.
+func (s *Server) Listen() ([]net.Listener, error) {
 	s.mu.Lock()
 	binds, port := s.cfg.Bind, s.cfg.Port
 	s.mu.Unlock()
@@ -129,10 +138,16 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 			for _, l := range lns {
 				l.Close()
 			}
-			return err
+			return nil, err
 		}
 		lns = append(lns, ln)
 	}
+	return lns, nil
+}
+
+// ServeListeners serves every listener until ctx is cancelled and returns
+// the first error.
+func (s *Server) ServeListeners(ctx context.Context, lns []net.Listener) error {
 	errc := make(chan error, len(lns))
 	for _, ln := range lns {
 		go func(ln net.Listener) { errc <- s.Serve(ctx, ln) }(ln)

@@ -37,8 +37,15 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	lns, err := srv.Listen() // before joining: a busy port must not register
+	if err != nil {
+		return err
+	}
 	if cfg.ClusterEnabled {
 		if err := srv.StartCluster(cc); err != nil {
+			for _, ln := range lns {
+				ln.Close()
+			}
 			return err
 		}
 		defer srv.LeaveCluster(2 * time.Second)
@@ -48,5 +55,5 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	srv.OnShutdown(cancel)
 	tuneGC(ctx)
 	log.Info("node ready", "port", cfg.Port, "dir", cfg.Dir, "cluster", cfg.ClusterEnabled)
-	return srv.ListenAndServe(ctx)
+	return srv.ServeListeners(ctx, lns)
 }
