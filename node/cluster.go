@@ -45,6 +45,10 @@ type ClusterConfig struct {
 	// Role is the role a new node asks for: RoleMaster, RoleReplica or
 	// RoleNone (decided by Group as above).
 	Role slots.Role
+	// KeyIndexes appends the positions of the key arguments of a command
+	// to dst (router.KeyIndexes: the node cannot import the router, whose
+	// tests start nodes). Required.
+	KeyIndexes func(args [][]byte, dst []int) []int
 }
 
 // Validate checks cc.
@@ -62,6 +66,9 @@ func (cc *ClusterConfig) Validate() error {
 	case 0, 16, 24, 32:
 	default:
 		return fmt.Errorf("%w: gossip key must be 16, 24 or 32 bytes", ErrConfig)
+	}
+	if cc.KeyIndexes == nil {
+		return fmt.Errorf("%w: cluster mode needs a key finder (router.KeyIndexes)", ErrConfig)
 	}
 	if cc.GossipAdvertise != "" {
 		if _, _, err := slots.SplitHostPort(cc.GossipAdvertise); err != nil {

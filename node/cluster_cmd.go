@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slotcache/slotcache/router"
 	"github.com/slotcache/slotcache/slots"
 )
 
@@ -81,11 +80,7 @@ func (s *Server) wrapClusterCommands() {
 // it has replied, flagged the transaction (or discarded it, for EXEC).
 func (c *client) clusterRedirect(cl *cluster, cmd *command, args [][]byte) bool {
 	exec := cmd.name == "exec"
-	if exec {
-		if c.multi == nil {
-			return true
-		}
-	} else if !router.HasKeys(args[0]) {
+	if exec && c.multi == nil {
 		return true
 	}
 	m := cl.member.Map()
@@ -96,12 +91,12 @@ func (c *client) clusterRedirect(cl *cluster, cmd *command, args [][]byte) bool 
 			if qc := c.srv.commands.lookup(q[0]); qc != nil && qc.flags&flagWrite != 0 {
 				write = true
 			}
-			if slot, msg = c.keysSlot(m, q, slot); msg != "" {
+			if slot, msg = c.keysSlot(cl, m, q, slot); msg != "" {
 				break
 			}
 		}
 	} else {
-		slot, msg = c.keysSlot(m, args, -1)
+		slot, msg = c.keysSlot(cl, m, args, -1)
 	}
 	if msg == "" && slot >= 0 {
 		msg = cl.redirection(m, slot, write, c.readonly)
@@ -125,8 +120,8 @@ func (c *client) clusterRedirect(cl *cluster, cmd *command, args [][]byte) bool 
 
 // keysSlot folds the slots of the keys of args into slot (-1: none yet) and
 // returns it, or an error text for unserved slots and keys of two slots.
-func (c *client) keysSlot(m *slots.Map, args [][]byte, slot int) (int, string) {
-	c.keyIdx = router.KeyIndexes(args, c.keyIdx[:0])
+func (c *client) keysSlot(cl *cluster, m *slots.Map, args [][]byte, slot int) (int, string) {
+	c.keyIdx = cl.cfg.KeyIndexes(args, c.keyIdx[:0])
 	for _, i := range c.keyIdx {
 		s := slots.KeySlot(args[i])
 		switch {

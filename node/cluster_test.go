@@ -12,6 +12,7 @@ import (
 	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
 	"github.com/slotcache/slotcache/slots"
 )
 
@@ -29,6 +30,7 @@ func startClusterNode(t *testing.T, dir string, cc node.ClusterConfig) (string, 
 		}
 	})
 	cc.GossipBind = "127.0.0.1"
+	cc.KeyIndexes = router.KeyIndexes
 	cc.GossipPort = nodetest.FreePort(t)
 	if cc.ClusterName == "" {
 		cc.ClusterName = t.Name()
@@ -349,7 +351,7 @@ func TestClusterNodeIDPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s2.StartCluster(node.ClusterConfig{GossipBind: "127.0.0.1", GossipPort: nodetest.FreePort(t)})
+	err = s2.StartCluster(node.ClusterConfig{GossipBind: "127.0.0.1", GossipPort: nodetest.FreePort(t), KeyIndexes: router.KeyIndexes})
 	if err == nil || !strings.Contains(err.Error(), "already used") {
 		t.Fatalf("second node on one cluster-config-file: %v", err)
 	}
@@ -368,12 +370,14 @@ func TestClusterNodeIDPersists(t *testing.T) {
 }
 
 func TestClusterConfigValidate(t *testing.T) {
+	kf := router.KeyIndexes
 	bad := []node.ClusterConfig{
-		{GossipPort: 70000},
-		{Role: slots.RoleProxy, Group: 1},
-		{Role: slots.RoleMaster},
-		{GossipKey: []byte("short")},
-		{GossipAdvertise: "nohostport"},
+		{GossipPort: 70000, KeyIndexes: kf},
+		{Role: slots.RoleProxy, Group: 1, KeyIndexes: kf},
+		{Role: slots.RoleMaster, KeyIndexes: kf},
+		{GossipKey: []byte("short"), KeyIndexes: kf},
+		{GossipAdvertise: "nohostport", KeyIndexes: kf},
+		{},
 	}
 	for i, cc := range bad {
 		if err := cc.Validate(); err == nil {
@@ -381,7 +385,7 @@ func TestClusterConfigValidate(t *testing.T) {
 		}
 	}
 	srv, _ := node.New(node.DefaultConfig(), nil)
-	if err := srv.StartCluster(node.ClusterConfig{}); err == nil {
+	if err := srv.StartCluster(node.ClusterConfig{KeyIndexes: router.KeyIndexes}); err == nil {
 		t.Error("StartCluster without cluster-enabled")
 	}
 }

@@ -82,6 +82,9 @@ type MemberConfig struct {
 	ForgetAfter time.Duration
 	// TCPTimeout bounds every TCP exchange (join, push/pull). Default 5s.
 	TCPTimeout time.Duration
+
+	// transport replaces memberlist's UDP/TCP transport (tests).
+	transport memberlist.Transport
 }
 
 // Validate checks cfg and fills in defaults.
@@ -203,6 +206,7 @@ func StartMember(cfg MemberConfig) (*Member, error) {
 	mc.DeadNodeReclaimTime = cfg.DeadTimeout(10)
 	mc.TCPTimeout = cfg.TCPTimeout
 	mc.Delegate = m.del
+	mc.Transport = cfg.transport
 	mc.Events = &memberEvents{m: m}
 	mc.Logger = nil
 	mc.LogOutput = &logWriter{log: m.log}

@@ -1,13 +1,19 @@
 package slots
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/memberlist"
 )
 
 func TestMemberMetaRoundTrip(t *testing.T) {
@@ -327,4 +333,119 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// partTransport is a memberlist transport that can be cut off from every
+// other member, both ways, to simulate a network partition.
+type partTransport struct {
+	*memberlist.NetTransport
+	blocked atomic.Bool
+	packets chan *memberlist.Packet
+	streams chan net.Conn
+}
+
+func newPartTransport(t *testing.T) *partTransport {
+	t.Helper()
+	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+		BindAddrs: []string{"127.0.0.1"}, Logger: log.New(io.Discard, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &partTransport{NetTransport: nt, packets: make(chan *memberlist.Packet), streams: make(chan net.Conn)}
+	go func() {
+		for pk := range nt.PacketCh() {
+			if !p.blocked.Load() {
+				p.packets <- pk
+			}
+		}
+	}()
+	go func() {
+		for c := range nt.StreamCh() {
+			if p.blocked.Load() {
+				c.Close()
+				continue
+			}
+			p.streams <- c
+		}
+	}()
+	return p
+}
+
+func (p *partTransport) PacketCh() <-chan *memberlist.Packet { return p.packets }
+func (p *partTransport) StreamCh() <-chan net.Conn           { return p.streams }
+
+func (p *partTransport) WriteTo(b []byte, addr string) (time.Time, error) {
+	if p.blocked.Load() {
+		return time.Now(), nil
+	}
+	return p.NetTransport.WriteTo(b, addr)
+}
+
+func (p *partTransport) DialTimeout(addr string, timeout time.Duration) (net.Conn, error) {
+	if p.blocked.Load() {
+		return nil, errors.New("partitioned")
+	}
+	return p.NetTransport.DialTimeout(addr, timeout)
+}
+
+func (p *partTransport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, error) {
+	return p.WriteTo(b, a.Addr)
+}
+
+func (p *partTransport) DialAddressTimeout(a memberlist.Address, timeout time.Duration) (net.Conn, error) {
+	return p.DialTimeout(a.Addr, timeout)
+}
+
+// TestMemberRejoinsAfterPartition cuts one member off until both sides have
+// declared each other dead and stopped gossiping to the dead, then heals
+// the network: the rejoin loop brings the member back, and a map change
+// made on the far side during the partition reaches it.
+func TestMemberRejoinsAfterPartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts memberlist members")
+	}
+	seed := startTestMember(t, fastMember(1, 0))
+	var ms []*Member
+	var cut *partTransport
+	for i := 2; i <= 4; i++ {
+		c := fastMember(i, 0, seed.Addr())
+		if i == 4 {
+			cut = newPartTransport(t)
+			c.BindPort = cut.GetAutoBindPort()
+			c.transport = cut
+		}
+		ms = append(ms, startTestMember(t, c))
+	}
+	all := append([]*Member{seed}, ms...)
+	lone := ms[2]
+	waitFor(t, "4 members", func() bool {
+		for _, m := range all {
+			if m.NumMembers() != 4 {
+				return false
+			}
+		}
+		return true
+	})
+	cut.blocked.Store(true)
+	d := waitFor(t, "both sides declare the other dead", func() bool {
+		return lone.NumMembers() == 1 && seed.NumMembers() == 3 && ms[0].NumMembers() == 3 && ms[1].NumMembers() == 3
+	})
+	t.Logf("partition detected on both sides in %v", d)
+	// Past GossipToTheDeadTime memberlist alone never talks to the dead again.
+	time.Sleep(2 * lone.cfg.DeadTimeout(10))
+	next, err := NewBuilder(seed.Map()).SetGroup(1, "").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed.Update(next)
+	cut.blocked.Store(false)
+	d = waitFor(t, "healed", func() bool {
+		for _, m := range all {
+			if m.NumMembers() != 4 || !m.Map().Equal(next) {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("after the partition healed, the rejoin loop restored membership and the map in %v", d)
 }

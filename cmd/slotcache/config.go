@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/slotcache/slotcache/node"
+	"github.com/slotcache/slotcache/router"
 	"github.com/slotcache/slotcache/slots"
 )
 
@@ -102,6 +103,7 @@ func clusterConfig(v *viper.Viper, cfg *node.Config) (node.ClusterConfig, error)
 		Join:            v.GetStringSlice("join"),
 		ClusterName:     v.GetString("cluster-name"),
 		Group:           slots.GroupID(v.GetUint32("group")),
+		KeyIndexes:      router.KeyIndexes,
 	}
 	switch r := strings.ToLower(v.GetString("role")); r {
 	case "":
