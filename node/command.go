@@ -79,6 +79,7 @@ var families = []func() []*command{
 	pubsubCommands,
 	txCommands,
 	memcacheCommands,
+	clusterCommands,
 }
 
 func newCommandTable() commandTable {

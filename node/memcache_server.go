@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"net"
-	"strconv"
 	"time"
 
 	"github.com/slotcache/slotcache/protocol/memcache"
@@ -13,29 +12,6 @@ import (
 // msgMCMaxConns is what memcached sends a client over its connection limit
 // before closing it.
 const msgMCMaxConns = "ERROR Too many open connections\r\n"
-
-// listenMemcache opens the memcached listeners on the bind addresses, none
-// when memcache-port is 0. There is no UDP listener.
-func (s *Server) listenMemcache(binds []string) ([]net.Listener, error) {
-	s.mu.Lock()
-	port := s.cfg.MemcachePort
-	s.mu.Unlock()
-	if port == 0 {
-		return nil, nil
-	}
-	var lns []net.Listener
-	for _, b := range binds {
-		ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(port)))
-		if err != nil {
-			for _, l := range lns {
-				l.Close()
-			}
-			return nil, err
-		}
-		lns = append(lns, ln)
-	}
-	return lns, nil
-}
 
 // ServeMemcache accepts memcached clients on ln until ctx is cancelled or
 // Close is called. Their requests run through the same command table as

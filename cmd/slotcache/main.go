@@ -17,6 +17,7 @@ const usage = `usage: slotcache <command> [flags]
 
 commands:
   node      run one storage node (Redis protocol)
+  ctl       operate a cluster (create, check, info)
   version   print the version
 
 Run 'slotcache <command> --help' for the flags of a command.
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "node":
 		err = runNode(ctx, args[1:], stderr)
+	case "ctl":
+		err = runCtl(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "slotcache %s\n", version)
 	case "help", "--help", "-h":
