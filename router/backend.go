@@ -140,7 +140,9 @@ func (p *Pool) Close() {
 	}
 }
 
-// conn is one pipelined connection. Senders append to pending under mu and
+// conn is one pipelined connection. Requests sent during the first
+// connection attempt wait for it; later, while the connection is down
+// (including during reconnection attempts), they fail at once. Senders append to pending under mu and
 // poke the writer; the writer moves a whole batch to the in-flight queue and
 // writes it with one system call; the reader matches replies to the queue in
 // FIFO order. A failure fails everything pending and in flight, and run
@@ -169,7 +171,6 @@ func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
 		addr: addr,
 		cfg:  cfg,
-		down: &UnavailableError{Addr: addr, Reason: "connecting"},
 		wake: make(chan struct{}, 1),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
@@ -238,6 +239,10 @@ func (c *conn) run() {
 			c.nc, c.down = nc, nil
 			c.mu.Unlock()
 			c.up.Store(true)
+			select { // requests queued during the first dial
+			case c.wake <- struct{}{}:
+			default:
+			}
 			backoff = c.cfg.MinBackoff
 			err = c.serve(nc)
 			c.up.Store(false)
