@@ -14,6 +14,7 @@ const (
 	msgNoGroups    = "CLUSTERDOWN The cluster is down"
 	msgSelect      = "ERR SELECT is not allowed in cluster mode"
 	msgInvalidDB   = "ERR invalid DB index"
+	msgNotInteger  = "ERR value is not an integer or out of range"
 	msgNoPassword  = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 	msgNoProto     = "NOPROTO unsupported protocol version"
 	msgProtoNotInt = "ERR Protocol version is not an integer or out of range"

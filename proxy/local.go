@@ -50,7 +50,9 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 		}
 		id, err := strconv.ParseInt(string(args[1]), 10, 64)
 		switch {
-		case err != nil || id < -1<<31 || id > 1<<31-1:
+		case err != nil:
+			w.Error(msgNotInteger)
+		case id < -1<<31 || id > 1<<31-1:
 			w.Error(msgInvalidDB)
 		case id != 0:
 			w.Error(msgSelect)

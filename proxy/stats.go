@@ -339,7 +339,9 @@ func (l *slowlog) command(w *resp.Writer, args [][]byte) {
 		for _, h := range help {
 			w.Simple(h)
 		}
+	case sub == "len" || sub == "reset" || sub == "get" || sub == "help":
+		w.Error(errArity("slowlog|" + sub))
 	default:
-		w.Error(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try SLOWLOG HELP.", args[1]))
+		w.Error(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try SLOWLOG HELP.", args[1]))
 	}
 }
