@@ -119,7 +119,7 @@ func TestLocalCommands(t *testing.T) {
 		{"SELECT", "0"}, {"SELECT", "abc"}, {"SELECT"},
 		{"CLIENT", "GETNAME"}, {"CLIENT", "SETNAME", "bob"}, {"CLIENT", "GETNAME"},
 		{"CLIENT", "SETNAME", "a b"}, {"CLIENT", "SETNAME", ""}, {"CLIENT", "GETNAME"},
-		{"CLIENT", "NOPE"}, {"CLIENT"}, 
+		{"CLIENT", "NOPE"}, {"CLIENT"},
 		{"AUTH", "pw"}, {"AUTH"}, {"HELLO", "4"}, {"HELLO", "x"},
 		{"TIME", "x"}, {"NOSUCH", "a", "b"}, {"GET"}, {"SLOWLOG", "NOPE"}, {"SLOWLOG", "LEN", "x"}, {"KEYS"}, {"DBSIZE", "x"},
 		{"SCAN", "abc"}, {"FLUSHALL"}, {"DBSIZE"}, {"RANDOMKEY"}, {"SET", "a", "1"}, {"RANDOMKEY"},
@@ -131,4 +131,3 @@ func TestLocalCommands(t *testing.T) {
 		}
 	}
 }
-
