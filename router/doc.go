@@ -1,6 +1,12 @@
-// Package router is the proxy's path from a command to a storage node: the
-// positions of a command's keys (KeyIndexes), and the pipelined, multiplexed
-// connections to each backend (Pool).
+// Package router decides where a command goes and carries it there: which of
+// its arguments are keys (KeyIndexes, for every Redis 7 command including
+// those whose key positions depend on their arguments), which hash slot they
+// share (SlotOf) and so which group serves it; and the pipelined, multiplexed
+// connections to each backend node (Pool).
+//
+// Sharded pub/sub channels (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH) count as keys
+// here, because they route by slot like keys, although Redis's COMMAND
+// GETKEYS does not list them.
 //
 // A Pool holds a few connections to one node. Each connection carries the
 // requests of many clients at once: senders queue a Request and go on, a
