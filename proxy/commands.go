@@ -189,12 +189,10 @@ func (s *session) forwardByKeys(c *call, args [][]byte) {
 		}
 		return
 	}
-	slot := slots.KeySlot(args[s.keys[0]])
-	for _, k := range s.keys[1:] {
-		if slots.KeySlot(args[k]) != slot {
-			s.errorReply(c, msgCrossSlot)
-			return
-		}
+	slot, cross := router.SlotOf(args, s.keys)
+	if cross {
+		s.errorReply(c, msgCrossSlot)
+		return
 	}
 	g := s.t.slot[slot]
 	if g == 0 {
