@@ -17,6 +17,7 @@ const usage = `usage: slotcache <command> [flags]
 
 commands:
   node      run one storage node (Redis protocol)
+  proxy     run one proxy in front of storage nodes (Redis protocol)
   version   print the version
 
 Run 'slotcache <command> --help' for the flags of a command.
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "node":
 		err = runNode(ctx, args[1:], stderr)
+	case "proxy":
+		err = runProxy(ctx, args[1:], stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "slotcache %s\n", version)
 	case "help", "--help", "-h":
