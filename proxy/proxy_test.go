@@ -117,3 +117,32 @@ func BenchmarkProxyMGetP16(b *testing.B) {
 func BenchmarkProxyMSetP16(b *testing.B) {
 	benchPipeline(b, 16, "+OK\r\n", "MSET", "a", "1", "b", "2", "c", "3", "d", "4")
 }
+
+// BenchmarkProxyGet50Clients: 50 clients, one command in flight each, as
+// redis-benchmark -c 50 -P 1.
+func BenchmarkProxyGet50Clients(b *testing.B) {
+	nodes := []string{benchNode(b), benchNode(b), benchNode(b)}
+	addr, _ := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
+	frame := resp.AppendCommand(nil, "GET", "a")
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.RunParallel(func(pb *testing.PB) {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer nc.Close()
+		got := make([]byte, 7)
+		for pb.Next() {
+			if _, err := nc.Write(frame); err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := io.ReadFull(nc, got); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,8 @@ type session struct {
 	greq  []int32  // request per group while splitting
 	offs  []int32  // read offset per request while merging
 	quit  bool
+	// touched lists the pools requests were queued on since the last flush
+	touched []*router.Pool
 }
 
 func newSession(p *Proxy, nc net.Conn, id uint64) *session {
@@ -129,6 +132,11 @@ func (s *session) serve() {
 			}
 			s.handle(args)
 		}
+		for i, pl := range s.touched {
+			pl.Flush(s.id)
+			s.touched[i] = nil
+		}
+		s.touched = s.touched[:0]
 		start := nanotime()
 		s.wg.Wait()
 		s.redirects()
@@ -193,7 +201,10 @@ func (s *session) send(c *call, g uint16, r *router.Request) {
 		return
 	}
 	s.wg.Add(1)
-	pl.Send(s.id, r)
+	pl.Queue(s.id, r)
+	if !slices.Contains(s.touched, pl) {
+		s.touched = append(s.touched, pl)
+	}
 }
 
 // forward sends args unchanged to group g as the whole reply of c.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,6 +107,7 @@ func NewPool(addr string, cfg PoolConfig) *Pool {
 		c := newConn(addr, cfg)
 		p.conns = append(p.conns, c)
 		go c.run()
+		go c.writeLoop()
 	}
 	return p
 }
@@ -113,11 +115,57 @@ func NewPool(addr string, cfg PoolConfig) *Pool {
 // Addr returns the backend's address.
 func (p *Pool) Addr() string { return p.addr }
 
-// Send queues r on the connection that client id is pinned to. It never
-// blocks on the network: when the backend is down, r completes at once with
-// an *UnavailableError.
+// Send queues r on the connection that client id is pinned to and writes
+// it, with whatever else is queued there, unless a write is already in
+// progress (that writer then takes it). When the backend is down, r
+// completes at once with an *UnavailableError.
 func (p *Pool) Send(id uint64, r *Request) {
-	p.conns[id%uint64(len(p.conns))].send(r)
+	c := p.conns[id%uint64(len(p.conns))]
+	c.queue(r, false)
+	c.kick()
+}
+
+// Queue queues r like Send but does not write it: a client dispatching a
+// pipeline queues each command, then calls Flush once per pool, so that the
+// whole pipeline leaves in one write.
+func (p *Pool) Queue(id uint64, r *Request) {
+	p.conns[id%uint64(len(p.conns))].queue(r, false)
+}
+
+// Flush writes what is queued on client id's connection, unless a write is
+// in progress there.
+func (p *Pool) Flush(id uint64) {
+	p.conns[id%uint64(len(p.conns))].kick()
+}
+
+// kick wakes the writer goroutine.
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop writes what is queued each time it is kicked, until quit.
+func (c *conn) writeLoop() {
+	for {
+		select {
+		case <-c.wake:
+		case <-c.quit:
+			return
+		}
+		// Let the clients that are ready to run queue their commands too,
+		// so that one write carries them all.
+		runtime.Gosched()
+		c.mu.Lock()
+		if c.writing || c.nc == nil || len(c.pending) == 0 {
+			c.mu.Unlock()
+			continue
+		}
+		c.writing = true
+		c.mu.Unlock()
+		c.flush()
+	}
 }
 
 // Up reports whether at least one connection is established.
@@ -154,15 +202,21 @@ type conn struct {
 
 	mu      sync.Mutex
 	pending []*Request
-	down    error // non-nil while not connected: senders fail at once
+	spare   []*Request // the previous batch, reused
+	writing bool       // a sender is writing: it will take pending too
+	down    error      // non-nil while not connected: senders fail at once
 	closed  bool
 	nc      net.Conn
+	ngen    uint64 // gen of nc
+	wbuf    []byte // owned by the writer
 
 	qmu      sync.Mutex
 	inflight []*Request // written, waiting for a reply, oldest first
 	head     int
+	qdead    bool   // the connection failed: nothing more may enter inflight
+	gen      uint64 // connection number, raised on each connect
 
-	wake chan struct{} // cap 1: work for the writer
+	wake chan struct{} // cap 1: work for writeLoop
 	quit chan struct{}
 	done chan struct{}
 }
@@ -177,19 +231,81 @@ func newConn(addr string, cfg PoolConfig) *conn {
 	}
 }
 
-func (c *conn) send(r *Request) {
+// queue appends r to pending. With claim, it reports whether the caller
+// became the writer and must call flush.
+func (c *conn) queue(r *Request, claim bool) bool {
 	c.mu.Lock()
 	if c.down != nil {
 		err := c.down
 		c.mu.Unlock()
 		complete(r, nil, err)
-		return
+		return false
 	}
 	c.pending = append(c.pending, r)
+	if !claim || c.writing || c.nc == nil { // the writer, or run once connected, sends it
+		c.mu.Unlock()
+		return false
+	}
+	c.writing = true
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	return true
+}
+
+// flush writes batches of pending requests until none is left. The caller
+// has set writing; flush clears it.
+func (c *conn) flush() {
+	for {
+		c.mu.Lock()
+		nc, gen := c.nc, c.ngen
+		if len(c.pending) == 0 || nc == nil {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		batch := c.pending
+		c.pending = c.spare[:0]
+		c.mu.Unlock()
+		buf := c.wbuf[:0]
+		now := nanotime()
+		for _, r := range batch {
+			buf = append(buf, r.Cmd...)
+			r.sent = now
+		}
+		c.qmu.Lock()
+		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
+			c.qmu.Unlock()
+			c.mu.Lock()
+			err := c.down
+			c.mu.Unlock()
+			for _, r := range batch {
+				complete(r, nil, err)
+			}
+			clear(batch)
+			continue
+		}
+		if c.head > 0 && c.head == len(c.inflight) {
+			c.inflight, c.head = c.inflight[:0], 0
+		}
+		c.inflight = append(c.inflight, batch...)
+		c.qmu.Unlock()
+		clear(batch)
+		nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+		_, err := nc.Write(buf)
+		if cap(buf) > 1<<20 {
+			buf = nil
+		}
+		c.mu.Lock()
+		c.wbuf = buf
+		c.spare = batch[:0]
+		if err != nil {
+			// the reader sees the closed connection and fails what is
+			// in flight
+			nc.Close()
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -230,21 +346,30 @@ func (c *conn) run() {
 				tc.SetNoDelay(true)
 				tc.SetKeepAlive(true)
 			}
+			c.qmu.Lock()
+			c.qdead = false
+			c.gen++
+			gen := c.gen
+			c.qmu.Unlock()
 			c.mu.Lock()
 			if c.closed {
 				c.mu.Unlock()
 				nc.Close()
 				return
 			}
-			c.nc, c.down = nc, nil
+			c.nc, c.ngen, c.down = nc, gen, nil
+			flush := !c.writing && len(c.pending) > 0 // queued during the first dial
+			c.writing = c.writing || flush
 			c.mu.Unlock()
 			c.up.Store(true)
-			select { // requests queued during the first dial
-			case c.wake <- struct{}{}:
-			default:
+			if flush {
+				c.mu.Lock()
+				c.writing = false
+				c.mu.Unlock()
+				c.kick()
 			}
 			backoff = c.cfg.MinBackoff
-			err = c.serve(nc)
+			err = c.readLoop(nc)
 			c.up.Store(false)
 		}
 		c.fail(err)
@@ -275,7 +400,7 @@ func (c *conn) fail(err error) {
 	c.mu.Unlock()
 	c.qmu.Lock()
 	inflight := c.inflight[c.head:]
-	c.inflight, c.head = nil, 0
+	c.inflight, c.head, c.qdead = nil, 0, true
 	c.qmu.Unlock()
 	for _, r := range inflight {
 		complete(r, nil, ue)
@@ -310,61 +435,6 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u
-	}
-}
-
-// serve runs a writer and a reader on nc until one of them fails or the
-// pool closes; it returns the first error.
-func (c *conn) serve(nc net.Conn) error {
-	errc := make(chan error, 2)
-	dead := make(chan struct{})
-	var once sync.Once
-	stop := func() { once.Do(func() { close(dead); nc.Close() }) }
-	go func() { errc <- c.readLoop(nc); stop() }()
-	go func() { errc <- c.writeLoop(nc, dead); stop() }()
-	first := <-errc
-	stop()
-	<-errc
-	return first
-}
-
-func (c *conn) writeLoop(nc net.Conn, dead chan struct{}) error {
-	var batch []*Request
-	var buf []byte
-	for {
-		select {
-		case <-c.wake:
-		case <-dead:
-			return errors.New("closed")
-		case <-c.quit:
-			return errors.New("proxy closing")
-		}
-		c.mu.Lock()
-		batch, c.pending = c.pending, batch[:0]
-		c.mu.Unlock()
-		if len(batch) == 0 {
-			continue
-		}
-		buf = buf[:0]
-		now := nanotime()
-		for _, r := range batch {
-			buf = append(buf, r.Cmd...)
-			r.sent = now
-		}
-		c.qmu.Lock()
-		if c.head > 0 && c.head == len(c.inflight) {
-			c.inflight, c.head = c.inflight[:0], 0
-		}
-		c.inflight = append(c.inflight, batch...)
-		c.qmu.Unlock()
-		clear(batch)
-		nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
-		if _, err := nc.Write(buf); err != nil {
-			return err
-		}
-		if cap(buf) > 1<<20 {
-			buf = nil
-		}
 	}
 }
 

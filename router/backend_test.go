@@ -196,8 +196,9 @@ func BenchmarkPoolGet(b *testing.B) {
 		for pb.Next() {
 			wg.Add(depth)
 			for i := range reqs {
-				p.Send(id, &reqs[i])
+				p.Queue(id, &reqs[i])
 			}
+			p.Flush(id)
 			wg.Wait()
 		}
 	})
