@@ -190,11 +190,13 @@ func (p *Pool) Close() {
 
 // conn is one pipelined connection. Requests sent during the first
 // connection attempt wait for it; later, while the connection is down
-// (including during reconnection attempts), they fail at once. Senders append to pending under mu and
-// poke the writer; the writer moves a whole batch to the in-flight queue and
-// writes it with one system call; the reader matches replies to the queue in
-// FIFO order. A failure fails everything pending and in flight, and run
-// reconnects with backoff.
+// (including during reconnection attempts), they fail at once. Senders
+// append to pending under mu and kick the writer goroutine, which first
+// yields so that every client ready to run queues its commands too, then
+// moves everything pending to the in-flight queue and writes it with one
+// system call. The run goroutine reads replies and matches them to the
+// in-flight queue in FIFO order. A failure fails everything pending and in
+// flight, and run reconnects with backoff.
 type conn struct {
 	addr string
 	cfg  PoolConfig
@@ -203,7 +205,7 @@ type conn struct {
 	mu      sync.Mutex
 	pending []*Request
 	spare   []*Request // the previous batch, reused
-	writing bool       // a sender is writing: it will take pending too
+	writing bool       // a flush is in progress: it will take pending too
 	down    error      // non-nil while not connected: senders fail at once
 	closed  bool
 	nc      net.Conn
