@@ -98,8 +98,9 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 			}
 			var err error
 			c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
+				// one thread, as nutcracker has
 				return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-					"--port", strconv.Itoa(port), "--node", strings.Join(nodes, ","))
+					"--port", strconv.Itoa(port), "--procs", "1", "--node", strings.Join(nodes, ","))
 			})
 			if err != nil {
 				c.stop()
@@ -159,7 +160,7 @@ func proxyThroughput(ctx context.Context, o options, slotcacheBin, tmp string, s
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "### Proxies (requests/s and p99 ms, median; %d backends behind each proxy, -r %s)\n\n", proxyGroups, proxyKeyspace)
+	fmt.Fprintf(stdout, "### Proxies (requests/s and p99 ms, median; %d backends behind each proxy, -r %s; slotcache-proxy --procs 1, single-threaded as nutcracker)\n\n", proxyGroups, proxyKeyspace)
 	fmt.Fprintln(stdout, "| test | pipeline | redis direct | nutcracker | slotcache-proxy | proxy/nutcracker | p99 redis | p99 nutcracker | p99 slotcache-proxy |")
 	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, w := range tests {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -26,10 +27,14 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int("backend-conns", 2, "connections per storage node")
 	fs.Int64("slowlog-log-slower-than", 10000, "slowlog threshold in microseconds")
 	fs.Int("slowlog-max-len", 128, "slowlog length")
+	fs.Int("procs", 0, "OS threads running Go code (GOMAXPROCS); 0: one per core. 1 suits a host shared with the nodes")
 	fs.String("loglevel", "info", "log level: debug, info, warn, error")
 	v, err := loadConfig(fs, args, stderr)
 	if err != nil {
 		return err
+	}
+	if n := v.GetInt("procs"); n > 0 {
+		runtime.GOMAXPROCS(n)
 	}
 	cfg, err := proxyConfig(v)
 	if err != nil {
