@@ -418,6 +418,7 @@ func cmdMCIncr(c *client, args [][]byte) {
 		// A longer number takes a new item: same flags and expiry, fresh
 		// access state.
 		*it = mcItem{value: append([]byte(nil), res...), flags: it.flags, atime: c.now / 1000}
+		s.mc.st.totalItems++
 	}
 	it.cas = s.mc.nextCAS()
 	s.dirty++

@@ -94,9 +94,14 @@ func (g *mcGen) request() string {
 	case 8:
 		return fmt.Sprintf("delete %s%s\r\n", k, g.noreply())
 	case 9:
-		cmd := []string{"incr", "decr"}[g.r.IntN(2)]
-		delta := []string{"0", "1", "7", "18446744073709551615", "-1", "x"}[g.r.IntN(6)]
-		return fmt.Sprintf("%s %s %s%s\r\n", cmd, k, delta, g.noreply())
+		// No decrements that shorten a number: memcached rewrites it in
+		// place (space padded) unless another thread holds the item at
+		// that moment, which a test cannot control.
+		if g.r.IntN(2) == 0 {
+			return fmt.Sprintf("decr %s %s%s\r\n", k, []string{"0", "-1", "x"}[g.r.IntN(3)], g.noreply())
+		}
+		delta := []string{"0", "1", "7", "-1", "x"}[g.r.IntN(5)]
+		return fmt.Sprintf("incr %s %s%s\r\n", k, delta, g.noreply())
 	case 10:
 		if g.r.IntN(4) == 0 {
 			return "flush_all" + g.noreply() + "\r\n"
@@ -117,7 +122,7 @@ func (g *mcGen) request() string {
 	case 15:
 		return "md " + k + g.metaFlags([]string{"q", "C" + g.cas(), "I", "T0", "k", "O1"}) + "\r\n"
 	case 16, 17:
-		return "ma " + k + g.metaFlags([]string{"N0", "J" + fmt.Sprint(g.r.IntN(100)), "D" + fmt.Sprint(g.r.IntN(5)), "MI", "MD", "q", "v", "c", "t", "k", "O5"}) + "\r\n"
+		return "ma " + k + g.metaFlags([]string{"N0", "J" + fmt.Sprint(g.r.IntN(100)), "D" + fmt.Sprint(g.r.IntN(5)), "MI", "q", "v", "c", "t", "k", "O5"}) + "\r\n"
 	case 18:
 		return "mg a2V5 b" + g.metaFlags([]string{"v", "k", "c", "q"}) + "\r\n"
 	}

@@ -93,7 +93,7 @@ type mcConn struct {
 	src  replySource
 	rr   *resp.Reader // decodes the command's RESP reply
 	out  []byte
-	// held lists the keys of the items that replies in out carry. In
+	// held lists the keys of the items that mg replies in out carry. In
 	// memcached such a reply holds a reference to its item until written,
 	// and incr/decr then build a new item instead of rewriting in place.
 	held []string
@@ -181,19 +181,11 @@ func (m *mcConn) run() (quit bool) {
 
 var wNewItem = []byte("NEWITEM")
 
-// hold records the keys whose items the reply to req carries.
+// hold records the keys whose items the reply to req keeps referenced: in
+// memcached an mg reply does.
 func (m *mcConn) hold(req *memcache.Request, v resp.Value) {
-	switch req.Cmd {
-	case memcache.CmdGet, memcache.CmdGets, memcache.CmdGat, memcache.CmdGats:
-		for i, e := range v.Elems {
-			if !e.Null && i < len(req.Keys) {
-				m.held = append(m.held, string(req.Keys[i]))
-			}
-		}
-	case memcache.CmdMetaGet:
-		if !v.Null && !v.IsError() {
-			m.held = append(m.held, string(req.Keys[0]))
-		}
+	if req.Cmd == memcache.CmdMetaGet && !v.Null && !v.IsError() {
+		m.held = append(m.held, string(req.Keys[0]))
 	}
 }
 

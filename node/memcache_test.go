@@ -264,6 +264,10 @@ func TestMemcacheDifferentialMeta(t *testing.T) {
 		"mg YWJj b k v\r\n", "ms YWJj 1 b k c\r\nx\r\n", "mg YWJj b k v\r\n", "mg abc k v\r\n", "md YWJj b k q\r\n", "mg abc v\r\n",
 		"mg !!!! b v\r\n", "ma YWJj b k N0 J5 v\r\n", "me YWJj b\r\n", "me nope\r\n", "me\r\n", "mx a\r\n", "m\r\n",
 		"mn\r\n", "mn extra\r\n",
+		// An item an mg reply still references is not rewritten in place
+		// by a pipelined decr.
+		"set p 0 0 2\r\n10\r\nmg p v\r\ndecr p 7\r\nget p\r\n",
+		"set p 0 0 2\r\n10\r\nget p\r\ndecr p 7\r\nget p\r\n",
 	} {
 		p.check(req)
 	}
