@@ -315,8 +315,11 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 		}
 		return append(dst, "END\r\n"...)
 	case CmdSet, CmdAdd, CmdReplace, CmdAppend, CmdPrepend, CmdCas:
-		if r.Noreply || len(v.Elems) < 1 {
+		if r.Noreply {
 			return dst
+		}
+		if len(v.Elems) < 1 {
+			return appendLine(dst, errBadReply)
 		}
 		dst = append(dst, v.Elems[0].Str...)
 		return append(dst, '\r', '\n')
@@ -337,8 +340,11 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 		}
 		return appendLine(dst, "NOT_FOUND")
 	case CmdIncr, CmdDecr:
-		if r.Noreply || len(v.Elems) < 2 {
+		if r.Noreply {
 			return dst
+		}
+		if len(v.Elems) < 2 {
+			return appendLine(dst, errBadReply)
 		}
 		if string(v.Elems[0].Str) == "HD" {
 			dst = append(dst, v.Elems[1].Str...)
@@ -365,6 +371,9 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 	case CmdMetaGet:
 		return appendMg(dst, r, v)
 	case CmdMetaSet:
+		if len(v.Elems) < 2 {
+			return appendLine(dst, errBadReply)
+		}
 		status := v.Elems[0].Str
 		if string(status) == "STORED" {
 			if r.Noreply {
@@ -407,6 +416,9 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 	}
 	return AppendLocal(dst, r)
 }
+
+// errBadReply answers a request whose node reply has an unexpected shape.
+const errBadReply = "SERVER_ERROR unexpected reply from the storage node"
 
 func metaStatus(s []byte) string {
 	switch string(s) {
@@ -542,7 +554,7 @@ func appendMg(dst []byte, r *Request, v resp.Value) []byte {
 
 func appendMa(dst []byte, r *Request, v resp.Value) []byte {
 	if len(v.Elems) < 4 {
-		return dst
+		return appendLine(dst, errBadReply)
 	}
 	status := v.Elems[0].Str
 	if string(status) != "HD" {
