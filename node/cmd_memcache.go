@@ -649,7 +649,6 @@ func cmdMCStats(c *client, args [][]byte) {
 		add("cmd_meta", st.metaCmds)
 		add("get_hits", st.getHits)
 		add("get_misses", st.getMisses)
-		add("get_expired", st.getExpired)
 		add("get_flushed", st.flushed)
 		add("delete_misses", st.deleteMisses)
 		add("delete_hits", st.deleteHits)

@@ -57,7 +57,7 @@ type mcState struct {
 // mcStats are the counters memcached's stats command reports.
 type mcStats struct {
 	getCmds, setCmds, flushCmds, touchCmds, metaCmds           int64
-	getHits, getMisses, getExpired, getFlushed                 int64
+	getHits, getMisses                                         int64
 	deleteHits, deleteMisses, incrHits, incrMisses             int64
 	decrHits, decrMisses, casHits, casMisses, casBadval        int64
 	touchHits, touchMisses, storeTooLarge, totalItems, flushed int64
