@@ -150,7 +150,9 @@ func cmdMCStore(c *client, args [][]byte) {
 		status = "STORED"
 	}
 	fresh := func() *mcItem {
-		return &mcItem{value: append([]byte(nil), value...), flags: flags, binaryKey: binaryKey}
+		it := newMCItem(append([]byte(nil), value...), flags)
+		it.binaryKey = binaryKey
+		return it
 	}
 	if old != nil {
 		switch mode {
@@ -188,7 +190,7 @@ func cmdMCStore(c *client, args [][]byte) {
 			oldAt := c.db.expireAt(key, o)
 			// memcached builds a new item that keeps the flags and expiry,
 			// not the base64-key mark.
-			store(&mcItem{value: nv, flags: old.flags}, max(oldAt, 0), false)
+			store(newMCItem(nv, old.flags), max(oldAt, 0), false)
 		default: // set, replace
 			store(fresh(), at, expired)
 		}
@@ -377,7 +379,7 @@ func cmdMCIncr(c *client, args [][]byte) {
 		if opt.hasTTL {
 			at, expired = mcExpireAt(opt.ttl, c.now)
 		}
-		cas := c.mcStore(key, &mcItem{value: v}, at, expired)
+		cas := c.mcStore(key, newMCItem(v, 0), at, expired)
 		created = true
 		ttl := int64(-1)
 		if at > 0 {
@@ -417,7 +419,7 @@ func cmdMCIncr(c *client, args [][]byte) {
 	} else {
 		// A longer number takes a new item: same flags and expiry, fresh
 		// access state.
-		*it = mcItem{value: append([]byte(nil), res...), flags: it.flags, atime: c.now / 1000}
+		*it = mcItem{value: append([]byte(nil), res...), flags: it.flags, atime: c.now / 1000, obj: it.obj}
 		s.mc.st.totalItems++
 	}
 	it.cas = s.mc.nextCAS()
@@ -442,7 +444,7 @@ func cmdMCMg(c *client, args [][]byte) {
 	o, it := c.mcLookup(key)
 	created, won := false, false
 	if it == nil && opt.vivify {
-		it = &mcItem{value: []byte{}}
+		it = newMCItem([]byte{}, 0)
 		c.mcStore(key, it, 0, false)
 		o = c.db.lookup(key, c.now)
 		created = true

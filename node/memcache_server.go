@@ -96,7 +96,8 @@ type mcConn struct {
 	// held lists the keys of the items that mg replies in out carry. In
 	// memcached such a reply holds a reference to its item until written,
 	// and incr/decr then build a new item instead of rewriting in place.
-	held []string
+	held    [][]byte
+	heldBuf []byte // backing store of held, reused across batches
 }
 
 // replySource hands one command's RESP reply to the decoding reader.
@@ -184,9 +185,16 @@ var wNewItem = []byte("NEWITEM")
 // hold records the keys whose items the reply to req keeps referenced: in
 // memcached an mg reply does.
 func (m *mcConn) hold(req *memcache.Request, v resp.Value) {
-	if req.Cmd == memcache.CmdMetaGet && !v.Null && !v.IsError() {
-		m.held = append(m.held, string(req.Keys[0]))
+	if req.Cmd != memcache.CmdMetaGet || v.Null || v.IsError() {
+		return
 	}
+	if cap(m.heldBuf)-len(m.heldBuf) < len(req.Keys[0]) {
+		// A new backing array: the keys already held keep the old one.
+		m.heldBuf = make([]byte, 0, max(4096, 2*cap(m.heldBuf)))
+	}
+	start := len(m.heldBuf)
+	m.heldBuf = append(m.heldBuf, req.Keys[0]...)
+	m.held = append(m.held, m.heldBuf[start:])
 }
 
 // holds reports whether req is an incr/decr of an item a pending reply
@@ -195,7 +203,7 @@ func (m *mcConn) holds(req *memcache.Request) bool {
 	switch req.Cmd {
 	case memcache.CmdIncr, memcache.CmdDecr, memcache.CmdMetaArithmetic:
 		for _, k := range m.held {
-			if k == string(req.Keys[0]) {
+			if string(k) == string(req.Keys[0]) {
 				return true
 			}
 		}
@@ -208,7 +216,7 @@ func (m *mcConn) flush() bool {
 	if len(m.out) == 0 {
 		return true
 	}
-	m.held = m.held[:0]
+	m.held, m.heldBuf = m.held[:0], m.heldBuf[:0]
 	n, err := m.c.conn.Write(m.out)
 	m.c.srv.netOutput.Add(int64(n))
 	if cap(m.out) > maxRetainedOut {
