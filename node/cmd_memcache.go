@@ -325,6 +325,7 @@ func cmdMCDelete(c *client, args [][]byte) {
 		it.stale, it.tokenSent = true, false
 		it.cas = s.mc.nextCAS()
 		s.dirty++
+		c.db.signalModified(key)
 		c.w.Simple("HD")
 	default:
 		s.mc.st.deleteHits++

@@ -1,6 +1,9 @@
 package node_test
 
 import (
+	"context"
+	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/slotcache/slotcache/node"
+	"github.com/slotcache/slotcache/node/nodetest"
 )
 
 // TestMemcacheConcurrentIncr: increments from several clients are atomic.
@@ -90,5 +94,68 @@ func TestMemcacheRequirePass(t *testing.T) {
 	c := dialMC(t, addr)
 	if got := c.do("get a\r\nset a 0 0 1 noreply\r\nx\r\nversion\r\n"); got != "SERVER_ERROR NOAUTH Authentication required.\r\nVERSION 1.6.18\r\n" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestMemcacheListenAndServe: memcache-port opens a memcached listener
+// next to the RESP one, and cancelling the context closes both.
+func TestMemcacheListenAndServe(t *testing.T) {
+	cfg := node.DefaultConfig()
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Dir = t.TempDir()
+	cfg.Port = nodetest.FreePort(t)
+	cfg.MemcachePort = nodetest.FreePort(t)
+	srv, err := node.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe(ctx) }()
+	addr := "127.0.0.1:" + strconv.Itoa(cfg.MemcachePort)
+	waitMC(t, addr)
+	c := dialMC(t, addr)
+	if got := c.do("set a 0 0 1\r\nx\r\n"); got != "STORED\r\n" {
+		t.Fatalf("set: %q", got)
+	}
+	r := nodetest.Dial(t, "127.0.0.1:"+strconv.Itoa(cfg.Port))
+	if v := r.Do("CONFIG", "GET", "memcache-port"); len(v.Elems) != 2 || string(v.Elems[1].Str) != strconv.Itoa(cfg.MemcachePort) {
+		t.Fatalf("CONFIG GET memcache-port: %s", v)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ListenAndServe did not return after cancel")
+	}
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Fatal("the memcached listener is still open")
+	}
+}
+
+// TestMemcacheInternalCommandsGarbage sends the internal commands random
+// arguments over RESP: every call gets a reply, never a crash.
+func TestMemcacheInternalCommandsGarbage(t *testing.T) {
+	_, respAddr, _ := startMCNode(t, nil)
+	r := nodetest.Dial(t, respAddr)
+	rng := rand.New(rand.NewPCG(42, 1))
+	names := []string{"MCGET", "MCGAT", "MCSTORE", "MCTOUCH", "MCDELETE", "MCINCR", "MCMG", "MCME", "MCFLUSH", "MCSTATS"}
+	words := []string{"k", "set", "add", "cas", "append", "0", "1", "-1", "18446744073709551616", "x", "CAS", "STALE",
+		"TTL", "VIVIFY", "INITIAL", "RECACHE", "NOBUMP", "VALUE", "NEWITEM", "INCR", "DECR", "TOOLARGE", "KEEP", "BINARYKEY", ""}
+	for i := 0; i < 2000; i++ {
+		args := []string{names[rng.IntN(len(names))]}
+		for n := rng.IntN(9); n > 0; n-- {
+			args = append(args, words[rng.IntN(len(words))])
+		}
+		v := r.Do(args...)
+		if v.IsError() && strings.Contains(string(v.Str), "internal error") {
+			t.Fatalf("%q: %s", args, v)
+		}
+	}
+	if v := r.Do("PING"); v.String() != "PONG" {
+		t.Fatalf("after the garbage: %s", v)
 	}
 }
