@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,5 +158,30 @@ func TestMemcacheInternalCommandsGarbage(t *testing.T) {
 	}
 	if v := r.Do("PING"); v.String() != "PONG" {
 		t.Fatalf("after the garbage: %s", v)
+	}
+}
+
+// TestMemcacheMaxMemory: over maxmemory under noeviction, stores get
+// memcached's out-of-memory errors and reads go on.
+func TestMemcacheMaxMemory(t *testing.T) {
+	addr, respAddr, _ := startMCNode(t, nil)
+	c := dialMC(t, addr)
+	c.do("set a 0 0 2\r\n10\r\n")
+	r := nodetest.Dial(t, respAddr)
+	r.Do("CONFIG", "SET", "maxmemory", "1")
+	// Used memory is sampled after garbage collections.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		runtime.GC()
+		if v := r.Do("SET", "probe", "x"); v.IsError() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("maxmemory 1 never refused a write")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := c.do("set b 0 0 1\r\nx\r\nincr a 1\r\nms b 1\r\nx\r\nget a\r\nset b 0 0 1 noreply\r\nx\r\n"); got != "SERVER_ERROR out of memory storing object\r\n"+
+		"SERVER_ERROR out of memory\r\nSERVER_ERROR out of memory storing object\r\nVALUE a 0 2\r\n10\r\nEND\r\n" {
+		t.Fatalf("got %q", got)
 	}
 }

@@ -64,6 +64,8 @@ const (
 	ErrBadFormat        = "CLIENT_ERROR bad command line format"
 	ErrBadChunk         = "CLIENT_ERROR bad data chunk"
 	ErrTooLarge         = "SERVER_ERROR object too large for cache"
+	ErrOutOfMemoryStore = "SERVER_ERROR out of memory storing object"
+	ErrOutOfMemory      = "SERVER_ERROR out of memory"
 	ErrInvalidExptime   = "CLIENT_ERROR invalid exptime argument"
 	ErrInvalidDelta     = "CLIENT_ERROR invalid numeric delta argument"
 	ErrNonNumeric       = "CLIENT_ERROR cannot increment or decrement non-numeric value"

@@ -290,6 +290,13 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 		if r.Noreply && r.Cmd < CmdMetaGet {
 			return dst
 		}
+		if bytes.HasPrefix(v.Str, []byte("OOM ")) {
+			// Over maxmemory under noeviction: memcached's own texts.
+			if r.Cmd.IsStore() {
+				return appendLine(dst, ErrOutOfMemoryStore)
+			}
+			return appendLine(dst, ErrOutOfMemory)
+		}
 		return appendErrorLine(dst, v.Str)
 	}
 	switch r.Cmd {
