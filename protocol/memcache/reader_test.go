@@ -3,10 +3,13 @@ package memcache
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // readAll parses every request in input and renders each as a string.
@@ -224,5 +227,27 @@ func TestArgsAndReplies(t *testing.T) {
 		if got := args(parse(tc.in)); got != tc.args {
 			t.Errorf("%q: args %q, want %q", tc.in, got, tc.args)
 		}
+	}
+}
+
+func TestClone(t *testing.T) {
+	in := "ms YWJj 5 b T9 c k O77\r\nhello\r\nget x y\r\n"
+	r := NewReader(strings.NewReader(in), Limits{})
+	var req Request
+	if err := r.Read(&req); err != nil {
+		t.Fatal(err)
+	}
+	cp := req.Clone()
+	before := string(AppendReply(nil, cp, resp.Value{Type: '*', Elems: []resp.Value{{Type: '+', Str: []byte("STORED")}, {Type: ':', Int: 4}}}))
+	args := strings.Join(strings.Fields(fmt.Sprintf("%q", cp.NewArgs())), " ")
+	if err := r.Read(&req); err != nil { // reuses the buffer and the Request
+		t.Fatal(err)
+	}
+	after := string(AppendReply(nil, cp, resp.Value{Type: '*', Elems: []resp.Value{{Type: '+', Str: []byte("STORED")}, {Type: ':', Int: 4}}}))
+	if before != after || before != "HD c4 kYWJj b O77\r\n" {
+		t.Fatalf("clone changed: %q then %q", before, after)
+	}
+	if got := strings.Join(strings.Fields(fmt.Sprintf("%q", cp.NewArgs())), " "); got != args || !strings.Contains(got, `"abc" "set" "0" "9" "0" "hello" "BINARYKEY"`) {
+		t.Fatalf("clone args: %s (was %s)", got, args)
 	}
 }
