@@ -221,6 +221,27 @@ func TestMemcacheCasRace(t *testing.T) {
 	p.check("ms r 1 C" + cas + " c\r\n3\r\nmd r C" + cas + "\r\nma r C" + cas + "\r\n")
 }
 
+// TestMemcacheMetaTimes checks the time flags of mg (node only: the
+// replies depend on when memcached's clock ticks).
+func TestMemcacheMetaTimes(t *testing.T) {
+	addr, _, _ := startMCNode(t, nil)
+	c := dialMC(t, addr)
+	c.do("ms m 1 T100\r\nx\r\n")
+	got := c.do("mg m t l h\r\n")
+	if got != "HD t100 l0 h0\r\n" && got != "HD t99 l0 h0\r\n" && got != "HD t99 l1 h0\r\n" {
+		t.Fatalf("mg t l h: %q", got)
+	}
+	if got := c.do("mg m h\r\n"); got != "HD h1\r\n" {
+		t.Fatalf("second mg h: %q", got)
+	}
+	if got := c.do("mg m T-1 v\r\nmg m\r\n"); got != "VA 1\r\nx\r\nEN\r\n" {
+		t.Fatalf("T-1 expires after the reply: %q", got)
+	}
+	if got := c.do("me nope\r\nms m 1 T50\r\nx\r\nme m\r\n"); !strings.HasPrefix(got, "EN\r\nHD\r\nME m exp=-") || !strings.Contains(got, " fetch=no cls=1 size=61\r\n") {
+		t.Fatalf("me: %q", got)
+	}
+}
+
 // TestMemcacheExpiry checks short relative exptimes against memcached.
 func TestMemcacheExpiry(t *testing.T) {
 	p := newMCPair(t)

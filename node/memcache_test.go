@@ -264,6 +264,10 @@ func TestMemcacheDifferentialMeta(t *testing.T) {
 		"mg YWJj b k v\r\n", "ms YWJj 1 b k c\r\nx\r\n", "mg YWJj b k v\r\n", "mg abc k v\r\n", "md YWJj b k q\r\n", "mg abc v\r\n",
 		"mg !!!! b v\r\n", "ma YWJj b k N0 J5 v\r\n", "me YWJj b\r\n", "me nope\r\n", "me\r\n", "mx a\r\n", "m\r\n",
 		"mn\r\n", "mn extra\r\n",
+		// Recache tokens: a TTL under R wins once (W), then Z.
+		"ms r 1 T100\r\nx\r\nmg r R30 c\r\nmg r R300 c\r\nmg r R300 c v\r\nmg r h\r\nmg r h\r\n",
+		"ms r2 1 T0\r\nx\r\nmg r2 R300 c\r\nmd r2 I q\r\nmg r2 c\r\nmg r2 c\r\nms r2 1 I C1 c\r\ny\r\nmg r2 v c\r\n",
+		"mg viv2 N0 R30 c s\r\nmg viv2 N0 c s\r\nms viv2 1 c\r\nz\r\nmg viv2 c\r\n",
 		// An item an mg reply still references is not rewritten in place
 		// by a pipelined decr.
 		"set p 0 0 2\r\n10\r\nmg p v\r\ndecr p 7\r\nget p\r\n",
