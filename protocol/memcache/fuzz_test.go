@@ -2,6 +2,9 @@ package memcache
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -41,6 +44,16 @@ func FuzzReader(f *testing.F) {
 	}
 	lim := Limits{ItemSizeMax: 4096, MaxGetLine: 8192}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Streaming: the requests are the same when the input arrives in
+		// pieces of 1 to 7 bytes, except that, as in memcached, a line
+		// longer than 2048 bytes is refused when it comes in pieces.
+		whole, errWhole := describeAll(NewReader(bytes.NewReader(data), lim))
+		pieces, errPieces := describeAll(NewReader(&choppy{b: data}, lim))
+		switch {
+		case errors.Is(errPieces, ErrLineTooLong) && strings.HasPrefix(whole, pieces):
+		case whole != pieces || (errWhole == nil) != (errPieces == nil):
+			t.Fatalf("whole: %q %v\npieces: %q %v", whole, errWhole, pieces, errPieces)
+		}
 		r := NewReader(bytes.NewReader(data), lim)
 		var req Request
 		var nums ArgBuffer
@@ -63,4 +76,39 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// choppy hands out its bytes in pieces of 1 to 7 bytes.
+type choppy struct {
+	b []byte
+	n int
+}
+
+func (c *choppy) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	c.n++
+	n := min(len(p), len(c.b), 1+c.n%7)
+	copy(p, c.b[:n])
+	c.b = c.b[n:]
+	return n, nil
+}
+
+// describeAll parses every request (at most 1000) and describes them.
+func describeAll(r *Reader) (string, error) {
+	var sb strings.Builder
+	var req Request
+	for i := 0; i < 1000; i++ {
+		if err := r.Read(&req); err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return sb.String(), err
+		}
+		sb.WriteString(describe(&req))
+		sb.WriteString(string(req.Value))
+		sb.WriteByte('|')
+	}
+	return sb.String(), nil
 }
