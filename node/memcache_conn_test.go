@@ -185,3 +185,63 @@ func TestMemcacheMaxMemory(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestMemcacheGarbageConnections: random fragments of requests and random
+// bytes from many connections; every connection ends (no hang), the node
+// keeps serving, and no client is left behind.
+func TestMemcacheGarbageConnections(t *testing.T) {
+	addr, respAddr, _ := startMCNode(t, func(c *node.Config) { c.MemcacheItemSizeMax = 4096 })
+	rng := rand.New(rand.NewPCG(7, 7))
+	frags := []string{"get ", "set k 0 0 ", "5", "\r\n", "\n", "hello", "mg k v", " b", " q", "ms k 3 ", "abc",
+		"incr k ", "-1", "18446744073709551616", " noreply", "\x00", "\xff", "flush_all", "md k I", "ma k N0",
+		strings.Repeat("z", 300), "quit", "gat 1 ", "k", " ", "stats", "version", "cas k 0 0 1 "}
+	var wg sync.WaitGroup
+	for i := 0; i < 60; i++ {
+		var b strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			if rng.IntN(5) == 0 {
+				b.WriteByte(byte(rng.IntN(256)))
+				continue
+			}
+			b.WriteString(frags[rng.IntN(len(frags))])
+		}
+		input := b.String()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write([]byte(input))
+			c.(*net.TCPConn).CloseWrite()
+			buf := make([]byte, 4096)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+						t.Errorf("input %q: the connection did not end", input)
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := dialMC(t, addr).do("version\r\n"); got != "VERSION 1.6.18\r\n" {
+		t.Fatalf("after the garbage: %q", got)
+	}
+	r := nodetest.Dial(t, respAddr)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		info := string(r.Do("INFO", "clients").Str)
+		if strings.Contains(info, "connected_clients:2\r\n") { // this RESP client and the one above
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("clients left behind:\n%s", info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
