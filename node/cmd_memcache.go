@@ -43,11 +43,11 @@ func (c *client) mcInt(b []byte) (int64, bool) {
 }
 
 func (c *client) mcUint(b []byte) (uint64, bool) {
-	n, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
+	n, ok := parseUint64(b)
+	if !ok {
 		c.w.Error(msgNotInteger)
 	}
-	return n, err == nil
+	return n, ok
 }
 
 // writeItem writes the [value, flags, cas] triple of a get hit.
@@ -207,10 +207,7 @@ func cmdMCStore(c *client, args [][]byte) {
 	c.w.Int(int64(newCAS))
 }
 
-func (c *client) mcUintNoReply(b []byte) (uint64, bool) {
-	n, err := strconv.ParseUint(string(b), 10, 64)
-	return n, err == nil
-}
+func (c *client) mcUintNoReply(b []byte) (uint64, bool) { return parseUint64(b) }
 
 func cmdMCTouch(c *client, args [][]byte) {
 	exptime, ok := c.mcInt(args[2])

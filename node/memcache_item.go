@@ -214,3 +214,23 @@ func mcTotal(nkey int, it *mcItem) int {
 	}
 	return n
 }
+
+// parseUint64 parses an unsigned decimal argument of the internal commands
+// (digits only, no overflow) without allocating.
+func parseUint64(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
+}

@@ -46,8 +46,14 @@ func (s *Server) ServeMemcache(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) acceptMemcache(conn net.Conn) {
+	s.mu.Lock()
+	ka := s.cfg.TCPKeepAlive
+	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+		if ka > 0 {
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
+		}
 	}
 	s.mu.Lock()
 	s.stats.connectionsReceived++
