@@ -27,7 +27,6 @@ const (
 	CmdVersion
 	CmdVerbosity
 	CmdQuit
-	CmdShutdown
 	CmdMetaGet
 	CmdMetaSet
 	CmdMetaDelete
@@ -41,7 +40,7 @@ var cmdNames = [...]string{
 	CmdSet: "set", CmdAdd: "add", CmdReplace: "replace", CmdAppend: "append", CmdPrepend: "prepend",
 	CmdCas: "cas", CmdTouch: "touch", CmdDelete: "delete", CmdIncr: "incr", CmdDecr: "decr",
 	CmdFlushAll: "flush_all", CmdStats: "stats", CmdVersion: "version", CmdVerbosity: "verbosity",
-	CmdQuit: "quit", CmdShutdown: "shutdown", CmdMetaGet: "mg", CmdMetaSet: "ms", CmdMetaDelete: "md",
+	CmdQuit: "quit", CmdMetaGet: "mg", CmdMetaSet: "ms", CmdMetaDelete: "md",
 	CmdMetaArithmetic: "ma", CmdMetaNoop: "mn", CmdMetaDebug: "me",
 }
 
