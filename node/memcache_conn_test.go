@@ -93,7 +93,8 @@ func TestMemcacheSlowClient(t *testing.T) {
 func TestMemcacheRequirePass(t *testing.T) {
 	addr, _, _ := startMCNode(t, func(c *node.Config) { c.RequirePass = "secret" })
 	c := dialMC(t, addr)
-	if got := c.do("get a\r\nset a 0 0 1 noreply\r\nx\r\nversion\r\n"); got != "SERVER_ERROR NOAUTH Authentication required.\r\nVERSION 1.6.18\r\n" {
+	if got := c.do("get a\r\nset a 0 0 1 noreply\r\nx\r\nget" + manyKeys(40) + "\r\nversion\r\n"); got != "SERVER_ERROR NOAUTH Authentication required.\r\n"+
+		"SERVER_ERROR NOAUTH Authentication required.\r\nVERSION 1.6.18\r\n" {
 		t.Fatalf("got %q", got)
 	}
 }

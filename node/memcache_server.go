@@ -168,6 +168,9 @@ func (m *mcConn) run() (quit bool) {
 		m.out = memcache.AppendLocal(m.out, req)
 		return false
 	}
+	if req.Cmd.IsGet() && len(req.Keys) > mcGetChunk {
+		return m.runLongGet(req)
+	}
 	c := m.c
 	if m.holds(req) {
 		m.args = append(m.args, wNewItem)
@@ -187,6 +190,46 @@ func (m *mcConn) run() (quit bool) {
 }
 
 var wNewItem = []byte("NEWITEM")
+
+// mcGetChunk is how many keys of a long get run as one internal command;
+// the replies of each part are sent before the next runs, so the memory a
+// get takes is bounded by the part, not by the number of keys.
+const mcGetChunk = 16
+
+// runLongGet runs a get with many keys in parts, with the lock held on
+// entry and exit; between parts it lets the lock go while large replies
+// are written. memcached's multi-get is not atomic either.
+func (m *mcConn) runLongGet(req *memcache.Request) (quit bool) {
+	c, s := m.c, m.c.srv
+	for i := 0; i < len(req.Keys); i += mcGetChunk {
+		keys := req.Keys[i:min(i+mcGetChunk, len(req.Keys))]
+		m.args = req.GetArgs(m.args, keys, &m.nums)
+		c.w.Buf = c.w.Buf[:0]
+		c.exec(m.args)
+		m.src.b = c.w.Buf
+		v, err := m.rr.ReadReply()
+		c.w.Buf = c.w.Buf[:0]
+		if err != nil {
+			m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
+			return true
+		}
+		if v.IsError() { // e.g. NOAUTH: the error line ends the reply
+			m.out = memcache.AppendReply(m.out, req, v)
+			return false
+		}
+		m.out = memcache.AppendValues(m.out, req, keys, v)
+		if len(m.out) >= flushThreshold {
+			s.mu.Unlock()
+			ok := m.flush()
+			s.mu.Lock()
+			if !ok || c.closing {
+				return true
+			}
+		}
+	}
+	m.out = append(m.out, "END\r\n"...)
+	return false
+}
 
 // hold records the keys whose items the reply to req keeps referenced: in
 // memcached an mg reply does.

@@ -223,6 +223,7 @@ func TestMemcacheDifferentialText(t *testing.T) {
 		"set f 0 0 1\r\nf\r\n", "gets f\r\n", "shutdown\r\n", "stats detail\r\n", "stats bogus\r\n",
 		"get a\x00b\r\n", "set a 0 0 1\r\r\nx\r\n", "get " + strings.Repeat("a ", 30) + "\r\n",
 		"set 0 0 0 1\r\nx\r\n",
+		"set m7 3 0 2\r\nm7\r\nset m33 0 0 3\r\nm33\r\ngats 0" + manyKeys(60) + "\r\nget" + manyKeys(17) + "\r\n",
 		"set big 0 0 1048516\r\n" + strings.Repeat("x", 1048516) + "\r\n", "gets big\r\n",
 		"set big 0 0 1048517\r\n" + strings.Repeat("x", 1048517) + "\r\n", "get big\r\n",
 		"set big 1 0 1048513\r\n" + strings.Repeat("x", 1048513) + "\r\n",
@@ -234,6 +235,15 @@ func TestMemcacheDifferentialText(t *testing.T) {
 		p.check(req)
 	}
 	p.check("quit\r\nget a\r\n")
+}
+
+// manyKeys returns " m0 m1 ... m<n-1>".
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, " m%d", i)
+	}
+	return b.String()
 }
 
 func TestMemcacheDifferentialMeta(t *testing.T) {

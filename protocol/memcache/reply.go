@@ -86,25 +86,7 @@ func AppendReply(dst []byte, r *Request, v resp.Value) []byte {
 	}
 	switch r.Cmd {
 	case CmdGet, CmdGets, CmdGat, CmdGats:
-		withCas := r.Cmd == CmdGets || r.Cmd == CmdGats
-		for i, e := range v.Elems {
-			if e.Null || len(e.Elems) < 3 || i >= len(r.Keys) {
-				continue
-			}
-			dst = append(dst, "VALUE "...)
-			dst = append(dst, r.Keys[i]...)
-			dst = append(dst, ' ')
-			dst = strconv.AppendInt(dst, e.Elems[1].Int, 10)
-			dst = append(dst, ' ')
-			dst = strconv.AppendInt(dst, int64(len(e.Elems[0].Str)), 10)
-			if withCas {
-				dst = append(dst, ' ')
-				dst = strconv.AppendUint(dst, uint64(e.Elems[2].Int), 10)
-			}
-			dst = append(dst, '\r', '\n')
-			dst = append(dst, e.Elems[0].Str...)
-			dst = append(dst, '\r', '\n')
-		}
+		dst = AppendValues(dst, r, r.Keys, v)
 		return append(dst, "END\r\n"...)
 	case CmdSet, CmdAdd, CmdReplace, CmdAppend, CmdPrepend, CmdCas:
 		if r.Noreply {
@@ -384,4 +366,31 @@ func appendMa(dst []byte, r *Request, v resp.Value) []byte {
 		dst = append(dst, val...)
 	}
 	return append(dst, '\r', '\n')
+}
+
+// AppendValues appends the VALUE lines of a get-family reply v to the keys
+// given (all of req's, or a part of them when the caller runs a long get in
+// pieces or merges the parts of a split get): one element per key, nil for
+// a miss. The caller ends the reply with "END\r\n".
+func AppendValues(dst []byte, r *Request, keys [][]byte, v resp.Value) []byte {
+	withCas := r.Cmd == CmdGets || r.Cmd == CmdGats
+	for i, e := range v.Elems {
+		if e.Null || len(e.Elems) < 3 || i >= len(keys) {
+			continue
+		}
+		dst = append(dst, "VALUE "...)
+		dst = append(dst, keys[i]...)
+		dst = append(dst, ' ')
+		dst = strconv.AppendInt(dst, e.Elems[1].Int, 10)
+		dst = append(dst, ' ')
+		dst = strconv.AppendInt(dst, int64(len(e.Elems[0].Str)), 10)
+		if withCas {
+			dst = append(dst, ' ')
+			dst = strconv.AppendUint(dst, uint64(e.Elems[2].Int), 10)
+		}
+		dst = append(dst, '\r', '\n')
+		dst = append(dst, e.Elems[0].Str...)
+		dst = append(dst, '\r', '\n')
+	}
+	return dst
 }

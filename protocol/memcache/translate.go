@@ -208,6 +208,22 @@ func (r *Request) Args(dst [][]byte, nums *ArgBuffer) [][]byte {
 	return nil
 }
 
+// GetArgs appends the internal command of a get-family request for the
+// given keys only (a part of req's keys) to dst.
+func (r *Request) GetArgs(dst [][]byte, keys [][]byte, nums *ArgBuffer) [][]byte {
+	dst = dst[:0]
+	nums.n = 0
+	if r.Cmd == CmdGat || r.Cmd == CmdGats {
+		dst = append(dst, bGat, nums.int(int64(r.Exptime)))
+	} else {
+		dst = append(dst, bGet)
+	}
+	return append(dst, keys...)
+}
+
+// IsGet reports the get family (get, gets, gat, gats).
+func (c Cmd) IsGet() bool { return c >= CmdGet && c <= CmdGats }
+
 // NewArgs is Args with its own number buffer, for callers that do not
 // keep one.
 func (r *Request) NewArgs() [][]byte {
