@@ -177,9 +177,7 @@ func (m *mcConn) run() (quit bool) {
 	}
 	c.w.Buf = c.w.Buf[:0]
 	c.exec(m.args)
-	m.src.b = c.w.Buf
-	v, err := m.rr.ReadReply()
-	c.w.Buf = c.w.Buf[:0]
+	v, err := m.decode()
 	if err != nil {
 		m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
 		return true
@@ -190,6 +188,21 @@ func (m *mcConn) run() (quit bool) {
 }
 
 var wNewItem = []byte("NEWITEM")
+
+// decode reads back the RESP reply the command left in the client's
+// buffer; the value is valid until the next decode. A large reply buffer
+// is not kept.
+func (m *mcConn) decode() (resp.Value, error) {
+	c := m.c
+	m.src.b = c.w.Buf
+	v, err := m.rr.ReadReply()
+	if cap(c.w.Buf) > maxRetainedOut {
+		c.w.Buf = nil
+	} else {
+		c.w.Buf = c.w.Buf[:0]
+	}
+	return v, err
+}
 
 // mcGetChunk is how many keys of a long get run as one internal command;
 // the replies of each part are sent before the next runs, so the memory a
@@ -206,9 +219,7 @@ func (m *mcConn) runLongGet(req *memcache.Request) (quit bool) {
 		m.args = req.GetArgs(m.args, keys, &m.nums)
 		c.w.Buf = c.w.Buf[:0]
 		c.exec(m.args)
-		m.src.b = c.w.Buf
-		v, err := m.rr.ReadReply()
-		c.w.Buf = c.w.Buf[:0]
+		v, err := m.decode()
 		if err != nil {
 			m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
 			return true
