@@ -247,7 +247,11 @@ func TestMemcacheExpiry(t *testing.T) {
 	p := newMCPair(t)
 	abs := strconv.FormatInt(time.Now().Unix()+1, 10)
 	p.check("set short 0 1 1\r\ns\r\nset long 0 100 1\r\nl\r\nset abs 0 " + abs + " 1\r\na\r\nms meta 1 T1\r\nm\r\n")
+	// memcached's clock ticks once a second: wait for it to see the expiry.
 	time.Sleep(2 * time.Second)
+	for i := 0; i < 3 && p.real.do("get short abs meta\r\n") != "END\r\n"; i++ {
+		time.Sleep(time.Second)
+	}
 	p.check("get short long abs meta\r\n")
 	p.check("touch long 1\r\nmg long T-1\r\nget long\r\n")
 }
@@ -271,10 +275,15 @@ func TestMemcacheStatsCounters(t *testing.T) {
 	got, want := stats(p.node), stats(p.real)
 	for _, name := range []string{"cmd_get", "cmd_set", "cmd_touch", "get_hits", "get_misses", "delete_hits",
 		"delete_misses", "incr_hits", "incr_misses", "decr_hits", "decr_misses", "cas_misses", "cas_badval",
-		"touch_hits", "touch_misses", "store_too_large", "curr_items", "total_items", "bytes", "curr_connections"} {
+		"touch_hits", "touch_misses", "store_too_large", "curr_items", "bytes", "curr_connections"} {
 		if got[name] != want[name] {
 			t.Errorf("stat %s: slotcache %q, memcached %q", name, got[name], want[name])
 		}
+	}
+	// total_items is left out: whether memcached's incr links a new item
+	// depends on references its other threads hold at that moment.
+	if got["total_items"] != "2" {
+		t.Errorf("stat total_items: %q, want 2", got["total_items"])
 	}
 	if got["version"] != "1.6.18" {
 		t.Errorf("stat version %q", got["version"])
