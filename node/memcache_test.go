@@ -237,6 +237,13 @@ func TestMemcacheDifferentialText(t *testing.T) {
 	} {
 		p.check(req)
 	}
+	// A pipeline longer than the node's batch (128 requests per lock
+	// acquisition) is answered in order.
+	var pipe strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&pipe, "set p%d 0 0 %d noreply\r\n%d\r\nincr p%d 1\r\nmg p%d v c\r\n", i, len(fmt.Sprint(i)), i, i, i)
+	}
+	p.check(pipe.String())
 	p.check("quit\r\nget a\r\n")
 }
 
