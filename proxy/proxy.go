@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slotcache/slotcache/protocol/memcache"
 	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/router"
 	"github.com/slotcache/slotcache/slots"
@@ -56,6 +57,9 @@ type Config struct {
 	SlowlogMaxLen int
 	// Backend configures the connections to the nodes.
 	Backend router.PoolConfig
+	// MemcacheItemSizeMax is the largest item memcached clients may store
+	// (memcached's -I; default 1 MB, as the nodes).
+	MemcacheItemSizeMax int
 }
 
 // DefaultConfig returns the defaults.
@@ -88,6 +92,9 @@ func (c *Config) Validate() error {
 	if c.SlowlogMaxLen <= 0 {
 		c.SlowlogMaxLen = d.SlowlogMaxLen
 	}
+	if c.MemcacheItemSizeMax <= 0 {
+		c.MemcacheItemSizeMax = memcache.DefaultItemSizeMax
+	}
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)
 	}
@@ -114,6 +121,7 @@ type Proxy struct {
 
 	stats   stats
 	slowlog slowlog
+	mc      mcState // memcached listener (memcache.go)
 
 	wg      sync.WaitGroup
 	closing chan struct{}

@@ -100,7 +100,7 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 			c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
 				// one thread, as nutcracker has
 				return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-					"--port", strconv.Itoa(port), "--procs", "1", "--node", strings.Join(nodes, ","))
+					"--port", strconv.Itoa(port), "--memcache-port", "0", "--procs", "1", "--node", strings.Join(nodes, ","))
 			})
 			if err != nil {
 				c.stop()

@@ -22,6 +22,7 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("proxy", pflag.ContinueOnError)
 	fs.String("bind", "127.0.0.1", "address to listen on")
 	fs.Int("port", 7379, "RESP port")
+	fs.Int("memcache-port", 11311, "memcached port (0 disables)")
 	fs.StringSlice("node", nil, "storage node host:port, one group each (repeat or comma-separate)")
 	fs.Int("maxclients", 10000, "maximum client connections")
 	fs.Int("backend-conns", 2, "connections per storage node")
@@ -57,6 +58,15 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if mp := v.GetInt("memcache-port"); mp > 0 {
+		mln, err := net.Listen("tcp", net.JoinHostPort(v.GetString("bind"), strconv.Itoa(mp)))
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("proxy memcached ready", "addr", mln.Addr().String())
+		go p.ServeMemcache(ctx, mln)
 	}
 	tuneGC(ctx)
 	log.Info("proxy ready", "addr", ln.Addr().String(), "nodes", len(nodes))

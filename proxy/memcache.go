@@ -1,0 +1,557 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/memcache"
+	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
+	"github.com/slotcache/slotcache/slots"
+)
+
+const (
+	// msgMCMaxConns is what memcached sends a client over its connection
+	// limit before closing it.
+	msgMCMaxConns = "ERROR Too many open connections\r\n"
+	// msgMCUnavailable answers a request whose group cannot be reached
+	// (node down, connection lost, reply overdue) or whose slot no group
+	// serves.
+	msgMCUnavailable = "SERVER_ERROR backend unavailable"
+	// mcMaxBatch bounds the requests of one client dispatched before their
+	// replies are written.
+	mcMaxBatch = 1024
+)
+
+var errMCUnavailable = resp.Value{Type: '-', Str: []byte(msgMCUnavailable)}
+
+// mcState is the memcached listener's share of the proxy: its
+// connections and the counters "stats" reports as the proxy's own.
+type mcState struct {
+	mu       sync.Mutex
+	conns    map[uint64]*mcSession
+	port     atomic.Int64
+	total    atomic.Int64
+	rejected atomic.Int64
+	cmdGet   atomic.Int64
+	getHits  atomic.Int64
+	getMiss  atomic.Int64
+	cmdSet   atomic.Int64
+	cmdTouch atomic.Int64
+	cmdFlush atomic.Int64
+	cmdMeta  atomic.Int64
+	netIn    atomic.Int64
+	netOut   atomic.Int64
+}
+
+// ServeMemcache accepts memcached clients on ln until ctx is cancelled or
+// Close is called. Each request is translated to the internal command of
+// the node owning its key (protocol/memcache), sent over the same backend
+// pools as RESP commands, and the node's reply translated back.
+func (p *Proxy) ServeMemcache(ctx context.Context, ln net.Listener) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	p.lns = append(p.lns, ln)
+	p.mu.Unlock()
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		p.mc.port.Store(int64(a.Port))
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Close()
+		case <-p.closing:
+		case <-stop:
+			return
+		}
+		p.mc.mu.Lock()
+		for _, s := range p.mc.conns {
+			s.conn.Close()
+		}
+		p.mc.mu.Unlock()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-p.closing:
+				p.closeMemcache()
+				p.wg.Wait()
+				return nil
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			p.Close()
+			p.closeMemcache()
+			p.wg.Wait()
+			return err
+		}
+		delay = 0
+		p.acceptMemcache(nc)
+	}
+}
+
+// closeMemcache closes the memcached connections.
+func (p *Proxy) closeMemcache() {
+	p.mc.mu.Lock()
+	for _, s := range p.mc.conns {
+		s.conn.Close()
+	}
+	p.mc.mu.Unlock()
+}
+
+func (p *Proxy) acceptMemcache(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	p.mc.total.Add(1)
+	p.mu.Lock()
+	p.mc.mu.Lock()
+	if p.closed || len(p.clients)+len(p.mc.conns) >= p.cfg.MaxClients {
+		p.mc.mu.Unlock()
+		p.mu.Unlock()
+		p.mc.rejected.Add(1)
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		nc.Write([]byte(msgMCMaxConns))
+		nc.Close()
+		return
+	}
+	p.nextID++
+	s := &mcSession{p: p, conn: nc, id: p.nextID}
+	s.rd = memcache.NewReader(&mcReader{s: s}, memcache.Limits{ItemSizeMax: p.cfg.MemcacheItemSizeMax})
+	s.rr = resp.NewReader(&s.src, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen})
+	if p.mc.conns == nil {
+		p.mc.conns = map[uint64]*mcSession{}
+	}
+	p.mc.conns[s.id] = s
+	p.wg.Add(1)
+	p.mc.mu.Unlock()
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		s.serve()
+		p.mc.mu.Lock()
+		delete(p.mc.conns, s.id)
+		p.mc.mu.Unlock()
+	}()
+}
+
+// mcOp says how a request's reply is built.
+type mcOp uint8
+
+const (
+	mcLocal  mcOp = iota // AppendLocal: no node involved
+	mcSingle             // the reply of the one request
+	mcSplit              // a get split per group, merged in key order
+	mcAll                // flush_all: the first failure, else the reply
+	mcStats              // stats: proxy figures plus the groups' sums
+)
+
+// mcCall is one client request of the current batch.
+type mcCall struct {
+	op     mcOp
+	r0, nr int32 // backend requests s.reqs[r0 : r0+nr]
+	a0     int32 // split gets: s.aux[a0 : a0+len(keys)], the part of each key
+}
+
+// mcSession is one memcached client connection. Like the RESP session, it
+// reads every complete request already buffered (up to mcMaxBatch), sends
+// each to its group at once, waits for the replies and writes them in order
+// with one system call.
+type mcSession struct {
+	p    *Proxy
+	conn net.Conn
+	id   uint64
+	rd   *memcache.Reader
+
+	t     *table
+	mreqs []*memcache.Request // the batch's requests; slices valid until the next Read
+	calls []mcCall
+	reqs  []*router.Request
+	nreq  int
+	wg    sync.WaitGroup
+	args  [][]byte
+	nums  memcache.ArgBuffer
+	aux   []int32
+	kg    []uint16
+	parts [][][]byte // keys per group while splitting
+	held  [][]byte   // keys of mg requests earlier in the batch
+	out   []byte
+	src   replyBytes
+	rr    *resp.Reader
+	quit  bool
+	// touched lists the pools requests were queued on since the last flush
+	touched []*router.Pool
+}
+
+// mcReader applies the idle timeout and counts input.
+type mcReader struct{ s *mcSession }
+
+func (r *mcReader) Read(b []byte) (int, error) {
+	p := r.s.p
+	if d := p.cfg.IdleTimeout; d > 0 {
+		r.s.conn.SetReadDeadline(time.Now().Add(d))
+	}
+	n, err := r.s.conn.Read(b)
+	p.mc.netIn.Add(int64(n))
+	return n, err
+}
+
+// replyBytes hands one raw backend reply to the decoding reader.
+type replyBytes struct{ b []byte }
+
+func (r *replyBytes) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, errBadReply
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (s *mcSession) serve() {
+	defer s.conn.Close()
+	for {
+		s.begin()
+		req := s.next()
+		if err := s.rd.Read(req); err != nil {
+			// ErrLineTooLong: memcached closes without a reply.
+			return
+		}
+		s.handle(req)
+		for !s.quit && len(s.calls) < mcMaxBatch {
+			req := s.next()
+			ok, err := s.rd.Next(req)
+			if !ok || err != nil {
+				break // an error comes back from the next Read
+			}
+			s.handle(req)
+		}
+		for i, pl := range s.touched {
+			pl.Flush(s.id)
+			s.touched[i] = nil
+		}
+		s.touched = s.touched[:0]
+		s.wg.Wait()
+		s.redirects()
+		for i := range s.calls {
+			s.reply(i)
+		}
+		if len(s.out) > 0 {
+			n, err := s.conn.Write(s.out)
+			s.p.mc.netOut.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+		if s.quit {
+			return
+		}
+	}
+}
+
+// begin starts a batch.
+func (s *mcSession) begin() {
+	s.t = s.p.routes()
+	s.calls = s.calls[:0]
+	s.nreq = 0
+	s.aux = s.aux[:0]
+	s.held = s.held[:0]
+	s.mreqs = s.mreqs[:0]
+	if cap(s.out) > maxRetainedBuf {
+		s.out = nil
+	}
+	s.out = s.out[:0]
+}
+
+// next returns the request slot for the batch's next request.
+func (s *mcSession) next() *memcache.Request {
+	n := len(s.mreqs)
+	if n < cap(s.mreqs) && s.mreqs[:n+1][n] != nil {
+		s.mreqs = s.mreqs[:n+1]
+	} else {
+		s.mreqs = append(s.mreqs, &memcache.Request{})
+	}
+	return s.mreqs[n]
+}
+
+// newReq returns the next free backend request of the batch.
+func (s *mcSession) newReq() *router.Request {
+	if s.nreq == len(s.reqs) {
+		s.reqs = append(s.reqs, &router.Request{})
+	}
+	r := s.reqs[s.nreq]
+	s.nreq++
+	r.Cmd = r.Cmd[:0]
+	r.Err = nil
+	r.WG = &s.wg
+	if cap(r.Reply) > maxRetainedBuf {
+		r.Reply = nil
+	}
+	return r
+}
+
+// send queues the command args to group g for call c.
+func (s *mcSession) send(c *mcCall, g uint16, args [][]byte) {
+	r := s.newReq()
+	r.Cmd = appendCommand(r.Cmd, args)
+	c.nr++
+	pl := s.t.groups[g].pool
+	if pl == nil {
+		r.Err = errNotServed
+		return
+	}
+	s.wg.Add(1)
+	pl.Queue(s.id, r)
+	if !slices.Contains(s.touched, pl) {
+		s.touched = append(s.touched, pl)
+	}
+}
+
+// group returns the group index serving key.
+func (s *mcSession) group(key []byte) uint16 {
+	return s.t.slot[slots.KeySlot(key)]
+}
+
+// handle dispatches one request.
+func (s *mcSession) handle(req *memcache.Request) {
+	st := &s.p.mc
+	s.calls = append(s.calls, mcCall{r0: int32(s.nreq)})
+	c := &s.calls[len(s.calls)-1]
+	if req.Closes() {
+		s.quit = true
+		return
+	}
+	switch {
+	case req.Cmd.IsGet():
+		st.cmdGet.Add(int64(len(req.Keys)))
+		if req.Cmd == memcache.CmdGat || req.Cmd == memcache.CmdGats {
+			st.cmdTouch.Add(int64(len(req.Keys)))
+		}
+	case req.Cmd.IsStore() || req.Cmd == memcache.CmdMetaSet:
+		st.cmdSet.Add(1)
+	case req.Cmd == memcache.CmdTouch:
+		st.cmdTouch.Add(1)
+	case req.Cmd == memcache.CmdFlushAll:
+		st.cmdFlush.Add(1)
+	}
+	if req.Cmd >= memcache.CmdMetaGet {
+		st.cmdMeta.Add(1)
+	}
+	s.args = req.Args(s.args, &s.nums)
+	if s.args == nil {
+		return // mcLocal
+	}
+	switch req.Cmd {
+	case memcache.CmdGet, memcache.CmdGets, memcache.CmdGat, memcache.CmdGats:
+		s.splitGet(c, req)
+		return
+	case memcache.CmdFlushAll:
+		c.op = mcAll
+		for g := 1; g < len(s.t.groups); g++ {
+			s.send(c, uint16(g), s.args)
+		}
+		if c.nr == 0 {
+			s.send(c, 0, s.args)
+		}
+		return
+	case memcache.CmdStats:
+		c.op = mcStats
+		for g := 1; g < len(s.t.groups); g++ {
+			s.send(c, uint16(g), s.args)
+		}
+		return
+	case memcache.CmdMetaGet:
+		s.held = append(s.held, req.Keys[0])
+	case memcache.CmdIncr, memcache.CmdDecr, memcache.CmdMetaArithmetic:
+		// An item an earlier mg reply of the batch still references is
+		// not rewritten in place (see the node's memcached listener).
+		for _, k := range s.held {
+			if bytes.Equal(k, req.Keys[0]) {
+				s.args = append(s.args, wNewItem)
+				break
+			}
+		}
+	}
+	c.op = mcSingle
+	s.send(c, s.group(req.Keys[0]), s.args)
+}
+
+var wNewItem = []byte("NEWITEM")
+
+// splitGet sends a get-family request as one command per group owning
+// some of its keys.
+func (s *mcSession) splitGet(c *mcCall, req *memcache.Request) {
+	s.kg = s.kg[:0]
+	first := s.group(req.Keys[0])
+	same := true
+	for _, k := range req.Keys {
+		g := s.group(k)
+		s.kg = append(s.kg, g)
+		same = same && g == first
+	}
+	if same {
+		c.op = mcSingle
+		s.send(c, first, s.args)
+		return
+	}
+	c.op = mcSplit
+	c.a0 = int32(len(s.aux))
+	// part index per group in order of first appearance
+	for len(s.parts) < len(s.t.groups) {
+		s.parts = append(s.parts, nil)
+	}
+	var order []uint16
+	for i, g := range s.kg {
+		if len(s.parts[g]) == 0 {
+			order = append(order, g)
+		}
+		s.parts[g] = append(s.parts[g], req.Keys[i])
+	}
+	partOf := make(map[uint16]int32, len(order))
+	for i, g := range order {
+		partOf[g] = int32(i)
+		s.args = req.GetArgs(s.args, s.parts[g], &s.nums)
+		s.send(c, g, s.args)
+	}
+	for _, g := range s.kg {
+		s.aux = append(s.aux, partOf[g])
+	}
+	for _, g := range order {
+		clear(s.parts[g])
+		s.parts[g] = s.parts[g][:0]
+	}
+}
+
+// redirects retries, once, the requests a node answered with -MOVED or
+// -ASK, at the address it named, after asking the map source for a newer
+// map.
+func (s *mcSession) redirects() {
+	var retry []*router.Request
+	for i := range s.nreq {
+		r := s.reqs[i]
+		if r.Err == nil && len(r.Reply) > 4 && r.Reply[0] == '-' &&
+			(bytes.HasPrefix(r.Reply, []byte("-MOVED ")) || bytes.HasPrefix(r.Reply, []byte("-ASK "))) {
+			retry = append(retry, r)
+		}
+	}
+	if len(retry) == 0 {
+		return
+	}
+	s.p.stats.redirects.Add(int64(len(retry)))
+	s.p.refresh()
+	for _, r := range retry {
+		ask, addr, ok := parseRedirect(r.Reply)
+		if !ok {
+			continue
+		}
+		pl := s.p.pool(addr)
+		if pl == nil {
+			continue
+		}
+		if ask {
+			a := &router.Request{Cmd: []byte("*1\r\n$6\r\nASKING\r\n"), WG: &s.wg}
+			s.wg.Add(1)
+			pl.Send(s.id, a)
+		}
+		s.wg.Add(1)
+		pl.Send(s.id, r)
+	}
+	s.wg.Wait()
+}
+
+// decode parses a backend request's reply; a failed request becomes
+// msgMCUnavailable.
+func (s *mcSession) decode(r *router.Request) resp.Value {
+	if r.Err != nil {
+		return errMCUnavailable
+	}
+	s.src.b = r.Reply
+	v, err := s.rr.ReadReply()
+	if err != nil {
+		s.rr = resp.NewReader(&s.src, resp.Limits{MaxBulkLen: s.p.cfg.MaxBulkLen})
+		return resp.Value{Type: '-', Str: []byte("SERVER_ERROR invalid reply from backend")}
+	}
+	return v
+}
+
+// reply appends the reply of call i to s.out.
+func (s *mcSession) reply(i int) {
+	c := &s.calls[i]
+	req := s.mreqs[i]
+	reqs := s.reqs[c.r0 : c.r0+c.nr]
+	switch c.op {
+	case mcLocal:
+		s.out = memcache.AppendLocal(s.out, req)
+	case mcSingle:
+		v := s.decode(reqs[0])
+		s.countGet(req, v)
+		s.out = memcache.AppendReply(s.out, req, v)
+	case mcAll:
+		var v resp.Value
+		for j, r := range reqs {
+			v = s.decode(r)
+			if v.IsError() || j == len(reqs)-1 {
+				break
+			}
+		}
+		s.out = memcache.AppendReply(s.out, req, v)
+	case mcSplit:
+		merged := resp.Value{Type: '*', Elems: make([]resp.Value, len(req.Keys))}
+		vs := make([]resp.Value, len(reqs))
+		next := make([]int, len(reqs))
+		for j, r := range reqs {
+			vs[j] = s.decode(r)
+			if vs[j].IsError() {
+				s.out = memcache.AppendReply(s.out, req, vs[j])
+				return
+			}
+		}
+		for k := range req.Keys {
+			part := s.aux[int(c.a0)+k]
+			e := vs[part].Elems
+			if next[part] >= len(e) {
+				s.out = memcache.AppendReply(s.out, req, resp.Value{Type: '-', Str: []byte("SERVER_ERROR invalid reply from backend")})
+				return
+			}
+			merged.Elems[k] = e[next[part]]
+			next[part]++
+		}
+		s.countGet(req, merged)
+		s.out = memcache.AppendReply(s.out, req, merged)
+	case mcStats:
+		s.stats(req, reqs)
+	}
+}
+
+// countGet counts the hits and misses of a get-family reply.
+func (s *mcSession) countGet(req *memcache.Request, v resp.Value) {
+	if !req.Cmd.IsGet() || v.Type != '*' {
+		return
+	}
+	for _, e := range v.Elems {
+		if e.Null {
+			s.p.mc.getMiss.Add(1)
+		} else {
+			s.p.mc.getHits.Add(1)
+		}
+	}
+}
