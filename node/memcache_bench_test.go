@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"testing"
+
+	"github.com/slotcache/slotcache/node/nodetest"
 )
 
 // benchMemcache sends b.N memcached requests built by mk over one loopback
@@ -80,7 +82,7 @@ func benchMemcacheTargets(b *testing.B, depth int, mk func(buf []byte, i int) []
 		benchMemcache(b, addr, depth, mk)
 	})
 	b.Run("memcached", func(b *testing.B) {
-		benchMemcache(b, startMemcached(b), depth, mk)
+		benchMemcache(b, nodetest.StartMemcached(b), depth, mk)
 	})
 }
 

@@ -116,7 +116,7 @@ func TestMemcacheLibmemcachedTools(t *testing.T) {
 		nodetest.RequirePeer(t, tool)
 	}
 	nodeAddr, _, _ := startMCNode(t, nil)
-	realAddr := startMemcached(t)
+	realAddr := nodetest.StartMemcached(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "greeting.txt")
 	content := "hello from memccp\nsecond line\n"
@@ -163,7 +163,7 @@ func TestMemcacheLibmemcachedTools(t *testing.T) {
 // TestMemcacheRESPView checks how items look from the RESP side.
 func TestMemcacheRESPView(t *testing.T) {
 	mcAddr, respAddr, _ := startMCNode(t, nil)
-	mc := dialMC(t, mcAddr)
+	mc := nodetest.DialMC(t, mcAddr)
 	r := nodetest.Dial(t, respAddr)
 	expect := func(got, want string) {
 		t.Helper()
@@ -171,7 +171,7 @@ func TestMemcacheRESPView(t *testing.T) {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	}
-	expect(mc.do("set item 5 100 3\r\nabc\r\n"), "STORED\r\n")
+	expect(mc.Do("set item 5 100 3\r\nabc\r\n"), "STORED\r\n")
 	expect(r.Do("TYPE", "item").String(), "memcached")
 	expect(r.Do("GET", "item").String(), "(error) WRONGTYPE Operation against a key holding the wrong kind of value")
 	expect(r.Do("EXISTS", "item").String(), "(integer) 1")
@@ -184,19 +184,19 @@ func TestMemcacheRESPView(t *testing.T) {
 		t.Fatalf("MEMORY USAGE: %d", n)
 	}
 	expect(r.Do("PERSIST", "item").String(), "(integer) 1")
-	expect(mc.do("mg item t f v\r\n"), "VA 3 t-1 f5\r\nabc\r\n")
+	expect(mc.Do("mg item t f v\r\n"), "VA 3 t-1 f5\r\nabc\r\n")
 	expect(r.Do("COPY", "item", "copy").String(), "(integer) 1")
 	expect(r.Do("RENAME", "copy", "moved").String(), "OK")
-	expect(mc.do("get moved\r\n"), "VALUE moved 5 3\r\nabc\r\nEND\r\n")
+	expect(mc.Do("get moved\r\n"), "VALUE moved 5 3\r\nabc\r\nEND\r\n")
 	expect(r.Do("DEL", "item").String(), "(integer) 1")
-	expect(mc.do("get item\r\n"), "END\r\n")
+	expect(mc.Do("get item\r\n"), "END\r\n")
 
 	// Keys of Redis types are misses for memcached; set replaces them.
 	r.Do("SET", "str", "redis")
 	r.Do("RPUSH", "list", "x")
-	expect(mc.do("get str list\r\n"), "END\r\n")
-	expect(mc.do("incr str 1\r\ndelete list\r\n"), "NOT_FOUND\r\nNOT_FOUND\r\n")
-	expect(mc.do("set str 0 0 2\r\nmc\r\n"), "STORED\r\n")
+	expect(mc.Do("get str list\r\n"), "END\r\n")
+	expect(mc.Do("incr str 1\r\ndelete list\r\n"), "NOT_FOUND\r\nNOT_FOUND\r\n")
+	expect(mc.Do("set str 0 0 2\r\nmc\r\n"), "STORED\r\n")
 	expect(r.Do("TYPE", "str").String(), "memcached")
 	expect(r.Do("TYPE", "list").String(), "list")
 
@@ -210,34 +210,34 @@ func TestMemcacheRESPView(t *testing.T) {
 // the second gets EXISTS, on the node as on memcached.
 func TestMemcacheCasRace(t *testing.T) {
 	p := newMCPair(t)
-	node2, real2 := dialMC(t, p.node.addr), dialMC(t, p.real.addr)
-	p.check("set r 0 0 1\r\n0\r\n")
-	cas := strings.Fields(p.check("gets r\r\n"))[4]
-	p.check("cas r 0 0 1 " + cas + "\r\n1\r\n")
-	if got, want := node2.do("cas r 0 0 1 "+cas+"\r\n2\r\n"), real2.do("cas r 0 0 1 "+cas+"\r\n2\r\n"); got != want || got != "EXISTS\r\n" {
+	node2, real2 := nodetest.DialMC(t, p.Node.Addr), nodetest.DialMC(t, p.Real.Addr)
+	p.Check("set r 0 0 1\r\n0\r\n")
+	cas := strings.Fields(p.Check("gets r\r\n"))[4]
+	p.Check("cas r 0 0 1 " + cas + "\r\n1\r\n")
+	if got, want := node2.Do("cas r 0 0 1 "+cas+"\r\n2\r\n"), real2.Do("cas r 0 0 1 "+cas+"\r\n2\r\n"); got != want || got != "EXISTS\r\n" {
 		t.Fatalf("second cas: slotcache %q, memcached %q", got, want)
 	}
-	p.check("gets r\r\n")
-	p.check("ms r 1 C" + cas + " c\r\n3\r\nmd r C" + cas + "\r\nma r C" + cas + "\r\n")
+	p.Check("gets r\r\n")
+	p.Check("ms r 1 C" + cas + " c\r\n3\r\nmd r C" + cas + "\r\nma r C" + cas + "\r\n")
 }
 
 // TestMemcacheMetaTimes checks the time flags of mg (node only: the
 // replies depend on when memcached's clock ticks).
 func TestMemcacheMetaTimes(t *testing.T) {
 	addr, _, _ := startMCNode(t, nil)
-	c := dialMC(t, addr)
-	c.do("ms m 1 T100\r\nx\r\n")
-	got := c.do("mg m t l h\r\n")
+	c := nodetest.DialMC(t, addr)
+	c.Do("ms m 1 T100\r\nx\r\n")
+	got := c.Do("mg m t l h\r\n")
 	if got != "HD t100 l0 h0\r\n" && got != "HD t99 l0 h0\r\n" && got != "HD t99 l1 h0\r\n" {
 		t.Fatalf("mg t l h: %q", got)
 	}
-	if got := c.do("mg m h\r\n"); got != "HD h1\r\n" {
+	if got := c.Do("mg m h\r\n"); got != "HD h1\r\n" {
 		t.Fatalf("second mg h: %q", got)
 	}
-	if got := c.do("mg m T-1 v\r\nmg m\r\n"); got != "VA 1\r\nx\r\nEN\r\n" {
+	if got := c.Do("mg m T-1 v\r\nmg m\r\n"); got != "VA 1\r\nx\r\nEN\r\n" {
 		t.Fatalf("T-1 expires after the reply: %q", got)
 	}
-	if got := c.do("me nope\r\nms m 1 T50\r\nx\r\nme m\r\n"); !strings.HasPrefix(got, "EN\r\nHD\r\nME m exp=-") || !strings.Contains(got, " fetch=no cls=1 size=61\r\n") {
+	if got := c.Do("me nope\r\nms m 1 T50\r\nx\r\nme m\r\n"); !strings.HasPrefix(got, "EN\r\nHD\r\nME m exp=-") || !strings.Contains(got, " fetch=no cls=1 size=61\r\n") {
 		t.Fatalf("me: %q", got)
 	}
 }
@@ -246,33 +246,33 @@ func TestMemcacheMetaTimes(t *testing.T) {
 func TestMemcacheExpiry(t *testing.T) {
 	p := newMCPair(t)
 	abs := strconv.FormatInt(time.Now().Unix()+1, 10)
-	p.check("set short 0 1 1\r\ns\r\nset long 0 100 1\r\nl\r\nset abs 0 " + abs + " 1\r\na\r\nms meta 1 T1\r\nm\r\n")
+	p.Check("set short 0 1 1\r\ns\r\nset long 0 100 1\r\nl\r\nset abs 0 " + abs + " 1\r\na\r\nms meta 1 T1\r\nm\r\n")
 	// memcached's clock ticks once a second: wait for it to see the expiry.
 	time.Sleep(2 * time.Second)
-	for i := 0; i < 3 && p.real.do("get short abs meta\r\n") != "END\r\n"; i++ {
+	for i := 0; i < 3 && p.Real.Do("get short abs meta\r\n") != "END\r\n"; i++ {
 		time.Sleep(time.Second)
 	}
-	p.check("get short long abs meta\r\n")
-	p.check("touch long 1\r\nmg long T-1\r\nget long\r\n")
+	p.Check("get short long abs meta\r\n")
+	p.Check("touch long 1\r\nmg long T-1\r\nget long\r\n")
 }
 
 // TestMemcacheStatsCounters compares counters of stats with memcached's
 // after the same requests.
 func TestMemcacheStatsCounters(t *testing.T) {
 	p := newMCPair(t)
-	p.check("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nadd a 0 0 1\r\n1\r\nget a b c\r\ngets a\r\n" +
+	p.Check("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nadd a 0 0 1\r\n1\r\nget a b c\r\ngets a\r\n" +
 		"incr a 1\r\nincr z 1\r\ndecr b 1\r\ndecr z 1\r\ntouch a 0\r\ntouch z 0\r\ndelete b\r\ndelete z\r\n" +
 		"cas a 0 0 1 1\r\n1\r\ncas z 0 0 1 1\r\n1\r\nset big 0 0 2000000\r\n" + strings.Repeat("x", 2000000) + "\r\n")
-	stats := func(c *mcClient) map[string]string {
+	stats := func(c *nodetest.MCConn) map[string]string {
 		m := map[string]string{}
-		for _, line := range strings.Split(c.do("stats\r\n"), "\r\n") {
+		for _, line := range strings.Split(c.Do("stats\r\n"), "\r\n") {
 			if f := strings.Fields(line); len(f) == 3 && f[0] == "STAT" {
 				m[f[1]] = f[2]
 			}
 		}
 		return m
 	}
-	got, want := stats(p.node), stats(p.real)
+	got, want := stats(p.Node), stats(p.Real)
 	for _, name := range []string{"cmd_get", "cmd_set", "cmd_touch", "get_hits", "get_misses", "delete_hits",
 		"delete_misses", "incr_hits", "incr_misses", "decr_hits", "decr_misses", "cas_misses", "cas_badval",
 		"touch_hits", "touch_misses", "store_too_large", "curr_items", "bytes", "curr_connections"} {
@@ -288,7 +288,7 @@ func TestMemcacheStatsCounters(t *testing.T) {
 	if got["version"] != "1.6.18" {
 		t.Errorf("stat version %q", got["version"])
 	}
-	p.check("stats reset\r\n")
+	p.Check("stats reset\r\n")
 }
 
 // TestMemcacheBadInput: a line that runs past 2048 bytes without a newline
@@ -296,22 +296,22 @@ func TestMemcacheStatsCounters(t *testing.T) {
 // clients; a long multi-get line is served.
 func TestMemcacheBadInput(t *testing.T) {
 	p := newMCPair(t)
-	p.check("get " + strings.Repeat("k ", 3000) + "\r\n")
-	p.check("set k 0 0 1\r\nk\r\nget " + strings.Repeat("k ", 20000) + "\r\n")
-	other := dialMC(t, p.node.addr)
-	for _, c := range []*mcClient{p.node, p.real} {
-		c.conn.SetDeadline(time.Now().Add(5 * time.Second))
-		c.conn.Write([]byte(strings.Repeat("x", 20000)))
+	p.Check("get " + strings.Repeat("k ", 3000) + "\r\n")
+	p.Check("set k 0 0 1\r\nk\r\nget " + strings.Repeat("k ", 20000) + "\r\n")
+	other := nodetest.DialMC(t, p.Node.Addr)
+	for _, c := range []*nodetest.MCConn{p.Node, p.Real} {
+		c.Conn.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Conn.Write([]byte(strings.Repeat("x", 20000)))
 		// Closed with input unread: an EOF or a reset.
-		if _, err := io.ReadAll(c.conn); err != nil && !errors.Is(err, syscall.ECONNRESET) {
-			t.Fatalf("%s: a 20000-byte line: %v (want the connection closed)", c.addr, err)
+		if _, err := io.ReadAll(c.Conn); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("%s: a 20000-byte line: %v (want the connection closed)", c.Addr, err)
 		}
 	}
-	if got := other.do("get k\r\n"); got != "VALUE k 0 1\r\nk\r\nEND\r\n" {
+	if got := other.Do("get k\r\n"); got != "VALUE k 0 1\r\nk\r\nEND\r\n" {
 		t.Fatalf("another client after the bad one: %q", got)
 	}
 	// A refused value of 10 MB is swallowed without being buffered whole.
-	if got := other.do("set huge 0 0 10000000\r\n" + strings.Repeat("h", 10000000) + "\r\nget k\r\n"); got != "SERVER_ERROR object too large for cache\r\nVALUE k 0 1\r\nk\r\nEND\r\n" {
+	if got := other.Do("set huge 0 0 10000000\r\n" + strings.Repeat("h", 10000000) + "\r\nget k\r\n"); got != "SERVER_ERROR object too large for cache\r\nVALUE k 0 1\r\nk\r\nEND\r\n" {
 		t.Fatalf("10 MB set: %q", got)
 	}
 }
@@ -320,9 +320,9 @@ func TestMemcacheBadInput(t *testing.T) {
 // memcached's error and a closed connection.
 func TestMemcacheMaxClients(t *testing.T) {
 	addr, _, _ := startMCNode(t, func(c *node.Config) { c.MaxClients = 2 })
-	a, b := dialMC(t, addr), dialMC(t, addr)
-	a.do("version\r\n")
-	b.do("version\r\n")
+	a, b := nodetest.DialMC(t, addr), nodetest.DialMC(t, addr)
+	a.Do("version\r\n")
+	b.Do("version\r\n")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +333,7 @@ func TestMemcacheMaxClients(t *testing.T) {
 	if string(out) != "ERROR Too many open connections\r\n" {
 		t.Fatalf("third client got %q", out)
 	}
-	if got := a.do("version\r\n"); got != "VERSION 1.6.18\r\n" {
+	if got := a.Do("version\r\n"); got != "VERSION 1.6.18\r\n" {
 		t.Fatalf("first client after the refusal: %q", got)
 	}
 }
@@ -342,9 +342,9 @@ func TestMemcacheMaxClients(t *testing.T) {
 // changed with CONFIG SET.
 func TestMemcacheItemSizeMax(t *testing.T) {
 	mcAddr, respAddr, _ := startMCNode(t, func(c *node.Config) { c.MemcacheItemSizeMax = 4096 })
-	mc := dialMC(t, mcAddr)
+	mc := nodetest.DialMC(t, mcAddr)
 	set := func(n int) string {
-		return mc.do("set k 0 0 " + strconv.Itoa(n) + "\r\n" + strings.Repeat("v", n) + "\r\n")
+		return mc.Do("set k 0 0 " + strconv.Itoa(n) + "\r\n" + strings.Repeat("v", n) + "\r\n")
 	}
 	// memcached's arithmetic: 48 header + key + 1 + 8 CAS + value + 2.
 	if got := set(4036); got != "STORED\r\n" {
@@ -353,11 +353,11 @@ func TestMemcacheItemSizeMax(t *testing.T) {
 	if got := set(4037); got != "SERVER_ERROR object too large for cache\r\n" {
 		t.Fatalf("4037 bytes: %q", got)
 	}
-	if got := mc.do("get k\r\n"); got != "END\r\n" {
+	if got := mc.Do("get k\r\n"); got != "END\r\n" {
 		t.Fatalf("a refused set drops the old item: %q", got)
 	}
 	set(3000)
-	if got := mc.do("append k 0 0 1036\r\n" + strings.Repeat("w", 1036) + "\r\nappend k 0 0 1\r\nx\r\nmg k s\r\n"); got != "STORED\r\nNOT_STORED\r\nHD s4036\r\n" {
+	if got := mc.Do("append k 0 0 1036\r\n" + strings.Repeat("w", 1036) + "\r\nappend k 0 0 1\r\nx\r\nmg k s\r\n"); got != "STORED\r\nNOT_STORED\r\nHD s4036\r\n" {
 		t.Fatalf("append up to the limit: %q", got)
 	}
 	r := nodetest.Dial(t, respAddr)
@@ -368,7 +368,7 @@ func TestMemcacheItemSizeMax(t *testing.T) {
 	if got := set(3000); got != "SERVER_ERROR object too large for cache\r\n" {
 		t.Fatalf("3000 bytes after lowering the limit: %q", got)
 	}
-	if got := dialMC(t, mcAddr).do("set k 0 0 3000\r\n" + strings.Repeat("v", 3000) + "\r\n"); got != "SERVER_ERROR object too large for cache\r\n" {
+	if got := nodetest.DialMC(t, mcAddr).Do("set k 0 0 3000\r\n" + strings.Repeat("v", 3000) + "\r\n"); got != "SERVER_ERROR object too large for cache\r\n" {
 		t.Fatalf("3000 bytes on a new connection: %q", got)
 	}
 }

@@ -64,20 +64,20 @@ func TestMemcacheConcurrentIncr(t *testing.T) {
 // replies does not hold up the others.
 func TestMemcacheSlowClient(t *testing.T) {
 	addr, _, _ := startMCNode(t, nil)
-	fast := dialMC(t, addr)
-	if got := fast.do("set big 0 0 500000\r\n" + strings.Repeat("b", 500000) + "\r\n"); got != "STORED\r\n" {
+	fast := nodetest.DialMC(t, addr)
+	if got := fast.Do("set big 0 0 500000\r\n" + strings.Repeat("b", 500000) + "\r\n"); got != "STORED\r\n" {
 		t.Fatalf("set: %q", got)
 	}
-	slow := dialMC(t, addr)
-	slow.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	slow := nodetest.DialMC(t, addr)
+	slow.Conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
 	// About 100 MB of replies that are never read.
 	for i := 0; i < 20; i++ {
-		if _, err := slow.conn.Write([]byte(strings.Repeat("get big\r\n", 10))); err != nil {
+		if _, err := slow.Conn.Write([]byte(strings.Repeat("get big\r\n", 10))); err != nil {
 			break
 		}
 	}
 	done := make(chan string, 1)
-	go func() { done <- fast.do("get nope\r\nversion\r\n") }()
+	go func() { done <- fast.Do("get nope\r\nversion\r\n") }()
 	select {
 	case got := <-done:
 		if got != "END\r\nVERSION 1.6.18\r\n" {
@@ -92,8 +92,8 @@ func TestMemcacheSlowClient(t *testing.T) {
 // refused (the protocol has no AUTH command).
 func TestMemcacheRequirePass(t *testing.T) {
 	addr, _, _ := startMCNode(t, func(c *node.Config) { c.RequirePass = "secret" })
-	c := dialMC(t, addr)
-	if got := c.do("get a\r\nset a 0 0 1 noreply\r\nx\r\nget" + manyKeys(40) + "\r\nversion\r\n"); got != "SERVER_ERROR NOAUTH Authentication required.\r\n"+
+	c := nodetest.DialMC(t, addr)
+	if got := c.Do("get a\r\nset a 0 0 1 noreply\r\nx\r\nget" + manyKeys(40) + "\r\nversion\r\n"); got != "SERVER_ERROR NOAUTH Authentication required.\r\n"+
 		"SERVER_ERROR NOAUTH Authentication required.\r\nVERSION 1.6.18\r\n" {
 		t.Fatalf("got %q", got)
 	}
@@ -115,9 +115,9 @@ func TestMemcacheListenAndServe(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(ctx) }()
 	addr := "127.0.0.1:" + strconv.Itoa(cfg.MemcachePort)
-	waitMC(t, addr)
-	c := dialMC(t, addr)
-	if got := c.do("set a 0 0 1\r\nx\r\n"); got != "STORED\r\n" {
+	nodetest.WaitMemcached(t, addr)
+	c := nodetest.DialMC(t, addr)
+	if got := c.Do("set a 0 0 1\r\nx\r\n"); got != "STORED\r\n" {
 		t.Fatalf("set: %q", got)
 	}
 	r := nodetest.Dial(t, "127.0.0.1:"+strconv.Itoa(cfg.Port))
@@ -166,8 +166,8 @@ func TestMemcacheInternalCommandsGarbage(t *testing.T) {
 // memcached's out-of-memory errors and reads go on.
 func TestMemcacheMaxMemory(t *testing.T) {
 	addr, respAddr, _ := startMCNode(t, nil)
-	c := dialMC(t, addr)
-	c.do("set a 0 0 2\r\n10\r\n")
+	c := nodetest.DialMC(t, addr)
+	c.Do("set a 0 0 2\r\n10\r\n")
 	r := nodetest.Dial(t, respAddr)
 	r.Do("CONFIG", "SET", "maxmemory", "1")
 	// Used memory is sampled after garbage collections.
@@ -181,7 +181,7 @@ func TestMemcacheMaxMemory(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := c.do("set b 0 0 1\r\nx\r\nincr a 1\r\nms b 1\r\nx\r\nget a\r\nset b 0 0 1 noreply\r\nx\r\n"); got != "SERVER_ERROR out of memory storing object\r\n"+
+	if got := c.Do("set b 0 0 1\r\nx\r\nincr a 1\r\nms b 1\r\nx\r\nget a\r\nset b 0 0 1 noreply\r\nx\r\n"); got != "SERVER_ERROR out of memory storing object\r\n"+
 		"SERVER_ERROR out of memory\r\nSERVER_ERROR out of memory storing object\r\nVALUE a 0 2\r\n10\r\nEND\r\n" {
 		t.Fatalf("got %q", got)
 	}
@@ -231,7 +231,7 @@ func TestMemcacheGarbageConnections(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := dialMC(t, addr).do("version\r\n"); got != "VERSION 1.6.18\r\n" {
+	if got := nodetest.DialMC(t, addr).Do("version\r\n"); got != "VERSION 1.6.18\r\n" {
 		t.Fatalf("after the garbage: %q", got)
 	}
 	r := nodetest.Dial(t, respAddr)

@@ -1,57 +1,15 @@
 package node_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
 )
-
-// startMemcached starts Debian's memcached on a free loopback port, TCP
-// only, and returns its address. It is killed when the test ends.
-func startMemcached(t testing.TB, extra ...string) string {
-	t.Helper()
-	bin := nodetest.RequirePeer(t, "memcached")
-	port := nodetest.FreePort(t)
-	args := append([]string{"-p", strconv.Itoa(port), "-U", "0", "-l", "127.0.0.1", "-u", "nobody"}, extra...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	waitMC(t, addr)
-	return addr
-}
-
-// waitMC polls addr with "version" until it answers (or 10 s pass).
-func waitMC(t testing.TB, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.SetDeadline(time.Now().Add(time.Second))
-			c.Write([]byte("version\r\n"))
-			line, err := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if err == nil && strings.HasPrefix(line, "VERSION") {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s did not become ready", addr)
-}
 
 // startMCNode starts a node serving RESP and memcached on free loopback
 // ports; it returns the memcached and RESP addresses.
@@ -83,104 +41,11 @@ func startMCNode(t testing.TB, mutate func(*node.Config)) (mcAddr, respAddr stri
 	return mln.Addr().String(), rln.Addr().String(), srv
 }
 
-// mcClient is a raw memcached connection for tests.
-type mcClient struct {
-	t    testing.TB
-	conn net.Conn
-	addr string
-}
-
-func dialMC(t testing.TB, addr string) *mcClient {
+// newMCPair compares a node's memcached listener with memcached.
+func newMCPair(t testing.TB) *nodetest.MCPair {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &mcClient{t: t, conn: c, addr: addr}
-}
-
-// do sends req followed by "mn" and returns everything the server sent
-// before the MN that answers it (or before it closed the connection,
-// marked by a trailing "<closed>"). Requests must not carry data lines
-// starting with "mn".
-func (c *mcClient) do(req string) string {
-	c.t.Helper()
-	want := 1
-	for _, line := range strings.Split(req, "\n") {
-		if line == "mn\r" || line == "mn" || strings.HasPrefix(line, "mn ") {
-			want++
-		}
-	}
-	c.conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.conn.Write([]byte(req + "mn\r\n")); err != nil {
-		return "<write error>"
-	}
-	var out []byte
-	buf := make([]byte, 64<<10)
-	for countMN(out) < want {
-		n, err := c.conn.Read(buf)
-		out = append(out, buf[:n]...)
-		if err == io.EOF {
-			return string(out) + "<closed>"
-		}
-		if err != nil {
-			c.t.Fatalf("%s: %q: %v (read %q)", c.addr, req, err, out)
-		}
-	}
-	return string(out[:len(out)-4])
-}
-
-// countMN counts the MN lines in out.
-func countMN(out []byte) int {
-	n := 0
-	for i := 0; i+4 <= len(out); i++ {
-		if (i == 0 || out[i-1] == '\n') && string(out[i:i+4]) == "MN\r\n" {
-			n++
-		}
-	}
-	return n
-}
-
-// clip quotes s for a failure message, shortening long runs.
-func clip(s string) string {
-	if len(s) > 300 {
-		return strconv.Quote(s[:200]) + fmt.Sprintf("...(%d bytes)...", len(s)-280) + strconv.Quote(s[len(s)-80:])
-	}
-	return strconv.Quote(s)
-}
-
-// mcHistory is how many earlier requests a failure message shows.
-var mcHistory = 12
-
-// mcPair sends the same bytes to the node and to memcached.
-type mcPair struct {
-	t          testing.TB
-	node, real *mcClient
-	history    []string // the requests sent, for failure messages
-}
-
-func newMCPair(t testing.TB) *mcPair {
-	t.Helper()
-	real := startMemcached(t)
 	mc, _, _ := startMCNode(t, nil)
-	return &mcPair{t: t, node: dialMC(t, mc), real: dialMC(t, real)}
-}
-
-// check sends req to both servers and fails the test when the replies
-// differ byte for byte. It returns the node's reply.
-func (p *mcPair) check(req string) string {
-	p.t.Helper()
-	got, want := p.node.do(req), p.real.do(req)
-	p.history = append(p.history, req)
-	if got != want {
-		var after []string
-		for _, h := range p.history[max(0, len(p.history)-mcHistory) : len(p.history)-1] {
-			after = append(after, clip(h))
-		}
-		p.t.Errorf("request %s:\n  slotcache: %s\n  memcached: %s\n  after: %s", clip(req), clip(got), clip(want), strings.Join(after, " "))
-	}
-	return got
+	return nodetest.NewMCPair(t, mc)
 }
 
 func TestMemcacheDifferentialText(t *testing.T) {
@@ -235,7 +100,7 @@ func TestMemcacheDifferentialText(t *testing.T) {
 		"append big2 0 0 1047492\r\n" + strings.Repeat("x", 1047492) + "\r\n", "gets big2\r\n",
 		"append big2 0 0 1047491\r\n" + strings.Repeat("x", 1047491) + "\r\n",
 	} {
-		p.check(req)
+		p.Check(req)
 	}
 	// A pipeline longer than the node's batch (128 requests per lock
 	// acquisition) is answered in order.
@@ -243,8 +108,8 @@ func TestMemcacheDifferentialText(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		fmt.Fprintf(&pipe, "set p%d 0 0 %d noreply\r\n%d\r\nincr p%d 1\r\nmg p%d v c\r\n", i, len(fmt.Sprint(i)), i, i, i)
 	}
-	p.check(pipe.String())
-	p.check("quit\r\nget a\r\n")
+	p.Check(pipe.String())
+	p.Check("quit\r\nget a\r\n")
 }
 
 // manyKeys returns " m0 m1 ... m<n-1>".
@@ -296,7 +161,7 @@ func TestMemcacheDifferentialMeta(t *testing.T) {
 		"set p 0 0 2\r\n10\r\nmg p v\r\ndecr p 7\r\nget p\r\n",
 		"set p 0 0 2\r\n10\r\nget p\r\ndecr p 7\r\nget p\r\n",
 	} {
-		p.check(req)
+		p.Check(req)
 	}
 }
 
@@ -304,9 +169,9 @@ func TestMemcacheDifferentialMeta(t *testing.T) {
 // item is gone for every command.
 func TestMemcacheFlushAll(t *testing.T) {
 	p := newMCPair(t)
-	p.check("set a 0 0 1\r\na\r\nset b 0 0 1\r\nb\r\n")
-	p.check("flush_all 2000000000\r\n") // far future: nothing yet
-	p.check("get a b\r\n")
-	p.check("flush_all\r\n")
-	p.check("get a b\r\nincr a 1\r\ntouch b 0\r\nappend a 0 0 1\r\nx\r\nadd a 0 0 1\r\nA\r\ngets a\r\n")
+	p.Check("set a 0 0 1\r\na\r\nset b 0 0 1\r\nb\r\n")
+	p.Check("flush_all 2000000000\r\n") // far future: nothing yet
+	p.Check("get a b\r\n")
+	p.Check("flush_all\r\n")
+	p.Check("get a b\r\nincr a 1\r\ntouch b 0\r\nappend a 0 0 1\r\nx\r\nadd a 0 0 1\r\nA\r\ngets a\r\n")
 }
