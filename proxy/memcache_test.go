@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/slots"
+)
+
+// serveMemcache serves p's memcached listener on a free port until the
+// test ends.
+func serveMemcache(t testing.TB, p *Proxy) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.ServeMemcache(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
+}
+
+// startMCCluster starts n nodes and a proxy over them serving memcached;
+// it returns the proxy's memcached address and the map.
+func startMCCluster(t testing.TB, n int, mutate func(*Config)) (string, *slots.Map, *Proxy) {
+	t.Helper()
+	nodes := startNodes(t, n)
+	m := staticMap(t, nodes)
+	_, p := startProxy(t, StaticMap{m}, mutate)
+	return serveMemcache(t, p), m, p
+}
+
+// mcKeys returns n keys spread over the groups of m, at least one per group.
+func mcKeys(t testing.TB, m *slots.Map, n int) []string {
+	t.Helper()
+	keys := make([]string, n)
+	seen := map[slots.GroupID]bool{}
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%d", i)
+		seen[m.GroupOf([]byte(keys[i]))] = true
+	}
+	if len(seen) != len(m.Groups()) {
+		t.Fatalf("keys %v cover %d of %d groups", keys, len(seen), len(m.Groups()))
+	}
+	return keys
+}
+
+// newProxyMCPair compares the proxy's memcached listener over three nodes
+// with one memcached. CAS values are masked: each node has its own CAS
+// sequence.
+func newProxyMCPair(t testing.TB) (*nodetest.MCPair, *slots.Map) {
+	t.Helper()
+	addr, m, _ := startMCCluster(t, 3, nil)
+	p := nodetest.NewMCPair(t, addr)
+	p.Normalize = nodetest.MaskCAS
+	return p, m
+}
+
+// TestMemcacheProxyDifferentialRandom sends random request sequences (fixed
+// seeds; a failure names its seed and request) over keys of every group
+// through the proxy and to memcached, and compares the replies byte for
+// byte.
+func TestMemcacheProxyDifferentialRandom(t *testing.T) {
+	seeds := []uint64{1, 2, 3, 4, 5, 6}
+	steps := 400
+	if testing.Short() {
+		seeds, steps = seeds[:2], 200
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			p, m := newProxyMCPair(t)
+			keys := append(mcKeys(t, m, 12), "n", "k1")
+			g := &nodetest.MCGen{R: rand.New(rand.NewPCG(seed, 11)), Keys: keys, NoCasMatch: true}
+			for i := 0; i < steps && !t.Failed(); i++ {
+				p.Check(g.Request())
+			}
+		})
+	}
+}
+
+// TestMemcacheProxyDifferential: a fixed sequence through the proxy and to
+// memcached, replies byte for byte: multi-key gets over every group,
+// flush_all on every group, bad input, limits and a long pipeline.
+func TestMemcacheProxyDifferential(t *testing.T) {
+	p, m := newProxyMCPair(t)
+	keys := mcKeys(t, m, 10)
+	all := strings.Join(keys, " ")
+	var sets strings.Builder
+	for i, k := range keys {
+		fmt.Fprintf(&sets, "set %s %d 0 %d\r\n%s\r\n", k, i, len(k)+1, k+"!")
+	}
+	for _, req := range []string{
+		sets.String(), "get " + all + "\r\n", "gets " + all + " nope " + all + "\r\n",
+		"gat 0 " + all + "\r\n", "gats 0 nope " + all + "\r\n", "get " + keys[3] + "\r\n",
+		"delete " + keys[1] + "\r\n", "get " + all + "\r\n", "incr " + keys[2] + " 1\r\n",
+		"set n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 100\r\nget n\r\n",
+		"touch " + keys[4] + " 0\r\ntouch nope 0\r\n", "append " + keys[5] + " 0 0 1\r\nx\r\nget " + keys[5] + "\r\n",
+		"mg " + keys[6] + " v f k s\r\nmg nope v\r\nmn\r\n", "ms " + keys[7] + " 2 T0 F3\r\nhi\r\nmg " + keys[7] + " v f\r\n",
+		"md " + keys[8] + " q\r\nmd " + keys[8] + "\r\nma n D2 v\r\nma nope N0 J4 v\r\n",
+		"me nope\r\nme\r\nmg YWJj b k v\r\nms YWJj 1 b k\r\nx\r\nmg YWJj b k v\r\n",
+		"version\r\nverbosity 1\r\nverbosity\r\nbogus\r\n\r\nGET a\r\nget\r\n",
+		"get " + strings.Repeat("k", 251) + "\r\n", "set a 0 0 -1\r\n", "set a 0 0 1\r\nxy\r\n",
+		"set a 0 0 1 noreply\r\nx\r\nget a\r\n", "stats detail\r\n", "stats bogus\r\n",
+		"set big 0 0 1048516\r\n" + strings.Repeat("x", 1048516) + "\r\n", "get big\r\n",
+		"set big 0 0 1048517\r\n" + strings.Repeat("x", 1048517) + "\r\n", "get big\r\n",
+		"get " + strings.Repeat(all+" ", 20) + "\r\n",
+		"flush_all 2000000000\r\n", "get " + all + "\r\n", "flush_all\r\n", "get " + all + " n\r\n",
+		"flush_all noreply\r\nflush_all -5\r\nflush_all x\r\n",
+	} {
+		p.Check(req)
+	}
+	// A pipeline longer than a batch is answered in order.
+	var pipe strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&pipe, "set p%d 0 0 %d noreply\r\n%d\r\nincr p%d 1\r\nget p%d k%d\r\n", i, len(fmt.Sprint(i)), i, i, i, i%10)
+	}
+	p.Check(pipe.String())
+	p.Check("quit\r\nget a\r\n")
+}
