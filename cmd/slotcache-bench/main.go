@@ -3,9 +3,12 @@
 // key, per sorted-set member and per small hash after loading the same data
 // into each; and a proxy table: SET, GET and MSET straight to one
 // redis-server, through nutcracker over three redis-servers and through
-// slotcache's proxy over three slotcache nodes. It prints markdown tables.
+// slotcache's proxy over three slotcache nodes; and a memcached table: get
+// and set straight to one memcached, through nutcracker over three
+// memcached and through slotcache's proxy over three slotcache nodes. It
+// prints markdown tables.
 //
-//	go run ./cmd/slotcache-bench [-quick] [-n 100000] [-rounds 3] [-tests set,get,lpush,zadd] [-no-proxy]
+//	go run ./cmd/slotcache-bench [-quick] [-n 100000] [-rounds 3] [-tests set,get,lpush,zadd] [-no-proxy] [-no-memcache]
 package main
 
 import (
@@ -35,6 +38,7 @@ type options struct {
 	skipThroughput     bool
 	skipMemory         bool
 	skipProxy          bool
+	skipMemcache       bool
 }
 
 func main() {
@@ -64,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	noThroughput := fs.Bool("no-throughput", false, "skip the redis-benchmark table")
 	noMemory := fs.Bool("no-memory", false, "skip the memory table")
 	noProxy := fs.Bool("no-proxy", false, "skip the proxy table (redis direct, nutcracker, slotcache proxy)")
+	noMemcache := fs.Bool("no-memcache", false, "skip the memcached table (memcached direct, nutcracker, slotcache proxy)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o := options{n: *n, rounds: max(*rounds, 1), clients: *clients, keys: *keys, valueSize: *valueSize,
 		zsetMembers: *zsetMembers, hashes: *hashes, bin: *bin, skipThroughput: *noThroughput, skipMemory: *noMemory,
-		skipProxy: *noProxy}
+		skipProxy: *noProxy, skipMemcache: *noMemcache}
 	for _, p := range strings.Split(*pipelines, ",") {
 		d, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || d < 1 {
@@ -132,6 +137,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !o.skipProxy {
 		if err := proxyThroughput(ctx, o, o.bin, tmp, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if !o.skipMemcache {
+		if err := memcacheThroughput(ctx, o, o.bin, tmp, stdout, stderr); err != nil {
 			return err
 		}
 	}
