@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,22 +183,25 @@ type mcSession struct {
 	id   uint64
 	rd   *memcache.Reader
 
-	t     *table
-	mreqs []*memcache.Request // the batch's requests; slices valid until the next Read
-	calls []mcCall
-	reqs  []*router.Request
-	nreq  int
-	wg    sync.WaitGroup
-	args  [][]byte
-	nums  memcache.ArgBuffer
-	aux   []int32
-	kg    []uint16
-	parts [][][]byte // keys per group while splitting
-	held  [][]byte   // keys of mg requests earlier in the batch
-	out   []byte
-	src   replyBytes
-	rr    *resp.Reader
-	quit  bool
+	t      *table
+	mreqs  []*memcache.Request // the batch's requests; slices valid until the next Read
+	calls  []mcCall
+	reqs   []*router.Request
+	nreq   int
+	wg     sync.WaitGroup
+	args   [][]byte
+	nums   memcache.ArgBuffer
+	aux    []int32
+	kg     []uint16
+	parts  [][][]byte // keys per group while splitting
+	order  []uint16   // groups of a split get, in order of first key
+	partOf []int32    // part index per group while splitting
+	offs   []int      // read offset per part while merging
+	held   [][]byte   // keys of mg requests earlier in the batch
+	out    []byte
+	src    replyBytes
+	rr     *resp.Reader
+	quit   bool
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 }
@@ -419,23 +423,25 @@ func (s *mcSession) splitGet(c *mcCall, req *memcache.Request) {
 	for len(s.parts) < len(s.t.groups) {
 		s.parts = append(s.parts, nil)
 	}
-	var order []uint16
+	s.order = s.order[:0]
 	for i, g := range s.kg {
 		if len(s.parts[g]) == 0 {
-			order = append(order, g)
+			s.order = append(s.order, g)
 		}
 		s.parts[g] = append(s.parts[g], req.Keys[i])
 	}
-	partOf := make(map[uint16]int32, len(order))
-	for i, g := range order {
-		partOf[g] = int32(i)
+	for len(s.partOf) < len(s.t.groups) {
+		s.partOf = append(s.partOf, 0)
+	}
+	for i, g := range s.order {
+		s.partOf[g] = int32(i)
 		s.args = req.GetArgs(s.args, s.parts[g], &s.nums)
 		s.send(c, g, s.args)
 	}
 	for _, g := range s.kg {
-		s.aux = append(s.aux, partOf[g])
+		s.aux = append(s.aux, s.partOf[g])
 	}
-	for _, g := range order {
+	for _, g := range s.order {
 		clear(s.parts[g])
 		s.parts[g] = s.parts[g][:0]
 	}
@@ -502,6 +508,9 @@ func (s *mcSession) reply(i int) {
 	case mcLocal:
 		s.out = memcache.AppendLocal(s.out, req)
 	case mcSingle:
+		if r := reqs[0]; r.Err == nil && s.appendFast(req, r.Reply) {
+			return
+		}
 		v := s.decode(reqs[0])
 		s.countGet(req, v)
 		s.out = memcache.AppendReply(s.out, req, v)
@@ -515,6 +524,9 @@ func (s *mcSession) reply(i int) {
 		}
 		s.out = memcache.AppendReply(s.out, req, v)
 	case mcSplit:
+		if s.appendSplitFast(req, reqs, int(c.a0)) {
+			return
+		}
 		merged := resp.Value{Type: '*', Elems: make([]resp.Value, len(req.Keys))}
 		vs := make([]resp.Value, len(reqs))
 		next := make([]int, len(reqs))
@@ -554,4 +566,160 @@ func (s *mcSession) countGet(req *memcache.Request, v resp.Value) {
 			s.p.mc.getHits.Add(1)
 		}
 	}
+}
+
+// appendFast translates the commonest replies (a get from one group, a
+// text store) straight from the backend's bytes, without decoding them;
+// it reports false, having appended nothing, for anything else.
+func (s *mcSession) appendFast(req *memcache.Request, b []byte) bool {
+	switch {
+	case req.Cmd.IsGet():
+		return s.appendGetFast(req, b)
+	case req.TooLarge:
+		return false
+	case req.Cmd >= memcache.CmdSet && req.Cmd <= memcache.CmdCas:
+		// [+status, :cas]
+		if len(b) < 6 || string(b[:5]) != "*2\r\n+" {
+			return false
+		}
+		end := bytes.IndexByte(b[5:], '\r')
+		if end < 0 {
+			return false
+		}
+		if !req.Noreply {
+			s.out = append(s.out, b[5:5+end]...)
+			s.out = append(s.out, '\r', '\n')
+		}
+		return true
+	}
+	return false
+}
+
+// appendGetFast writes the VALUE lines of a get-family reply: an array of
+// one element per key, nil or [value, flags, cas].
+func (s *mcSession) appendGetFast(req *memcache.Request, b []byte) bool {
+	typ, n, pos, ok := header(b)
+	if !ok || typ != '*' || int(n) != len(req.Keys) {
+		return false
+	}
+	start := len(s.out)
+	withCas := req.Cmd == memcache.CmdGets || req.Cmd == memcache.CmdGats
+	hits := 0
+	for _, key := range req.Keys {
+		hit, ok := s.appendValue(key, b, &pos, withCas)
+		if !ok {
+			s.out = s.out[:start]
+			return false
+		}
+		if hit {
+			hits++
+		}
+	}
+	if pos != len(b) {
+		s.out = s.out[:start]
+		return false
+	}
+	s.out = append(s.out, "END\r\n"...)
+	s.p.mc.getHits.Add(int64(hits))
+	s.p.mc.getMiss.Add(int64(len(req.Keys) - hits))
+	return true
+}
+
+// appendSplitFast merges the parts of a split get in the client's key
+// order: key k's element is the next one of part s.aux[a0+k].
+func (s *mcSession) appendSplitFast(req *memcache.Request, reqs []*router.Request, a0 int) bool {
+	if cap(s.offs) < len(reqs) {
+		s.offs = make([]int, len(reqs))
+	}
+	offs := s.offs[:len(reqs)]
+	for j, r := range reqs {
+		if r.Err != nil {
+			return false
+		}
+		typ, _, pos, ok := header(r.Reply)
+		if !ok || typ != '*' {
+			return false
+		}
+		offs[j] = pos
+	}
+	start := len(s.out)
+	withCas := req.Cmd == memcache.CmdGets || req.Cmd == memcache.CmdGats
+	hits := 0
+	for k, key := range req.Keys {
+		part := s.aux[a0+k]
+		hit, ok := s.appendValue(key, reqs[part].Reply, &offs[part], withCas)
+		if !ok {
+			s.out = s.out[:start]
+			return false
+		}
+		if hit {
+			hits++
+		}
+	}
+	s.out = append(s.out, "END\r\n"...)
+	s.p.mc.getHits.Add(int64(hits))
+	s.p.mc.getMiss.Add(int64(len(req.Keys) - hits))
+	return true
+}
+
+// appendValue writes the VALUE line of the get element at b[*pos] (nil or
+// [value, flags, cas]) for key and moves *pos past it.
+func (s *mcSession) appendValue(key, b []byte, pos *int, withCas bool) (hit, ok bool) {
+	typ, n, p, ok := header(b[*pos:])
+	if !ok || typ != '*' {
+		return false, false
+	}
+	*pos += p
+	if n < 0 {
+		return false, true
+	}
+	if n != 3 {
+		return false, false
+	}
+	typ, vlen, p, ok := header(b[*pos:])
+	if !ok || typ != '$' || vlen < 0 || *pos+p+int(vlen)+2 > len(b) {
+		return false, false
+	}
+	value := b[*pos+p : *pos+p+int(vlen)]
+	*pos += p + int(vlen) + 2
+	flags, ok := intAt(b, pos)
+	if !ok {
+		return false, false
+	}
+	cas, ok := intAt(b, pos)
+	if !ok {
+		return false, false
+	}
+	s.out = append(s.out, "VALUE "...)
+	s.out = append(s.out, key...)
+	s.out = append(s.out, ' ')
+	s.out = append(s.out, flags...)
+	s.out = append(s.out, ' ')
+	s.out = strconv.AppendInt(s.out, vlen, 10)
+	if withCas {
+		s.out = append(s.out, ' ')
+		s.out = append(s.out, cas...)
+	}
+	s.out = append(s.out, '\r', '\n')
+	s.out = append(s.out, value...)
+	s.out = append(s.out, '\r', '\n')
+	return true, true
+}
+
+// intAt reads the non-negative integer reply at b[*pos] (":123\r\n"),
+// returns its digits and moves *pos past it.
+func intAt(b []byte, pos *int) ([]byte, bool) {
+	p := *pos
+	if p >= len(b) || b[p] != ':' {
+		return nil, false
+	}
+	i := p + 1
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == p+1 || i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {
+		return nil, false
+	}
+	*pos = i + 2
+	return b[p+1 : i], true
 }

@@ -1,0 +1,104 @@
+package proxy
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+// benchMCNode is a backend that answers the internal memcached commands
+// without allocating: MCGET with a hit of value "1" per key, MCSTORE with
+// [STORED, 1].
+func benchMCNode(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.Cleanup(func() { nc.Close() })
+			go func() {
+				rd := resp.NewReader(nc, resp.Limits{})
+				var out []byte
+				for {
+					args, err := rd.ReadCommand()
+					if err != nil {
+						return
+					}
+					for {
+						switch string(args[0]) {
+						case "MCSTORE":
+							out = append(out, "*2\r\n+STORED\r\n:1\r\n"...)
+						default:
+							out = resp.AppendArrayLen(out, len(args)-1)
+							for range len(args) - 1 {
+								out = append(out, "*3\r\n$1\r\n1\r\n:0\r\n:1\r\n"...)
+							}
+						}
+						var ok bool
+						if args, ok, _ = rd.Next(); !ok {
+							break
+						}
+					}
+					if _, err := nc.Write(out); err != nil {
+						return
+					}
+					out = out[:0]
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// benchMCPipeline measures one memcached client sending pipelines of depth
+// requests through the proxy over three allocation-free backends.
+func benchMCPipeline(b *testing.B, depth int, req, reply string) {
+	nodes := []string{benchMCNode(b), benchMCNode(b), benchMCNode(b)}
+	_, p := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
+	nc, err := net.Dial("tcp", serveMemcache(b, p))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	frame := []byte(strings.Repeat(req, depth))
+	want := bytes.Repeat([]byte(reply), depth)
+	got := make([]byte, len(want))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for i := range b.N {
+		if _, err := nc.Write(frame); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(nc, got); err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 && !bytes.Equal(got, want) {
+			b.Fatalf("replies %q, want %q", got, want)
+		}
+	}
+}
+
+func BenchmarkMemcacheProxyGetP1(b *testing.B) {
+	benchMCPipeline(b, 1, "get a\r\n", "VALUE a 0 1\r\n1\r\nEND\r\n")
+}
+func BenchmarkMemcacheProxyGetP16(b *testing.B) {
+	benchMCPipeline(b, 16, "get a\r\n", "VALUE a 0 1\r\n1\r\nEND\r\n")
+}
+func BenchmarkMemcacheProxySetP16(b *testing.B) {
+	benchMCPipeline(b, 16, "set a 0 0 16\r\nxxxxxxxxxxxxxxxx\r\n", "STORED\r\n")
+}
+
+// A get over keys of three groups, split and merged.
+func BenchmarkMemcacheProxyGetMultiP16(b *testing.B) {
+	benchMCPipeline(b, 16, "get a b c d\r\n", "VALUE a 0 1\r\n1\r\nVALUE b 0 1\r\n1\r\nVALUE c 0 1\r\n1\r\nVALUE d 0 1\r\n1\r\nEND\r\n")
+}
