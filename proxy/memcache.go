@@ -110,6 +110,13 @@ func (p *Proxy) ServeMemcache(ctx context.Context, ln net.Listener) error {
 	}
 }
 
+// mcConns returns the number of memcached connections; p.mu is held.
+func (p *Proxy) mcConns() int {
+	p.mc.mu.Lock()
+	defer p.mc.mu.Unlock()
+	return len(p.mc.conns)
+}
+
 // closeMemcache closes the memcached connections.
 func (p *Proxy) closeMemcache() {
 	p.mc.mu.Lock()

@@ -277,7 +277,9 @@ func TestMemcacheProxyGarbage(t *testing.T) {
 // TestMemcacheProxyMaxClients: over maxclients a memcached client gets
 // memcached's error and a closed connection.
 func TestMemcacheProxyMaxClients(t *testing.T) {
-	addr, _, _ := startMCCluster(t, 1, func(c *Config) { c.MaxClients = 2 })
+	nodes := startNodes(t, 1)
+	respAddr, p := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.MaxClients = 2 })
+	addr := serveMemcache(t, p)
 	a, b := nodetest.DialMC(t, addr), nodetest.DialMC(t, addr)
 	a.Do("version\r\n")
 	b.Do("version\r\n")
@@ -293,5 +295,9 @@ func TestMemcacheProxyMaxClients(t *testing.T) {
 	}
 	if got := a.Do("version\r\n"); got != "VERSION 1.6.18\r\n" {
 		t.Fatalf("first client: %q", got)
+	}
+	// RESP and memcached clients share the limit.
+	if got := rawExchange(t, respAddr, "PING\r\n"); string(got) != "-ERR max number of clients reached\r\n" {
+		t.Fatalf("RESP client over the limit: %q", got)
 	}
 }

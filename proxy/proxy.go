@@ -226,7 +226,7 @@ func (p *Proxy) accept(nc net.Conn) {
 	}
 	p.stats.connections.Add(1)
 	p.mu.Lock()
-	if p.closed || len(p.clients) >= p.cfg.MaxClients {
+	if p.closed || len(p.clients)+p.mcConns() >= p.cfg.MaxClients {
 		p.mu.Unlock()
 		p.stats.rejected.Add(1)
 		nc.SetWriteDeadline(time.Now().Add(time.Second))
