@@ -589,8 +589,12 @@ func (s *mcSession) appendFast(req *memcache.Request, b []byte) bool {
 		if len(b) < 6 || string(b[:5]) != "*2\r\n+" {
 			return false
 		}
-		end := bytes.IndexByte(b[5:], '\r')
-		if end < 0 {
+		end := bytes.Index(b[5:], []byte("\r\n"))
+		if end < 0 || bytes.IndexAny(b[5:5+end], "\r\n") >= 0 {
+			return false
+		}
+		pos := 5 + end + 2
+		if _, ok := intAt(b, &pos); !ok || pos != len(b) {
 			return false
 		}
 		if !req.Noreply {
@@ -721,7 +725,12 @@ func intAt(b []byte, pos *int) ([]byte, bool) {
 		return nil, false
 	}
 	i := p + 1
+	var n uint64
 	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		n = n*10 + uint64(b[i]-'0')
+		if n > 1<<62 || (i > p+1 && b[p+1] == '0') { // keep to canonical int64 figures
+			return nil, false
+		}
 		i++
 	}
 	if i == p+1 || i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {

@@ -124,3 +124,25 @@ func TestMemcacheProxyDifferential(t *testing.T) {
 	p.Check(pipe.String())
 	p.Check("quit\r\nget a\r\n")
 }
+
+// TestMemcacheProxyMoved: a -MOVED from a node makes the proxy refresh its
+// map and retry at the named address, once, for memcached requests too.
+func TestMemcacheProxyMoved(t *testing.T) {
+	real, _ := nodetest.StartNode(t, nil)
+	moving := fakeNode(t, func(args [][]byte) string { return "-MOVED 1234 " + real + "\r\n" })
+	var loop string
+	loop = fakeNode(t, func(args [][]byte) string { return "-MOVED 1 " + loop + "\r\n" })
+	src := &countingSource{StaticMap: StaticMap{staticMap(t, []string{moving, loop})}}
+	_, p := startProxy(t, src, nil)
+	c := nodetest.DialMC(t, serveMemcache(t, p))
+	k1, k2 := keyIn(src.M, 1, "a"), keyIn(src.M, 2, "b")
+	if got := c.Do("set " + k1 + " 0 0 1\r\nv\r\nget " + k1 + "\r\n"); got != "STORED\r\nVALUE "+k1+" 0 1\r\nv\r\nEND\r\n" {
+		t.Fatalf("through MOVED: %q", got)
+	}
+	if src.refreshes.Load() != 1 {
+		t.Fatalf("%d refreshes, want 1 per batch", src.refreshes.Load())
+	}
+	if got := c.Do("get " + k2 + "\r\n"); got != "SERVER_ERROR MOVED 1 "+loop+"\r\n" {
+		t.Fatalf("a node redirecting to itself: %q, want its MOVED after one retry", got)
+	}
+}
