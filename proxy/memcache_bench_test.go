@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -101,4 +103,34 @@ func BenchmarkMemcacheProxySetP16(b *testing.B) {
 // A get over keys of three groups, split and merged.
 func BenchmarkMemcacheProxyGetMultiP16(b *testing.B) {
 	benchMCPipeline(b, 16, "get a b c d\r\n", "VALUE a 0 1\r\n1\r\nVALUE b 0 1\r\n1\r\nVALUE c 0 1\r\n1\r\nVALUE d 0 1\r\n1\r\nEND\r\n")
+}
+
+// BenchmarkMemcacheProxySet50Clients: 50 clients, one set in flight each.
+func BenchmarkMemcacheProxySet50Clients(b *testing.B) {
+	nodes := []string{benchMCNode(b), benchMCNode(b), benchMCNode(b)}
+	_, p := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
+	addr := serveMemcache(b, p)
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	var id atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer nc.Close()
+		frame := []byte(fmt.Sprintf("set key:%d 0 0 32\r\n%s\r\n", id.Add(1), strings.Repeat("v", 32)))
+		got := make([]byte, len("STORED\r\n"))
+		for pb.Next() {
+			if _, err := nc.Write(frame); err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := io.ReadFull(nc, got); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
