@@ -590,7 +590,7 @@ func (s *mcSession) appendFast(req *memcache.Request, b []byte) bool {
 			return false
 		}
 		end := bytes.Index(b[5:], []byte("\r\n"))
-		if end < 0 || bytes.IndexAny(b[5:5+end], "\r\n") >= 0 {
+		if end < 0 || bytes.ContainsAny(b[5:5+end], "\r\n") {
 			return false
 		}
 		pos := 5 + end + 2
