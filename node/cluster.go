@@ -367,12 +367,6 @@ func (cl *cluster) myRecord(m *slots.Map) slots.Node {
 	return n
 }
 
-// isMasterOf reports whether this node is the master of group g in m.
-func (cl *cluster) isMasterOf(m *slots.Map, g slots.GroupID) bool {
-	gr, ok := m.Group(g)
-	return ok && gr.Master == cl.id
-}
-
 // redisMode is INFO's redis_mode and HELLO's mode.
 func (s *Server) redisMode() string {
 	if s.cluster.Load() != nil {
