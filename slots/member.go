@@ -242,8 +242,8 @@ func (m *Member) Map() *Map { return m.gossip.Map() }
 // reports whether the map changed. Build next from Map() with a Builder.
 func (m *Member) Update(next *Map) bool { return m.gossip.Update(next) }
 
-// SetMeta publishes new metadata (NodeID and Role stay the member's own,
-// Role from meta.Role) and waits up to timeout for the others to hear it.
+// SetMeta publishes new metadata (NodeID stays the member's own) and waits
+// up to timeout for the broadcast to go out; timeout <= 0 does not wait.
 func (m *Member) SetMeta(meta MemberMeta, timeout time.Duration) error {
 	meta.NodeID = m.cfg.NodeID
 	b, err := meta.Encode()
@@ -251,6 +251,11 @@ func (m *Member) SetMeta(meta MemberMeta, timeout time.Duration) error {
 		return err
 	}
 	m.del.meta.Store(&b)
+	if timeout <= 0 {
+		// The broadcast goes on after UpdateNode stops waiting.
+		_ = m.ml.UpdateNode(time.Nanosecond)
+		return nil
+	}
 	return m.ml.UpdateNode(timeout)
 }
 

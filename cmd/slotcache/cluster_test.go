@@ -210,6 +210,24 @@ func TestClusterEndToEnd(t *testing.T) {
 	others = slices.DeleteFunc(slices.Clone(all), func(p *clusterProc) bool { return p == killed })
 	d = waitAgree(t, others, 8, func(dg string) bool { return strings.Contains(flagsOf(dg, killed.id), "fail") })
 	t.Logf("killed node seen dead by all 7 others in %v", d)
+
+	// Without a live master for its slots the cluster is down.
+	master := procs[0] // group 2's master
+	master.cmd.Process.Kill()
+	live := slices.DeleteFunc(slices.Clone(others), func(p *clusterProc) bool { return p == master })
+	for _, p := range live {
+		for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+			if info, err := clusterInfo(p.addr); err == nil && info["cluster_state"] == "fail" {
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("%s: cluster state not fail after its master died", p.addr)
+			}
+		}
+	}
+	if _, err := respDo(seed.addr, "GET", "foo"); err == nil || err.Error() != "CLUSTERDOWN The cluster is down" {
+		t.Errorf("GET on a failed cluster: %v", err)
+	}
 }
 
 // measureChange joins as a member, changes the map and times its arrival
