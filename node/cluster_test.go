@@ -24,7 +24,7 @@ func startClusterNode(t *testing.T, dir string, cc node.ClusterConfig) (string, 
 	addr, srv := nodetest.StartNode(t, func(c *node.Config) {
 		c.Port = port
 		c.ClusterEnabled = true
-		c.ClusterNodeTimeout = 500 * time.Millisecond
+		c.ClusterNodeTimeout = 2 * time.Second // no false deaths on a loaded machine
 		if dir != "" {
 			c.Dir = dir
 		}

@@ -29,8 +29,8 @@ type clusterProc struct {
 }
 
 // nodeTimeout is the --cluster-node-timeout of the test clusters (ms):
-// members are declared dead about a second after they stop answering.
-const nodeTimeout = "1000"
+// members are declared dead about two seconds after they stop answering.
+const nodeTimeout = "2000"
 
 // startClusterProc starts a node process with cluster flags and returns
 // once it answers PING.
@@ -195,7 +195,7 @@ func TestClusterEndToEnd(t *testing.T) {
 	others := slices.DeleteFunc(slices.Clone(all), func(p *clusterProc) bool { return p == paused })
 	d = waitAgree(t, others, 8, func(dg string) bool { return strings.Contains(flagsOf(dg, paused.id), "fail") })
 	t.Logf("SIGSTOPped node seen dead by all 7 others in %v (node timeout %s ms)", d, nodeTimeout)
-	time.Sleep(1500 * time.Millisecond) // stay away longer than the dead timeout
+	time.Sleep(time.Second) // stay away a while after being declared dead
 	if err := paused.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
