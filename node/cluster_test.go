@@ -47,6 +47,20 @@ func startClusterNode(t *testing.T, dir string, cc node.ClusterConfig) (string, 
 func assign(t *testing.T, srv *node.Server, ranges []slots.Range, addrs []string, want string) {
 	t.Helper()
 	m := srv.ClusterMember()
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) { // the groups' records must have arrived
+		known := true
+		for _, r := range ranges {
+			if _, ok := m.Map().Group(r.Group); !ok {
+				known = false
+			}
+		}
+		if known {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the groups to assign never reached the member")
+		}
+	}
 	b := slots.NewBuilder(m.Map())
 	for _, r := range ranges {
 		b.Assign(r.Start, r.End, r.Group)
@@ -388,4 +402,44 @@ func TestClusterConfigValidate(t *testing.T) {
 	if err := srv.StartCluster(node.ClusterConfig{KeyIndexes: router.KeyIndexes}); err == nil {
 		t.Error("StartCluster without cluster-enabled")
 	}
+}
+
+// TestDiffClusterRedirects sends the same commands to a two-group slotcache
+// cluster and a two-master Redis Cluster with the same slot split, and
+// compares the replies with the owner's address replaced by a name.
+func TestDiffClusterRedirects(t *testing.T) {
+	r1, r2 := nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes")
+	c1, c2 := nodetest.Dial(t, r1), nodetest.Dial(t, r2)
+	c1.Do("CLUSTER", "ADDSLOTSRANGE", "0", "9999")
+	c2.Do("CLUSTER", "ADDSLOTSRANGE", "10000", "16383")
+	host, port, _ := strings.Cut(r2, ":")
+	if v := c1.Do("CLUSTER", "MEET", host, port); string(v.Str) != "OK" {
+		t.Fatalf("CLUSTER MEET: %v", v)
+	}
+	n1, s1 := startClusterNode(t, "", node.ClusterConfig{Group: 1})
+	n2, _ := startClusterNode(t, "", node.ClusterConfig{Group: 2, Join: []string{s1.ClusterMember().Addr()}})
+	assign(t, s1, []slots.Range{{Start: 0, End: 9999, Group: 1}, {Start: 10000, End: 16383, Group: 2}}, []string{n1, n2}, "ok")
+	waitClusterState(t, r1, "ok", 0)
+	waitClusterState(t, r2, "ok", 0)
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			s := strings.NewReplacer(n2, "<owner>", r2, "<owner>").Replace(string(v.Str))
+			v.Str = []byte(s)
+		}
+		return v
+	}
+	p.CheckAll([][]string{
+		{"GET", "foo"}, {"SET", "foo", "1"}, {"GET", "b"}, {"SET", "b", "1"}, {"MGET", "b", "foo"},
+		{"MGET", "foo", "b"}, {"DEL", "{foo}a", "{foo}b"}, {"EXISTS", "b", "{b}c"},
+		{"MULTI"}, {"SET", "b", "2"}, {"SET", "foo", "1"}, {"GET", "b"}, {"EXEC"},
+		{"MULTI"}, {"GET", "foo"}, {"EXEC"},
+		{"MULTI"}, {"SET", "b", "3"}, {"SET", "{b}x", "4"}, {"EXEC"},
+		{"MULTI"}, {"SET", "b", "5"}, {"SET", "c", "6"}, {"EXEC"},
+		{"WATCH", "foo"}, {"WATCH", "b"}, {"MULTI"}, {"SET", "b", "7"}, {"EXEC"},
+		{"SSUBSCRIBE", "foo"}, {"SPUBLISH", "foo", "m"}, {"PUBLISH", "foo", "m"},
+		{"READONLY"}, {"GET", "foo"}, {"READWRITE"},
+		{"GETDEL", "foo"}, {"LPUSH", "foo", "x"}, {"RENAME", "b", "foo"}, {"ZUNIONSTORE", "foo", "1", "b"},
+		{"OBJECT", "ENCODING", "foo"}, {"TYPE", "foo"}, {"TYPE", "b"},
+	})
 }
