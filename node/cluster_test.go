@@ -443,3 +443,56 @@ func TestDiffClusterRedirects(t *testing.T) {
 		{"OBJECT", "ENCODING", "foo"}, {"TYPE", "foo"}, {"TYPE", "b"},
 	})
 }
+
+// TestDiffClusterReplica compares a replica's answers (with and without
+// READONLY) with a Redis Cluster replica of the same master.
+func TestDiffClusterReplica(t *testing.T) {
+	r1, r2, r3 := nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes")
+	c1, c3 := nodetest.Dial(t, r1), nodetest.Dial(t, r3)
+	c1.Do("CLUSTER", "ADDSLOTSRANGE", "0", "9999")
+	nodetest.Dial(t, r2).Do("CLUSTER", "ADDSLOTSRANGE", "10000", "16383")
+	for _, a := range []string{r2, r3} {
+		host, port, _ := strings.Cut(a, ":")
+		c1.Do("CLUSTER", "MEET", host, port)
+	}
+	id1 := string(c1.Do("CLUSTER", "MYID").Str)
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if v := c3.Do("CLUSTER", "REPLICATE", id1); string(v.Str) == "OK" {
+			break
+		} else if time.Since(start) > 10*time.Second {
+			t.Fatalf("CLUSTER REPLICATE: %v", v)
+		}
+	}
+	for _, a := range []string{r1, r2, r3} {
+		waitClusterState(t, a, "ok", 0)
+	}
+	for start := time.Now(); !strings.Contains(string(c3.Do("INFO", "replication").Str), "master_link_status:up"); time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("Redis replica never synchronised")
+		}
+	}
+
+	n1, s1 := startClusterNode(t, "", node.ClusterConfig{Group: 1})
+	join := []string{s1.ClusterMember().Addr()}
+	n2, _ := startClusterNode(t, "", node.ClusterConfig{Group: 2, Join: join})
+	n3, _ := startClusterNode(t, "", node.ClusterConfig{Group: 1, Role: slots.RoleReplica, Join: join})
+	assign(t, s1, []slots.Range{{Start: 0, End: 9999, Group: 1}, {Start: 10000, End: 16383, Group: 2}}, []string{n1, n2, n3}, "ok")
+
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n3), Redis: c3}
+	names := strings.NewReplacer(n1, "<master>", r1, "<master>", n2, "<other>", r2, "<other>")
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(names.Replace(string(v.Str)))
+		}
+		return v
+	}
+	p.CheckAll([][]string{
+		{"GET", "b"}, {"SET", "b", "1"}, {"GET", "foo"},
+		{"READONLY"}, {"GET", "b"}, {"EXISTS", "b", "{b}x"}, {"TYPE", "b"}, {"SET", "b", "1"}, {"DEL", "b"},
+		{"GET", "foo"}, {"MGET", "b", "foo"},
+		{"MULTI"}, {"GET", "b"}, {"EXEC"},
+		{"MULTI"}, {"GET", "b"}, {"SET", "b", "1"}, {"EXEC"},
+		{"READWRITE"}, {"GET", "b"},
+		{"READONLY"}, {"RESET"}, {"GET", "b"},
+	})
+}
