@@ -22,10 +22,10 @@ import (
 // clusterProc is one `slotcache node` process in cluster mode.
 type clusterProc struct {
 	cmd    *exec.Cmd
+	args   []string
 	addr   string // RESP
 	gossip string
 	id     string
-	stderr *strings.Builder
 }
 
 // nodeTimeout is the --cluster-node-timeout of the test clusters (ms):
@@ -37,21 +37,30 @@ const nodeTimeout = "2000"
 func startClusterProc(t *testing.T, extra ...string) *clusterProc {
 	t.Helper()
 	port, gport := nodetest.FreePort(t), nodetest.FreePort(t)
-	p := &clusterProc{addr: "127.0.0.1:" + strconv.Itoa(port), gossip: "127.0.0.1:" + strconv.Itoa(gport), stderr: &strings.Builder{}}
-	args := append([]string{"node", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir(),
+	p := &clusterProc{addr: "127.0.0.1:" + strconv.Itoa(port), gossip: "127.0.0.1:" + strconv.Itoa(gport)}
+	p.args = append([]string{"node", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir(),
 		"--cluster-enabled", "--gossip-port", strconv.Itoa(gport), "--cluster-name", t.Name(),
 		"--cluster-node-timeout", nodeTimeout, "--loglevel", "warn"}, extra...)
-	p.cmd = exec.Command(binPath, args...)
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
+	p.run(t)
+	return p
+}
+
+// run starts (or restarts) the process with its arguments.
+func (p *clusterProc) run(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(binPath, p.args...)
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p.cmd = cmd
 	t.Cleanup(func() {
-		p.cmd.Process.Signal(syscall.SIGCONT)
-		p.cmd.Process.Kill()
-		p.cmd.Wait()
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		cmd.Wait()
 		if t.Failed() {
-			t.Logf("node %s stderr:\n%s", p.addr, p.stderr.String())
+			t.Logf("node %s stderr:\n%s", p.addr, stderr.String())
 		}
 	})
 	nodetest.WaitReady(t, p.addr)
@@ -60,7 +69,6 @@ func startClusterProc(t *testing.T, extra ...string) *clusterProc {
 		t.Fatal(err)
 	}
 	p.id = string(v.Str)
-	return p
 }
 
 // nodesDigest is CLUSTER NODES at addr without the fields that differ
@@ -210,6 +218,18 @@ func TestClusterEndToEnd(t *testing.T) {
 	others = slices.DeleteFunc(slices.Clone(all), func(p *clusterProc) bool { return p == killed })
 	d = waitAgree(t, others, 8, func(dg string) bool { return strings.Contains(flagsOf(dg, killed.id), "fail") })
 	t.Logf("killed node seen dead by all 7 others in %v", d)
+
+	// Restarted on its directory, it comes back with its id and place.
+	id := killed.id
+	killed.cmd.Wait()
+	t0 = time.Now()
+	killed.run(t)
+	started = time.Since(t0)
+	if killed.id != id {
+		t.Errorf("restarted node id %s, was %s", killed.id, id)
+	}
+	d = waitAgree(t, all, 8, func(dg string) bool { return !strings.Contains(dg, "fail") })
+	t.Logf("restarted node answered after %v; all 8 see it alive %v later", started, d)
 
 	// Without a live master for its slots the cluster is down.
 	master := procs[0] // group 2's master
