@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"net"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ const (
 	msgSelectInCluster    = "ERR SELECT is not allowed in cluster mode"
 	msgInvalidSlot        = "ERR Invalid slot"
 	msgInvalidSlotOrCount = "ERR Invalid slot or number of keys"
+	msgTryAgain           = "TRYAGAIN Multiple keys request during rehashing of slot"
 )
 
 // clusterCommands: CLUSTER, READONLY, READWRITE, ASKING.
@@ -99,7 +101,13 @@ func (c *client) clusterRedirect(cl *cluster, cmd *command, args [][]byte) bool 
 		slot, msg = c.keysSlot(cl, m, args, -1)
 	}
 	if msg == "" && slot >= 0 {
-		msg = cl.redirection(m, slot, write, c.readonly)
+		if v := cl.view.Load(); v != nil && !v.ok {
+			msg = msgClusterDown
+		} else if st := m.SlotState(slot); st.MigratingTo != 0 {
+			msg = c.migrationRedirect(cl, m, st, slot, cmd, args, write)
+		} else {
+			msg = cl.redirection(m, slot, write, c.readonly)
+		}
 	}
 	if msg == "" {
 		return true
@@ -137,11 +145,60 @@ func (c *client) keysSlot(cl *cluster, m *slots.Map, args [][]byte, slot int) (i
 	return slot, ""
 }
 
+// migrationRedirect applies Redis Cluster's rules for a slot being moved
+// from group st.Group to st.MigratingTo: the source master serves the keys
+// it still has and sends the client to the target with -ASK for keys it
+// no longer has (-TRYAGAIN when a multi-key request finds some of each);
+// the target master serves a client that sent ASKING (-TRYAGAIN when a
+// multi-key request finds keys missing); every other case is the usual
+// MOVED to the source.
+func (c *client) migrationRedirect(cl *cluster, m *slots.Map, st slots.Slot, slot int, cmd *command, args [][]byte, write bool) string {
+	source, _ := m.Owner(slot)
+	tgt, _ := m.Group(st.MigratingTo)
+	migrating, importing := source.ID == cl.id, tgt.Master == cl.id
+	if !migrating && !(importing && c.asking) {
+		return cl.redirection(m, slot, write, c.readonly)
+	}
+	keys, missing := 0, 0
+	var first []byte
+	multiple := false // two different keys (the same key twice is one)
+	count := func(a [][]byte) {
+		c.keyIdx = cl.cfg.KeyIndexes(a, c.keyIdx[:0])
+		for _, i := range c.keyIdx {
+			if keys++; keys == 1 {
+				first = a[i]
+			} else if !bytes.Equal(first, a[i]) {
+				multiple = true
+			}
+			if c.db.peek(a[i], c.now) == nil {
+				missing++
+			}
+		}
+	}
+	if cmd.name == "exec" {
+		for _, q := range c.multi.cmds {
+			count(q)
+		}
+	} else {
+		count(args)
+	}
+	switch {
+	case missing == 0:
+		return ""
+	case migrating && missing < keys, importing && multiple:
+		return msgTryAgain
+	case migrating:
+		target, ok := m.Node(tgt.Master)
+		if !ok {
+			return msgSlotUnbound
+		}
+		return "ASK " + strconv.Itoa(slot) + " " + target.Addr
+	}
+	return "" // importing, one key, after ASKING
+}
+
 // redirection returns "" when this node serves slot, else the error reply.
 func (cl *cluster) redirection(m *slots.Map, slot int, write, readonly bool) string {
-	if v := cl.view.Load(); v != nil && !v.ok {
-		return msgClusterDown
-	}
 	owner, ok := m.Owner(slot)
 	if !ok {
 		return msgSlotUnbound
@@ -171,10 +228,11 @@ func cmdReadwrite(c *client, args [][]byte) {
 	}
 }
 
-// cmdAsking accepts ASKING; slots are never half-moved between nodes yet,
-// so it has no effect.
+// cmdAsking lets the next command (or transaction) use a slot this node is
+// importing.
 func cmdAsking(c *client, args [][]byte) {
 	if clusterOf(c) != nil {
+		c.asking = true
 		c.w.OK()
 	}
 }
@@ -444,18 +502,24 @@ func (cl *cluster) nodesText(v *clusterView, m *slots.Map) []byte {
 }
 
 // appendMigrating appends Redis's "[slot->-target]" entries for the slots
-// group g is moving away.
+// group g is moving away and "[slot-<-source]" for those it is receiving.
 func (cl *cluster) appendMigrating(b []byte, m *slots.Map, g slots.GroupID) []byte {
 	for s := 0; s < slots.NumSlots; s++ {
 		st := m.SlotState(s)
-		if st.Group != g || st.MigratingTo == 0 {
+		if st.MigratingTo == 0 || st.Group != g && st.MigratingTo != g {
 			continue
 		}
-		to, _ := m.Group(st.MigratingTo)
 		b = append(b, " ["...)
 		b = strconv.AppendInt(b, int64(s), 10)
-		b = append(b, "->-"...)
-		b = append(b, to.Master...)
+		if st.Group == g {
+			to, _ := m.Group(st.MigratingTo)
+			b = append(b, "->-"...)
+			b = append(b, to.Master...)
+		} else {
+			from, _ := m.Group(st.Group)
+			b = append(b, "-<-"...)
+			b = append(b, from.Master...)
+		}
 		b = append(b, ']')
 	}
 	return b

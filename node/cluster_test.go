@@ -404,23 +404,30 @@ func TestClusterConfigValidate(t *testing.T) {
 	}
 }
 
-// TestDiffClusterRedirects sends the same commands to a two-group slotcache
-// cluster and a two-master Redis Cluster with the same slot split, and
-// compares the replies with the owner's address replaced by a name.
-func TestDiffClusterRedirects(t *testing.T) {
-	r1, r2 := nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes")
-	c1, c2 := nodetest.Dial(t, r1), nodetest.Dial(t, r2)
+// twoGroups starts a two-master Redis Cluster (r1 slots 0-9999, r2 the
+// rest) and a two-group slotcache cluster (n1, n2) with the same split.
+func twoGroups(t *testing.T) (r1, r2 string, c1, c2 *nodetest.Conn, n1, n2 string, s1 *node.Server) {
+	r1, r2 = nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes")
+	c1, c2 = nodetest.Dial(t, r1), nodetest.Dial(t, r2)
 	c1.Do("CLUSTER", "ADDSLOTSRANGE", "0", "9999")
 	c2.Do("CLUSTER", "ADDSLOTSRANGE", "10000", "16383")
 	host, port, _ := strings.Cut(r2, ":")
 	if v := c1.Do("CLUSTER", "MEET", host, port); string(v.Str) != "OK" {
 		t.Fatalf("CLUSTER MEET: %v", v)
 	}
-	n1, s1 := startClusterNode(t, "", node.ClusterConfig{Group: 1})
-	n2, _ := startClusterNode(t, "", node.ClusterConfig{Group: 2, Join: []string{s1.ClusterMember().Addr()}})
+	n1, s1 = startClusterNode(t, "", node.ClusterConfig{Group: 1})
+	n2, _ = startClusterNode(t, "", node.ClusterConfig{Group: 2, Join: []string{s1.ClusterMember().Addr()}})
 	assign(t, s1, []slots.Range{{Start: 0, End: 9999, Group: 1}, {Start: 10000, End: 16383, Group: 2}}, []string{n1, n2}, "ok")
 	waitClusterState(t, r1, "ok", 0)
 	waitClusterState(t, r2, "ok", 0)
+	return
+}
+
+// TestDiffClusterRedirects sends the same commands to a two-group slotcache
+// cluster and a two-master Redis Cluster with the same slot split, and
+// compares the replies with the owner's address replaced by a name.
+func TestDiffClusterRedirects(t *testing.T) {
+	_, r2, c1, _, n1, n2, _ := twoGroups(t)
 	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
 	p.norm = func(args []string, v resp.Value) resp.Value {
 		if v.Type == '-' {
@@ -495,4 +502,61 @@ func TestDiffClusterReplica(t *testing.T) {
 		{"READWRITE"}, {"GET", "b"},
 		{"READONLY"}, {"RESET"}, {"GET", "b"},
 	})
+}
+
+// TestDiffClusterMigration moves slot 3300 ("b") from the first group to
+// the second in both clusters (CLUSTER SETSLOT MIGRATING/IMPORTING in
+// Redis, the map's migration mark in slotcache) and compares ASK, TRYAGAIN
+// and ASKING on the source and the target.
+func TestDiffClusterMigration(t *testing.T) {
+	r1, r2, c1, c2, n1, n2, s1 := twoGroups(t)
+	const slot = "3300"
+	c1.Do("SET", "{b}1", "v")
+	nodetest.Dial(t, n1).Do("SET", "{b}1", "v")
+	id1, id2 := string(c1.Do("CLUSTER", "MYID").Str), string(c2.Do("CLUSTER", "MYID").Str)
+	if v := c2.Do("CLUSTER", "SETSLOT", slot, "IMPORTING", id1); string(v.Str) != "OK" {
+		t.Fatal(v)
+	}
+	if v := c1.Do("CLUSTER", "SETSLOT", slot, "MIGRATING", id2); string(v.Str) != "OK" {
+		t.Fatal(v)
+	}
+	m := s1.ClusterMember()
+	next, err := slots.NewBuilder(m.Map()).Migrate(3300, 3300, 2).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(next)
+	waitClusterState(t, n1, "ok", next.CurrentEpoch())
+	waitClusterState(t, n2, "ok", next.CurrentEpoch())
+
+	names := strings.NewReplacer(n1, "<source>", r1, "<source>", n2, "<target>", r2, "<target>")
+	norm := func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(names.Replace(string(v.Str)))
+		}
+		return v
+	}
+	src := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1, norm: norm}
+	src.CheckAll([][]string{
+		{"GET", "{b}1"}, {"GET", "{b}2"}, {"MGET", "{b}1", "{b}2"}, {"SET", "{b}2", "x"}, {"EXISTS", "{b}1"},
+		{"MULTI"}, {"GET", "{b}1"}, {"EXEC"},
+		{"MULTI"}, {"GET", "{b}1"}, {"GET", "{b}2"}, {"EXEC"},
+		{"MULTI"}, {"GET", "{b}1"}, {"SET", "{b}3", "y"}, {"EXEC"},
+		{"GET", "foo"}, {"GET", "a"},
+	})
+	dst := &clusterPairT{t: t, Node: nodetest.Dial(t, n2), Redis: c2, norm: norm}
+	dst.CheckAll([][]string{
+		{"GET", "{b}1"}, {"ASKING"}, {"GET", "{b}1"}, {"GET", "{b}1"},
+		{"ASKING"}, {"MGET", "{b}1", "{b}2"}, {"ASKING"}, {"SET", "{b}5", "z"}, {"GET", "{b}5"},
+		{"ASKING"}, {"GET", "{b}5"}, {"ASKING"}, {"MGET", "{b}5", "{b}6"},
+		{"ASKING"}, {"MULTI"}, {"SET", "{b}6", "w"}, {"GET", "{b}6"}, {"EXEC"}, {"GET", "{b}6"},
+		{"ASKING"}, {"PING"}, {"GET", "{b}5"},
+		{"ASKING"}, {"NOSUCHCOMMAND"}, {"GET", "{b}5"},
+	})
+	for _, c := range []*nodetest.Conn{src.Node, dst.Node} {
+		nodes := string(c.Do("CLUSTER", "NODES").Str)
+		if !strings.Contains(nodes, "[3300->-") && !strings.Contains(nodes, "[3300-<-") {
+			t.Errorf("CLUSTER NODES lacks the migration mark:\n%s", nodes)
+		}
+	}
 }
