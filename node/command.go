@@ -78,6 +78,7 @@ var families = []func() []*command{
 	blockingZsetCommands,
 	pubsubCommands,
 	txCommands,
+	memcacheCommands,
 	clusterCommands,
 }
 

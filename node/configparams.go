@@ -137,6 +137,8 @@ var params = func() map[string]*param {
 	integer("slowlog-log-slower-than", false, -1, 1<<63-1, func(c *Config) *int64 { return &c.SlowlogLogSlowerThan })
 	intp("slowlog-max-len", false, 0, 1<<63-1, func(c *Config) *int { return &c.SlowlogMaxLen })
 	memory("maxmemory", 0, func(c *Config) *int64 { return &c.MaxMemory })
+	intp("memcache-port", true, 0, 65535, func(c *Config) *int { return &c.MemcachePort })
+	memory("memcache-item-size-max", 1024, func(c *Config) *int64 { return &c.MemcacheItemSizeMax })
 	enum("maxmemory-policy", []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, func(c *Config) *string { return &c.MaxMemoryPolicy })
 	memory("proto-max-bulk-len", 1024*1024, func(c *Config) *int64 { return &c.ProtoMaxBulkLen })
 	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })

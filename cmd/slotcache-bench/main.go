@@ -1,9 +1,11 @@
 // Command slotcache-bench compares a slotcache node with a real redis-server
 // on loopback: throughput and latency with redis-benchmark, then memory per
 // key, per sorted-set member and per small hash after loading the same data
-// into each. It prints markdown tables.
+// into each; and a proxy table: SET, GET and MSET straight to one
+// redis-server, through nutcracker over three redis-servers and through
+// slotcache's proxy over three slotcache nodes. It prints markdown tables.
 //
-//	go run ./cmd/slotcache-bench [-quick] [-n 100000] [-rounds 3] [-tests set,get,lpush,zadd]
+//	go run ./cmd/slotcache-bench [-quick] [-n 100000] [-rounds 3] [-tests set,get,lpush,zadd] [-no-proxy]
 package main
 
 import (
@@ -32,6 +34,7 @@ type options struct {
 	bin                string
 	skipThroughput     bool
 	skipMemory         bool
+	skipProxy          bool
 }
 
 func main() {
@@ -60,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "short run: -n 20000 -rounds 1 -keys 100000 -zset-members 100000 -hashes 10000 unless set")
 	noThroughput := fs.Bool("no-throughput", false, "skip the redis-benchmark table")
 	noMemory := fs.Bool("no-memory", false, "skip the memory table")
+	noProxy := fs.Bool("no-proxy", false, "skip the proxy table (redis direct, nutcracker, slotcache proxy)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,7 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	o := options{n: *n, rounds: max(*rounds, 1), clients: *clients, keys: *keys, valueSize: *valueSize,
-		zsetMembers: *zsetMembers, hashes: *hashes, bin: *bin, skipThroughput: *noThroughput, skipMemory: *noMemory}
+		zsetMembers: *zsetMembers, hashes: *hashes, bin: *bin, skipThroughput: *noThroughput, skipMemory: *noMemory,
+		skipProxy: *noProxy}
 	for _, p := range strings.Split(*pipelines, ",") {
 		d, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || d < 1 {
@@ -122,6 +127,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), o.n, o.clients, o.rounds)
 	if !o.skipThroughput {
 		if err := throughput(ctx, o, tgts, tmp, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if !o.skipProxy {
+		if err := proxyThroughput(ctx, o, o.bin, tmp, stdout, stderr); err != nil {
 			return err
 		}
 	}

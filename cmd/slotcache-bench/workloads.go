@@ -87,7 +87,8 @@ func supported(s *server, w workload) bool {
 }
 
 // runBenchmark runs redis-benchmark for one workload and pipeline depth.
-func runBenchmark(ctx context.Context, s *server, w workload, n, clients, pipeline int) (result, error) {
+// extra arguments go to redis-benchmark.
+func runBenchmark(ctx context.Context, s *server, w workload, n, clients, pipeline int, extra ...string) (result, error) {
 	if w.prepare != nil {
 		if err := w.prepare(s.addr, n); err != nil {
 			return result{}, fmt.Errorf("%s: preparing %s: %v", s.addr, w.test, err)
@@ -95,6 +96,7 @@ func runBenchmark(ctx context.Context, s *server, w workload, n, clients, pipeli
 	}
 	cmd := exec.CommandContext(ctx, "redis-benchmark", "-h", s.host, "-p", strconv.Itoa(s.port),
 		"-t", w.test, "-n", strconv.Itoa(n), "-c", strconv.Itoa(clients), "-P", strconv.Itoa(pipeline), "--csv")
+	cmd.Args = append(cmd.Args, extra...)
 	out, err := cmd.Output()
 	if err != nil {
 		return result{}, fmt.Errorf("redis-benchmark %s on %s: %v", w.test, s.addr, err)

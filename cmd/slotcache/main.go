@@ -17,6 +17,7 @@ const usage = `usage: slotcache <command> [flags]
 
 commands:
   node      run one storage node (Redis protocol)
+  proxy     run one proxy in front of storage nodes (Redis protocol)
   ctl       operate a cluster (create, check, info)
   version   print the version
 
@@ -41,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "node":
 		err = runNode(ctx, args[1:], stderr)
+	case "proxy":
+		err = runProxy(ctx, args[1:], stderr)
 	case "ctl":
 		err = runCtl(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":

@@ -43,9 +43,7 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.ClusterEnabled {
 		if err := srv.StartCluster(cc); err != nil {
-			for _, ln := range lns {
-				ln.Close()
-			}
+			lns.Close()
 			return err
 		}
 		defer srv.LeaveCluster(2 * time.Second)

@@ -1,0 +1,317 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
+	"github.com/slotcache/slotcache/slots"
+)
+
+// MapSource gives the current slot map. Map must be cheap (an atomic load):
+// the proxy calls it once per batch of commands.
+type MapSource interface {
+	Map() *slots.Map
+}
+
+// Refresher is implemented by map sources that can be asked to fetch a newer
+// map at once, for instance after a node answered -MOVED.
+type Refresher interface {
+	Refresh()
+}
+
+// StaticMap is a MapSource that always returns the same map.
+type StaticMap struct{ M *slots.Map }
+
+// Map returns the map.
+func (s StaticMap) Map() *slots.Map { return s.M }
+
+// Config is the proxy's configuration. Zero fields take the defaults.
+type Config struct {
+	// MaxBulkLen is proto-max-bulk-len for client input and backend replies
+	// (default 512 MB).
+	MaxBulkLen int64
+	// MaxQueryBuf is client-query-buffer-limit (default 1 GB).
+	MaxQueryBuf int
+	// MaxPipeline is how many commands of one client are dispatched before
+	// the proxy waits for their replies and writes them (default 1024).
+	MaxPipeline int
+	// MaxClients bounds the client connections (default 10000).
+	MaxClients int
+	// IdleTimeout closes a client idle that long (default 0: never).
+	IdleTimeout time.Duration
+	// SlowlogSlowerThan is the slowlog threshold in microseconds (default
+	// 10000; negative disables the slowlog, 0 logs every command).
+	SlowlogSlowerThan int64
+	// SlowlogMaxLen is the slowlog length (default 128).
+	SlowlogMaxLen int
+	// Backend configures the connections to the nodes.
+	Backend router.PoolConfig
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		MaxBulkLen:        resp.DefaultMaxBulkLen,
+		MaxQueryBuf:       resp.DefaultMaxQueryBuf,
+		MaxPipeline:       1024,
+		MaxClients:        10000,
+		SlowlogSlowerThan: 10000,
+		SlowlogMaxLen:     128,
+	}
+}
+
+// Validate checks the configuration and fills in defaults.
+func (c *Config) Validate() error {
+	d := DefaultConfig()
+	if c.MaxBulkLen <= 0 {
+		c.MaxBulkLen = d.MaxBulkLen
+	}
+	if c.MaxQueryBuf <= 0 {
+		c.MaxQueryBuf = d.MaxQueryBuf
+	}
+	if c.MaxPipeline <= 0 {
+		c.MaxPipeline = d.MaxPipeline
+	}
+	if c.MaxClients <= 0 {
+		c.MaxClients = d.MaxClients
+	}
+	if c.SlowlogMaxLen <= 0 {
+		c.SlowlogMaxLen = d.SlowlogMaxLen
+	}
+	if c.IdleTimeout < 0 {
+		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)
+	}
+	c.Backend.MaxBulkLen = c.MaxBulkLen
+	return nil
+}
+
+// Proxy routes the commands of RESP clients to the groups that own their
+// keys.
+type Proxy struct {
+	cfg   Config
+	src   MapSource
+	log   *slog.Logger
+	start time.Time
+
+	route atomic.Pointer[table]
+
+	mu      sync.Mutex
+	pools   map[string]*router.Pool
+	clients map[uint64]*session
+	nextID  uint64
+	lns     []net.Listener
+	closed  bool
+
+	stats   stats
+	slowlog slowlog
+
+	wg      sync.WaitGroup
+	closing chan struct{}
+}
+
+// New returns a proxy that routes by the maps src gives.
+func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if src == nil {
+		return nil, errors.New("proxy: nil map source")
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	p := &Proxy{
+		cfg:     cfg,
+		src:     src,
+		log:     log,
+		start:   time.Now(),
+		pools:   map[string]*router.Pool{},
+		clients: map[uint64]*session{},
+		closing: make(chan struct{}),
+	}
+	p.slowlog.max = cfg.SlowlogMaxLen
+	return p, nil
+}
+
+// Serve accepts clients on ln until ctx is cancelled or Close is called, then
+// closes every connection and backend pool and waits for their goroutines.
+func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	p.lns = append(p.lns, ln)
+	p.mu.Unlock()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Close()
+		case <-stop:
+		}
+	}()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-p.closing:
+				p.wg.Wait()
+				return nil
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			p.Close()
+			p.wg.Wait()
+			return err
+		}
+		delay = 0
+		p.accept(nc)
+	}
+}
+
+// Close stops the listeners, closes the client connections and the backend
+// pools. Serve returns once every goroutine has finished.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.closing)
+	for _, ln := range p.lns {
+		ln.Close()
+	}
+	for _, s := range p.clients {
+		s.conn.Close()
+	}
+	pools := p.pools
+	p.pools = map[string]*router.Pool{}
+	p.mu.Unlock()
+	for _, pl := range pools {
+		pl.Close()
+	}
+}
+
+func (p *Proxy) accept(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	p.stats.connections.Add(1)
+	p.mu.Lock()
+	if p.closed || len(p.clients) >= p.cfg.MaxClients {
+		p.mu.Unlock()
+		p.stats.rejected.Add(1)
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		nc.Write([]byte("-ERR max number of clients reached\r\n"))
+		nc.Close()
+		return
+	}
+	p.nextID++
+	s := newSession(p, nc, p.nextID)
+	p.clients[s.id] = s
+	p.wg.Add(1)
+	p.mu.Unlock()
+	go func() {
+		defer p.wg.Done()
+		s.serve()
+		p.mu.Lock()
+		delete(p.clients, s.id)
+		p.mu.Unlock()
+	}()
+}
+
+// pool returns the backend pool for addr, creating it on first use; nil once
+// the proxy is closed.
+func (p *Proxy) pool(addr string) *router.Pool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	pl := p.pools[addr]
+	if pl == nil {
+		pl = router.NewPool(addr, p.cfg.Backend)
+		p.pools[addr] = pl
+	}
+	return pl
+}
+
+// table is the routing table derived from one slot map: for every slot, the
+// index of its group in groups (0 = not served).
+type table struct {
+	m      *slots.Map
+	slot   [slots.NumSlots]uint16
+	groups []groupRoute // index 0 unused; sorted by group id from 1
+}
+
+type groupRoute struct {
+	id   slots.GroupID
+	addr string
+	pool *router.Pool // nil: the group has no reachable master
+}
+
+// routes returns the routing table of the source's current map, rebuilding
+// it when the map changed.
+func (p *Proxy) routes() *table {
+	m := p.src.Map()
+	t := p.route.Load()
+	if t != nil && t.m == m {
+		return t
+	}
+	t = p.buildTable(m)
+	p.route.Store(t)
+	return t
+}
+
+func (p *Proxy) buildTable(m *slots.Map) *table {
+	t := &table{m: m, groups: []groupRoute{{}}}
+	if m == nil {
+		return t
+	}
+	ids := m.Groups()
+	slices.Sort(ids)
+	index := map[slots.GroupID]uint16{}
+	for _, id := range ids {
+		g, _ := m.Group(id)
+		gr := groupRoute{id: id}
+		if n, ok := m.Node(g.Master); ok && n.Addr != "" {
+			gr.addr = n.Addr
+			gr.pool = p.pool(n.Addr)
+		}
+		index[id] = uint16(len(t.groups))
+		t.groups = append(t.groups, gr)
+	}
+	for s := range slots.NumSlots {
+		t.slot[s] = index[m.Lookup(s)]
+	}
+	return t
+}
+
+// refresh asks the source for a newer map when it can, and returns the
+// routing table of whatever map it then has.
+func (p *Proxy) refresh() *table {
+	if r, ok := p.src.(Refresher); ok {
+		r.Refresh()
+	}
+	return p.routes()
+}

@@ -1,0 +1,148 @@
+package proxy
+
+import (
+	"bytes"
+	"github.com/slotcache/slotcache/protocol/resp"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+)
+
+func TestSmoke(t *testing.T) {
+	addr, _ := startCluster(t, 3)
+	c := nodetest.Dial(t, addr)
+	for _, cmd := range [][]string{
+		{"PING"}, {"SET", "a", "1"}, {"GET", "a"}, {"MSET", "a", "1", "b", "2", "c", "3", "d", "4"},
+		{"MGET", "a", "b", "c", "d", "e"}, {"DEL", "a", "b", "x"}, {"DBSIZE"}, {"KEYS", "*"},
+		{"SCAN", "0"}, {"INFO"}, {"FOO"}, {"GET"}, {"RENAME", "c", "d"}, {"RENAME", "{c}1", "{c}2"},
+		{"CLIENT", "LIST"}, {"SELECT", "1"}, {"HELLO", "3"}, {"HELLO"},
+	} {
+		t.Logf("%v -> %s", cmd, c.Do(cmd...))
+	}
+}
+
+// benchNode is a backend that answers without allocating: +OK to SET,
+// "$1 1" to GET and an array of those to MGET.
+func benchNode(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.Cleanup(func() { nc.Close() })
+			go func() {
+				rd := resp.NewReader(nc, resp.Limits{})
+				var out []byte
+				for {
+					args, err := rd.ReadCommand()
+					if err != nil {
+						return
+					}
+					for {
+						switch args[0][0] {
+						case 'S':
+							out = append(out, "+OK\r\n"...)
+						case 'G':
+							out = append(out, "$1\r\n1\r\n"...)
+						default:
+							out = resp.AppendArrayLen(out, len(args)-1)
+							for range len(args) - 1 {
+								out = append(out, "$1\r\n1\r\n"...)
+							}
+						}
+						var ok bool
+						if args, ok, _ = rd.Next(); !ok {
+							break
+						}
+					}
+					if _, err := nc.Write(out); err != nil {
+						return
+					}
+					out = out[:0]
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// benchPipeline measures one client sending pipelines of depth commands
+// through the proxy over three allocation-free backends; allocs/op are the
+// proxy's own.
+func benchPipeline(b *testing.B, depth int, reply string, cmd ...string) {
+	nodes := []string{benchNode(b), benchNode(b), benchNode(b)}
+	addr, _ := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	var frame []byte
+	for range depth {
+		frame = resp.AppendCommand(frame, cmd...)
+	}
+	want := bytes.Repeat([]byte(reply), depth)
+	got := make([]byte, len(want))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for i := range b.N {
+		if _, err := nc.Write(frame); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(nc, got); err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 && !bytes.Equal(got, want) {
+			b.Fatalf("replies %q, want %q", got, want)
+		}
+	}
+}
+
+func BenchmarkProxyGetP1(b *testing.B)  { benchPipeline(b, 1, "$1\r\n1\r\n", "GET", "a") }
+func BenchmarkProxyGetP16(b *testing.B) { benchPipeline(b, 16, "$1\r\n1\r\n", "GET", "a") }
+func BenchmarkProxySetP16(b *testing.B) {
+	benchPipeline(b, 16, "+OK\r\n", "SET", "a", "xxxxxxxxxxxxxxxx")
+}
+func BenchmarkProxyMGetP16(b *testing.B) {
+	benchPipeline(b, 16, "*4\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n", "MGET", "a", "b", "c", "d")
+}
+func BenchmarkProxyMSetP16(b *testing.B) {
+	benchPipeline(b, 16, "+OK\r\n", "MSET", "a", "1", "b", "2", "c", "3", "d", "4")
+}
+
+// BenchmarkProxyGet50Clients: 50 clients, one command in flight each, as
+// redis-benchmark -c 50 -P 1.
+func BenchmarkProxyGet50Clients(b *testing.B) {
+	nodes := []string{benchNode(b), benchNode(b), benchNode(b)}
+	addr, _ := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
+	frame := resp.AppendCommand(nil, "GET", "a")
+	b.ReportAllocs()
+	b.SetParallelism(25)
+	b.RunParallel(func(pb *testing.PB) {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer nc.Close()
+		got := make([]byte, 7)
+		for pb.Next() {
+			if _, err := nc.Write(frame); err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := io.ReadFull(nc, got); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

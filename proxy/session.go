@@ -1,0 +1,313 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
+)
+
+const (
+	// maxRetainedBuf is the reply buffer capacity a session keeps between
+	// batches.
+	maxRetainedBuf = 1 << 20
+	// maxBatchReply stops a batch early once local replies grow that large.
+	maxBatchReply = 1 << 20
+)
+
+// op says how a command's reply is built once its requests completed.
+type op uint8
+
+const (
+	opLocal     op = iota // s.local[l0:l1]
+	opForward             // the reply of the single request
+	opSum                 // sum of integer replies (DEL, EXISTS, DBSIZE...)
+	opAllOK               // +OK when every request replied +OK (MSET, FLUSHALL)
+	opMGet                // array elements in key order; aux: request per key
+	opConcat              // concatenation of array replies (KEYS)
+	opRandomKey           // one non-nil reply, chosen at random
+	opScan                // cursor rewritten; aux[0]: group index
+	opInfo                // proxy sections plus summed keyspace; aux[0]: sections
+)
+
+// call is one client command of the current batch.
+type call struct {
+	op     op
+	r0, nr int32 // requests s.reqs[r0 : r0+nr]
+	l0, l1 int32 // local reply s.local[l0:l1]
+	a0, a1 int32 // auxiliary data s.aux[a0:a1]
+	v0, v1 int32 // arguments s.argv[v0:v1] (slowlog)
+	stat   *cmdStat
+}
+
+// session is one client connection. Its goroutine reads a batch of commands
+// (every complete command already buffered, up to MaxPipeline), sends each
+// to its backend at once, waits for all replies and writes them in order
+// with one system call.
+type session struct {
+	p    *Proxy
+	conn net.Conn
+	rd   *resp.Reader
+	id   uint64
+
+	// read by CLIENT LIST on other goroutines
+	addr, laddr string
+	created     time.Time
+	name        atomic.Pointer[string]
+	lastActive  atomic.Int64 // unix ns
+	lastCmd     atomic.Pointer[string]
+
+	t     *table // routing table of the current batch
+	calls []call
+	reqs  []*router.Request
+	nreq  int
+	wg    sync.WaitGroup
+	local resp.Writer // local replies of the batch
+	out   resp.Writer // the batch's replies, in order
+	aux   []int32
+	argv  [][]byte
+	keys  []int
+	lname []byte
+	kg    []uint16 // group per key while splitting
+	cnt   []int32  // keys per group while splitting
+	greq  []int32  // request per group while splitting
+	offs  []int32  // read offset per request while merging
+	quit  bool
+	// touched lists the pools requests were queued on since the last flush
+	touched []*router.Pool
+}
+
+func newSession(p *Proxy, nc net.Conn, id uint64) *session {
+	s := &session{
+		p:       p,
+		conn:    nc,
+		id:      id,
+		addr:    nc.RemoteAddr().String(),
+		laddr:   nc.LocalAddr().String(),
+		created: time.Now(),
+		local:   resp.Writer{Proto: 2},
+		out:     resp.Writer{Proto: 2},
+	}
+	s.lastActive.Store(s.created.UnixNano())
+	s.rd = resp.NewReader(&idleReader{s: s}, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen, MaxQueryBuf: p.cfg.MaxQueryBuf})
+	return s
+}
+
+// idleReader applies the idle timeout to each blocking read.
+type idleReader struct{ s *session }
+
+func (r *idleReader) Read(b []byte) (int, error) {
+	if d := r.s.p.cfg.IdleTimeout; d > 0 {
+		r.s.conn.SetReadDeadline(time.Now().Add(d))
+	}
+	n, err := r.s.conn.Read(b)
+	r.s.p.stats.netInput.Add(int64(n))
+	return n, err
+}
+
+func (s *session) serve() {
+	defer s.conn.Close()
+	for {
+		args, err := s.rd.ReadCommand()
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				s.p.stats.protocolErrors.Add(1)
+				s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				s.conn.Write(resp.AppendError(nil, "ERR "+pe.Error()))
+			}
+			return
+		}
+		s.begin()
+		s.handle(args)
+		for !s.quit && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+			args, ok, err := s.rd.Next()
+			if !ok || err != nil {
+				break // a protocol error is reported by the next ReadCommand
+			}
+			s.handle(args)
+		}
+		for i, pl := range s.touched {
+			pl.Flush(s.id)
+			s.touched[i] = nil
+		}
+		s.touched = s.touched[:0]
+		start := nanotime()
+		s.wg.Wait()
+		s.redirects()
+		s.finish(nanotime() - start)
+		s.lastActive.Store(time.Now().UnixNano())
+		n, err := s.conn.Write(s.out.Buf)
+		s.p.stats.netOutput.Add(int64(n))
+		if err != nil || s.quit {
+			return
+		}
+	}
+}
+
+// begin starts a batch.
+func (s *session) begin() {
+	s.t = s.p.routes()
+	s.calls = s.calls[:0]
+	s.nreq = 0
+	s.local.Buf = s.local.Buf[:0]
+	s.aux = s.aux[:0]
+	clear(s.argv)
+	s.argv = s.argv[:0]
+	if cap(s.out.Buf) > maxRetainedBuf {
+		s.out.Buf = nil
+	}
+	if cap(s.local.Buf) > maxRetainedBuf {
+		s.local.Buf = nil
+	}
+	s.out.Buf = s.out.Buf[:0]
+}
+
+// newCall appends a call for the command args and returns it.
+func (s *session) newCall(args [][]byte, o op, st *cmdStat) *call {
+	v0 := len(s.argv)
+	s.argv = append(s.argv, args...)
+	s.calls = append(s.calls, call{op: o, r0: int32(s.nreq), v0: int32(v0), v1: int32(len(s.argv)), stat: st})
+	return &s.calls[len(s.calls)-1]
+}
+
+// newReq returns the next free request of the batch, its command empty.
+func (s *session) newReq() *router.Request {
+	if s.nreq == len(s.reqs) {
+		s.reqs = append(s.reqs, &router.Request{})
+	}
+	r := s.reqs[s.nreq]
+	s.nreq++
+	r.Cmd = r.Cmd[:0]
+	r.Err = nil
+	r.WG = &s.wg
+	if cap(r.Reply) > maxRetainedBuf {
+		r.Reply = nil
+	}
+	return r
+}
+
+// send queues r to group g of the batch's table; c counts it.
+func (s *session) send(c *call, g uint16, r *router.Request) {
+	c.nr++
+	pl := s.t.groups[g].pool
+	if pl == nil {
+		r.Err = errNotServed
+		return
+	}
+	s.wg.Add(1)
+	pl.Queue(s.id, r)
+	if !slices.Contains(s.touched, pl) {
+		s.touched = append(s.touched, pl)
+	}
+}
+
+// forward sends args unchanged to group g as the whole reply of c.
+func (s *session) forward(c *call, g uint16, args [][]byte) {
+	r := s.newReq()
+	r.Cmd = appendCommand(r.Cmd, args)
+	s.send(c, g, r)
+}
+
+// errorReply makes c a local error reply.
+func (s *session) errorReply(c *call, msg string) {
+	c.op = opLocal
+	c.l0 = int32(len(s.local.Buf))
+	s.local.Error(msg)
+	c.l1 = int32(len(s.local.Buf))
+}
+
+// appendCommand encodes args as a multibulk frame.
+func appendCommand(b []byte, args [][]byte) []byte {
+	b = resp.AppendArrayLen(b, len(args))
+	for _, a := range args {
+		b = resp.AppendBulk(b, a)
+	}
+	return b
+}
+
+// finish builds the batch's replies in order into s.out and records the
+// statistics; d is how long the batch waited for its backends.
+func (s *session) finish(d int64) {
+	p := s.p
+	usec := max(d/1000, 0)
+	for i := range s.calls {
+		c := &s.calls[i]
+		start := len(s.out.Buf)
+		s.reply(c)
+		isErr := len(s.out.Buf) > start && s.out.Buf[start] == '-'
+		if c.stat != nil {
+			c.stat.calls.Add(1)
+			c.stat.usec.Add(usec)
+			if isErr {
+				c.stat.failed.Add(1)
+			}
+			s.lastCmd.Store(&c.stat.name)
+		}
+		if isErr {
+			p.stats.errorReplies.Add(1)
+		}
+		p.slowlog.maybeAdd(p.cfg.SlowlogSlowerThan, usec, s.argv[c.v0:c.v1], s.addr, s.name.Load())
+	}
+	p.stats.commands.Add(int64(len(s.calls)))
+}
+
+// reply appends the reply of c to s.out.
+func (s *session) reply(c *call) {
+	reqs := s.reqs[c.r0 : c.r0+c.nr]
+	switch c.op {
+	case opLocal:
+		s.out.Raw(s.local.Buf[c.l0:c.l1])
+		return
+	case opForward:
+		s.appendReply(reqs[0])
+		return
+	}
+	// merged replies: the first failure is the answer
+	for _, r := range reqs {
+		if r.Err != nil || (len(r.Reply) > 0 && r.Reply[0] == '-') {
+			s.appendReply(r)
+			return
+		}
+	}
+	aux := s.aux[c.a0:c.a1]
+	var err error
+	switch c.op {
+	case opSum:
+		err = s.mergeSum(reqs)
+	case opAllOK:
+		s.out.OK()
+	case opMGet:
+		err = s.mergeMGet(reqs, aux)
+	case opConcat:
+		err = s.mergeConcat(reqs)
+	case opRandomKey:
+		err = s.mergeRandomKey(reqs)
+	case opScan:
+		err = s.mergeScan(reqs[0], aux[0])
+	case opInfo:
+		err = s.mergeInfo(reqs, aux[0])
+	}
+	if err != nil {
+		s.out.Error(err.Error())
+	}
+}
+
+// appendReply appends a request's reply, or its failure as an error reply.
+func (s *session) appendReply(r *router.Request) {
+	if r.Err != nil {
+		s.out.Error("ERR " + r.Err.Error())
+		return
+	}
+	s.out.Raw(r.Reply)
+}
+
+var clock = time.Now()
+
+// nanotime is a monotonic clock in ns.
+func nanotime() int64 { return int64(time.Since(clock)) }

@@ -1,0 +1,205 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/node"
+	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+func do(p *Pool, id uint64, args ...string) *Request {
+	var wg sync.WaitGroup
+	r := &Request{Cmd: resp.AppendCommand(nil, args...), WG: &wg}
+	wg.Add(1)
+	p.Send(id, r)
+	wg.Wait()
+	return r
+}
+
+func waitUp(t *testing.T, p *Pool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !p.Up() {
+		if time.Now().After(deadline) {
+			t.Fatalf("pool to %s never connected", p.Addr())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPoolPipelinesManyClients(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	p := NewPool(addr, PoolConfig{Conns: 2})
+	defer p.Close()
+	waitUp(t, p)
+	const clients, perClient = 8, 500
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var bwg sync.WaitGroup
+			reqs := make([]Request, perClient)
+			// a pipeline: SET then GET of the same key must keep their order
+			for i := range reqs {
+				k := fmt.Sprintf("k%d:%d", c, i/2)
+				if i%2 == 0 {
+					reqs[i].Cmd = resp.AppendCommand(nil, "SET", k, strconv.Itoa(i))
+				} else {
+					reqs[i].Cmd = resp.AppendCommand(nil, "GET", k)
+				}
+				reqs[i].WG = &bwg
+			}
+			bwg.Add(len(reqs))
+			for i := range reqs {
+				p.Send(uint64(c), &reqs[i])
+			}
+			bwg.Wait()
+			for i := range reqs {
+				want := "+OK\r\n"
+				if i%2 == 1 {
+					v := strconv.Itoa(i - 1)
+					want = "$" + strconv.Itoa(len(v)) + "\r\n" + v + "\r\n"
+				}
+				if reqs[i].Err != nil || string(reqs[i].Reply) != want {
+					errs <- fmt.Errorf("client %d req %d: %q %v, want %q", c, i, reqs[i].Reply, reqs[i].Err, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestPoolLargeReply(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	p := NewPool(addr, PoolConfig{Conns: 1})
+	defer p.Close()
+	waitUp(t, p)
+	big := make([]byte, 3<<20)
+	for i := range big {
+		big[i] = byte('a' + i%26)
+	}
+	if r := do(p, 0, "SET", "big", string(big)); string(r.Reply) != "+OK\r\n" {
+		t.Fatalf("SET: %q %v", r.Reply, r.Err)
+	}
+	r := do(p, 0, "GET", "big")
+	if want := string(resp.AppendBulk(nil, big)); string(r.Reply) != want {
+		t.Fatalf("GET big: %d bytes, err %v; want %d bytes", len(r.Reply), r.Err, len(want))
+	}
+}
+
+func TestPoolDeadBackendFailsFast(t *testing.T) {
+	port := nodetest.FreePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	p := NewPool(addr, PoolConfig{Conns: 1, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	defer p.Close()
+	r := do(p, 0, "PING")
+	var ue *UnavailableError
+	if !errors.As(r.Err, &ue) || !errors.Is(r.Err, ErrUnavailable) || ue.Addr != addr {
+		t.Fatalf("PING to a closed port: reply %q err %v", r.Reply, r.Err)
+	}
+	// the node comes up on that port: the pool reconnects by itself
+	nodetest.StartNode(t, func(c *node.Config) { c.Port = port })
+	waitUp(t, p)
+	if r := do(p, 0, "PING"); string(r.Reply) != "+PONG\r\n" {
+		t.Fatalf("PING after the node started: %q %v", r.Reply, r.Err)
+	}
+}
+
+// TestPoolHungBackendTimesOut: a backend that accepts and never answers
+// fails the request after ReadTimeout instead of hanging it.
+func TestPoolHungBackendTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	p := NewPool(ln.Addr().String(), PoolConfig{Conns: 1, ReadTimeout: 100 * time.Millisecond})
+	defer p.Close()
+	waitUp(t, p)
+	r := do(p, 0, "PING")
+	var ue *UnavailableError
+	if !errors.As(r.Err, &ue) || ue.Reason != "timeout" {
+		t.Fatalf("hung backend: reply %q err %v, want a timeout", r.Reply, r.Err)
+	}
+}
+
+// TestPoolBackendClosesMidway: requests in flight when the backend closes
+// the connection fail with the documented error; later ones succeed on the
+// new connection.
+func TestPoolBackendClosesMidway(t *testing.T) {
+	addr, srv := nodetest.StartNode(t, nil)
+	p := NewPool(addr, PoolConfig{Conns: 1, MinBackoff: 10 * time.Millisecond})
+	defer p.Close()
+	waitUp(t, p)
+	// CLIENT KILL TYPE normal closes the pool's own connection
+	r := do(p, 0, "CLIENT", "KILL", "TYPE", "normal")
+	if r.Err == nil && string(r.Reply) != ":1\r\n" {
+		t.Logf("CLIENT KILL: %q", r.Reply)
+	}
+	_ = srv
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := do(p, 0, "PING")
+		if string(r.Reply) == "+PONG\r\n" {
+			break
+		}
+		if !errors.Is(r.Err, ErrUnavailable) {
+			t.Fatalf("PING after kill: %q %v", r.Reply, r.Err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("pool did not reconnect within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func BenchmarkPoolGet(b *testing.B) {
+	addr, _ := nodetest.StartNode(b, nil)
+	p := NewPool(addr, PoolConfig{Conns: 2})
+	defer p.Close()
+	for !p.Up() {
+		time.Sleep(time.Millisecond)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var wg sync.WaitGroup
+		const depth = 16
+		reqs := make([]Request, depth)
+		for i := range reqs {
+			reqs[i].Cmd = resp.AppendCommand(nil, "GET", "k")
+			reqs[i].WG = &wg
+		}
+		id := uint64(time.Now().UnixNano())
+		for pb.Next() {
+			wg.Add(depth)
+			for i := range reqs {
+				p.Queue(id, &reqs[i])
+			}
+			p.Flush(id)
+			wg.Wait()
+		}
+	})
+}
