@@ -35,6 +35,9 @@ func clusterCommands() []*command {
 			sub("cluster|keyslot", 3, stale, "@slow", "Returns the hash slot of the specified key", "3.0.0", cmdClusterKeyslot),
 			sub("cluster|countkeysinslot", 3, stale, "@slow", "Return the number of local keys in the specified hash slot", "3.0.0", cmdClusterCountkeysinslot),
 			sub("cluster|getkeysinslot", 4, stale, "@slow", "Return local key names in the specified hash slot", "3.0.0", cmdClusterGetkeysinslot),
+			sub("cluster|replicas", 3, flagAdmin|stale, "@admin @slow @dangerous", "List replica nodes of the specified master node", "5.0.0", cmdClusterReplicas),
+			sub("cluster|slaves", 3, flagAdmin|stale, "@admin @slow @dangerous", "List replica nodes of the specified master node", "3.0.0", cmdClusterReplicas),
+			sub("cluster|count-failure-reports", 3, flagAdmin|stale, "@admin @slow @dangerous", "Return the number of failure reports active for a given node", "3.0.0", cmdClusterCountFailureReports),
 			sub("cluster|help", 2, flagLoading|stale, "@slow", "Show helpful text about the different subcommands", "5.0.0", cmdClusterHelp),
 		),
 		{name: "readonly", arity: 1, flags: flagLoading | flagStale | flagFast, acl: "@fast @connection", group: "cluster", summary: "Enables read queries for a connection to a cluster replica node", since: "3.0.0", fn: cmdReadonly},
@@ -243,6 +246,8 @@ func cmdClusterHelp(c *client, args [][]byte) {
 	}
 	writeHelp(c,
 		"CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+		"COUNT-FAILURE-REPORTS <node-id>",
+		"    Return number of failure reports for <node-id>.",
 		"COUNTKEYSINSLOT <slot>",
 		"    Return the number of keys in <slot>.",
 		"GETKEYSINSLOT <slot> <count>",
@@ -256,6 +261,8 @@ func cmdClusterHelp(c *client, args [][]byte) {
 		"NODES",
 		"    Return cluster configuration seen by node. Output format:",
 		"    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+		"REPLICAS <node-id>",
+		"    Return <node-id> replicas.",
 		"SLOTS",
 		"    Return information about slots range mappings. Each range is made of:",
 		"    start, end, master and replicas IP addresses, ports and ids",
@@ -446,59 +453,110 @@ func (cl *cluster) nodesText(v *clusterView, m *slots.Map) []byte {
 		if n.Role == slots.RoleProxy {
 			continue
 		}
-		addr, _, _ := busAddr(v, n)
-		role, master := nodeRole(m, n)
-		flags := role
-		if id == cl.id {
-			flags = "myself," + role
-		} else if v.alive[id] == "" {
-			flags += ",fail"
-		}
-		if n.Addr == "" {
-			flags += ",noaddr"
-		}
-		var pong int64
-		link := "connected"
-		if id != cl.id && v.alive[id] != "" {
-			pong = now
-		} else if id != cl.id {
-			link = "disconnected"
-		}
-		var epoch uint64
-		if g, ok := m.Group(n.Group); ok {
-			epoch = g.ConfigEpoch
-		}
-		b = append(b, id...)
-		b = append(b, ' ')
-		b = append(b, addr...)
-		b = append(b, ' ')
-		b = append(b, flags...)
-		b = append(b, ' ')
-		b = append(b, master...)
-		b = append(b, " 0 "...)
-		b = strconv.AppendInt(b, pong, 10)
-		b = append(b, ' ')
-		b = strconv.AppendUint(b, epoch, 10)
-		b = append(b, ' ')
-		b = append(b, link...)
-		if role == "master" && n.Group != 0 {
-			if g, _ := m.Group(n.Group); g.Master == id {
-				for _, r := range m.SlotsOf(n.Group) {
-					b = append(b, ' ')
-					b = strconv.AppendInt(b, int64(r.Start), 10)
-					if r.End != r.Start {
-						b = append(b, '-')
-						b = strconv.AppendInt(b, int64(r.End), 10)
-					}
-				}
-				if id == cl.id {
-					b = cl.appendMigrating(b, m, n.Group)
-				}
-			}
-		}
+		b = cl.appendNodeLine(b, v, m, n, now)
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// appendNodeLine appends n's CLUSTER NODES line (without the newline).
+func (cl *cluster) appendNodeLine(b []byte, v *clusterView, m *slots.Map, n slots.Node, now int64) []byte {
+	id := n.ID
+	addr, _, _ := busAddr(v, n)
+	role, master := nodeRole(m, n)
+	flags := role
+	if id == cl.id {
+		flags = "myself," + role
+	} else if v.alive[id] == "" {
+		flags += ",fail"
+	}
+	if n.Addr == "" {
+		flags += ",noaddr"
+	}
+	var pong int64
+	link := "connected"
+	if id != cl.id && v.alive[id] != "" {
+		pong = now
+	} else if id != cl.id {
+		link = "disconnected"
+	}
+	var epoch uint64
+	if g, ok := m.Group(n.Group); ok {
+		epoch = g.ConfigEpoch
+	}
+	b = append(b, id...)
+	b = append(b, ' ')
+	b = append(b, addr...)
+	b = append(b, ' ')
+	b = append(b, flags...)
+	b = append(b, ' ')
+	b = append(b, master...)
+	b = append(b, " 0 "...)
+	b = strconv.AppendInt(b, pong, 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, epoch, 10)
+	b = append(b, ' ')
+	b = append(b, link...)
+	if role == "master" && n.Group != 0 {
+		if g, _ := m.Group(n.Group); g.Master == id {
+			for _, r := range m.SlotsOf(n.Group) {
+				b = append(b, ' ')
+				b = strconv.AppendInt(b, int64(r.Start), 10)
+				if r.End != r.Start {
+					b = append(b, '-')
+					b = strconv.AppendInt(b, int64(r.End), 10)
+				}
+			}
+			if id == cl.id {
+				b = cl.appendMigrating(b, m, n.Group)
+			}
+		}
+	}
+	return b
+}
+
+func cmdClusterReplicas(c *client, args [][]byte) {
+	cl := clusterOf(c)
+	if cl == nil {
+		return
+	}
+	v := cl.view.Load()
+	m := v.m
+	n, ok := m.Node(slots.NodeID(args[2]))
+	if !ok || n.Role == slots.RoleProxy {
+		c.w.Error("ERR Unknown node " + string(args[2]))
+		return
+	}
+	if role, _ := nodeRole(m, n); role != "master" {
+		c.w.Error("ERR The specified node is not a master")
+		return
+	}
+	g, _ := m.Group(n.Group)
+	var reps []slots.Node
+	if g.Master == n.ID {
+		for _, r := range g.Replicas {
+			if rn, ok := m.Node(r); ok {
+				reps = append(reps, rn)
+			}
+		}
+	}
+	now := time.Now().UnixMilli()
+	c.w.Array(len(reps))
+	for _, r := range reps {
+		c.w.Bulk(cl.appendNodeLine(nil, v, m, r, now))
+	}
+}
+
+func cmdClusterCountFailureReports(c *client, args [][]byte) {
+	cl := clusterOf(c)
+	if cl == nil {
+		return
+	}
+	if n, ok := cl.view.Load().m.Node(slots.NodeID(args[2])); !ok || n.Role == slots.RoleProxy {
+		c.w.Error("ERR Unknown node " + string(args[2]))
+		return
+	}
+	c.w.Int(0) // failures are agreed by gossip, not counted per reporter
 }
 
 // appendMigrating appends Redis's "[slot->-target]" entries for the slots

@@ -109,7 +109,7 @@ func TestParseMyID(t *testing.T) {
 	id := "aa453cf5c1b10e86bed5d98f7f9a778bc1cc5539"
 	cases := []struct {
 		name, in, want string
-		err        bool
+		err            bool
 	}{
 		{"empty", "", "", false},
 		{"blank", " \n\n", "", false},

@@ -122,11 +122,13 @@ func TestDiffClusterDisabled(t *testing.T) {
 		{"CLUSTER", "SHARDS"}, {"CLUSTER", "MYID"}, {"CLUSTER", "KEYSLOT", "a"},
 		{"CLUSTER", "KEYSLOT"}, {"CLUSTER", "COUNTKEYSINSLOT", "x"}, {"CLUSTER", "GETKEYSINSLOT", "1", "2"},
 		{"CLUSTER", "FOO"}, {"CLUSTER"}, {"CLUSTER", "MYID", "x"},
+		{"CLUSTER", "REPLICAS", "x"}, {"CLUSTER", "SLAVES", "x"}, {"CLUSTER", "COUNT-FAILURE-REPORTS", "x"}, {"CLUSTER", "REPLICAS"},
 		{"READONLY"}, {"READWRITE"}, {"ASKING"}, {"READONLY", "x"},
 		{"SELECT", "1"}, {"MSET", "a", "1", "b", "2"},
 		{"COMMAND", "INFO", "readonly", "readwrite", "asking"},
 		{"COMMAND", "INFO", "cluster|info", "cluster|nodes", "cluster|slots", "cluster|shards", "cluster|myid",
-			"cluster|keyslot", "cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|help"},
+			"cluster|keyslot", "cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|help",
+			"cluster|replicas", "cluster|slaves", "cluster|count-failure-reports"},
 	})
 	if v := p.Node.Do("INFO", "cluster"); !strings.Contains(string(v.Str), "cluster_enabled:0") {
 		t.Errorf("INFO cluster: %q", v.Str)
@@ -199,6 +201,7 @@ func TestDiffClusterSingleNode(t *testing.T) {
 		{"CLUSTER", "GETKEYSINSLOT", "1", "-1"}, {"CLUSTER", "GETKEYSINSLOT", "16384", "1"},
 		{"CLUSTER", "GETKEYSINSLOT", "x", "1"}, {"CLUSTER", "GETKEYSINSLOT", "1"},
 		{"CLUSTER", "MYID", "x"}, {"CLUSTER", "FOO"},
+		{"CLUSTER", "REPLICAS", "abc"}, {"CLUSTER", "COUNT-FAILURE-REPORTS", "abc"}, {"CLUSTER", "REPLICAS"},
 		{"READONLY"}, {"GET", "a"}, {"READWRITE"}, {"ASKING"}, {"READONLY", "x"},
 		{"SPUBLISH", "ch", "m"}, {"PUBLISH", "ch", "m"},
 	})
@@ -230,6 +233,15 @@ func TestDiffClusterSingleNode(t *testing.T) {
 		}
 		if v := c.Do("CLUSTER", "MYID"); len(v.Str) != 40 {
 			t.Errorf("%s CLUSTER MYID: %q", c.Addr, v.Str)
+		}
+	}
+	for _, c := range []*nodetest.Conn{p.Node, p.Redis} {
+		id := string(c.Do("CLUSTER", "MYID").Str)
+		if v := c.Do("CLUSTER", "REPLICAS", id); v.Type != '*' || len(v.Elems) != 0 {
+			t.Errorf("%s CLUSTER REPLICAS of a master without replicas: %v", c.Addr, v)
+		}
+		if v := c.Do("CLUSTER", "COUNT-FAILURE-REPORTS", id); v.Type != ':' || v.Int != 0 {
+			t.Errorf("%s CLUSTER COUNT-FAILURE-REPORTS: %v", c.Addr, v)
 		}
 	}
 	if v := p.Node.Do("INFO"); !strings.Contains(string(v.Str), "redis_mode:cluster\r\n") || !strings.Contains(string(v.Str), "cluster_enabled:1\r\n") {
@@ -330,6 +342,11 @@ func TestClusterRedirects(t *testing.T) {
 			t.Errorf("CLUSTER NODES lacks %q:\n%s", want, nodes)
 		}
 	}
+	if v := cr.Do("CLUSTER", "REPLICAS", ids[a1]); len(v.Elems) != 1 || !strings.HasPrefix(string(v.Elems[0].Str), ids[r1]+" "+r1+"@") ||
+		!strings.Contains(string(v.Elems[0].Str), " myself,slave "+ids[a1]+" ") || strings.HasSuffix(string(v.Elems[0].Str), "\n") {
+		t.Errorf("CLUSTER REPLICAS of the master: %v", v)
+	}
+	expectErr(t, cr, "ERR The specified node is not a master", "CLUSTER", "REPLICAS", ids[r1])
 	sh := cr.Do("CLUSTER", "SHARDS")
 	if len(sh.Elems) != 2 || len(sh.Elems[0].Elems[3].Elems) != 2 {
 		t.Errorf("CLUSTER SHARDS = %v", sh)
