@@ -279,12 +279,19 @@ func (cl *cluster) refresh() {
 		v.alive[slots.NodeID(in.Name)] = in.Gossip
 	}
 	v.alive[cl.id] = cl.member.Addr()
+	var lastGroup slots.GroupID
+	lastOK := false
 	for s := 0; s < slots.NumSlots; s++ {
-		if m.Lookup(s) == 0 {
+		g := m.Lookup(s)
+		if g == 0 {
 			continue
 		}
 		v.assigned++
-		if master, ok := m.Owner(s); ok && v.alive[master.ID] != "" {
+		if g != lastGroup { // slots come in long runs of one group
+			master, ok := m.Owner(s)
+			lastGroup, lastOK = g, ok && v.alive[master.ID] != ""
+		}
+		if lastOK {
 			v.slotsOK++
 		}
 	}
