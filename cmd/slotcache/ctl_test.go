@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/slots"
 )
 
@@ -192,4 +195,53 @@ func TestCtlCreateCommand(t *testing.T) {
 	if out, err := ctl("create", "--nodes", "6"); err == nil || !strings.Contains(out, "already assigned") {
 		t.Errorf("second ctl create: %v\n%s", err, out)
 	}
+}
+
+// TestGossipPortDefault starts a node without --gossip-port: its gossip
+// listener is on the RESP port + 10000.
+func TestGossipPortDefault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node process")
+	}
+	var port int
+	for i := 0; ; i++ {
+		port = nodetest.FreePort(t)
+		if port+10000 <= 65535 && portFree(port+10000) {
+			break
+		}
+		if i == 100 {
+			t.Skip("no free port pair")
+		}
+	}
+	p := &clusterProc{addr: "127.0.0.1:" + strconv.Itoa(port), args: []string{"node", "--bind", "127.0.0.1",
+		"--port", strconv.Itoa(port), "--dir", t.TempDir(), "--cluster-enabled", "--cluster-name", t.Name(), "--loglevel", "warn"}}
+	p.run(t)
+	m, err := joinAsCtl(ctlOptions{Join: []string{"127.0.0.1:" + strconv.Itoa(port+10000)}, ClusterName: t.Name()})
+	if err != nil {
+		t.Fatalf("joining the node's default gossip port: %v", err)
+	}
+	defer leave(m)
+	for _, in := range m.Members() {
+		if in.Name == p.id {
+			if in.Meta.Addr != p.addr || in.Gossip != "127.0.0.1:"+strconv.Itoa(port+10000) {
+				t.Errorf("member %+v", in)
+			}
+			return
+		}
+	}
+	t.Errorf("node %s not among the members %+v", p.id, m.Members())
+}
+
+func portFree(port int) bool {
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	u, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	u.Close()
+	return true
 }
