@@ -151,6 +151,7 @@ type Member struct {
 	gossip *Gossip
 	del    *memberDelegate
 	ml     *memberlist.Memberlist
+	addr   string // advertised gossip address, fixed at start
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -215,6 +216,7 @@ func StartMember(cfg MemberConfig) (*Member, error) {
 		return nil, fmt.Errorf("slots: member: %w", err)
 	}
 	m.ml = ml
+	m.addr = ml.LocalNode().Address() // read once: memberlist updates the record in place
 	m.gossip.Bind(ml)
 	if len(cfg.Join) > 0 {
 		if _, err := ml.Join(cfg.Join); err != nil {
@@ -230,7 +232,7 @@ func StartMember(cfg MemberConfig) (*Member, error) {
 }
 
 // Addr returns the member's gossip address (host:port) as the others see it.
-func (m *Member) Addr() string { return m.ml.LocalNode().Address() }
+func (m *Member) Addr() string { return m.addr }
 
 // Config returns the member's configuration with defaults filled in.
 func (m *Member) Config() MemberConfig { return m.cfg }
