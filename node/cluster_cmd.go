@@ -661,6 +661,11 @@ func cmdClusterShards(c *client, args [][]byte) {
 			shards = append(shards, shard{m.SlotsOf(g), ns})
 		}
 	}
+	for _, id := range m.Nodes() { // a node in no group is a master without slots
+		if n, _ := m.Node(id); n.Group == 0 && n.Role != slots.RoleProxy && n.Role != slots.RoleReplica {
+			shards = append(shards, shard{nil, []slots.Node{n}})
+		}
+	}
 	c.w.Array(len(shards))
 	for _, sh := range shards {
 		c.w.Map(2)
