@@ -357,6 +357,18 @@ func checkClients(t *testing.T, procs []*clusterProc) {
 	if err != nil || strings.Count(nodes, "\n") != len(procs) {
 		t.Errorf("go-redis CLUSTER NODES: %q, %v", nodes, err)
 	}
+	// go-redis sends SUBSCRIBE and PUBLISH to the channel's slot master
+	// (PUBLISH is not forwarded between nodes).
+	sub := rdb.Subscribe(ctx, "news")
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rdb.Publish(ctx, "news", "hello").Result(); err != nil || n != 1 {
+		t.Errorf("PUBLISH through ClusterClient = %d, %v", n, err)
+	} else if msg, err := sub.ReceiveMessage(ctx); err != nil || msg.Payload != "hello" {
+		t.Errorf("message %v, %v", msg, err)
+	}
 	// A read-only ClusterClient reads from replicas.
 	ro := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs[:1], ReadOnly: true, RouteRandomly: true})
 	defer ro.Close()
