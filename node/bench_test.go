@@ -64,3 +64,28 @@ func BenchmarkNodeGet(b *testing.B)           { benchPipelined(b, 1, getCmd) }
 func BenchmarkNodeGetPipeline16(b *testing.B) { benchPipelined(b, 16, getCmd) }
 func BenchmarkNodeSet(b *testing.B)           { benchPipelined(b, 1, setCmd) }
 func BenchmarkNodeSetPipeline16(b *testing.B) { benchPipelined(b, 16, setCmd) }
+
+// hsetCmd writes a 10-field hash per key, 1000 keys round robin.
+func hsetCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "HSET", "h"+key(i), "f0", "value-0", "f1", "value-1", "f2", "value-2",
+		"f3", "value-3", "f4", "value-4", "f5", "value-5", "f6", "value-6", "f7", "value-7", "f8", "value-8",
+		"f9", "value-9")
+}
+
+// hgetCmd reads one field of the hashes hsetCmd writes (nil until written).
+func hgetCmd(buf []byte, i int) []byte { return resp.AppendCommand(buf, "HGET", "h"+key(i), "f7") }
+
+// zaddCmd adds members to one growing sorted set.
+func zaddCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "ZADD", "bench:zset", strconv.Itoa(i%100000), "m:"+strconv.Itoa(i))
+}
+
+// zscoreCmd reads scores of members zaddCmd may have added.
+func zscoreCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "ZSCORE", "bench:zset", "m:"+strconv.Itoa(i))
+}
+
+func BenchmarkNodeHSetPipeline16(b *testing.B)   { benchPipelined(b, 16, hsetCmd) }
+func BenchmarkNodeHGetPipeline16(b *testing.B)   { benchPipelined(b, 16, hgetCmd) }
+func BenchmarkNodeZAddPipeline16(b *testing.B)   { benchPipelined(b, 16, zaddCmd) }
+func BenchmarkNodeZScorePipeline16(b *testing.B) { benchPipelined(b, 16, zscoreCmd) }

@@ -47,6 +47,8 @@ type client struct {
 	ps         *subscriber // pub/sub state, nil until the first subscription
 	blk        *blockState // set while a blocking command waits
 	inExec     bool        // running the commands of EXEC
+	readonly   bool        // READONLY: a cluster replica serves its reads
+	keyIdx     []int       // scratch for key positions (cluster mode)
 
 	// stash holds input read while the client was blocked; owned by the
 	// client goroutine (and its blocked-time reader, see waitBlocked).
@@ -323,6 +325,9 @@ func (c *client) execOne(args [][]byte) {
 			c.reject(cmd, msgNoAuth)
 			return
 		}
+	}
+	if cl := s.cluster.Load(); cl != nil && !c.clusterRedirect(cl, cmd, args) {
+		return
 	}
 	if s.cfg.MaxMemory > 0 && cmd.flags&flagDenyOOM != 0 && !s.memoryOK() {
 		c.reject(cmd, msgOOM)

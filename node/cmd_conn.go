@@ -160,7 +160,7 @@ func cmdHello(c *client, args [][]byte) {
 	c.w.BulkString("id")
 	c.w.Int(c.id)
 	c.w.BulkString("mode")
-	c.w.BulkString("standalone")
+	c.w.BulkString(c.srv.redisMode())
 	c.w.BulkString("role")
 	c.w.BulkString("master")
 	c.w.BulkString("modules")

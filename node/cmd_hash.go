@@ -72,8 +72,9 @@ func (c *client) getOrCreateHash(key []byte) (*hash, bool) {
 		return nil, false
 	}
 	if h == nil {
-		h = newHash(&c.srv.cfg)
-		c.db.set(key, &object{typ: typeHash, val: h}, false)
+		o := newHashObject()
+		c.db.set(key, o, false)
+		h = o.val.(*hash)
 	} else {
 		c.db.signalModified(key)
 	}
@@ -108,10 +109,12 @@ func hsetPairs(c *client, args [][]byte) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	h.convertFor(args[2:])
+	lim := &c.srv.cfg
+	h.convertFor(lim, args[2:])
+	h.reserve(args[2:])
 	var created int64
 	for i := 2; i < len(args); i += 2 {
-		if h.setBytes(args[i], string(args[i+1])) {
+		if h.setBytes(lim, args[i], args[i+1]) {
 			created++
 		}
 	}
@@ -131,8 +134,8 @@ func cmdHSetNX(c *client, args [][]byte) {
 		}
 	}
 	h, _ = c.getOrCreateHash(args[1])
-	h.convertFor(args[2:4])
-	h.set(string(args[2]), string(args[3]))
+	h.convertFor(&c.srv.cfg, args[2:4])
+	h.setBytes(&c.srv.cfg, args[2], args[3])
 	c.srv.dirty++
 	c.w.Int(1)
 }
@@ -146,12 +149,12 @@ func cmdHGet(c *client, args [][]byte) {
 		c.w.Null()
 		return
 	}
-	v, found := h.get(string(args[2]))
+	v, found := h.getBytes(args[2])
 	if !found {
 		c.w.Null()
 		return
 	}
-	c.w.BulkString(v)
+	c.w.Bulk(v)
 }
 
 func cmdHMGet(c *client, args [][]byte) {
@@ -165,8 +168,8 @@ func cmdHMGet(c *client, args [][]byte) {
 			c.w.Null()
 			continue
 		}
-		if v, found := h.get(string(f)); found {
-			c.w.BulkString(v)
+		if v, found := h.getBytes(f); found {
+			c.w.Bulk(v)
 		} else {
 			c.w.Null()
 		}
@@ -238,7 +241,7 @@ func cmdHStrLen(c *client, args [][]byte) {
 		c.w.Int(0)
 		return
 	}
-	v, _ := h.get(string(args[2]))
+	v, _ := h.getBytes(args[2])
 	c.w.Int(int64(len(v)))
 }
 
@@ -300,7 +303,7 @@ func cmdHIncrBy(c *client, args [][]byte) {
 	}
 	cur += incr
 	h, _ = c.getOrCreateHash(args[1])
-	h.setBytes(args[2], strconv.FormatInt(cur, 10))
+	h.setBytes(&c.srv.cfg, args[2], strconv.AppendInt(nil, cur, 10))
 	c.srv.dirty++
 	c.w.Int(cur)
 }
@@ -338,11 +341,11 @@ func cmdHIncrByFloat(c *client, args [][]byte) {
 		c.w.Error(msgIncrNaNOrInf)
 		return
 	}
-	s := string(formatLongDouble(sum))
+	s := formatLongDouble(sum)
 	h, _ = c.getOrCreateHash(args[1])
-	h.setBytes(args[2], s)
+	h.setBytes(&c.srv.cfg, args[2], s)
 	c.srv.dirty++
-	c.w.BulkString(s)
+	c.w.Bulk(s)
 }
 
 func cmdHRandField(c *client, args [][]byte) {

@@ -78,6 +78,8 @@ var families = []func() []*command{
 	blockingZsetCommands,
 	pubsubCommands,
 	txCommands,
+	memcacheCommands,
+	clusterCommands,
 }
 
 func newCommandTable() commandTable {

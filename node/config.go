@@ -59,6 +59,21 @@ type Config struct {
 	// normal, slave (replica) and pubsub. The node enforces the pubsub class
 	// on subscribers; the others are kept and reported.
 	OutputBufferLimits [3]OutputBufferLimit `conf:"client-output-buffer-limit"`
+	// MemcachePort is the memcached protocol (text and meta) listening
+	// port; 0 disables it. There is no UDP listener.
+	MemcachePort int `conf:"memcache-port"`
+	// MemcacheItemSizeMax is memcached's item_size_max (-I): the largest
+	// item, key and per-item overhead included, a memcached client may store.
+	MemcacheItemSizeMax int64 `conf:"memcache-item-size-max"`
+	// ClusterEnabled runs the node in cluster mode (see StartCluster): it
+	// serves only the keys of its group's slots and answers CLUSTER.
+	ClusterEnabled bool `conf:"cluster-enabled"`
+	// ClusterNodeTimeout is how long a member may stay unreachable before
+	// the cluster declares it dead; gossip timings derive from it.
+	ClusterNodeTimeout time.Duration `conf:"cluster-node-timeout"`
+	// ClusterConfigFile, in Dir, keeps the node id and the last slot map
+	// across restarts.
+	ClusterConfigFile string `conf:"cluster-config-file"`
 	// ConfigFile is the file CONFIG REWRITE writes; empty disables it.
 	ConfigFile string `conf:"-"`
 }
@@ -78,6 +93,8 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 << 20,
 		ClientQueryBufferLimit: 1 << 30,
 		EnableDebugCommand:     "no",
+		ClusterNodeTimeout:     15 * time.Second,
+		ClusterConfigFile:      "nodes.conf",
 		Hz:                     10,
 		HashMaxListpackEntries: hashMaxListpackEntries,
 		HashMaxListpackValue:   hashMaxListpackValue,
@@ -85,6 +102,7 @@ func DefaultConfig() Config {
 		ZsetMaxListpackEntries: zsetMaxListpackEntries,
 		ZsetMaxListpackValue:   zsetMaxListpackValue,
 		ListMaxListpackSize:    listMaxListpackSize,
+		MemcacheItemSizeMax:    1 << 20,
 		OutputBufferLimits: [3]OutputBufferLimit{
 			{},
 			{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
@@ -113,8 +131,16 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: proto-max-bulk-len must be at least 1mb", ErrConfig)
 	case c.ClientQueryBufferLimit < 1024*1024:
 		return fmt.Errorf("%w: client-query-buffer-limit must be at least 1mb", ErrConfig)
+	case c.MemcachePort < 0 || c.MemcachePort > 65535:
+		return fmt.Errorf("%w: memcache-port %d out of range", ErrConfig, c.MemcachePort)
+	case c.MemcacheItemSizeMax < 1024 || c.MemcacheItemSizeMax > 1<<30:
+		return fmt.Errorf("%w: memcache-item-size-max must be between 1k and 1gb", ErrConfig)
 	case c.Hz < 1 || c.Hz > 500:
 		return fmt.Errorf("%w: hz must be between 1 and 500", ErrConfig)
+	case c.ClusterNodeTimeout < 50*time.Millisecond:
+		return fmt.Errorf("%w: cluster-node-timeout must be at least 50 ms", ErrConfig)
+	case c.ClusterConfigFile == "":
+		return fmt.Errorf("%w: cluster-config-file must not be empty", ErrConfig)
 	}
 	switch c.EnableDebugCommand {
 	case "no", "yes", "local":

@@ -137,6 +137,8 @@ var params = func() map[string]*param {
 	integer("slowlog-log-slower-than", false, -1, 1<<63-1, func(c *Config) *int64 { return &c.SlowlogLogSlowerThan })
 	intp("slowlog-max-len", false, 0, 1<<63-1, func(c *Config) *int { return &c.SlowlogMaxLen })
 	memory("maxmemory", 0, func(c *Config) *int64 { return &c.MaxMemory })
+	intp("memcache-port", true, 0, 65535, func(c *Config) *int { return &c.MemcachePort })
+	memory("memcache-item-size-max", 1024, func(c *Config) *int64 { return &c.MemcacheItemSizeMax })
 	enum("maxmemory-policy", []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, func(c *Config) *string { return &c.MaxMemoryPolicy })
 	memory("proto-max-bulk-len", 1024*1024, func(c *Config) *int64 { return &c.ProtoMaxBulkLen })
 	memory("client-query-buffer-limit", 1024*1024, func(c *Config) *int64 { return &c.ClientQueryBufferLimit })
@@ -228,7 +230,32 @@ var params = func() map[string]*param {
 	constant("save", "")
 	constant("appendonly", "no")
 	constant("appendfsync", "everysec")
-	constant("cluster-enabled", "no")
+	add(&param{name: "cluster-enabled", immutable: true,
+		get: func(c *Config) string { return yesNo(c.ClusterEnabled) },
+		set: func(c *Config, v string) error {
+			b, err := parseYesNo(v)
+			if err == nil {
+				c.ClusterEnabled = b
+			}
+			return err
+		}})
+	// Gossip timings are set from cluster-node-timeout at start.
+	add(&param{name: "cluster-node-timeout", immutable: true,
+		get: func(c *Config) string { return strconv.FormatInt(c.ClusterNodeTimeout.Milliseconds(), 10) },
+		set: func(c *Config, v string) error {
+			n, ok := parseInt([]byte(v))
+			if !ok {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < 50 || n > 1<<31-1 {
+				return fmt.Errorf("argument must be between 50 and 2147483647 inclusive")
+			}
+			c.ClusterNodeTimeout = time.Duration(n) * time.Millisecond
+			return nil
+		}})
+	str("cluster-config-file", true, func(c *Config) *string { return &c.ClusterConfigFile })
+	constant("cluster-require-full-coverage", "yes")
+	constant("cluster-allow-reads-when-down", "no")
 	constant("io-threads", "1")
 	constant("replica-read-only", "yes")
 	constant("slave-read-only", "yes")

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"sort"
+	"unsafe"
 )
 
 // Defaults of the hash-max-listpack-entries and hash-max-listpack-value
@@ -39,11 +40,28 @@ type hashEntry struct {
 // tombstones that compaction removes without reordering), and a cursor is
 // the sequence number to resume from. A field present for the whole scan
 // is therefore returned exactly once.
+//
+// The header is two words (the listpack's pair count is not kept: it is
+// counted when needed, as Redis does for long listpacks), so that a hash
+// and its object fit one 80-byte allocation (newHashObject). The encoding
+// thresholds come from the caller's configuration.
 type hash struct {
 	lp  []byte     // listpack form
-	n   int        // pairs in lp
 	tab *hashTable // hashtable form; nil while listpack
-	lim *Config    // encoding thresholds: the server's live configuration
+}
+
+// hashObject is a hash and the object holding it, allocated together.
+type hashObject struct {
+	o object
+	h hash
+}
+
+// newHashObject returns an object holding an empty hash, both in one
+// allocation.
+func newHashObject() *object {
+	ho := &hashObject{o: object{typ: typeHash}}
+	ho.o.val = &ho.h
+	return &ho.o
 }
 
 // hashTable is the hashtable form of a hash.
@@ -53,8 +71,6 @@ type hashTable struct {
 	nextSeq uint64
 	dead    int
 }
-
-func newHash(lim *Config) *hash { return &hash{lim: lim} }
 
 func (h *hash) isTable() bool { return h.tab != nil }
 
@@ -69,14 +85,23 @@ func (h *hash) length() int {
 	if h.isTable() {
 		return len(h.tab.table)
 	}
-	return h.n
+	return lpCount(h.lp)
+}
+
+// lpCount returns the number of pairs in lp.
+func lpCount(lp []byte) int {
+	n := 0
+	for off := 0; off < len(lp); n++ {
+		_, next := lpString(lp, off)
+		_, off = lpString(lp, next)
+	}
+	return n
 }
 
 func (h *hash) clone() collection {
-	c := &hash{lim: h.lim}
+	c := &hash{}
 	if !h.isTable() {
 		c.lp = append([]byte(nil), h.lp...)
-		c.n = h.n
 		return c
 	}
 	c.tab = &hashTable{table: make(map[string]int, len(h.tab.table)), nextSeq: h.tab.nextSeq}
@@ -91,7 +116,7 @@ func (h *hash) clone() collection {
 
 func (h *hash) memUsage() int64 {
 	if !h.isTable() {
-		return int64(48 + cap(h.lp))
+		return int64(80 + cap(h.lp))
 	}
 	size := int64(96)
 	h.each(func(f, v string) bool {
@@ -115,9 +140,7 @@ func lpString(lp []byte, off int) ([]byte, int) {
 // doubled, so a small hash carries no spare capacity (beyond the
 // allocator's size class).
 func lpAppendPair(lp []byte, field, value []byte) []byte {
-	need := 2*binary.MaxVarintLen64 + len(field) + len(value)
-	if cap(lp)-len(lp) < need {
-		need = uvarintLen(len(field)) + len(field) + uvarintLen(len(value)) + len(value)
+	if need := lpPairLen(field, value); cap(lp)-len(lp) < need {
 		nb := make([]byte, len(lp), len(lp)+need)
 		copy(nb, lp)
 		lp = nb
@@ -137,17 +160,36 @@ func uvarintLen(n int) int {
 	return l
 }
 
+// lpPairLen is the listpack size of one field/value pair.
+func lpPairLen(field, value []byte) int {
+	return uvarintLen(len(field)) + len(field) + uvarintLen(len(value)) + len(value)
+}
+
+// reserve gives an empty listpack hash room for the given field/value
+// pairs in one allocation (HSET of a new key), instead of one per pair.
+func (h *hash) reserve(args [][]byte) {
+	if h.tab != nil || len(h.lp) != 0 {
+		return
+	}
+	need := 0
+	for i := 0; i+1 < len(args); i += 2 {
+		need += lpPairLen(args[i], args[i+1])
+	}
+	h.lp = make([]byte, 0, need)
+}
+
 // lpFind returns the bounds of field's pair in the listpack and its value.
-func (h *hash) lpFind(field []byte) (start, end int, value []byte, ok bool) {
-	for off := 0; off < len(h.lp); {
+// When the field is absent, n is the number of pairs.
+func (h *hash) lpFind(field []byte) (start, end int, value []byte, n int, ok bool) {
+	for off := 0; off < len(h.lp); n++ {
 		f, next := lpString(h.lp, off)
 		v, after := lpString(h.lp, next)
 		if string(f) == string(field) {
-			return off, after, v, true
+			return off, after, v, n, true
 		}
 		off = after
 	}
-	return 0, 0, nil, false
+	return 0, 0, nil, n, false
 }
 
 // lpEach calls fn with every pair of the listpack, as views into it, until
@@ -172,21 +214,36 @@ func (h *hash) get(field string) (string, bool) {
 		}
 		return h.tab.ents[i].value, true
 	}
-	if _, _, v, ok := h.lpFind([]byte(field)); ok {
+	if _, _, v, _, ok := h.lpFind([]byte(field)); ok {
 		return string(v), true
 	}
 	return "", false
 }
 
+// getBytes returns the value of field without copying it: a read-only
+// view, valid until the hash changes.
+func (h *hash) getBytes(field []byte) ([]byte, bool) {
+	if h.isTable() {
+		i, ok := h.tab.table[string(field)]
+		if !ok {
+			return nil, false
+		}
+		v := h.tab.ents[i].value
+		return unsafe.Slice(unsafe.StringData(v), len(v)), true
+	}
+	_, _, v, _, ok := h.lpFind(field)
+	return v, ok
+}
+
 // convertFor switches to the hashtable form when one of the given fields
 // or values is too long for the listpack form (Redis's
 // hashTypeTryConversion, run on the arguments before any write).
-func (h *hash) convertFor(args [][]byte) {
+func (h *hash) convertFor(lim *Config, args [][]byte) {
 	if h.isTable() {
 		return
 	}
 	for _, a := range args {
-		if len(a) > h.lim.HashMaxListpackValue {
+		if len(a) > lim.HashMaxListpackValue {
 			h.convert()
 			return
 		}
@@ -195,41 +252,42 @@ func (h *hash) convertFor(args [][]byte) {
 
 // set stores field=value and reports whether the field is new. It converts
 // to the hashtable form when the listpack form would get too many fields
-// or a field or value too long.
-func (h *hash) set(field, value string) bool {
-	return h.setBytes([]byte(field), value)
+// (lim.HashMaxListpackEntries) or a field or value too long
+// (lim.HashMaxListpackValue).
+func (h *hash) set(lim *Config, field, value string) bool {
+	return h.setBytes(lim, []byte(field), []byte(value))
 }
 
-// setBytes is set taking the field as bytes: updating an existing field
-// does not copy the field name.
-func (h *hash) setBytes(field []byte, value string) bool {
-	if !h.isTable() && (len(field) > h.lim.HashMaxListpackValue || len(value) > h.lim.HashMaxListpackValue) {
+// setBytes is set taking field and value as bytes, which it copies: the
+// listpack form stores them without making strings first.
+func (h *hash) setBytes(lim *Config, field, value []byte) bool {
+	if !h.isTable() && (len(field) > lim.HashMaxListpackValue || len(value) > lim.HashMaxListpackValue) {
 		h.convert()
 	}
 	if t := h.tab; t != nil {
 		if i, ok := t.table[string(field)]; ok {
-			t.ents[i].value = value
+			t.ents[i].value = string(value)
 			return false
 		}
 		t.nextSeq++
 		f := string(field)
 		t.table[f] = len(t.ents)
-		t.ents = append(t.ents, hashEntry{hashPair: hashPair{f, value}, seq: t.nextSeq})
+		t.ents = append(t.ents, hashEntry{hashPair: hashPair{f, string(value)}, seq: t.nextSeq})
 		return true
 	}
-	if start, end, v, ok := h.lpFind(field); ok {
+	start, end, v, n, ok := h.lpFind(field)
+	if ok {
 		if len(v) == len(value) {
 			copy(v, value) // same size: overwrite in place
 			return false
 		}
 		rest := append([]byte(nil), h.lp[end:]...)
-		h.lp = lpAppendPair(h.lp[:start], field, []byte(value))
+		h.lp = lpAppendPair(h.lp[:start], field, value)
 		h.lp = append(h.lp, rest...)
 		return false
 	}
-	h.lp = lpAppendPair(h.lp, field, []byte(value))
-	h.n++
-	if h.n > h.lim.HashMaxListpackEntries {
+	h.lp = lpAppendPair(h.lp, field, value)
+	if n+1 > lim.HashMaxListpackEntries {
 		h.convert()
 	}
 	return true
@@ -237,26 +295,26 @@ func (h *hash) setBytes(field []byte, value string) bool {
 
 // convert switches to the hashtable form.
 func (h *hash) convert() {
-	t := &hashTable{table: make(map[string]int, h.n+1), ents: make([]hashEntry, 0, h.n+1)}
+	n := lpCount(h.lp)
+	t := &hashTable{table: make(map[string]int, n+1), ents: make([]hashEntry, 0, n+1)}
 	h.lpEach(func(f, v []byte) bool {
 		t.nextSeq++
 		t.table[string(f)] = len(t.ents)
 		t.ents = append(t.ents, hashEntry{hashPair: hashPair{string(f), string(v)}, seq: t.nextSeq})
 		return true
 	})
-	h.tab, h.lp, h.n = t, nil, 0
+	h.tab, h.lp = t, nil
 }
 
 // del removes field and reports whether it was present.
 func (h *hash) del(field string) bool {
 	t := h.tab
 	if t == nil {
-		start, end, _, ok := h.lpFind([]byte(field))
+		start, end, _, _, ok := h.lpFind([]byte(field))
 		if !ok {
 			return false
 		}
 		h.lp = append(h.lp[:start], h.lp[end:]...)
-		h.n--
 		return true
 	}
 	i, ok := t.table[field]
@@ -304,7 +362,7 @@ func (h *hash) each(fn func(field, value string) bool) {
 // random returns a uniformly chosen field of a non-empty hash.
 func (h *hash) random() hashPair {
 	if h.tab == nil {
-		i := rand.IntN(h.n)
+		i := rand.IntN(lpCount(h.lp))
 		var p hashPair
 		h.lpEach(func(f, v []byte) bool {
 			if i == 0 {

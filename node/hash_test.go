@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func hashOf(t *testing.T, c *client, key string) *hash {
@@ -59,9 +60,9 @@ func TestHashEncoding(t *testing.T) {
 }
 
 func TestHashTableOps(t *testing.T) {
-	h := newHash(testLimits())
+	h, lim := &hash{}, testLimits()
 	for i := 0; i < 1000; i++ {
-		h.set("f"+strconv.Itoa(i), strconv.Itoa(i))
+		h.set(lim, "f"+strconv.Itoa(i), strconv.Itoa(i))
 	}
 	if !h.isTable() || h.length() != 1000 {
 		t.Fatalf("table %v length %d", h.isTable(), h.length())
@@ -80,7 +81,7 @@ func TestHashTableOps(t *testing.T) {
 		}
 	}
 	c := h.clone().(*hash)
-	c.set("f1", "changed")
+	c.set(lim, "f1", "changed")
 	if v, _ := h.get("f1"); v != "1" {
 		t.Fatal("clone shares data")
 	}
@@ -212,4 +213,12 @@ func FuzzParseScanCursor(f *testing.F) {
 func testLimits() *Config {
 	c := DefaultConfig()
 	return &c
+}
+
+// TestHashObjectSize pins the combined object and hash header to the Go
+// allocator's 80-byte size class: one byte more costs 16 per hash.
+func TestHashObjectSize(t *testing.T) {
+	if n := unsafe.Sizeof(hashObject{}); n > 80 {
+		t.Fatalf("hashObject is %d bytes, want <= 80", n)
+	}
 }

@@ -176,7 +176,7 @@ func (s *Server) infoString(want map[string]bool) string {
 			}
 		case "cluster":
 			b.header("Cluster")
-			b.int("cluster_enabled", 0)
+			b.int("cluster_enabled", s.clusterEnabled())
 		case "keyspace":
 			b.header("Keyspace")
 			for _, d := range s.dbs {
@@ -194,7 +194,7 @@ func (s *Server) infoServer(b *infoBuilder, now time.Time) {
 	b.field("redis_version", RedisVersion)
 	b.field("redis_git_sha1", "00000000")
 	b.int("redis_git_dirty", 0)
-	b.field("redis_mode", "standalone")
+	b.field("redis_mode", s.redisMode())
 	b.field("os", unameString())
 	b.int("arch_bits", strconv.IntSize)
 	b.field("multiplexing_api", "epoll")

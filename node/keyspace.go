@@ -14,6 +14,7 @@ const (
 	typeSet
 	typeZSet
 	typeStream
+	typeMemcached // a memcached item (memcache_item.go)
 )
 
 // String encodings (OBJECT ENCODING).

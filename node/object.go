@@ -30,6 +30,8 @@ func typeName(t uint8) string {
 		return "zset"
 	case typeStream:
 		return "stream"
+	case typeMemcached:
+		return "memcached"
 	}
 	return "none"
 }

@@ -31,6 +31,7 @@ type Server struct {
 	slowlog slowlog
 	pubsub  pubsub
 	ready   []readyKey // keys written while clients were blocked on them
+	mc      mcState    // memcached items: CAS counter, flush state, stats
 	// usedMemory estimates the heap in use for maxmemory: sampled by the
 	// cron, lowered by evictions in between.
 	usedMemory int64
@@ -53,6 +54,9 @@ type Server struct {
 	idleTimeout atomic.Int64 // cfg.Timeout in ns
 	netInput    atomic.Int64
 	netOutput   atomic.Int64
+
+	// cluster is set once by StartCluster (nil: standalone mode).
+	cluster atomic.Pointer[cluster]
 
 	cronOnce  sync.Once
 	wg        sync.WaitGroup
@@ -113,12 +117,52 @@ func (s *Server) OnShutdown(fn func()) {
 // ListenAndServe listens on the configured bind addresses and port and
 // serves until ctx is cancelled.
 func (s *Server) ListenAndServe(ctx context.Context) error {
+	lns, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	return s.ServeListeners(ctx, lns)
+}
+
+// Listeners are a server's open listening sockets: RESP, and memcached when
+// its port is set.
+type Listeners struct {
+	RESP, Memcache []net.Listener
+}
+
+// Close closes every listener.
+func (l Listeners) Close() {
+	for _, ln := range append(l.RESP, l.Memcache...) {
+		ln.Close()
+	}
+}
+
+// Listen opens a listener on the configured port for each bind address, and
+// one on the memcached port when it is set.
+func (s *Server) Listen() (Listeners, error) {
 	s.mu.Lock()
-	binds, port := s.cfg.Bind, s.cfg.Port
+	binds, port, mport := s.cfg.Bind, s.cfg.Port, s.cfg.MemcachePort
 	s.mu.Unlock()
 	if len(binds) == 0 {
 		binds = []string{""}
 	}
+	var l Listeners
+	var err error
+	if l.RESP, err = listenAll(binds, port); err != nil {
+		return l, err
+	}
+	if mport != 0 {
+		if l.Memcache, err = listenAll(binds, mport); err != nil {
+			l.Close()
+			return Listeners{}, err
+		}
+	}
+	return l, nil
+}
+
+// listenAll opens a TCP listener on port for each bind address; on error it
+// closes those it opened.
+func listenAll(binds []string, port int) ([]net.Listener, error) {
 	var lns []net.Listener
 	for _, b := range binds {
 		ln, err := net.Listen("tcp", net.JoinHostPort(b, strconv.Itoa(port)))
@@ -126,16 +170,26 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 			for _, l := range lns {
 				l.Close()
 			}
-			return err
+			return nil, err
 		}
 		lns = append(lns, ln)
 	}
-	errc := make(chan error, len(lns))
-	for _, ln := range lns {
+	return lns, nil
+}
+
+// ServeListeners serves every listener until ctx is cancelled and returns
+// the first error.
+func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
+	n := len(l.RESP) + len(l.Memcache)
+	errc := make(chan error, n)
+	for _, ln := range l.RESP {
 		go func(ln net.Listener) { errc <- s.Serve(ctx, ln) }(ln)
 	}
+	for _, ln := range l.Memcache {
+		go func(ln net.Listener) { errc <- s.ServeMemcache(ctx, ln) }(ln)
+	}
 	var first error
-	for range lns {
+	for range n {
 		if err := <-errc; err != nil && first == nil {
 			first = err
 		}
@@ -146,6 +200,11 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // Serve accepts clients on ln until ctx is cancelled or Close is called,
 // then closes every connection and waits for their goroutines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.accept)
+}
+
+// serve runs the accept loop of one listener, handing connections to accept.
+func (s *Server) serve(ctx context.Context, ln net.Listener, accept func(net.Conn)) error {
 	s.lnMu.Lock()
 	s.listeners = append(s.listeners, ln)
 	s.lnMu.Unlock()
@@ -183,7 +242,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		tempDelay = 0
-		s.accept(conn)
+		accept(conn)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -44,8 +45,8 @@ func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step
 	if z.small {
 		return
 	}
-	if z.sl.length != len(model) || len(z.dict) != len(model) {
-		fail("skiplist length %d, dict %d", z.sl.length, len(z.dict))
+	if z.sl.length != len(model) || len(z.nodes) != len(model) {
+		fail("skiplist length %d, nodes %d", z.sl.length, len(z.nodes))
 	}
 	i = 0
 	var prev *slNode
@@ -56,6 +57,9 @@ func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step
 		if z.nodes[x.pos] != x {
 			fail("bad position of %s", x.member)
 		}
+		if z.node(x.member) != x {
+			fail("index does not find %s", x.member)
+		}
 		if n := z.sl.byRank(i + 1); n != x {
 			fail("byRank(%d) wrong", i+1)
 		}
@@ -64,6 +68,15 @@ func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step
 	}
 	if z.sl.tail != prev {
 		fail("bad tail")
+	}
+	used := 0
+	for _, p := range z.index.slots {
+		if p != 0 {
+			used++
+		}
+	}
+	if used != len(model) || 4*used > 3*len(z.index.slots) {
+		fail("index holds %d entries in %d slots, want %d", used, len(z.index.slots), len(model))
 	}
 }
 
@@ -244,4 +257,48 @@ func BenchmarkSetAdd(b *testing.B) {
 		s.add(members[i%len(members)])
 		i++
 	}
+}
+
+// TestZindexGrowShrink fills a skiplist-encoded set, empties most of it in
+// a seeded random order and checks every lookup along the way, so that
+// the index's backward-shift deletion meets long and wrapping probe runs.
+func TestZindexGrowShrink(t *testing.T) {
+	const seed, n = 7, 5000
+	r := rand.New(rand.NewPCG(seed, 0))
+	z := newZset(false, testLimits())
+	for i := range n {
+		z.set(float64(i%13), []byte("m"+strconv.Itoa(i)))
+	}
+	grown := len(z.index.slots)
+	live := map[string]bool{}
+	for i := range n {
+		live["m"+strconv.Itoa(i)] = true
+	}
+	order := r.Perm(n)
+	for k, i := range order[:n-10] {
+		m := "m" + strconv.Itoa(i)
+		if !z.remove(m) {
+			t.Fatalf("seed %d step %d: %s not removed", seed, k, m)
+		}
+		delete(live, m)
+		if k%500 == 0 || k > n-40 {
+			for lm := range live {
+				if x := z.node(lm); x == nil || x.member != lm {
+					t.Fatalf("seed %d step %d: %s not found", seed, k, lm)
+				}
+			}
+			if z.node(m) != nil {
+				t.Fatalf("seed %d step %d: removed %s still found", seed, k, m)
+			}
+		}
+	}
+	if len(z.index.slots) >= grown || len(z.index.slots) > 16*10 {
+		t.Fatalf("index of %d slots for 10 members (grown to %d)", len(z.index.slots), grown)
+	}
+	var model []slEntry
+	z.each(func(e zent) { model = append(model, slEntry{e.score, e.member}) })
+	if len(model) != 10 {
+		t.Fatalf("%d members left, want 10", len(model))
+	}
+	checkAgainstModel(t, z, model, seed, n)
 }

@@ -41,14 +41,15 @@ func zentCmp(a zent, score float64, member string) int {
 // zsetMaxListpackEntries elements.
 //
 // "skiplist": a skiplist with spans ordered by (score, member) for ranks
-// and ranges, a map from member to its node for O(1) scores, and a slice of
-// the nodes in no particular order for random picks and scan cursors.
+// and ranges, a slice of the nodes in no particular order for random picks
+// and scan cursors, and an index from member to position in that slice for
+// O(1) scores.
 type zset struct {
 	small bool
 	lp    []zent
 
 	sl    *skiplist
-	dict  map[string]*slNode
+	index zindex
 	nodes []*slNode
 	lim   *Config // encoding thresholds: the server's live configuration
 }
@@ -57,7 +58,15 @@ func newZset(small bool, lim *Config) *zset {
 	if small {
 		return &zset{small: true, lim: lim}
 	}
-	return &zset{sl: newSkiplist(), dict: make(map[string]*slNode), lim: lim}
+	return &zset{sl: newSkiplist(), lim: lim}
+}
+
+// node returns the skiplist node of member, or nil.
+func (z *zset) node(member string) *slNode {
+	if i := z.index.find(z.nodes, member); i >= 0 {
+		return z.nodes[i]
+	}
+	return nil
 }
 
 func (z *zset) encoding() string {
@@ -137,8 +146,8 @@ func (z *zset) get(member string) (float64, bool) {
 		}
 		return 0, false
 	}
-	x, ok := z.dict[member]
-	if !ok {
+	x := z.node(member)
+	if x == nil {
 		return 0, false
 	}
 	return x.score, true
@@ -158,8 +167,8 @@ func (z *zset) listpackScore(score float64) float64 {
 
 // convert switches a listpack to the skiplist encoding.
 func (z *zset) convert() {
-	lp := z.lp
-	*z = zset{sl: newSkiplist(), dict: make(map[string]*slNode, len(lp))}
+	lp, lim := z.lp, z.lim
+	*z = zset{sl: newSkiplist(), lim: lim}
 	for _, e := range lp {
 		z.insert(e.score, e.member)
 	}
@@ -180,7 +189,7 @@ func (z *zset) insert(score float64, member string) {
 	x := z.sl.insert(score, member)
 	x.pos = int32(len(z.nodes))
 	z.nodes = append(z.nodes, x)
-	z.dict[member] = x
+	z.index.add(z.nodes, int(x.pos))
 }
 
 // set adds member with score or updates its score; it reports whether the
@@ -200,7 +209,7 @@ func (z *zset) set(score float64, member []byte) bool {
 		}
 		return false
 	}
-	if x, ok := z.dict[string(member)]; ok {
+	if x := z.node(string(member)); x != nil {
 		z.update(x, score)
 		return false
 	}
@@ -223,8 +232,7 @@ func (z *zset) update(x *slNode, score float64) {
 	z.sl.remove(x.score, x.member)
 	n := z.sl.insert(score, x.member)
 	n.pos = pos
-	z.nodes[pos] = n
-	z.dict[x.member] = n
+	z.nodes[pos] = n // the index keeps positions: it is unchanged
 }
 
 // remove deletes member and reports whether it was present.
@@ -237,19 +245,26 @@ func (z *zset) remove(member string) bool {
 		z.lp = slices.Delete(z.lp, i, i+1)
 		return true
 	}
-	x, ok := z.dict[member]
-	if !ok {
+	x := z.node(member)
+	if x == nil {
 		return false
 	}
 	z.sl.remove(x.score, x.member)
-	delete(z.dict, member)
+	z.index.remove(z.nodes, x.member, int(x.pos))
 	last := len(z.nodes) - 1
 	if int(x.pos) != last {
-		z.nodes[x.pos] = z.nodes[last]
-		z.nodes[x.pos].pos = x.pos
+		m := z.nodes[last]
+		z.index.move(m.member, last, int(x.pos))
+		z.nodes[x.pos] = m
+		m.pos = x.pos
 	}
 	z.nodes[last] = nil
 	z.nodes = z.nodes[:last]
+	if len(z.index.slots) > 64 && 16*len(z.nodes) < len(z.index.slots) {
+		// Mostly emptied: give the index and the slice their room back.
+		z.nodes = slices.Clip(slices.Clone(z.nodes))
+		z.index.resize(z.nodes, len(z.nodes), len(z.index.slots)/4)
+	}
 	return true
 }
 
@@ -262,8 +277,8 @@ func (z *zset) rank(member []byte, rev bool) (int, bool) {
 			return 0, false
 		}
 	} else {
-		x, ok := z.dict[string(member)]
-		if !ok {
+		x := z.node(string(member))
+		if x == nil {
 			return 0, false
 		}
 		r = z.sl.rank(x.score, x.member) - 1

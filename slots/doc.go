@@ -42,6 +42,18 @@
 // one still queued), and the whole map is exchanged in memberlist's
 // push/pull, which also carries maps too large for one gossip packet.
 //
+// # Members
+//
+// Member is one process of the gossip cluster (a node, a proxy, or the ctl
+// tool for a moment): a memberlist member with Gossip as its delegate and
+// its MemberMeta (node id, role, group, addresses) as its metadata, so a
+// member is known before the map records it. The cluster name is the
+// memberlist label, which keeps clusters sharing a network apart. A loop
+// re-joins members that were declared dead (and the seeds, when the member
+// finds itself alone), so a member cut off for longer than the dead timeout
+// comes back without an operator. Member.Leave marks the meta as leaving
+// before departing, so the others do not try to rejoin it.
+//
 // # Placement helpers
 //
 // Evenly splits the slots among groups as redis-cli --cluster create does,

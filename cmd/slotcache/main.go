@@ -18,6 +18,7 @@ const usage = `usage: slotcache <command> [flags]
 commands:
   node      run one storage node (Redis protocol)
   proxy     run one proxy in front of storage nodes (Redis protocol)
+  ctl       operate a cluster (create, check, info)
   version   print the version
 
 Run 'slotcache <command> --help' for the flags of a command.
@@ -43,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runNode(ctx, args[1:], stderr)
 	case "proxy":
 		err = runProxy(ctx, args[1:], stderr)
+	case "ctl":
+		err = runCtl(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "slotcache %s\n", version)
 	case "help", "--help", "-h":

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -13,12 +15,20 @@ import (
 func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("node", pflag.ContinueOnError)
 	addNodeFlags(fs)
+	addClusterFlags(fs)
 	fs.String("loglevel", "info", "log level: debug, info, warn, error")
 	v, err := loadConfig(fs, args, stderr)
 	if err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (a flag's value goes after '=' for --cluster-enabled)", fs.Arg(0))
+	}
 	cfg, err := nodeConfig(v)
+	if err != nil {
+		return err
+	}
+	cc, err := clusterConfig(v, &cfg)
 	if err != nil {
 		return err
 	}
@@ -27,10 +37,21 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	lns, err := srv.Listen() // before joining: a busy port must not register
+	if err != nil {
+		return err
+	}
+	if cfg.ClusterEnabled {
+		if err := srv.StartCluster(cc); err != nil {
+			lns.Close()
+			return err
+		}
+		defer srv.LeaveCluster(2 * time.Second)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv.OnShutdown(cancel)
 	tuneGC(ctx)
-	log.Info("node ready", "port", cfg.Port, "dir", cfg.Dir)
-	return srv.ListenAndServe(ctx)
+	log.Info("node ready", "port", cfg.Port, "dir", cfg.Dir, "cluster", cfg.ClusterEnabled)
+	return srv.ServeListeners(ctx, lns)
 }

@@ -1,0 +1,204 @@
+package node
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/memcache"
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+// msgMCMaxConns is what memcached sends a client over its connection limit
+// before closing it.
+const msgMCMaxConns = "ERROR Too many open connections\r\n"
+
+// ServeMemcache accepts memcached clients on ln until ctx is cancelled or
+// Close is called. Their requests run through the same command table as
+// RESP clients (as the internal MC* commands), so they share the keyspace,
+// the lock, maxclients, maxmemory, requirepass and the statistics.
+func (s *Server) ServeMemcache(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.acceptMemcache)
+}
+
+func (s *Server) acceptMemcache(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	s.mu.Lock()
+	s.stats.connectionsReceived++
+	if len(s.clients) >= s.cfg.MaxClients {
+		s.stats.rejectedConns++
+		s.mu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte(msgMCMaxConns))
+		conn.Close()
+		return
+	}
+	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(conn.RemoteAddr()) {
+		s.mu.Unlock()
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte("SERVER_ERROR " + msgProtectedMode[:min(len(msgProtectedMode), 200)] + "\r\n"))
+		conn.Close()
+		return
+	}
+	c := s.newClient(conn)
+	s.clients[c.id] = c
+	s.mc.conns++
+	s.mc.connsTot++
+	s.wg.Add(1)
+	lim := memcache.Limits{ItemSizeMax: int(s.cfg.MemcacheItemSizeMax)}
+	s.mu.Unlock()
+	m := &mcConn{c: c, rd: memcache.NewReader(&timeoutReader{c: c}, lim)}
+	m.rr = resp.NewReader(&m.src, resp.Limits{MaxBulkLen: 1 << 31})
+	go func() {
+		defer s.wg.Done()
+		m.serve()
+	}()
+}
+
+// mcConn is one memcached connection. Its client carries the dispatch
+// state (database, authentication, CLIENT LIST entry); the requests are
+// read by a memcache.Reader and their replies written from out.
+type mcConn struct {
+	c    *client
+	rd   *memcache.Reader
+	req  memcache.Request
+	args [][]byte
+	nums memcache.ArgBuffer
+	src  replySource
+	rr   *resp.Reader // decodes the command's RESP reply
+	out  []byte
+	// held lists the keys of the items that replies in out carry. In
+	// memcached such a reply holds a reference to its item until written,
+	// and incr/decr then build a new item instead of rewriting in place.
+	held []string
+}
+
+// replySource hands one command's RESP reply to the decoding reader.
+type replySource struct{ b []byte }
+
+func (r *replySource) Read(p []byte) (int, error) {
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// serve reads a request (blocking, without the lock), runs it and every
+// further request already buffered under one lock acquisition, then writes
+// the replies at once: pipelined requests are answered in order, one write
+// per batch.
+func (m *mcConn) serve() {
+	s := m.c.srv
+	defer func() {
+		s.mu.Lock()
+		s.mc.conns--
+		s.mu.Unlock()
+		m.c.close()
+	}()
+	for {
+		if err := m.rd.Read(&m.req); err != nil {
+			m.flush()
+			return
+		}
+		s.mu.Lock()
+		if m.c.closing {
+			s.mu.Unlock()
+			return
+		}
+		quit := m.run()
+		for n := 1; !quit && n < maxBatch && len(m.out) < flushThreshold; n++ {
+			ok, err := m.rd.Next(&m.req)
+			if !ok || err != nil {
+				break // an error comes back from the next Read
+			}
+			quit = m.run()
+		}
+		quit = quit || m.c.closing
+		s.mu.Unlock()
+		if !m.flush() || quit {
+			return
+		}
+	}
+}
+
+// run executes the current request with the lock held and appends its
+// reply; it reports whether the connection must close (quit).
+func (m *mcConn) run() (quit bool) {
+	req := &m.req
+	if req.Closes() {
+		return true
+	}
+	if req.Cmd >= memcache.CmdMetaGet {
+		m.c.srv.mc.st.metaCmds++
+	}
+	m.args = req.Args(m.args, &m.nums)
+	if m.args == nil {
+		m.out = memcache.AppendLocal(m.out, req)
+		return false
+	}
+	c := m.c
+	if m.holds(req) {
+		m.args = append(m.args, wNewItem)
+	}
+	c.w.Buf = c.w.Buf[:0]
+	c.exec(m.args)
+	m.src.b = c.w.Buf
+	v, err := m.rr.ReadReply()
+	c.w.Buf = c.w.Buf[:0]
+	if err != nil {
+		m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
+		return true
+	}
+	m.out = memcache.AppendReply(m.out, req, v)
+	m.hold(req, v)
+	return false
+}
+
+var wNewItem = []byte("NEWITEM")
+
+// hold records the keys whose items the reply to req carries.
+func (m *mcConn) hold(req *memcache.Request, v resp.Value) {
+	switch req.Cmd {
+	case memcache.CmdGet, memcache.CmdGets, memcache.CmdGat, memcache.CmdGats:
+		for i, e := range v.Elems {
+			if !e.Null && i < len(req.Keys) {
+				m.held = append(m.held, string(req.Keys[i]))
+			}
+		}
+	case memcache.CmdMetaGet:
+		if !v.Null && !v.IsError() {
+			m.held = append(m.held, string(req.Keys[0]))
+		}
+	}
+}
+
+// holds reports whether req is an incr/decr of an item a pending reply
+// carries.
+func (m *mcConn) holds(req *memcache.Request) bool {
+	switch req.Cmd {
+	case memcache.CmdIncr, memcache.CmdDecr, memcache.CmdMetaArithmetic:
+		for _, k := range m.held {
+			if k == string(req.Keys[0]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// flush writes the pending replies; it reports false when the write failed.
+func (m *mcConn) flush() bool {
+	if len(m.out) == 0 {
+		return true
+	}
+	m.held = m.held[:0]
+	n, err := m.c.conn.Write(m.out)
+	m.c.srv.netOutput.Add(int64(n))
+	if cap(m.out) > maxRetainedOut {
+		m.out = nil
+	} else {
+		m.out = m.out[:0]
+	}
+	return err == nil
+}

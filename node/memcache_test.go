@@ -1,0 +1,281 @@
+package node_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/node"
+	"github.com/slotcache/slotcache/node/nodetest"
+)
+
+// startMemcached starts Debian's memcached on a free loopback port, TCP
+// only, and returns its address. It is killed when the test ends.
+func startMemcached(t testing.TB, extra ...string) string {
+	t.Helper()
+	bin := nodetest.RequirePeer(t, "memcached")
+	port := nodetest.FreePort(t)
+	args := append([]string{"-p", strconv.Itoa(port), "-U", "0", "-l", "127.0.0.1", "-u", "nobody"}, extra...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	waitMC(t, addr)
+	return addr
+}
+
+// waitMC polls addr with "version" until it answers (or 10 s pass).
+func waitMC(t testing.TB, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.SetDeadline(time.Now().Add(time.Second))
+			c.Write([]byte("version\r\n"))
+			line, err := bufio.NewReader(c).ReadString('\n')
+			c.Close()
+			if err == nil && strings.HasPrefix(line, "VERSION") {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not become ready", addr)
+}
+
+// startMCNode starts a node serving RESP and memcached on free loopback
+// ports; it returns the memcached and RESP addresses.
+func startMCNode(t testing.TB, mutate func(*node.Config)) (mcAddr, respAddr string, srv *node.Server) {
+	t.Helper()
+	cfg := node.DefaultConfig()
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Dir = t.TempDir()
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	srv, err := node.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { srv.Serve(ctx, rln); done <- struct{}{} }()
+	go func() { srv.ServeMemcache(ctx, mln); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done })
+	return mln.Addr().String(), rln.Addr().String(), srv
+}
+
+// mcClient is a raw memcached connection for tests.
+type mcClient struct {
+	t    testing.TB
+	conn net.Conn
+	addr string
+}
+
+func dialMC(t testing.TB, addr string) *mcClient {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &mcClient{t: t, conn: c, addr: addr}
+}
+
+// do sends req followed by "mn" and returns everything the server sent
+// before the MN that answers it (or before it closed the connection,
+// marked by a trailing "<closed>"). Requests must not carry data lines
+// starting with "mn".
+func (c *mcClient) do(req string) string {
+	c.t.Helper()
+	want := 1
+	for _, line := range strings.Split(req, "\n") {
+		if line == "mn\r" || line == "mn" || strings.HasPrefix(line, "mn ") {
+			want++
+		}
+	}
+	c.conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.conn.Write([]byte(req + "mn\r\n")); err != nil {
+		return "<write error>"
+	}
+	var out []byte
+	buf := make([]byte, 64<<10)
+	for countMN(out) < want {
+		n, err := c.conn.Read(buf)
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return string(out) + "<closed>"
+		}
+		if err != nil {
+			c.t.Fatalf("%s: %q: %v (read %q)", c.addr, req, err, out)
+		}
+	}
+	return string(out[:len(out)-4])
+}
+
+// countMN counts the MN lines in out.
+func countMN(out []byte) int {
+	n := 0
+	for i := 0; i+4 <= len(out); i++ {
+		if (i == 0 || out[i-1] == '\n') && string(out[i:i+4]) == "MN\r\n" {
+			n++
+		}
+	}
+	return n
+}
+
+// clip quotes s for a failure message, shortening long runs.
+func clip(s string) string {
+	if len(s) > 300 {
+		return strconv.Quote(s[:200]) + fmt.Sprintf("...(%d bytes)...", len(s)-280) + strconv.Quote(s[len(s)-80:])
+	}
+	return strconv.Quote(s)
+}
+
+// mcHistory is how many earlier requests a failure message shows.
+var mcHistory = 12
+
+// mcPair sends the same bytes to the node and to memcached.
+type mcPair struct {
+	t          testing.TB
+	node, real *mcClient
+	history    []string // the requests sent, for failure messages
+}
+
+func newMCPair(t testing.TB) *mcPair {
+	t.Helper()
+	real := startMemcached(t)
+	mc, _, _ := startMCNode(t, nil)
+	return &mcPair{t: t, node: dialMC(t, mc), real: dialMC(t, real)}
+}
+
+// check sends req to both servers and fails the test when the replies
+// differ byte for byte. It returns the node's reply.
+func (p *mcPair) check(req string) string {
+	p.t.Helper()
+	got, want := p.node.do(req), p.real.do(req)
+	p.history = append(p.history, req)
+	if got != want {
+		var after []string
+		for _, h := range p.history[max(0, len(p.history)-mcHistory) : len(p.history)-1] {
+			after = append(after, clip(h))
+		}
+		p.t.Errorf("request %s:\n  slotcache: %s\n  memcached: %s\n  after: %s", clip(req), clip(got), clip(want), strings.Join(after, " "))
+	}
+	return got
+}
+
+func TestMemcacheDifferentialText(t *testing.T) {
+	p := newMCPair(t)
+	for _, req := range []string{
+		"set a 0 0 1\r\nx\r\n", "get a\r\n", "gets a\r\n", "get a b a\r\n",
+		"add a 0 0 1\r\ny\r\n", "add b 7 0 2\r\nbb\r\n", "gets a b\r\n",
+		"replace c 0 0 1\r\nc\r\n", "replace a 3 0 2\r\nzz\r\n", "gets a\r\n",
+		"append a 9 0 3\r\nAPP\r\n", "prepend a 9 0 3\r\nPRE\r\n", "gets a\r\n",
+		"append nope 0 0 1\r\nx\r\n", "prepend nope 0 0 1\r\nx\r\n",
+		"cas a 0 0 1 999\r\nq\r\n", "cas a 0 0 1 0\r\nq\r\n", "cas nope 0 0 1 1\r\nq\r\n",
+		"gets a\r\n", "cas a 5 0 2 6\r\nok\r\n", "gets a\r\n",
+		"touch a 0\r\n", "touch nope 0\r\n", "touch a -1\r\n", "get a\r\n",
+		"set a 0 -1 1\r\nx\r\n", "get a\r\n", "set a 0 1000000000 1\r\nx\r\n", "get a\r\n",
+		"gat 0 b\r\n", "gats 0 b nope\r\n", "gat -1 b\r\n", "get b\r\n",
+		"delete nope\r\n", "set d 0 0 1\r\nd\r\n", "delete d\r\n", "delete d\r\n",
+		"delete d 0\r\n", "delete d 5\r\n", "delete d noreply\r\n", "delete d 0 noreply\r\n", "delete d 1 noreply\r\n",
+		"set n 0 0 2\r\n10\r\n", "incr n 5\r\n", "decr n 100\r\n", "incr n 18446744073709551615\r\n",
+		"set n 0 0 20\r\n18446744073709551615\r\n", "incr n 1\r\n", "get n\r\n", "gets n\r\n",
+		"set n 0 0 3\r\n100\r\n", "decr n 1\r\n", "get n\r\n", "incr n 1000\r\n", "get n\r\n",
+		"set n 0 0 3\r\n 12\r\n", "incr n 1\r\n", "set n 0 0 3\r\n12a\r\n", "incr n 1\r\n",
+		"set n 0 0 0\r\n\r\n", "incr n 1\r\n", "incr nope 1\r\n", "decr nope 1\r\n",
+		"incr n -1\r\n", "incr n abc\r\n", "incr n 18446744073709551616\r\n",
+		"set q 0 0 1 noreply\r\nq\r\n", "get q\r\n", "add q 0 0 1 noreply\r\nq\r\n",
+		"incr q 1 noreply\r\n", "touch q 0 noreply\r\n", "delete q noreply\r\n", "get q\r\n",
+		"set a 4294967296 0 1\r\nx\r\n", "get a\r\n", "set a 4294967295 0 1\r\nx\r\n", "get a\r\n",
+		"set a -1 0 1\r\nx\r\n", "set a 1x 0 1\r\nx\r\n", "set a 0 0 -1\r\n", "set a 0 0 2147483648\r\n",
+		"set a 0 2147483648 1\r\nx\r\n", "get a\r\n", "set a 00 +5 1\r\nx\r\n", "get a\r\n",
+		"set  a  0 0 1 \r\nx\r\n", "set a 0 0 1 foo\r\nx\r\n", "set a 0 0 1 noreply extra\r\nx\r\n",
+		"set a 0 0 2\r\nxyz\r\n", "get a\r\n", "set a 0 0 1\nx\nget a\n", "get a\n",
+		"set a 0 0 1\r\nx\r\nget a\n", "get a b\n",
+		"get " + strings.Repeat("k", 251) + "\r\n", "get a " + strings.Repeat("k", 251) + "\r\n",
+		"set " + strings.Repeat("k", 251) + " 0 0 1\r\nx\r\n", "get " + strings.Repeat("k", 250) + "\r\n",
+		"set k\x01\x7f 0 0 1\r\nx\r\n", "get k\x01\x7f\r\n", "get\r\n", "gets\r\n", "gat 0\r\n", "gat x a\r\n",
+		"bogus\r\n", "\r\n", "x\r\n", "GET a\r\n", "set a 0 0\r\n", "set a 0 0 1 2 3\r\n",
+		"incr a\r\n", "touch a\r\n", "delete\r\n", "delete a b c d\r\n", "cas a 0 0 1\r\n",
+		"verbosity\r\n", "verbosity 1\r\n", "verbosity x\r\n", "verbosity 1 noreply\r\n",
+		"version\r\n", "flush_all foo bar\r\n", "flush_all 0 noreply\r\n", "flush_all\r\n", "get a b n\r\n",
+		"set f 0 0 1\r\nf\r\n", "flush_all noreply\r\n", "get f\r\n", "flush_all -5\r\n",
+		"set f 0 0 1\r\nf\r\n", "gets f\r\n", "shutdown\r\n", "stats detail\r\n", "stats bogus\r\n",
+		"get a\x00b\r\n", "set a 0 0 1\r\r\nx\r\n", "get " + strings.Repeat("a ", 30) + "\r\n",
+		"set 0 0 0 1\r\nx\r\n",
+		"set big 0 0 1048516\r\n" + strings.Repeat("x", 1048516) + "\r\n", "gets big\r\n",
+		"set big 0 0 1048517\r\n" + strings.Repeat("x", 1048517) + "\r\n", "get big\r\n",
+		"set big 1 0 1048513\r\n" + strings.Repeat("x", 1048513) + "\r\n",
+		"add big 0 0 2000000 noreply\r\n" + strings.Repeat("x", 2000000) + "\r\n",
+		"set big2 0 0 1024\r\n" + strings.Repeat("y", 1024) + "\r\n",
+		"append big2 0 0 1047492\r\n" + strings.Repeat("x", 1047492) + "\r\n", "gets big2\r\n",
+		"append big2 0 0 1047491\r\n" + strings.Repeat("x", 1047491) + "\r\n",
+	} {
+		p.check(req)
+	}
+	p.check("quit\r\nget a\r\n")
+}
+
+func TestMemcacheDifferentialMeta(t *testing.T) {
+	p := newMCPair(t)
+	for _, req := range []string{
+		"mg\r\n", "mg a\r\n", "mg a v\r\n", "mg a k O123 q\r\n", "mg a k O1\r\n", "mn\r\n",
+		"set a 5 0 2\r\nhi\r\n", "mg a v f c s t k h O123 q\r\n", "mg a k v\r\n", "mg a h\r\n", "mg a\r\n",
+		"mg a zz\r\n", "mg a v v\r\n", "mg a E5\r\n", "mg a O" + strings.Repeat("o", 32) + "\r\n",
+		"mg a O" + strings.Repeat("o", 31) + "\r\n", "mg " + strings.Repeat("k", 251) + " v\r\n",
+		"mg a v f c s t k h O1 q b\r\n", "mg a " + strings.Repeat("v ", 19) + "\r\n", "mg a c f s k v t h O2 u\r\n",
+		"ms a 2\r\nhi\r\n", "ms a 2 c k O9 F3\r\nhi\r\n", "mg a t f v c\r\n",
+		"ms a 2 q\r\nhi\r\n", "ms a 2 MX\r\nhi\r\n", "ms a\r\n", "ms a xx\r\nhi\r\n", "ms a 2 MEE\r\nhi\r\n",
+		"ms a 2 ME c\r\nhi\r\n", "ms new 2 ME c\r\nhi\r\n", "ms a 3 MA c\r\n-ap\r\n", "ms a 3 MP c\r\npr-\r\n", "mg a v c\r\n",
+		"ms nope 1 MA c\r\nx\r\n", "ms nope 1 MR c\r\nx\r\n", "ms a 1 MR c F7\r\nr\r\n", "mg a v f c\r\n",
+		"ms a 1 C1 c\r\nx\r\n", "ms nope 1 C1 c\r\nx\r\n", "ms a 1 MS C0 c\r\nx\r\n", "ms a 1 q k\r\nx\r\n",
+		"ms a 2 T-1\r\nhi\r\n", "mg a v\r\n", "ms a 2 Tx\r\nhi\r\n", "ms a 2 Fx\r\nhi\r\n", "ms a 2 Cx\r\nhi\r\n",
+		"ms a 2 O" + strings.Repeat("o", 32) + "\r\nhi\r\n", "ms a 2 zz\r\nhi\r\n", "ms a 2 c c\r\nhi\r\n",
+		"ms a 2 I\r\nhi\r\n", "ms a 2\r\nhiX\r\n", "ms a 2 q\r\nhiX\r\n", "ms a -1\r\n", "ms a 2 MSS\r\nhi\r\n",
+		"ms big 1048516\r\n" + strings.Repeat("x", 1048516) + "\r\n", "ms big 1048517 T0\r\n" + strings.Repeat("x", 1048517) + "\r\n", "mg big s\r\n",
+		"md a q\r\n", "md a\r\n", "md a C5 q\r\n", "md a zz\r\n", "md a v v\r\n", "md\r\n", "md " + strings.Repeat("k", 251) + "\r\n",
+		"ms d 1\r\nd\r\n", "md d O5 k\r\n", "ms d 1 c\r\nd\r\n", "md d C1 O5\r\n", "mg d c\r\n",
+		"md d I\r\n", "mg d v c\r\n", "mg d v c\r\n", "md d I q\r\n", "mg d c\r\n", "ms d 1 C1 I c\r\nx\r\n", "mg d v c\r\n",
+		"ma n\r\n", "ma n q\r\n", "ma n N0 J10 v c t\r\n", "ma n MD D3 v\r\n", "ma n v k O7\r\n", "ma n MI D100 c v\r\n",
+		"ma n M- D1000 v\r\n", "ma n MX\r\n", "ma n Dx\r\n", "ma n Jx N0\r\n", "ma n C1 v\r\n", "ma n q\r\n", "ma n q v\r\n",
+		"ma nope q\r\n", "ms s 1\r\nx\r\n", "ma s v\r\n", "ma s N0 v\r\n",
+		"mg viv N30 s c v\r\n", "mg viv N30 s c v\r\n", "mg viv c\r\n",
+		"ms ttl 1 T-1\r\nx\r\n", "mg ttl v\r\n",
+		"mg YWJj b k v\r\n", "ms YWJj 1 b k c\r\nx\r\n", "mg YWJj b k v\r\n", "mg abc k v\r\n", "md YWJj b k q\r\n", "mg abc v\r\n",
+		"mg !!!! b v\r\n", "ma YWJj b k N0 J5 v\r\n", "me YWJj b\r\n", "me nope\r\n", "me\r\n", "mx a\r\n", "m\r\n",
+		"mn\r\n", "mn extra\r\n",
+	} {
+		p.check(req)
+	}
+}
+
+// TestMemcacheFlushDelay checks flush_all with a delay and that a flushed
+// item is gone for every command.
+func TestMemcacheFlushAll(t *testing.T) {
+	p := newMCPair(t)
+	p.check("set a 0 0 1\r\na\r\nset b 0 0 1\r\nb\r\n")
+	p.check("flush_all 2000000000\r\n") // far future: nothing yet
+	p.check("get a b\r\n")
+	p.check("flush_all\r\n")
+	p.check("get a b\r\nincr a 1\r\ntouch b 0\r\nappend a 0 0 1\r\nx\r\nadd a 0 0 1\r\nA\r\ngets a\r\n")
+}
