@@ -54,6 +54,11 @@ type Config struct {
 	SlowlogSlowerThan int64
 	// SlowlogMaxLen is the slowlog length (default 128).
 	SlowlogMaxLen int
+	// SplitPerSlot makes MGET, MSET, DEL, UNLINK, EXISTS and TOUCH send one
+	// command per slot instead of one per group: nodes in cluster mode
+	// refuse keys of several slots in one command (-CROSSSLOT), standalone
+	// nodes take them.
+	SplitPerSlot bool
 	// Backend configures the connections to the nodes.
 	Backend router.PoolConfig
 }

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"bytes"
+	"github.com/slotcache/slotcache/protocol/resp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -99,5 +101,46 @@ func TestQuitClosesAfterReply(t *testing.T) {
 	out, _ := c.ReadAll()
 	if string(out) != "+PONG\r\n+OK\r\n" {
 		t.Fatalf("PING QUIT PING: %q", out)
+	}
+}
+
+// TestSplitPerSlot: with SplitPerSlot every part of a split command holds
+// keys of one slot; without it, one part per group.
+func TestSplitPerSlot(t *testing.T) {
+	for _, perSlot := range []bool{false, true} {
+		s := fuzzSession()
+		s.p.cfg.SplitPerSlot = perSlot
+		s.begin()
+		keys := []string{"a", "b", "c", "d", "e", "f", "g", "{a}x"}
+		args := [][]byte{[]byte("MGET")}
+		for _, k := range keys {
+			args = append(args, []byte(k))
+		}
+		s.handle(args)
+		groups, slotsSeen := map[uint16]bool{}, map[int]bool{}
+		for _, k := range keys {
+			groups[s.t.slot[slots.KeySlot([]byte(k))]] = true
+			slotsSeen[slots.KeySlot([]byte(k))] = true
+		}
+		want := len(groups)
+		if perSlot {
+			want = len(slotsSeen)
+		}
+		if s.nreq != want {
+			t.Fatalf("perSlot=%v: %d parts, want %d", perSlot, s.nreq, want)
+		}
+		for i := range s.nreq {
+			rd := resp.NewReader(bytes.NewReader(s.reqs[i].Cmd), resp.Limits{})
+			part, err := rd.ReadCommand()
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := slots.KeySlot(part[1])
+			for _, k := range part[2:] {
+				if perSlot && slots.KeySlot(k) != first {
+					t.Fatalf("part %d mixes slots: %q", i, part)
+				}
+			}
+		}
 	}
 }
