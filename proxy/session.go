@@ -184,6 +184,7 @@ func (s *session) newReq() *router.Request {
 	s.nreq++
 	r.Cmd = r.Cmd[:0]
 	r.Err = nil
+	r.Skip = 0
 	r.WG = &s.wg
 	if cap(r.Reply) > maxRetainedBuf {
 		r.Reply = nil

@@ -25,8 +25,13 @@ type Request struct {
 	Err error
 	// WG, when not nil, is marked Done once the request completes.
 	WG *sync.WaitGroup
+	// Skip is how many replies to drop before the one kept: Cmd may hold
+	// several commands that must reach the node back to back (ASKING then
+	// the command), and only the last reply matters.
+	Skip int
 
 	sent int64 // monotonic ns the request was written at
+	skip int   // replies still to drop
 }
 
 // ErrUnavailable is wrapped by every error that reports a backend that cannot
@@ -272,6 +277,7 @@ func (c *conn) flush() {
 		for _, r := range batch {
 			buf = append(buf, r.Cmd...)
 			r.sent = now
+			r.skip = r.Skip
 		}
 		c.qmu.Lock()
 		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
@@ -460,11 +466,13 @@ func (c *conn) readLoop(nc net.Conn) error {
 				break
 			}
 			scanFrom = 0
-			req := c.pop()
+			req, last := c.take()
 			if req == nil {
 				return errors.New("unexpected reply")
 			}
-			complete(req, buf[r:r+n], nil)
+			if last {
+				complete(req, buf[r:r+n], nil)
+			}
 			r += n
 		}
 		if r == w {
@@ -499,16 +507,23 @@ func (c *conn) readLoop(nc net.Conn) error {
 	}
 }
 
-func (c *conn) pop() *Request {
+// take returns the oldest request in flight, the one a reply just read
+// belongs to. last is false while the request still has replies to drop;
+// it then stays in flight.
+func (c *conn) take() (r *Request, last bool) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.head == len(c.inflight) {
-		return nil
+		return nil, false
 	}
-	r := c.inflight[c.head]
+	r = c.inflight[c.head]
+	if r.skip > 0 {
+		r.skip--
+		return r, false
+	}
 	c.inflight[c.head] = nil
 	c.head++
-	return r
+	return r, true
 }
 
 // overdue reports whether the oldest request in flight has waited longer
