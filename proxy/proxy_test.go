@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"testing"
-
 )
 
 // benchNode is a backend that answers without allocating: +OK to SET,
