@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"github.com/slotcache/slotcache/protocol/resp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -141,6 +142,38 @@ func TestSplitPerSlot(t *testing.T) {
 					t.Fatalf("part %d mixes slots: %q", i, part)
 				}
 			}
+		}
+	}
+}
+
+// TestLargeMultiKey: MSET and MGET of 5000 keys, split per group and per
+// slot, come back complete and in order.
+func TestLargeMultiKey(t *testing.T) {
+	nodes := startNodes(t, 3)
+	m := staticMap(t, nodes)
+	for _, perSlot := range []bool{false, true} {
+		paddr, _ := startProxy(t, StaticMap{m}, func(c *Config) { c.SplitPerSlot = perSlot })
+		c := nodetest.Dial(t, paddr)
+		mset, mget := []string{"MSET"}, []string{"MGET"}
+		for i := range 5000 {
+			k := "big:" + strconv.Itoa(i)
+			mset = append(mset, k, strconv.Itoa(i*7))
+			mget = append(mget, k)
+		}
+		if v := c.Do(mset...); string(v.Str) != "OK" {
+			t.Fatalf("perSlot=%v MSET: %s", perSlot, v)
+		}
+		v := c.Do(append(mget, "missing")...)
+		if len(v.Elems) != 5001 || !v.Elems[5000].Null {
+			t.Fatalf("perSlot=%v MGET: %d elements", perSlot, len(v.Elems))
+		}
+		for i := range 5000 {
+			if string(v.Elems[i].Str) != strconv.Itoa(i*7) {
+				t.Fatalf("perSlot=%v MGET element %d: %s", perSlot, i, v.Elems[i])
+			}
+		}
+		if v := c.Do(append([]string{"DEL"}, mget[1:]...)...); v.Int != 5000 {
+			t.Fatalf("perSlot=%v DEL: %s", perSlot, v)
 		}
 	}
 }
