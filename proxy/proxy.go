@@ -135,6 +135,9 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	if cfg.Backend.Logger == nil {
+		cfg.Backend.Logger = log
+	}
 	p := &Proxy{
 		cfg:     cfg,
 		src:     src,

@@ -3,6 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -70,6 +71,9 @@ type PoolConfig struct {
 	MinBackoff, MaxBackoff time.Duration
 	// MaxBulkLen bounds a bulk string in a reply (default 512 MB).
 	MaxBulkLen int64
+	// Logger records a backend going down and coming back, once per
+	// transition (default: discarded).
+	Logger *slog.Logger
 }
 
 func (c PoolConfig) withDefaults() PoolConfig {
@@ -93,6 +97,9 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	}
 	if c.MaxBulkLen <= 0 {
 		c.MaxBulkLen = resp.DefaultMaxBulkLen
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }
@@ -347,6 +354,7 @@ func (c *conn) close() {
 func (c *conn) run() {
 	defer close(c.done)
 	backoff := c.cfg.MinBackoff
+	failing := false // logged as unavailable, not yet as connected again
 	for {
 		nc, err := net.DialTimeout("tcp", c.addr, c.cfg.DialTimeout)
 		if err == nil {
@@ -366,21 +374,22 @@ func (c *conn) run() {
 				return
 			}
 			c.nc, c.ngen, c.down = nc, gen, nil
-			flush := !c.writing && len(c.pending) > 0 // queued during the first dial
-			c.writing = c.writing || flush
 			c.mu.Unlock()
 			c.up.Store(true)
-			if flush {
-				c.mu.Lock()
-				c.writing = false
-				c.mu.Unlock()
-				c.kick()
+			c.kick() // requests queued during the first dial
+			if failing {
+				c.cfg.Logger.Info("backend connected", "addr", c.addr)
+				failing = false
 			}
 			backoff = c.cfg.MinBackoff
 			err = c.readLoop(nc)
 			c.up.Store(false)
 		}
 		c.fail(err)
+		if !failing && !c.isClosed() {
+			c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
+			failing = true
+		}
 		select {
 		case <-c.quit:
 			return
@@ -416,6 +425,12 @@ func (c *conn) fail(err error) {
 	for _, r := range pending {
 		complete(r, nil, ue)
 	}
+}
+
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // reason turns a network error into a short text for the client.
