@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/slots"
@@ -79,7 +80,7 @@ func TestMapSwap(t *testing.T) {
 	a, b := startNodes(t, 1)[0], startNodes(t, 1)[0]
 	src := &swapSource{}
 	src.m.Store(staticMap(t, []string{a}))
-	paddr, _ := startProxy(t, src, nil)
+	paddr, p := startProxy(t, src, func(c *Config) { c.PoolGrace = time.Nanosecond })
 	c := nodetest.Dial(t, paddr)
 	c.Do("SET", "k", "on-a")
 	src.m.Store(staticMap(t, []string{b}))
@@ -92,6 +93,16 @@ func TestMapSwap(t *testing.T) {
 	}
 	if v := nodetest.Dial(t, b).Do("GET", "k"); string(v.Str) != "on-b" {
 		t.Fatalf("new node: %s", v)
+	}
+	// a later map change closes the connections to the node left behind
+	src.m.Store(staticMap(t, []string{b}))
+	c.Do("PING")
+	p.mu.Lock()
+	_, hasA := p.pools[a]
+	_, hasB := p.pools[b]
+	p.mu.Unlock()
+	if hasA || !hasB {
+		t.Fatalf("pools after the second change: old node kept %v, new node kept %v", hasA, hasB)
 	}
 }
 
