@@ -202,9 +202,23 @@ func (s *session) forwardByKeys(c *call, args [][]byte) {
 	s.forward(c, g, args)
 }
 
+// bucket is one part of a split command: the keys of one group, or of one
+// slot when the nodes refuse keys of several slots in one command.
+type bucket struct {
+	key int32  // group index or slot
+	g   uint16 // group index
+	n   int32  // keys
+	req int32  // request index within the call
+}
+
+// maxLinearBuckets is how many buckets are searched linearly before a map
+// is used (commands with hundreds of keys).
+const maxLinearBuckets = 32
+
 // split sends a multi-key command to every group that owns some of its keys
 // (step 2: key/value pairs), each group getting its keys in the client's
-// order; o merges the replies.
+// order; o merges the replies. With SplitPerSlot, each slot gets its own
+// command, as nodes in cluster mode refuse keys of two slots.
 func (s *session) split(c *call, args [][]byte, step int, o op) {
 	if len(args) < 2 || (len(args)-1)%step != 0 {
 		if g, ok := s.defaultGroup(c); ok { // the node replies the arity error
@@ -212,52 +226,73 @@ func (s *session) split(c *call, args [][]byte, step int, o op) {
 		}
 		return
 	}
-	ng := len(s.t.groups)
-	if cap(s.cnt) < ng {
-		s.cnt = make([]int32, ng)
-		s.greq = make([]int32, ng)
-	}
-	cnt, greq := s.cnt[:ng], s.greq[:ng]
-	clear(cnt)
-	s.kg = s.kg[:0]
-	used := 0
+	perSlot := s.p.cfg.SplitPerSlot
+	bs := s.buckets[:0]
+	s.kb = s.kb[:0]
+	var index map[int32]int32
 	for i := 1; i < len(args); i += step {
-		g := s.t.slot[slots.KeySlot(args[i])]
+		slot := slots.KeySlot(args[i])
+		g := s.t.slot[slot]
 		if g == 0 {
+			s.buckets = bs
 			s.errorReply(c, msgNotServed)
 			return
 		}
-		if cnt[g] == 0 {
-			used++
+		k := int32(g)
+		if perSlot {
+			k = int32(slot)
 		}
-		cnt[g]++
-		s.kg = append(s.kg, g)
+		b := int32(-1)
+		if index != nil {
+			if j, ok := index[k]; ok {
+				b = j
+			}
+		} else {
+			for j := range bs {
+				if bs[j].key == k {
+					b = int32(j)
+					break
+				}
+			}
+		}
+		if b < 0 {
+			b = int32(len(bs))
+			bs = append(bs, bucket{key: k, g: g})
+			if index == nil && len(bs) > maxLinearBuckets {
+				index = make(map[int32]int32, 2*len(bs))
+				for j := range bs {
+					index[bs[j].key] = int32(j)
+				}
+			} else if index != nil {
+				index[k] = b
+			}
+		}
+		bs[b].n++
+		s.kb = append(s.kb, b)
 	}
-	if used == 1 {
-		s.forward(c, s.kg[0], args)
+	s.buckets = bs
+	if len(bs) == 1 {
+		s.forward(c, bs[0].g, args)
 		return
 	}
 	c.op = o
-	for g := 1; g < ng; g++ {
-		if cnt[g] == 0 {
-			continue
-		}
-		greq[g] = c.nr
+	for bi := range bs {
+		bs[bi].req = c.nr
 		r := s.newReq()
-		r.Cmd = appendCommandHeader(r.Cmd, 1+int(cnt[g])*step, args[0])
-		for i, kg := range s.kg {
-			if int(kg) == g {
+		r.Cmd = appendCommandHeader(r.Cmd, 1+int(bs[bi].n)*step, args[0])
+		for i, kb := range s.kb {
+			if int(kb) == bi {
 				for j := range step {
 					r.Cmd = appendBulk(r.Cmd, args[1+i*step+j])
 				}
 			}
 		}
-		s.send(c, uint16(g), r)
+		s.send(c, bs[bi].g, r)
 	}
 	if o == opMGet {
 		c.a0 = int32(len(s.aux))
-		for _, kg := range s.kg {
-			s.aux = append(s.aux, greq[kg])
+		for _, kb := range s.kb {
+			s.aux = append(s.aux, bs[kb].req)
 		}
 		c.a1 = int32(len(s.aux))
 	}

@@ -131,10 +131,18 @@ func crossSlotExpected(cmd []string) bool {
 
 // TestDifferentialAgainstRedis sends the same random commands to a proxy over
 // three nodes and to one redis-server and compares every reply.
+// Seeds 1-3 split multi-key commands per group, 4 per slot.
 func TestDifferentialAgainstRedis(t *testing.T) {
 	raddr := nodetest.StartRedis(t)
-	paddr, _ := startCluster(t, 3)
-	for _, seed := range []uint64{1, 2, 3} {
+	nodes := startNodes(t, 3)
+	m := staticMap(t, nodes)
+	perGroup, _ := startProxy(t, StaticMap{m}, nil)
+	perSlot, _ := startProxy(t, StaticMap{m}, func(c *Config) { c.SplitPerSlot = true })
+	for _, seed := range []uint64{1, 2, 3, 4} {
+		paddr := perGroup
+		if seed == 4 {
+			paddr = perSlot
+		}
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			px, rd := nodetest.Dial(t, paddr), nodetest.Dial(t, raddr)
 			px.Do("FLUSHALL")

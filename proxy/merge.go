@@ -186,7 +186,6 @@ func (s *session) redirects() {
 	}
 	s.p.stats.redirects.Add(int64(len(retry)))
 	s.p.refresh()
-	var asking []*router.Request
 	for _, i := range retry {
 		r := s.reqs[i]
 		ask, addr, ok := parseRedirect(r.Reply)
@@ -197,11 +196,10 @@ func (s *session) redirects() {
 		if pl == nil {
 			continue
 		}
-		if ask {
-			a := &router.Request{Cmd: []byte("*1\r\n$6\r\nASKING\r\n"), WG: &s.wg}
-			asking = append(asking, a)
-			s.wg.Add(1)
-			pl.Send(s.id, a)
+		r.Skip = 0
+		if ask { // ASKING and the command back to back, one request
+			r.Cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), r.Cmd...)
+			r.Skip = 1
 		}
 		s.wg.Add(1)
 		pl.Send(s.id, r)
@@ -226,7 +224,7 @@ func parseRedirect(b []byte) (ask bool, addr string, ok bool) {
 	}
 	slot, err := strconv.Atoi(string(b[:sp]))
 	a := b[sp+1:]
-	if err != nil || slot < 0 || slot >= 16384 || len(a) == 0 || bytes.IndexAny(a, " \r\n") >= 0 {
+	if err != nil || slot < 0 || slot >= 16384 || len(a) == 0 || bytes.ContainsAny(a, " \r\n") {
 		return false, "", false
 	}
 	if bytes.HasPrefix(a, []byte(":")) { // Redis omits an unknown host

@@ -55,6 +55,15 @@ type Config struct {
 	SlowlogSlowerThan int64
 	// SlowlogMaxLen is the slowlog length (default 128).
 	SlowlogMaxLen int
+	// SplitPerSlot makes MGET, MSET, DEL, UNLINK, EXISTS and TOUCH send one
+	// command per slot instead of one per group: nodes in cluster mode
+	// refuse keys of several slots in one command (-CROSSSLOT), standalone
+	// nodes take them.
+	SplitPerSlot bool
+	// PoolGrace is how long the connections to a node that is no master of
+	// the map any more are kept (a redirect may still name it); a later map
+	// change closes them (default 1 min).
+	PoolGrace time.Duration
 	// Backend configures the connections to the nodes.
 	Backend router.PoolConfig
 	// MemcacheItemSizeMax is the largest item memcached clients may store
@@ -71,6 +80,7 @@ func DefaultConfig() Config {
 		MaxClients:        10000,
 		SlowlogSlowerThan: 10000,
 		SlowlogMaxLen:     128,
+		PoolGrace:         time.Minute,
 	}
 }
 
@@ -91,6 +101,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SlowlogMaxLen <= 0 {
 		c.SlowlogMaxLen = d.SlowlogMaxLen
+	}
+	if c.PoolGrace <= 0 {
+		c.PoolGrace = d.PoolGrace
 	}
 	if c.MemcacheItemSizeMax <= 0 {
 		c.MemcacheItemSizeMax = memcache.DefaultItemSizeMax
@@ -114,6 +127,7 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	pools   map[string]*router.Pool
+	unused  map[string]time.Time // pools no map master uses, since when
 	clients map[uint64]*session
 	nextID  uint64
 	lns     []net.Listener
@@ -138,12 +152,16 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	if cfg.Backend.Logger == nil {
+		cfg.Backend.Logger = log
+	}
 	p := &Proxy{
 		cfg:     cfg,
 		src:     src,
 		log:     log,
 		start:   time.Now(),
 		pools:   map[string]*router.Pool{},
+		unused:  map[string]time.Time{},
 		clients: map[uint64]*session{},
 		closing: make(chan struct{}),
 	}
@@ -312,7 +330,41 @@ func (p *Proxy) buildTable(m *slots.Map) *table {
 	for s := range slots.NumSlots {
 		t.slot[s] = index[m.Lookup(s)]
 	}
+	p.retirePools(t)
 	return t
+}
+
+// retirePools closes the pools of addresses that no master of t has used
+// for PoolGrace.
+func (p *Proxy) retirePools(t *table) {
+	used := map[string]bool{}
+	for _, g := range t.groups {
+		used[g.addr] = true
+	}
+	now := time.Now()
+	var old []*router.Pool
+	p.mu.Lock()
+	for addr, pl := range p.pools {
+		since, seen := p.unused[addr]
+		switch {
+		case used[addr]:
+			delete(p.unused, addr)
+		case !seen:
+			p.unused[addr] = now
+		case now.Sub(since) >= p.cfg.PoolGrace:
+			old = append(old, pl)
+			delete(p.pools, addr)
+			delete(p.unused, addr)
+		}
+	}
+	p.mu.Unlock()
+	for _, pl := range old {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			pl.Close()
+		}()
+	}
 }
 
 // refresh asks the source for a newer map when it can, and returns the

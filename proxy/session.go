@@ -62,22 +62,21 @@ type session struct {
 	lastActive  atomic.Int64 // unix ns
 	lastCmd     atomic.Pointer[string]
 
-	t     *table // routing table of the current batch
-	calls []call
-	reqs  []*router.Request
-	nreq  int
-	wg    sync.WaitGroup
-	local resp.Writer // local replies of the batch
-	out   resp.Writer // the batch's replies, in order
-	aux   []int32
-	argv  [][]byte
-	keys  []int
-	lname []byte
-	kg    []uint16 // group per key while splitting
-	cnt   []int32  // keys per group while splitting
-	greq  []int32  // request per group while splitting
-	offs  []int32  // read offset per request while merging
-	quit  bool
+	t       *table // routing table of the current batch
+	calls   []call
+	reqs    []*router.Request
+	nreq    int
+	wg      sync.WaitGroup
+	local   resp.Writer // local replies of the batch
+	out     resp.Writer // the batch's replies, in order
+	aux     []int32
+	argv    [][]byte
+	keys    []int
+	lname   []byte
+	kb      []int32  // bucket per key while splitting
+	buckets []bucket // parts of the command being split
+	offs    []int32  // read offset per request while merging
+	quit    bool
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 }
@@ -185,6 +184,7 @@ func (s *session) newReq() *router.Request {
 	s.nreq++
 	r.Cmd = r.Cmd[:0]
 	r.Err = nil
+	r.Skip = 0
 	r.WG = &s.wg
 	if cap(r.Reply) > maxRetainedBuf {
 		r.Reply = nil

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"net"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,22 +79,25 @@ const (
 	secProxy = 1 << iota
 	secKeyspace
 	secCommandstats
+	secServer
 )
 
 // infoSections maps INFO's arguments to sections; unknown names select
 // nothing, as in Redis.
 func infoSections(args [][]byte) (int, bool) {
 	if len(args) == 0 {
-		return secProxy | secKeyspace, true
+		return secServer | secProxy | secKeyspace, true
 	}
 	sec := 0
 	for _, a := range args {
 		switch strings.ToLower(string(a)) {
 		case "default":
-			sec |= secProxy | secKeyspace
+			sec |= secServer | secProxy | secKeyspace
 		case "all", "everything":
-			sec |= secProxy | secKeyspace | secCommandstats
-		case "proxy", "server":
+			sec |= secServer | secProxy | secKeyspace | secCommandstats
+		case "server":
+			sec |= secServer
+		case "proxy":
 			sec |= secProxy
 		case "keyspace":
 			sec |= secKeyspace
@@ -107,7 +113,17 @@ func infoSections(args [][]byte) (int, bool) {
 func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 	p := s.p
 	var b strings.Builder
+	if sections&secServer != 0 {
+		// what clients probe for the server's version and mode
+		up := int64(time.Since(p.start) / time.Second)
+		fmt.Fprintf(&b, "# Server\r\nredis_version:%s\r\nredis_mode:standalone\r\nos:%s\r\narch_bits:%d\r\n"+
+			"process_id:%d\r\ntcp_port:%s\r\nuptime_in_seconds:%d\r\nuptime_in_days:%d\r\n",
+			Version, runtime.GOOS+" "+runtime.GOARCH, strconv.IntSize, os.Getpid(), portOf(s.laddr), up, up/86400)
+	}
 	if sections&secProxy != 0 {
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
 		up := 0
 		for _, g := range s.t.groups[1:] {
 			if g.pool != nil && g.pool.Up() {
@@ -180,6 +196,14 @@ func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 	}
 	s.out.BulkString(b.String())
 	return nil
+}
+
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "0"
+	}
+	return port
 }
 
 // parseKeyspaceLine parses "db0:keys=1,expires=0,avg_ttl=0".

@@ -3,6 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -25,8 +26,13 @@ type Request struct {
 	Err error
 	// WG, when not nil, is marked Done once the request completes.
 	WG *sync.WaitGroup
+	// Skip is how many replies to drop before the one kept: Cmd may hold
+	// several commands that must reach the node back to back (ASKING then
+	// the command), and only the last reply matters.
+	Skip int
 
 	sent int64 // monotonic ns the request was written at
+	skip int   // replies still to drop
 }
 
 // ErrUnavailable is wrapped by every error that reports a backend that cannot
@@ -65,6 +71,9 @@ type PoolConfig struct {
 	MinBackoff, MaxBackoff time.Duration
 	// MaxBulkLen bounds a bulk string in a reply (default 512 MB).
 	MaxBulkLen int64
+	// Logger records a backend going down and coming back, once per
+	// transition (default: discarded).
+	Logger *slog.Logger
 }
 
 func (c PoolConfig) withDefaults() PoolConfig {
@@ -88,6 +97,9 @@ func (c PoolConfig) withDefaults() PoolConfig {
 	}
 	if c.MaxBulkLen <= 0 {
 		c.MaxBulkLen = resp.DefaultMaxBulkLen
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }
@@ -272,6 +284,7 @@ func (c *conn) flush() {
 		for _, r := range batch {
 			buf = append(buf, r.Cmd...)
 			r.sent = now
+			r.skip = r.Skip
 		}
 		c.qmu.Lock()
 		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
@@ -341,6 +354,7 @@ func (c *conn) close() {
 func (c *conn) run() {
 	defer close(c.done)
 	backoff := c.cfg.MinBackoff
+	failing := false // logged as unavailable, not yet as connected again
 	for {
 		nc, err := net.DialTimeout("tcp", c.addr, c.cfg.DialTimeout)
 		if err == nil {
@@ -360,21 +374,22 @@ func (c *conn) run() {
 				return
 			}
 			c.nc, c.ngen, c.down = nc, gen, nil
-			flush := !c.writing && len(c.pending) > 0 // queued during the first dial
-			c.writing = c.writing || flush
 			c.mu.Unlock()
 			c.up.Store(true)
-			if flush {
-				c.mu.Lock()
-				c.writing = false
-				c.mu.Unlock()
-				c.kick()
+			c.kick() // requests queued during the first dial
+			if failing {
+				c.cfg.Logger.Info("backend connected", "addr", c.addr)
+				failing = false
 			}
 			backoff = c.cfg.MinBackoff
 			err = c.readLoop(nc)
 			c.up.Store(false)
 		}
 		c.fail(err)
+		if !failing && !c.isClosed() {
+			c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
+			failing = true
+		}
 		select {
 		case <-c.quit:
 			return
@@ -410,6 +425,12 @@ func (c *conn) fail(err error) {
 	for _, r := range pending {
 		complete(r, nil, ue)
 	}
+}
+
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 // reason turns a network error into a short text for the client.
@@ -460,11 +481,13 @@ func (c *conn) readLoop(nc net.Conn) error {
 				break
 			}
 			scanFrom = 0
-			req := c.pop()
+			req, last := c.take()
 			if req == nil {
 				return errors.New("unexpected reply")
 			}
-			complete(req, buf[r:r+n], nil)
+			if last {
+				complete(req, buf[r:r+n], nil)
+			}
 			r += n
 		}
 		if r == w {
@@ -499,16 +522,23 @@ func (c *conn) readLoop(nc net.Conn) error {
 	}
 }
 
-func (c *conn) pop() *Request {
+// take returns the oldest request in flight, the one a reply just read
+// belongs to. last is false while the request still has replies to drop;
+// it then stays in flight.
+func (c *conn) take() (r *Request, last bool) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.head == len(c.inflight) {
-		return nil
+		return nil, false
 	}
-	r := c.inflight[c.head]
+	r = c.inflight[c.head]
+	if r.skip > 0 {
+		r.skip--
+		return r, false
+	}
 	c.inflight[c.head] = nil
 	c.head++
-	return r
+	return r, true
 }
 
 // overdue reports whether the oldest request in flight has waited longer

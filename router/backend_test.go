@@ -203,3 +203,21 @@ func BenchmarkPoolGet(b *testing.B) {
 		}
 	})
 }
+
+// TestPoolSkip: a request carrying two commands keeps only the last reply,
+// and the next request gets its own.
+func TestPoolSkip(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	p := NewPool(addr, PoolConfig{Conns: 1})
+	defer p.Close()
+	var wg sync.WaitGroup
+	two := &Request{Cmd: resp.AppendCommand(resp.AppendCommand(nil, "SET", "k", "v"), "ECHO", "x"), Skip: 1, WG: &wg}
+	one := &Request{Cmd: resp.AppendCommand(nil, "GET", "k"), WG: &wg}
+	wg.Add(2)
+	p.Send(0, two)
+	p.Send(0, one)
+	wg.Wait()
+	if string(two.Reply) != "$1\r\nx\r\n" || string(one.Reply) != "$1\r\nv\r\n" {
+		t.Fatalf("replies %q and %q", two.Reply, one.Reply)
+	}
+}

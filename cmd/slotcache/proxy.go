@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -16,14 +20,22 @@ import (
 	"github.com/slotcache/slotcache/slots"
 )
 
-// runProxy runs one proxy until ctx is cancelled. With --node it serves a
-// static map: one group per address, slots split evenly in the order given.
+// runProxy runs one proxy until ctx is cancelled. With --join it becomes a
+// gossip member of the cluster (role proxy) and routes by the cluster's slot
+// map. With --node it serves a static map instead: one group per address,
+// slots split evenly in the order given.
 func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("proxy", pflag.ContinueOnError)
 	fs.String("bind", "127.0.0.1", "address to listen on")
 	fs.Int("port", 7379, "RESP port")
 	fs.Int("memcache-port", 11311, "memcached port (0 disables)")
-	fs.StringSlice("node", nil, "storage node host:port, one group each (repeat or comma-separate)")
+	fs.StringSlice("node", nil, "storage node host:port, one group each (repeat or comma-separate); a static map instead of --join")
+	fs.StringSlice("join", nil, "gossip address (host:port) of a cluster member to join; repeatable")
+	fs.String("gossip-bind", "", "gossip listen address (default: --bind)")
+	fs.Int("gossip-port", 0, "gossip port, TCP and UDP (default: --port + 10000)")
+	fs.String("gossip-advertise", "", "gossip host:port the other members should use (NAT, containers)")
+	fs.String("gossip-key", "", "gossip encryption key: 16, 24 or 32 bytes, raw or base64")
+	fs.String("cluster-name", "slotcache", "cluster name: members of other names are ignored")
 	fs.Int("maxclients", 10000, "maximum client connections")
 	fs.Int("backend-conns", 2, "connections per storage node")
 	fs.Int64("slowlog-log-slower-than", 10000, "slowlog threshold in microseconds")
@@ -41,35 +53,57 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nodes := v.GetStringSlice("node")
-	if len(nodes) == 0 {
-		return errors.New("no --node given")
-	}
-	m, err := evenMap(nodes)
-	if err != nil {
-		return err
-	}
 	log := newLogger(stderr, v.GetString("loglevel"))
-	p, err := proxy.New(cfg, proxy.StaticMap{M: m}, log)
-	if err != nil {
-		return err
-	}
+	// listen before joining: a busy port must not register a member
 	addr := net.JoinHostPort(v.GetString("bind"), strconv.Itoa(v.GetInt("port")))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	defer ln.Close()
+	var mln net.Listener
 	if mp := v.GetInt("memcache-port"); mp > 0 {
-		mln, err := net.Listen("tcp", net.JoinHostPort(v.GetString("bind"), strconv.Itoa(mp)))
+		mln, err = net.Listen("tcp", net.JoinHostPort(v.GetString("bind"), strconv.Itoa(mp)))
 		if err != nil {
-			ln.Close()
 			return err
 		}
+		defer mln.Close()
+	}
+	nodes, join := v.GetStringSlice("node"), v.GetStringSlice("join")
+	var src proxy.MapSource
+	switch {
+	case len(nodes) > 0 && len(join) > 0:
+		return errors.New("--node and --join exclude each other")
+	case len(join) > 0:
+		m, err := joinAsProxy(v, log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			_ = m.Leave(time.Second)
+			_ = m.Shutdown()
+		}()
+		src = m
+		cfg.SplitPerSlot = true // cluster-mode nodes refuse keys of two slots
+	case len(nodes) > 0:
+		m, err := evenMap(nodes)
+		if err != nil {
+			return err
+		}
+		src = proxy.StaticMap{M: m}
+	default:
+		return errors.New("no --join or --node given")
+	}
+	p, err := proxy.New(cfg, src, log)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
 		log.Info("proxy memcached ready", "addr", mln.Addr().String())
 		go p.ServeMemcache(ctx, mln)
 	}
 	tuneGC(ctx)
-	log.Info("proxy ready", "addr", ln.Addr().String(), "nodes", len(nodes))
+	log.Info("proxy ready", "addr", ln.Addr().String(), "nodes", len(nodes), "join", join)
 	return p.Serve(ctx, ln)
 }
 
@@ -100,4 +134,43 @@ func evenMap(nodes []string) (*slots.Map, error) {
 		b.Assign(r.Start, r.End, r.Group)
 	}
 	return b.Build()
+}
+
+// joinAsProxy starts the proxy's gossip member (a random id: a proxy keeps no
+// state) and joins the seeds.
+func joinAsProxy(v *viper.Viper, log *slog.Logger) (*slots.Member, error) {
+	key, err := gossipKey(v.GetString("gossip-key"))
+	if err != nil {
+		return nil, err
+	}
+	bind := v.GetString("gossip-bind")
+	if bind == "" {
+		bind = v.GetString("bind")
+	}
+	port := v.GetInt("gossip-port")
+	if port == 0 {
+		port = v.GetInt("port") + 10000
+	}
+	mc := slots.MemberConfig{
+		NodeID: randomNodeID(), Role: slots.RoleProxy, BindAddr: bind, BindPort: port,
+		ClusterName: v.GetString("cluster-name"), SecretKey: key,
+		Join: v.GetStringSlice("join"), MustJoin: true,
+		Meta:   slots.MemberMeta{Addr: net.JoinHostPort(v.GetString("bind"), strconv.Itoa(v.GetInt("port")))},
+		Logger: log.With("component", "gossip"),
+	}
+	if adv := v.GetString("gossip-advertise"); adv != "" {
+		host, p, err := net.SplitHostPort(adv)
+		if err != nil {
+			return nil, fmt.Errorf("--gossip-advertise %q: %v", adv, err)
+		}
+		mc.AdvertiseAddr = host
+		mc.AdvertisePort, _ = strconv.Atoi(p)
+	}
+	return slots.StartMember(mc)
+}
+
+func randomNodeID() slots.NodeID {
+	var raw [20]byte
+	_, _ = rand.Read(raw[:])
+	return slots.NodeID(hex.EncodeToString(raw[:]))
 }
