@@ -200,11 +200,11 @@ type mcSession struct {
 	nums   memcache.ArgBuffer
 	aux    []int32
 	kg     []uint16
-	parts  [][][]byte // keys per group while splitting
-	order  []uint16   // groups of a split get, in order of first key
-	partOf []int32    // part index per group while splitting
-	offs   []int      // read offset per part while merging
-	held   [][]byte   // keys of mg requests earlier in the batch
+	parts  [][][]byte       // keys per part while splitting
+	order  []uint16         // the part keys (group or slot), in order of first use
+	partOf map[uint16]int32 // part index per part key while splitting
+	offs   []int            // read offset per part while merging
+	held   [][]byte         // keys of mg requests earlier in the batch
 	out    []byte
 	src    replyBytes
 	rr     *resp.Reader
@@ -409,48 +409,58 @@ func (s *mcSession) handle(req *memcache.Request) {
 var wNewItem = []byte("NEWITEM")
 
 // splitGet sends a get-family request as one command per group owning
-// some of its keys.
+// some of its keys, or, with SplitPerSlot (cluster-mode nodes refuse keys
+// of several slots in one command), one per slot.
 func (s *mcSession) splitGet(c *mcCall, req *memcache.Request) {
-	s.kg = s.kg[:0]
-	first := s.group(req.Keys[0])
-	same := true
+	perSlot := s.p.cfg.SplitPerSlot
+	s.kg = s.kg[:0] // the part key of each key: its slot or its group
 	for _, k := range req.Keys {
-		g := s.group(k)
-		s.kg = append(s.kg, g)
-		same = same && g == first
+		sl := uint16(slots.KeySlot(k))
+		if !perSlot {
+			sl = s.t.slot[sl]
+		}
+		s.kg = append(s.kg, sl)
+	}
+	same := true
+	for _, b := range s.kg[1:] {
+		same = same && b == s.kg[0]
+	}
+	groupOf := func(b uint16) uint16 {
+		if perSlot {
+			return s.t.slot[b]
+		}
+		return b
 	}
 	if same {
 		c.op = mcSingle
-		s.send(c, first, s.args)
+		s.send(c, groupOf(s.kg[0]), s.args)
 		return
 	}
 	c.op = mcSplit
 	c.a0 = int32(len(s.aux))
-	// part index per group in order of first appearance
-	for len(s.parts) < len(s.t.groups) {
-		s.parts = append(s.parts, nil)
+	if s.partOf == nil {
+		s.partOf = map[uint16]int32{}
 	}
+	clear(s.partOf)
 	s.order = s.order[:0]
-	for i, g := range s.kg {
-		if len(s.parts[g]) == 0 {
-			s.order = append(s.order, g)
+	for i, b := range s.kg {
+		part, ok := s.partOf[b]
+		if !ok {
+			part = int32(len(s.order))
+			s.partOf[b] = part
+			s.order = append(s.order, b)
+			if len(s.parts) <= int(part) {
+				s.parts = append(s.parts, nil)
+			}
 		}
-		s.parts[g] = append(s.parts[g], req.Keys[i])
+		s.parts[part] = append(s.parts[part], req.Keys[i])
+		s.aux = append(s.aux, part)
 	}
-	for len(s.partOf) < len(s.t.groups) {
-		s.partOf = append(s.partOf, 0)
-	}
-	for i, g := range s.order {
-		s.partOf[g] = int32(i)
-		s.args = req.GetArgs(s.args, s.parts[g], &s.nums)
-		s.send(c, g, s.args)
-	}
-	for _, g := range s.kg {
-		s.aux = append(s.aux, s.partOf[g])
-	}
-	for _, g := range s.order {
-		clear(s.parts[g])
-		s.parts[g] = s.parts[g][:0]
+	for i, b := range s.order {
+		s.args = req.GetArgs(s.args, s.parts[i], &s.nums)
+		s.send(c, groupOf(b), s.args)
+		clear(s.parts[i])
+		s.parts[i] = s.parts[i][:0]
 	}
 }
 

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/memcache"
+	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/slots"
 )
 
@@ -55,9 +58,9 @@ func mcKeys(t testing.TB, m *slots.Map, n int) []string {
 // newProxyMCPair compares the proxy's memcached listener over three nodes
 // with one memcached. CAS values are masked: each node has its own CAS
 // sequence.
-func newProxyMCPair(t testing.TB) (*nodetest.MCPair, *slots.Map) {
+func newProxyMCPair(t testing.TB, mutate func(*Config)) (*nodetest.MCPair, *slots.Map) {
 	t.Helper()
-	addr, m, _ := startMCCluster(t, 3, nil)
+	addr, m, _ := startMCCluster(t, 3, mutate)
 	p := nodetest.NewMCPair(t, addr)
 	p.Normalize = nodetest.MaskCAS
 	return p, m
@@ -75,7 +78,8 @@ func TestMemcacheProxyDifferentialRandom(t *testing.T) {
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			p, m := newProxyMCPair(t)
+			// odd seeds split gets per slot, as for cluster-mode nodes
+			p, m := newProxyMCPair(t, func(c *Config) { c.SplitPerSlot = seed%2 == 1 })
 			keys := append(mcKeys(t, m, 12), "n", "k1")
 			g := &nodetest.MCGen{R: rand.New(rand.NewPCG(seed, 11)), Keys: keys, NoCasMatch: true}
 			for i := 0; i < steps && !t.Failed(); i++ {
@@ -89,7 +93,7 @@ func TestMemcacheProxyDifferentialRandom(t *testing.T) {
 // memcached, replies byte for byte: multi-key gets over every group,
 // flush_all on every group, bad input, limits and a long pipeline.
 func TestMemcacheProxyDifferential(t *testing.T) {
-	p, m := newProxyMCPair(t)
+	p, m := newProxyMCPair(t, nil)
 	keys := mcKeys(t, m, 10)
 	all := strings.Join(keys, " ")
 	var sets strings.Builder
@@ -144,5 +148,68 @@ func TestMemcacheProxyMoved(t *testing.T) {
 	}
 	if got := c.Do("get " + k2 + "\r\n"); got != "SERVER_ERROR MOVED 1 "+loop+"\r\n" {
 		t.Fatalf("a node redirecting to itself: %q, want its MOVED after one retry", got)
+	}
+}
+
+// TestMemcacheSplitPerSlot: with SplitPerSlot every part of a split get
+// holds keys of one slot; without it, one part per group. The parts'
+// replies are merged in the client's key order either way.
+func TestMemcacheSplitPerSlot(t *testing.T) {
+	for _, perSlot := range []bool{false, true} {
+		p := fuzzSession().p
+		p.cfg.SplitPerSlot = perSlot
+		s := &mcSession{p: p}
+		s.rr = resp.NewReader(&s.src, resp.Limits{})
+		s.begin()
+		keys := []string{"a", "b", "c", "d", "e", "f", "g", "{a}x"}
+		line := "get " + strings.Join(keys, " ") + "\r\n"
+		req := s.next()
+		if err := memcache.NewReader(strings.NewReader(line), memcache.Limits{}).Read(req); err != nil {
+			t.Fatal(err)
+		}
+		s.handle(req)
+		groups, slotsSeen := map[uint16]bool{}, map[int]bool{}
+		for _, k := range keys {
+			groups[s.t.slot[slots.KeySlot([]byte(k))]] = true
+			slotsSeen[slots.KeySlot([]byte(k))] = true
+		}
+		want := len(groups)
+		if perSlot {
+			want = len(slotsSeen)
+		}
+		if s.nreq != want {
+			t.Fatalf("perSlot=%v: %d parts, want %d", perSlot, s.nreq, want)
+		}
+		for i := range s.nreq {
+			part, err := resp.NewReader(bytes.NewReader(s.reqs[i].Cmd), resp.Limits{}).ReadCommand()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range part[2:] {
+				if perSlot && slots.KeySlot(k) != slots.KeySlot(part[1]) {
+					t.Fatalf("part %d mixes slots: %q", i, part)
+				}
+				if !perSlot && s.t.slot[slots.KeySlot(k)] != s.t.slot[slots.KeySlot(part[1])] {
+					t.Fatalf("part %d mixes groups: %q", i, part)
+				}
+			}
+			// each part answers its keys' values: the key itself
+			var reply []byte
+			reply = resp.AppendArrayLen(reply, len(part)-1)
+			for _, k := range part[1:] {
+				reply = append(resp.AppendArrayLen(reply, 3), resp.AppendBulk(nil, k)...)
+				reply = append(reply, ":0\r\n:1\r\n"...)
+			}
+			s.reqs[i].Reply, s.reqs[i].Err = reply, nil
+		}
+		s.reply(0)
+		var wantOut strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&wantOut, "VALUE %s 0 %d\r\n%s\r\n", k, len(k), k)
+		}
+		wantOut.WriteString("END\r\n")
+		if string(s.out) != wantOut.String() {
+			t.Fatalf("perSlot=%v: merged %q", perSlot, s.out)
+		}
 	}
 }
