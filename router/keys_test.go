@@ -174,3 +174,27 @@ func BenchmarkKeyIndexes(b *testing.B) {
 		dst = KeyIndexes(cmds[i%len(cmds)], dst[:0])
 	}
 }
+
+// TestKeyIndexesMemcache: the nodes' internal memcached commands have keys.
+func TestKeyIndexesMemcache(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []int
+	}{
+		{[]string{"MCGET", "a", "b", "c"}, []int{1, 2, 3}},
+		{[]string{"mcgat", "0", "a", "b"}, []int{2, 3}},
+		{[]string{"MCSTORE", "a", "set", "0", "0", "0", "v"}, []int{1}},
+		{[]string{"MCDELETE", "a", "CAS", "5"}, []int{1}},
+		{[]string{"MCMG", "a", "TTL", "5", "VALUE"}, []int{1}},
+		{[]string{"MCFLUSH"}, nil},
+		{[]string{"MCSTATS", "settings"}, nil},
+	} {
+		var args [][]byte
+		for _, a := range c.args {
+			args = append(args, []byte(a))
+		}
+		if got := KeyIndexes(args, nil); !slices.Equal(got, c.want) {
+			t.Errorf("%q: keys at %v, want %v", c.args, got, c.want)
+		}
+	}
+}
