@@ -123,11 +123,34 @@ func TestLocalCommands(t *testing.T) {
 		{"AUTH", "pw"}, {"AUTH"}, {"HELLO", "4"}, {"HELLO", "x"},
 		{"TIME", "x"}, {"NOSUCH", "a", "b"}, {"GET"}, {"SLOWLOG", "NOPE"}, {"SLOWLOG", "LEN", "x"}, {"KEYS"}, {"DBSIZE", "x"},
 		{"SCAN", "abc"}, {"FLUSHALL"}, {"DBSIZE"}, {"RANDOMKEY"}, {"SET", "a", "1"}, {"RANDOMKEY"},
-		{"EXISTS", "a", "a", "b"}, {"CONFIG", "GET", "maxmemory-policy"}, {"QUIT"},
+		{"EXISTS", "a", "a", "b"}, {"CONFIG", "GET", "maxmemory-policy"},
 	} {
 		pv, rv := px.Do(c...), rd.Do(c...)
 		if !nodetest.Equal(pv, rv) {
 			t.Errorf("%s:\n  proxy: %s\n  redis: %s", nodetest.Quote(c), pv, rv)
 		}
+	}
+	// the same in RESP3, where nulls, maps and verbatim strings differ
+	for _, c := range []*nodetest.Conn{px, rd} {
+		if v := c.Do("HELLO", "3"); v.Type != '%' {
+			t.Fatalf("HELLO 3: %s", v)
+		}
+	}
+	for _, c := range [][]string{
+		{"PING"}, {"CLIENT", "GETNAME"}, {"FLUSHALL"}, {"RANDOMKEY"}, {"MGET", "a", "b", "c"},
+		{"SET", "a", "1"}, {"HSET", "h", "f", "v"}, {"HGETALL", "h"}, {"RANDOMKEY"}, {"GET", "nope"},
+		{"HELLO", "2", "SETNAME", "a b"}, {"RESET"}, {"GET", "nope"},
+	} {
+		pv, rv := px.Do(c...), rd.Do(c...)
+		if c[0] == "RANDOMKEY" && pv.Type == '$' { // which key varies; its type must not
+			pv.Str, rv.Str = nil, nil
+		}
+		if !nodetest.Equal(pv, rv) {
+			t.Errorf("RESP3 %s:\n  proxy: %s\n  redis: %s", nodetest.Quote(c), pv, rv)
+		}
+	}
+	px.Do("HELLO", "3")
+	if v := px.Do("INFO", "keyspace"); v.Type != '=' || !strings.Contains(string(v.Str), "db0:keys=2,") {
+		t.Errorf("INFO in RESP3: %c %s, want a verbatim string", v.Type, v)
 	}
 }

@@ -61,6 +61,7 @@ type session struct {
 	name        atomic.Pointer[string]
 	lastActive  atomic.Int64 // unix ns
 	lastCmd     atomic.Pointer[string]
+	protoSeen   atomic.Int32 // proto, for CLIENT LIST
 
 	t       *table // routing table of the current batch
 	calls   []call
@@ -77,6 +78,13 @@ type session struct {
 	buckets []bucket // parts of the command being split
 	offs    []int32  // read offset per request while merging
 	quit    bool
+	// proto is the client's protocol (HELLO); switched ends the batch so
+	// that commands after the switch go out on the other protocol's
+	// connections only once those before it were answered.
+	proto    int
+	switched bool
+	p3       map[uint16]*router.Pool // RESP3 pools of s.p3t's groups
+	p3t      *table
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 }
@@ -91,8 +99,10 @@ func newSession(p *Proxy, nc net.Conn, id uint64) *session {
 		created: time.Now(),
 		local:   resp.Writer{Proto: 2},
 		out:     resp.Writer{Proto: 2},
+		proto:   2,
 	}
 	s.lastActive.Store(s.created.UnixNano())
+	s.protoSeen.Store(2)
 	s.rd = resp.NewReader(&idleReader{s: s}, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen, MaxQueryBuf: p.cfg.MaxQueryBuf})
 	return s
 }
@@ -124,7 +134,7 @@ func (s *session) serve() {
 		}
 		s.begin()
 		s.handle(args)
-		for !s.quit && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+		for !s.quit && !s.switched && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
 			args, ok, err := s.rd.Next()
 			if !ok || err != nil {
 				break // a protocol error is reported by the next ReadCommand
@@ -152,6 +162,7 @@ func (s *session) serve() {
 // begin starts a batch.
 func (s *session) begin() {
 	s.t = s.p.routes()
+	s.switched = false
 	s.calls = s.calls[:0]
 	s.nreq = 0
 	s.local.Buf = s.local.Buf[:0]
@@ -200,11 +211,41 @@ func (s *session) send(c *call, g uint16, r *router.Request) {
 		r.Err = errNotServed
 		return
 	}
+	if s.proto == 3 {
+		pl = s.pool3(g)
+		if pl == nil {
+			r.Err = errNotServed
+			return
+		}
+	}
 	s.wg.Add(1)
 	pl.Queue(s.id, r)
 	if !slices.Contains(s.touched, pl) {
 		s.touched = append(s.touched, pl)
 	}
+}
+
+// pool3 returns the RESP3 pool of group g.
+func (s *session) pool3(g uint16) *router.Pool {
+	if s.p3t != s.t || s.p3 == nil {
+		s.p3 = map[uint16]*router.Pool{}
+		s.p3t = s.t
+	}
+	pl := s.p3[g]
+	if pl == nil {
+		pl = s.p.pool(s.t.groups[g].addr, 3)
+		s.p3[g] = pl
+	}
+	return pl
+}
+
+// setProto switches the session's protocol (2 or 3).
+func (s *session) setProto(v int) {
+	if v != s.proto {
+		s.switched = true
+	}
+	s.proto, s.local.Proto, s.out.Proto = v, v, v
+	s.protoSeen.Store(int32(v))
 }
 
 // forward sends args unchanged to group g as the whole reply of c.

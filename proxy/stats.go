@@ -169,10 +169,14 @@ func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 		dbs := map[int]*dbStat{}
 		for _, r := range reqs {
 			typ, n, pos, ok := header(r.Reply)
-			if !ok || typ != '$' || n < 0 || pos+int(n) > len(r.Reply) {
+			if !ok || (typ != '$' && typ != '=') || n < 0 || pos+int(n) > len(r.Reply) {
 				return errBadReply
 			}
-			for line := range bytes.SplitSeq(r.Reply[pos:pos+int(n)], []byte("\r\n")) {
+			text := r.Reply[pos : pos+int(n)]
+			if typ == '=' { // RESP3 verbatim: "txt:" first
+				text = text[min(4, len(text)):]
+			}
+			for line := range bytes.SplitSeq(text, []byte("\r\n")) {
 				db, keys, expires, ok := parseKeyspaceLine(line)
 				if !ok {
 					continue
@@ -194,7 +198,7 @@ func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 			fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, dbs[db].keys, dbs[db].expires)
 		}
 	}
-	s.out.BulkString(b.String())
+	s.out.Verbatim("txt", b.String())
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -74,6 +75,10 @@ type PoolConfig struct {
 	// Logger records a backend going down and coming back, once per
 	// transition (default: discarded).
 	Logger *slog.Logger
+	// Hello, when set, is an encoded command sent on each new connection
+	// before any request (HELLO 3 for RESP3 connections); an error reply
+	// fails the connection.
+	Hello []byte
 }
 
 func (c PoolConfig) withDefaults() PoolConfig {
@@ -362,6 +367,11 @@ func (c *conn) run() {
 				tc.SetNoDelay(true)
 				tc.SetKeepAlive(true)
 			}
+			if err = c.hello(nc); err != nil {
+				nc.Close()
+			}
+		}
+		if err == nil {
 			c.qmu.Lock()
 			c.qdead = false
 			c.gen++
@@ -424,6 +434,43 @@ func (c *conn) fail(err error) {
 	}
 	for _, r := range pending {
 		complete(r, nil, ue)
+	}
+}
+
+// hello sends cfg.Hello on a new connection and reads its reply.
+func (c *conn) hello(nc net.Conn) error {
+	if len(c.cfg.Hello) == 0 {
+		return nil
+	}
+	nc.SetDeadline(time.Now().Add(c.cfg.ReadTimeout))
+	defer nc.SetDeadline(time.Time{})
+	if _, err := nc.Write(c.cfg.Hello); err != nil {
+		return err
+	}
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) >= 1<<20 {
+				return errors.New("hello reply too long")
+			}
+			buf = append(buf, make([]byte, len(buf))...)[:len(buf)]
+		}
+		n, err := nc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if m, serr := resp.ScanReply(buf, c.cfg.MaxBulkLen); serr != nil {
+			return serr
+		} else if m > 0 {
+			if m != len(buf) {
+				return errors.New("unexpected data after the hello reply")
+			}
+			if buf[0] == '-' || buf[0] == '!' {
+				return fmt.Errorf("hello refused: %s", bytes.TrimSpace(buf[1:]))
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 }
 
