@@ -48,6 +48,7 @@ type client struct {
 	blk        *blockState // set while a blocking command waits
 	inExec     bool        // running the commands of EXEC
 	readonly   bool        // READONLY: a cluster replica serves its reads
+	asking     bool        // ASKING: the next command may use an importing slot
 	keyIdx     []int       // scratch for key positions (cluster mode)
 
 	// stash holds input read while the client was blocked; owned by the
@@ -262,6 +263,9 @@ func (c *client) exec(args [][]byte) {
 	mark := len(c.w.Buf)
 	defer c.recoverCommand(args, mark)
 	c.execOne(args)
+	if c.asking && c.multi == nil && !bytes.EqualFold(args[0], []byte("asking")) {
+		c.asking = false // ASKING lasts one command (or one transaction)
+	}
 	if c.replyOff || c.replySkip || c.replySkipNext {
 		c.w.Buf = c.w.Buf[:mark]
 		c.replySkip, c.replySkipNext = c.replySkipNext, false

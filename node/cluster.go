@@ -279,12 +279,19 @@ func (cl *cluster) refresh() {
 		v.alive[slots.NodeID(in.Name)] = in.Gossip
 	}
 	v.alive[cl.id] = cl.member.Addr()
+	var lastGroup slots.GroupID
+	lastOK := false
 	for s := 0; s < slots.NumSlots; s++ {
-		if m.Lookup(s) == 0 {
+		g := m.Lookup(s)
+		if g == 0 {
 			continue
 		}
 		v.assigned++
-		if master, ok := m.Owner(s); ok && v.alive[master.ID] != "" {
+		if g != lastGroup { // slots come in long runs of one group
+			master, ok := m.Owner(s)
+			lastGroup, lastOK = g, ok && v.alive[master.ID] != ""
+		}
+		if lastOK {
 			v.slotsOK++
 		}
 	}
@@ -365,12 +372,6 @@ func (cl *cluster) saveLocked(m *slots.Map) {
 func (cl *cluster) myRecord(m *slots.Map) slots.Node {
 	n, _ := m.Node(cl.id)
 	return n
-}
-
-// isMasterOf reports whether this node is the master of group g in m.
-func (cl *cluster) isMasterOf(m *slots.Map, g slots.GroupID) bool {
-	gr, ok := m.Group(g)
-	return ok && gr.Master == cl.id
 }
 
 // redisMode is INFO's redis_mode and HELLO's mode.

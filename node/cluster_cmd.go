@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"net"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ const (
 	msgSelectInCluster    = "ERR SELECT is not allowed in cluster mode"
 	msgInvalidSlot        = "ERR Invalid slot"
 	msgInvalidSlotOrCount = "ERR Invalid slot or number of keys"
+	msgTryAgain           = "TRYAGAIN Multiple keys request during rehashing of slot"
 )
 
 // clusterCommands: CLUSTER, READONLY, READWRITE, ASKING.
@@ -33,6 +35,9 @@ func clusterCommands() []*command {
 			sub("cluster|keyslot", 3, stale, "@slow", "Returns the hash slot of the specified key", "3.0.0", cmdClusterKeyslot),
 			sub("cluster|countkeysinslot", 3, stale, "@slow", "Return the number of local keys in the specified hash slot", "3.0.0", cmdClusterCountkeysinslot),
 			sub("cluster|getkeysinslot", 4, stale, "@slow", "Return local key names in the specified hash slot", "3.0.0", cmdClusterGetkeysinslot),
+			sub("cluster|replicas", 3, flagAdmin|stale, "@admin @slow @dangerous", "List replica nodes of the specified master node", "5.0.0", cmdClusterReplicas),
+			sub("cluster|slaves", 3, flagAdmin|stale, "@admin @slow @dangerous", "List replica nodes of the specified master node", "3.0.0", cmdClusterReplicas),
+			sub("cluster|count-failure-reports", 3, flagAdmin|stale, "@admin @slow @dangerous", "Return the number of failure reports active for a given node", "3.0.0", cmdClusterCountFailureReports),
 			sub("cluster|help", 2, flagLoading|stale, "@slow", "Show helpful text about the different subcommands", "5.0.0", cmdClusterHelp),
 		),
 		{name: "readonly", arity: 1, flags: flagLoading | flagStale | flagFast, acl: "@fast @connection", group: "cluster", summary: "Enables read queries for a connection to a cluster replica node", since: "3.0.0", fn: cmdReadonly},
@@ -99,7 +104,13 @@ func (c *client) clusterRedirect(cl *cluster, cmd *command, args [][]byte) bool 
 		slot, msg = c.keysSlot(cl, m, args, -1)
 	}
 	if msg == "" && slot >= 0 {
-		msg = cl.redirection(m, slot, write, c.readonly)
+		if v := cl.view.Load(); v != nil && !v.ok {
+			msg = msgClusterDown
+		} else if st := m.SlotState(slot); st.MigratingTo != 0 {
+			msg = c.migrationRedirect(cl, m, st, slot, cmd, args, write)
+		} else {
+			msg = cl.redirection(m, slot, write, c.readonly)
+		}
 	}
 	if msg == "" {
 		return true
@@ -137,11 +148,60 @@ func (c *client) keysSlot(cl *cluster, m *slots.Map, args [][]byte, slot int) (i
 	return slot, ""
 }
 
+// migrationRedirect applies Redis Cluster's rules for a slot being moved
+// from group st.Group to st.MigratingTo: the source master serves the keys
+// it still has and sends the client to the target with -ASK for keys it
+// no longer has (-TRYAGAIN when a multi-key request finds some of each);
+// the target master serves a client that sent ASKING (-TRYAGAIN when a
+// multi-key request finds keys missing); every other case is the usual
+// MOVED to the source.
+func (c *client) migrationRedirect(cl *cluster, m *slots.Map, st slots.Slot, slot int, cmd *command, args [][]byte, write bool) string {
+	source, _ := m.Owner(slot)
+	tgt, _ := m.Group(st.MigratingTo)
+	migrating, importing := source.ID == cl.id, tgt.Master == cl.id
+	if !migrating && !(importing && c.asking) {
+		return cl.redirection(m, slot, write, c.readonly)
+	}
+	keys, missing := 0, 0
+	var first []byte
+	multiple := false // two different keys (the same key twice is one)
+	count := func(a [][]byte) {
+		c.keyIdx = cl.cfg.KeyIndexes(a, c.keyIdx[:0])
+		for _, i := range c.keyIdx {
+			if keys++; keys == 1 {
+				first = a[i]
+			} else if !bytes.Equal(first, a[i]) {
+				multiple = true
+			}
+			if c.db.peek(a[i], c.now) == nil {
+				missing++
+			}
+		}
+	}
+	if cmd.name == "exec" {
+		for _, q := range c.multi.cmds {
+			count(q)
+		}
+	} else {
+		count(args)
+	}
+	switch {
+	case missing == 0:
+		return ""
+	case migrating && missing < keys, importing && multiple:
+		return msgTryAgain
+	case migrating:
+		target, ok := m.Node(tgt.Master)
+		if !ok {
+			return msgSlotUnbound
+		}
+		return "ASK " + strconv.Itoa(slot) + " " + target.Addr
+	}
+	return "" // importing, one key, after ASKING
+}
+
 // redirection returns "" when this node serves slot, else the error reply.
 func (cl *cluster) redirection(m *slots.Map, slot int, write, readonly bool) string {
-	if v := cl.view.Load(); v != nil && !v.ok {
-		return msgClusterDown
-	}
 	owner, ok := m.Owner(slot)
 	if !ok {
 		return msgSlotUnbound
@@ -171,10 +231,11 @@ func cmdReadwrite(c *client, args [][]byte) {
 	}
 }
 
-// cmdAsking accepts ASKING; slots are never half-moved between nodes yet,
-// so it has no effect.
+// cmdAsking lets the next command (or transaction) use a slot this node is
+// importing.
 func cmdAsking(c *client, args [][]byte) {
 	if clusterOf(c) != nil {
+		c.asking = true
 		c.w.OK()
 	}
 }
@@ -185,6 +246,8 @@ func cmdClusterHelp(c *client, args [][]byte) {
 	}
 	writeHelp(c,
 		"CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+		"COUNT-FAILURE-REPORTS <node-id>",
+		"    Return number of failure reports for <node-id>.",
 		"COUNTKEYSINSLOT <slot>",
 		"    Return the number of keys in <slot>.",
 		"GETKEYSINSLOT <slot> <count>",
@@ -198,6 +261,8 @@ func cmdClusterHelp(c *client, args [][]byte) {
 		"NODES",
 		"    Return cluster configuration seen by node. Output format:",
 		"    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+		"REPLICAS <node-id>",
+		"    Return <node-id> replicas.",
 		"SLOTS",
 		"    Return information about slots range mappings. Each range is made of:",
 		"    start, end, master and replicas IP addresses, ports and ids",
@@ -388,74 +453,131 @@ func (cl *cluster) nodesText(v *clusterView, m *slots.Map) []byte {
 		if n.Role == slots.RoleProxy {
 			continue
 		}
-		addr, _, _ := busAddr(v, n)
-		role, master := nodeRole(m, n)
-		flags := role
-		if id == cl.id {
-			flags = "myself," + role
-		} else if v.alive[id] == "" {
-			flags += ",fail"
-		}
-		if n.Addr == "" {
-			flags += ",noaddr"
-		}
-		var pong int64
-		link := "connected"
-		if id != cl.id && v.alive[id] != "" {
-			pong = now
-		} else if id != cl.id {
-			link = "disconnected"
-		}
-		var epoch uint64
-		if g, ok := m.Group(n.Group); ok {
-			epoch = g.ConfigEpoch
-		}
-		b = append(b, id...)
-		b = append(b, ' ')
-		b = append(b, addr...)
-		b = append(b, ' ')
-		b = append(b, flags...)
-		b = append(b, ' ')
-		b = append(b, master...)
-		b = append(b, " 0 "...)
-		b = strconv.AppendInt(b, pong, 10)
-		b = append(b, ' ')
-		b = strconv.AppendUint(b, epoch, 10)
-		b = append(b, ' ')
-		b = append(b, link...)
-		if role == "master" && n.Group != 0 {
-			if g, _ := m.Group(n.Group); g.Master == id {
-				for _, r := range m.SlotsOf(n.Group) {
-					b = append(b, ' ')
-					b = strconv.AppendInt(b, int64(r.Start), 10)
-					if r.End != r.Start {
-						b = append(b, '-')
-						b = strconv.AppendInt(b, int64(r.End), 10)
-					}
-				}
-				if id == cl.id {
-					b = cl.appendMigrating(b, m, n.Group)
-				}
-			}
-		}
+		b = cl.appendNodeLine(b, v, m, n, now)
 		b = append(b, '\n')
 	}
 	return b
 }
 
+// appendNodeLine appends n's CLUSTER NODES line (without the newline).
+func (cl *cluster) appendNodeLine(b []byte, v *clusterView, m *slots.Map, n slots.Node, now int64) []byte {
+	id := n.ID
+	addr, _, _ := busAddr(v, n)
+	role, master := nodeRole(m, n)
+	flags := role
+	if id == cl.id {
+		flags = "myself," + role
+	} else if v.alive[id] == "" {
+		flags += ",fail"
+	}
+	if n.Addr == "" {
+		flags += ",noaddr"
+	}
+	var pong int64
+	link := "connected"
+	if id != cl.id && v.alive[id] != "" {
+		pong = now
+	} else if id != cl.id {
+		link = "disconnected"
+	}
+	var epoch uint64
+	if g, ok := m.Group(n.Group); ok {
+		epoch = g.ConfigEpoch
+	}
+	b = append(b, id...)
+	b = append(b, ' ')
+	b = append(b, addr...)
+	b = append(b, ' ')
+	b = append(b, flags...)
+	b = append(b, ' ')
+	b = append(b, master...)
+	b = append(b, " 0 "...)
+	b = strconv.AppendInt(b, pong, 10)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, epoch, 10)
+	b = append(b, ' ')
+	b = append(b, link...)
+	if role == "master" && n.Group != 0 {
+		if g, _ := m.Group(n.Group); g.Master == id {
+			for _, r := range m.SlotsOf(n.Group) {
+				b = append(b, ' ')
+				b = strconv.AppendInt(b, int64(r.Start), 10)
+				if r.End != r.Start {
+					b = append(b, '-')
+					b = strconv.AppendInt(b, int64(r.End), 10)
+				}
+			}
+			if id == cl.id {
+				b = cl.appendMigrating(b, m, n.Group)
+			}
+		}
+	}
+	return b
+}
+
+func cmdClusterReplicas(c *client, args [][]byte) {
+	cl := clusterOf(c)
+	if cl == nil {
+		return
+	}
+	v := cl.view.Load()
+	m := v.m
+	n, ok := m.Node(slots.NodeID(args[2]))
+	if !ok || n.Role == slots.RoleProxy {
+		c.w.Error("ERR Unknown node " + string(args[2]))
+		return
+	}
+	if role, _ := nodeRole(m, n); role != "master" {
+		c.w.Error("ERR The specified node is not a master")
+		return
+	}
+	g, _ := m.Group(n.Group)
+	var reps []slots.Node
+	if g.Master == n.ID {
+		for _, r := range g.Replicas {
+			if rn, ok := m.Node(r); ok {
+				reps = append(reps, rn)
+			}
+		}
+	}
+	now := time.Now().UnixMilli()
+	c.w.Array(len(reps))
+	for _, r := range reps {
+		c.w.Bulk(cl.appendNodeLine(nil, v, m, r, now))
+	}
+}
+
+func cmdClusterCountFailureReports(c *client, args [][]byte) {
+	cl := clusterOf(c)
+	if cl == nil {
+		return
+	}
+	if n, ok := cl.view.Load().m.Node(slots.NodeID(args[2])); !ok || n.Role == slots.RoleProxy {
+		c.w.Error("ERR Unknown node " + string(args[2]))
+		return
+	}
+	c.w.Int(0) // failures are agreed by gossip, not counted per reporter
+}
+
 // appendMigrating appends Redis's "[slot->-target]" entries for the slots
-// group g is moving away.
+// group g is moving away and "[slot-<-source]" for those it is receiving.
 func (cl *cluster) appendMigrating(b []byte, m *slots.Map, g slots.GroupID) []byte {
 	for s := 0; s < slots.NumSlots; s++ {
 		st := m.SlotState(s)
-		if st.Group != g || st.MigratingTo == 0 {
+		if st.MigratingTo == 0 || st.Group != g && st.MigratingTo != g {
 			continue
 		}
-		to, _ := m.Group(st.MigratingTo)
 		b = append(b, " ["...)
 		b = strconv.AppendInt(b, int64(s), 10)
-		b = append(b, "->-"...)
-		b = append(b, to.Master...)
+		if st.Group == g {
+			to, _ := m.Group(st.MigratingTo)
+			b = append(b, "->-"...)
+			b = append(b, to.Master...)
+		} else {
+			from, _ := m.Group(st.Group)
+			b = append(b, "-<-"...)
+			b = append(b, from.Master...)
+		}
 		b = append(b, ']')
 	}
 	return b
@@ -537,6 +659,11 @@ func cmdClusterShards(c *client, args [][]byte) {
 		}
 		if len(ns) > 0 {
 			shards = append(shards, shard{m.SlotsOf(g), ns})
+		}
+	}
+	for _, id := range m.Nodes() { // a node in no group is a master without slots
+		if n, _ := m.Node(id); n.Group == 0 && n.Role != slots.RoleProxy && n.Role != slots.RoleReplica {
+			shards = append(shards, shard{nil, []slots.Node{n}})
 		}
 	}
 	c.w.Array(len(shards))

@@ -104,3 +104,42 @@ func BenchmarkClusterRedirect(b *testing.B) {
 		})
 	}
 }
+
+func TestParseMyID(t *testing.T) {
+	id := "aa453cf5c1b10e86bed5d98f7f9a778bc1cc5539"
+	cases := []struct {
+		name, in, want string
+		err            bool
+	}{
+		{"empty", "", "", false},
+		{"blank", " \n\n", "", false},
+		{"redis nodes.conf", "1a2a66eb55ecebb0d3a31e87b9288ddbaebdda04 127.0.0.1:18003@28003 slave " + id + " 0 1 2 connected\n" +
+			id + " 127.0.0.1:18001@28001 myself,master - 0 0 2 connected 0-5460\nvars currentEpoch 2 lastVoteEpoch 0\n", id, false},
+		{"bare myself line", id + " :0@0 myself,master - 0 0 0 connected\n", id, false},
+		{"no myself", "vars currentEpoch 2 lastVoteEpoch 0\n", "", true},
+		{"bad id", "xyz :0@0 myself,master - 0 0 0 connected\n", "", true},
+		{"upper-case id", "AA453CF5C1B10E86BED5D98F7F9A778BC1CC5539 :0@0 myself,master - 0 0 0 connected\n", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parseMyID([]byte(c.in))
+			if string(got) != c.want || (err != nil) != c.err {
+				t.Errorf("parseMyID = %q, %v; want %q (error %v)", got, err, c.want, c.err)
+			}
+		})
+	}
+}
+
+// FuzzParseMyID checks that the configuration file parser never panics and
+// returns only valid ids.
+func FuzzParseMyID(f *testing.F) {
+	f.Add([]byte("aa453cf5c1b10e86bed5d98f7f9a778bc1cc5539 127.0.0.1:18001@28001 myself,master - 0 0 2 connected 0-5460\nvars currentEpoch 2 lastVoteEpoch 0\n"))
+	f.Add([]byte("vars currentEpoch 2\n"))
+	f.Add([]byte("a b myself"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, err := parseMyID(b)
+		if err == nil && id != "" && !validID(string(id)) {
+			t.Fatalf("invalid id %q accepted", id)
+		}
+	})
+}

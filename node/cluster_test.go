@@ -24,7 +24,7 @@ func startClusterNode(t *testing.T, dir string, cc node.ClusterConfig) (string, 
 	addr, srv := nodetest.StartNode(t, func(c *node.Config) {
 		c.Port = port
 		c.ClusterEnabled = true
-		c.ClusterNodeTimeout = 500 * time.Millisecond
+		c.ClusterNodeTimeout = 2 * time.Second // no false deaths on a loaded machine
 		if dir != "" {
 			c.Dir = dir
 		}
@@ -47,6 +47,20 @@ func startClusterNode(t *testing.T, dir string, cc node.ClusterConfig) (string, 
 func assign(t *testing.T, srv *node.Server, ranges []slots.Range, addrs []string, want string) {
 	t.Helper()
 	m := srv.ClusterMember()
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) { // the groups' records must have arrived
+		known := true
+		for _, r := range ranges {
+			if _, ok := m.Map().Group(r.Group); !ok {
+				known = false
+			}
+		}
+		if known {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the groups to assign never reached the member")
+		}
+	}
 	b := slots.NewBuilder(m.Map())
 	for _, r := range ranges {
 		b.Assign(r.Start, r.End, r.Group)
@@ -108,11 +122,13 @@ func TestDiffClusterDisabled(t *testing.T) {
 		{"CLUSTER", "SHARDS"}, {"CLUSTER", "MYID"}, {"CLUSTER", "KEYSLOT", "a"},
 		{"CLUSTER", "KEYSLOT"}, {"CLUSTER", "COUNTKEYSINSLOT", "x"}, {"CLUSTER", "GETKEYSINSLOT", "1", "2"},
 		{"CLUSTER", "FOO"}, {"CLUSTER"}, {"CLUSTER", "MYID", "x"},
+		{"CLUSTER", "REPLICAS", "x"}, {"CLUSTER", "SLAVES", "x"}, {"CLUSTER", "COUNT-FAILURE-REPORTS", "x"}, {"CLUSTER", "REPLICAS"},
 		{"READONLY"}, {"READWRITE"}, {"ASKING"}, {"READONLY", "x"},
 		{"SELECT", "1"}, {"MSET", "a", "1", "b", "2"},
 		{"COMMAND", "INFO", "readonly", "readwrite", "asking"},
 		{"COMMAND", "INFO", "cluster|info", "cluster|nodes", "cluster|slots", "cluster|shards", "cluster|myid",
-			"cluster|keyslot", "cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|help"},
+			"cluster|keyslot", "cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|help",
+			"cluster|replicas", "cluster|slaves", "cluster|count-failure-reports"},
 	})
 	if v := p.Node.Do("INFO", "cluster"); !strings.Contains(string(v.Str), "cluster_enabled:0") {
 		t.Errorf("INFO cluster: %q", v.Str)
@@ -185,6 +201,7 @@ func TestDiffClusterSingleNode(t *testing.T) {
 		{"CLUSTER", "GETKEYSINSLOT", "1", "-1"}, {"CLUSTER", "GETKEYSINSLOT", "16384", "1"},
 		{"CLUSTER", "GETKEYSINSLOT", "x", "1"}, {"CLUSTER", "GETKEYSINSLOT", "1"},
 		{"CLUSTER", "MYID", "x"}, {"CLUSTER", "FOO"},
+		{"CLUSTER", "REPLICAS", "abc"}, {"CLUSTER", "COUNT-FAILURE-REPORTS", "abc"}, {"CLUSTER", "REPLICAS"},
 		{"READONLY"}, {"GET", "a"}, {"READWRITE"}, {"ASKING"}, {"READONLY", "x"},
 		{"SPUBLISH", "ch", "m"}, {"PUBLISH", "ch", "m"},
 	})
@@ -216,6 +233,15 @@ func TestDiffClusterSingleNode(t *testing.T) {
 		}
 		if v := c.Do("CLUSTER", "MYID"); len(v.Str) != 40 {
 			t.Errorf("%s CLUSTER MYID: %q", c.Addr, v.Str)
+		}
+	}
+	for _, c := range []*nodetest.Conn{p.Node, p.Redis} {
+		id := string(c.Do("CLUSTER", "MYID").Str)
+		if v := c.Do("CLUSTER", "REPLICAS", id); v.Type != '*' || len(v.Elems) != 0 {
+			t.Errorf("%s CLUSTER REPLICAS of a master without replicas: %v", c.Addr, v)
+		}
+		if v := c.Do("CLUSTER", "COUNT-FAILURE-REPORTS", id); v.Type != ':' || v.Int != 0 {
+			t.Errorf("%s CLUSTER COUNT-FAILURE-REPORTS: %v", c.Addr, v)
 		}
 	}
 	if v := p.Node.Do("INFO"); !strings.Contains(string(v.Str), "redis_mode:cluster\r\n") || !strings.Contains(string(v.Str), "cluster_enabled:1\r\n") {
@@ -316,6 +342,11 @@ func TestClusterRedirects(t *testing.T) {
 			t.Errorf("CLUSTER NODES lacks %q:\n%s", want, nodes)
 		}
 	}
+	if v := cr.Do("CLUSTER", "REPLICAS", ids[a1]); len(v.Elems) != 1 || !strings.HasPrefix(string(v.Elems[0].Str), ids[r1]+" "+r1+"@") ||
+		!strings.Contains(string(v.Elems[0].Str), " myself,slave "+ids[a1]+" ") || strings.HasSuffix(string(v.Elems[0].Str), "\n") {
+		t.Errorf("CLUSTER REPLICAS of the master: %v", v)
+	}
+	expectErr(t, cr, "ERR The specified node is not a master", "CLUSTER", "REPLICAS", ids[r1])
 	sh := cr.Do("CLUSTER", "SHARDS")
 	if len(sh.Elems) != 2 || len(sh.Elems[0].Elems[3].Elems) != 2 {
 		t.Errorf("CLUSTER SHARDS = %v", sh)
@@ -387,5 +418,162 @@ func TestClusterConfigValidate(t *testing.T) {
 	srv, _ := node.New(node.DefaultConfig(), nil)
 	if err := srv.StartCluster(node.ClusterConfig{KeyIndexes: router.KeyIndexes}); err == nil {
 		t.Error("StartCluster without cluster-enabled")
+	}
+}
+
+// twoGroups starts a two-master Redis Cluster (r1 slots 0-9999, r2 the
+// rest) and a two-group slotcache cluster (n1, n2) with the same split.
+func twoGroups(t *testing.T) (r1, r2 string, c1, c2 *nodetest.Conn, n1, n2 string, s1 *node.Server) {
+	r1, r2 = nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes")
+	c1, c2 = nodetest.Dial(t, r1), nodetest.Dial(t, r2)
+	c1.Do("CLUSTER", "ADDSLOTSRANGE", "0", "9999")
+	c2.Do("CLUSTER", "ADDSLOTSRANGE", "10000", "16383")
+	host, port, _ := strings.Cut(r2, ":")
+	if v := c1.Do("CLUSTER", "MEET", host, port); string(v.Str) != "OK" {
+		t.Fatalf("CLUSTER MEET: %v", v)
+	}
+	n1, s1 = startClusterNode(t, "", node.ClusterConfig{Group: 1})
+	n2, _ = startClusterNode(t, "", node.ClusterConfig{Group: 2, Join: []string{s1.ClusterMember().Addr()}})
+	assign(t, s1, []slots.Range{{Start: 0, End: 9999, Group: 1}, {Start: 10000, End: 16383, Group: 2}}, []string{n1, n2}, "ok")
+	waitClusterState(t, r1, "ok", 0)
+	waitClusterState(t, r2, "ok", 0)
+	return
+}
+
+// TestDiffClusterRedirects sends the same commands to a two-group slotcache
+// cluster and a two-master Redis Cluster with the same slot split, and
+// compares the replies with the owner's address replaced by a name.
+func TestDiffClusterRedirects(t *testing.T) {
+	_, r2, c1, _, n1, n2, _ := twoGroups(t)
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			s := strings.NewReplacer(n2, "<owner>", r2, "<owner>").Replace(string(v.Str))
+			v.Str = []byte(s)
+		}
+		return v
+	}
+	p.CheckAll([][]string{
+		{"GET", "foo"}, {"SET", "foo", "1"}, {"GET", "b"}, {"SET", "b", "1"}, {"MGET", "b", "foo"},
+		{"MGET", "foo", "b"}, {"DEL", "{foo}a", "{foo}b"}, {"EXISTS", "b", "{b}c"},
+		{"MULTI"}, {"SET", "b", "2"}, {"SET", "foo", "1"}, {"GET", "b"}, {"EXEC"},
+		{"MULTI"}, {"GET", "foo"}, {"EXEC"},
+		{"MULTI"}, {"SET", "b", "3"}, {"SET", "{b}x", "4"}, {"EXEC"},
+		{"MULTI"}, {"SET", "b", "5"}, {"SET", "c", "6"}, {"EXEC"},
+		{"WATCH", "foo"}, {"WATCH", "b"}, {"MULTI"}, {"SET", "b", "7"}, {"EXEC"},
+		{"SSUBSCRIBE", "foo"}, {"SPUBLISH", "foo", "m"}, {"PUBLISH", "foo", "m"},
+		{"READONLY"}, {"GET", "foo"}, {"READWRITE"},
+		{"GETDEL", "foo"}, {"LPUSH", "foo", "x"}, {"RENAME", "b", "foo"}, {"ZUNIONSTORE", "foo", "1", "b"},
+		{"OBJECT", "ENCODING", "foo"}, {"TYPE", "foo"}, {"TYPE", "b"},
+	})
+}
+
+// TestDiffClusterReplica compares a replica's answers (with and without
+// READONLY) with a Redis Cluster replica of the same master.
+func TestDiffClusterReplica(t *testing.T) {
+	r1, r2, r3 := nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes"), nodetest.StartRedis(t, "--cluster-enabled", "yes")
+	c1, c3 := nodetest.Dial(t, r1), nodetest.Dial(t, r3)
+	c1.Do("CLUSTER", "ADDSLOTSRANGE", "0", "9999")
+	nodetest.Dial(t, r2).Do("CLUSTER", "ADDSLOTSRANGE", "10000", "16383")
+	for _, a := range []string{r2, r3} {
+		host, port, _ := strings.Cut(a, ":")
+		c1.Do("CLUSTER", "MEET", host, port)
+	}
+	id1 := string(c1.Do("CLUSTER", "MYID").Str)
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if v := c3.Do("CLUSTER", "REPLICATE", id1); string(v.Str) == "OK" {
+			break
+		} else if time.Since(start) > 10*time.Second {
+			t.Fatalf("CLUSTER REPLICATE: %v", v)
+		}
+	}
+	for _, a := range []string{r1, r2, r3} {
+		waitClusterState(t, a, "ok", 0)
+	}
+	for start := time.Now(); !strings.Contains(string(c3.Do("INFO", "replication").Str), "master_link_status:up"); time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("Redis replica never synchronised")
+		}
+	}
+
+	n1, s1 := startClusterNode(t, "", node.ClusterConfig{Group: 1})
+	join := []string{s1.ClusterMember().Addr()}
+	n2, _ := startClusterNode(t, "", node.ClusterConfig{Group: 2, Join: join})
+	n3, _ := startClusterNode(t, "", node.ClusterConfig{Group: 1, Role: slots.RoleReplica, Join: join})
+	assign(t, s1, []slots.Range{{Start: 0, End: 9999, Group: 1}, {Start: 10000, End: 16383, Group: 2}}, []string{n1, n2, n3}, "ok")
+
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n3), Redis: c3}
+	names := strings.NewReplacer(n1, "<master>", r1, "<master>", n2, "<other>", r2, "<other>")
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(names.Replace(string(v.Str)))
+		}
+		return v
+	}
+	p.CheckAll([][]string{
+		{"GET", "b"}, {"SET", "b", "1"}, {"GET", "foo"},
+		{"READONLY"}, {"GET", "b"}, {"EXISTS", "b", "{b}x"}, {"TYPE", "b"}, {"SET", "b", "1"}, {"DEL", "b"},
+		{"GET", "foo"}, {"MGET", "b", "foo"},
+		{"MULTI"}, {"GET", "b"}, {"EXEC"},
+		{"MULTI"}, {"GET", "b"}, {"SET", "b", "1"}, {"EXEC"},
+		{"READWRITE"}, {"GET", "b"},
+		{"READONLY"}, {"RESET"}, {"GET", "b"},
+	})
+}
+
+// TestDiffClusterMigration moves slot 3300 ("b") from the first group to
+// the second in both clusters (CLUSTER SETSLOT MIGRATING/IMPORTING in
+// Redis, the map's migration mark in slotcache) and compares ASK, TRYAGAIN
+// and ASKING on the source and the target.
+func TestDiffClusterMigration(t *testing.T) {
+	r1, r2, c1, c2, n1, n2, s1 := twoGroups(t)
+	const slot = "3300"
+	c1.Do("SET", "{b}1", "v")
+	nodetest.Dial(t, n1).Do("SET", "{b}1", "v")
+	id1, id2 := string(c1.Do("CLUSTER", "MYID").Str), string(c2.Do("CLUSTER", "MYID").Str)
+	if v := c2.Do("CLUSTER", "SETSLOT", slot, "IMPORTING", id1); string(v.Str) != "OK" {
+		t.Fatal(v)
+	}
+	if v := c1.Do("CLUSTER", "SETSLOT", slot, "MIGRATING", id2); string(v.Str) != "OK" {
+		t.Fatal(v)
+	}
+	m := s1.ClusterMember()
+	next, err := slots.NewBuilder(m.Map()).Migrate(3300, 3300, 2).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(next)
+	waitClusterState(t, n1, "ok", next.CurrentEpoch())
+	waitClusterState(t, n2, "ok", next.CurrentEpoch())
+
+	names := strings.NewReplacer(n1, "<source>", r1, "<source>", n2, "<target>", r2, "<target>")
+	norm := func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(names.Replace(string(v.Str)))
+		}
+		return v
+	}
+	src := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1, norm: norm}
+	src.CheckAll([][]string{
+		{"GET", "{b}1"}, {"GET", "{b}2"}, {"MGET", "{b}1", "{b}2"}, {"SET", "{b}2", "x"}, {"EXISTS", "{b}1"},
+		{"MULTI"}, {"GET", "{b}1"}, {"EXEC"},
+		{"MULTI"}, {"GET", "{b}1"}, {"GET", "{b}2"}, {"EXEC"},
+		{"MULTI"}, {"GET", "{b}1"}, {"SET", "{b}3", "y"}, {"EXEC"},
+		{"GET", "foo"}, {"GET", "a"},
+	})
+	dst := &clusterPairT{t: t, Node: nodetest.Dial(t, n2), Redis: c2, norm: norm}
+	dst.CheckAll([][]string{
+		{"GET", "{b}1"}, {"ASKING"}, {"GET", "{b}1"}, {"GET", "{b}1"},
+		{"ASKING"}, {"MGET", "{b}1", "{b}2"}, {"ASKING"}, {"SET", "{b}5", "z"}, {"GET", "{b}5"},
+		{"ASKING"}, {"GET", "{b}5"}, {"ASKING"}, {"MGET", "{b}5", "{b}6"},
+		{"ASKING"}, {"MULTI"}, {"SET", "{b}6", "w"}, {"GET", "{b}6"}, {"EXEC"}, {"GET", "{b}6"},
+		{"ASKING"}, {"PING"}, {"GET", "{b}5"},
+		{"ASKING"}, {"NOSUCHCOMMAND"}, {"GET", "{b}5"},
+	})
+	for _, c := range []*nodetest.Conn{src.Node, dst.Node} {
+		nodes := string(c.Do("CLUSTER", "NODES").Str)
+		if !strings.Contains(nodes, "[3300->-") && !strings.Contains(nodes, "[3300-<-") {
+			t.Errorf("CLUSTER NODES lacks the migration mark:\n%s", nodes)
+		}
 	}
 }

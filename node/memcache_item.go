@@ -20,6 +20,20 @@ type mcItem struct {
 	// binaryKey: stored by a meta set with a base64 key; meta replies
 	// echo the key in base64.
 	binaryKey bool
+	obj       *object // the keyspace object holding the item
+}
+
+// mcObject allocates an item and its keyspace object together.
+type mcObject struct {
+	o  object
+	it mcItem
+}
+
+// newMCItem returns an item (value not copied) with its object.
+func newMCItem(value []byte, flags uint32) *mcItem {
+	m := &mcObject{}
+	m.it = mcItem{value: value, flags: flags, obj: &m.o}
+	return &m.it
 }
 
 // mcItemOverhead approximates an item's header for MEMORY USAGE.
@@ -29,6 +43,7 @@ func (it *mcItem) encoding() string { return "memcached" }
 func (it *mcItem) clone() collection {
 	cp := *it
 	cp.value = append([]byte(nil), it.value...)
+	cp.obj = nil // COPY makes its own object
 	return &cp
 }
 func (it *mcItem) memUsage() int64 { return int64(len(it.value)) + mcItemOverhead }
@@ -57,7 +72,7 @@ type mcState struct {
 // mcStats are the counters memcached's stats command reports.
 type mcStats struct {
 	getCmds, setCmds, flushCmds, touchCmds, metaCmds           int64
-	getHits, getMisses, getExpired, getFlushed                 int64
+	getHits, getMisses                                         int64
 	deleteHits, deleteMisses, incrHits, incrMisses             int64
 	decrHits, decrMisses, casHits, casMisses, casBadval        int64
 	touchHits, touchMisses, storeTooLarge, totalItems, flushed int64
@@ -135,6 +150,7 @@ func (c *client) mcUpdate(it *mcItem) {
 // (unix ms, 0 for none) and returns the CAS. An item dead on arrival still
 // takes a CAS, as in memcached, but only removes the key.
 func (c *client) mcStore(key []byte, it *mcItem, at int64, expired bool) uint64 {
+	// it was allocated by newMCItem together with its object.
 	s := c.srv
 	it.cas = s.mc.nextCAS()
 	it.atime = c.now / 1000
@@ -144,7 +160,8 @@ func (c *client) mcStore(key []byte, it *mcItem, at int64, expired bool) uint64 
 		c.db.remove(key, c.now)
 		return it.cas
 	}
-	o := &object{typ: typeMemcached, val: it}
+	o := it.obj
+	*o = object{typ: typeMemcached, val: it}
 	c.db.set(key, o, false)
 	if at > 0 {
 		c.db.setExpire(key, o, at)
@@ -196,4 +213,24 @@ func mcTotal(nkey int, it *mcItem) int {
 		n += 4
 	}
 	return n
+}
+
+// parseUint64 parses an unsigned decimal argument of the internal commands
+// (digits only, no overflow) without allocating.
+func parseUint64(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }

@@ -22,8 +22,14 @@ func (s *Server) ServeMemcache(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) acceptMemcache(conn net.Conn) {
+	s.mu.Lock()
+	ka := s.cfg.TCPKeepAlive
+	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
+		if ka > 0 {
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
+		}
 	}
 	s.mu.Lock()
 	s.stats.connectionsReceived++
@@ -69,10 +75,11 @@ type mcConn struct {
 	src  replySource
 	rr   *resp.Reader // decodes the command's RESP reply
 	out  []byte
-	// held lists the keys of the items that replies in out carry. In
+	// held lists the keys of the items that mg replies in out carry. In
 	// memcached such a reply holds a reference to its item until written,
 	// and incr/decr then build a new item instead of rewriting in place.
-	held []string
+	held    [][]byte
+	heldBuf []byte // backing store of held, reused across batches
 }
 
 // replySource hands one command's RESP reply to the decoding reader.
@@ -137,15 +144,16 @@ func (m *mcConn) run() (quit bool) {
 		m.out = memcache.AppendLocal(m.out, req)
 		return false
 	}
+	if req.Cmd.IsGet() && len(req.Keys) > mcGetChunk {
+		return m.runLongGet(req)
+	}
 	c := m.c
 	if m.holds(req) {
 		m.args = append(m.args, wNewItem)
 	}
 	c.w.Buf = c.w.Buf[:0]
 	c.exec(m.args)
-	m.src.b = c.w.Buf
-	v, err := m.rr.ReadReply()
-	c.w.Buf = c.w.Buf[:0]
+	v, err := m.decode()
 	if err != nil {
 		m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
 		return true
@@ -157,20 +165,72 @@ func (m *mcConn) run() (quit bool) {
 
 var wNewItem = []byte("NEWITEM")
 
-// hold records the keys whose items the reply to req carries.
-func (m *mcConn) hold(req *memcache.Request, v resp.Value) {
-	switch req.Cmd {
-	case memcache.CmdGet, memcache.CmdGets, memcache.CmdGat, memcache.CmdGats:
-		for i, e := range v.Elems {
-			if !e.Null && i < len(req.Keys) {
-				m.held = append(m.held, string(req.Keys[i]))
+// decode reads back the RESP reply the command left in the client's
+// buffer; the value is valid until the next decode. A large reply buffer
+// is not kept.
+func (m *mcConn) decode() (resp.Value, error) {
+	c := m.c
+	m.src.b = c.w.Buf
+	v, err := m.rr.ReadReply()
+	if cap(c.w.Buf) > maxRetainedOut {
+		c.w.Buf = nil
+	} else {
+		c.w.Buf = c.w.Buf[:0]
+	}
+	return v, err
+}
+
+// mcGetChunk is how many keys of a long get run as one internal command;
+// the replies of each part are sent before the next runs, so the memory a
+// get takes is bounded by the part, not by the number of keys.
+const mcGetChunk = 16
+
+// runLongGet runs a get with many keys in parts, with the lock held on
+// entry and exit; between parts it lets the lock go while large replies
+// are written. memcached's multi-get is not atomic either.
+func (m *mcConn) runLongGet(req *memcache.Request) (quit bool) {
+	c, s := m.c, m.c.srv
+	for i := 0; i < len(req.Keys); i += mcGetChunk {
+		keys := req.Keys[i:min(i+mcGetChunk, len(req.Keys))]
+		m.args = req.GetArgs(m.args, keys, &m.nums)
+		c.w.Buf = c.w.Buf[:0]
+		c.exec(m.args)
+		v, err := m.decode()
+		if err != nil {
+			m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
+			return true
+		}
+		if v.IsError() { // e.g. NOAUTH: the error line ends the reply
+			m.out = memcache.AppendReply(m.out, req, v)
+			return false
+		}
+		m.out = memcache.AppendValues(m.out, req, keys, v)
+		if len(m.out) >= flushThreshold {
+			s.mu.Unlock()
+			ok := m.flush()
+			s.mu.Lock()
+			if !ok || c.closing {
+				return true
 			}
 		}
-	case memcache.CmdMetaGet:
-		if !v.Null && !v.IsError() {
-			m.held = append(m.held, string(req.Keys[0]))
-		}
 	}
+	m.out = append(m.out, "END\r\n"...)
+	return false
+}
+
+// hold records the keys whose items the reply to req keeps referenced: in
+// memcached an mg reply does.
+func (m *mcConn) hold(req *memcache.Request, v resp.Value) {
+	if req.Cmd != memcache.CmdMetaGet || v.Null || v.IsError() {
+		return
+	}
+	if cap(m.heldBuf)-len(m.heldBuf) < len(req.Keys[0]) {
+		// A new backing array: the keys already held keep the old one.
+		m.heldBuf = make([]byte, 0, max(4096, 2*cap(m.heldBuf)))
+	}
+	start := len(m.heldBuf)
+	m.heldBuf = append(m.heldBuf, req.Keys[0]...)
+	m.held = append(m.held, m.heldBuf[start:])
 }
 
 // holds reports whether req is an incr/decr of an item a pending reply
@@ -179,7 +239,7 @@ func (m *mcConn) holds(req *memcache.Request) bool {
 	switch req.Cmd {
 	case memcache.CmdIncr, memcache.CmdDecr, memcache.CmdMetaArithmetic:
 		for _, k := range m.held {
-			if k == string(req.Keys[0]) {
+			if string(k) == string(req.Keys[0]) {
 				return true
 			}
 		}
@@ -192,7 +252,7 @@ func (m *mcConn) flush() bool {
 	if len(m.out) == 0 {
 		return true
 	}
-	m.held = m.held[:0]
+	m.held, m.heldBuf = m.held[:0], m.heldBuf[:0]
 	n, err := m.c.conn.Write(m.out)
 	m.c.srv.netOutput.Add(int64(n))
 	if cap(m.out) > maxRetainedOut {

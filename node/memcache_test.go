@@ -202,7 +202,8 @@ func TestMemcacheDifferentialText(t *testing.T) {
 		"set n 0 0 20\r\n18446744073709551615\r\n", "incr n 1\r\n", "get n\r\n", "gets n\r\n",
 		"set n 0 0 3\r\n100\r\n", "decr n 1\r\n", "get n\r\n", "incr n 1000\r\n", "get n\r\n",
 		"set n 0 0 3\r\n 12\r\n", "incr n 1\r\n", "set n 0 0 3\r\n12a\r\n", "incr n 1\r\n",
-		"set n 0 0 0\r\n\r\n", "incr n 1\r\n", "incr nope 1\r\n", "decr nope 1\r\n",
+		"set n 0 0 0\r\n\r\n", "incr n 1\r\n", "set n 0 0 2\r\n+5\r\nincr n 1\r\n", "set n 0 0 2\r\n-0\r\nincr n 3\r\n",
+		"set n 0 0 2\r\n-5\r\nincr n 1\r\n", "set n 0 0 6\r\n12 abc\r\nincr n 1\r\nget n\r\n", "set n 0 0 3\r\n1\x002\r\nincr n 1\r\n", "incr nope 1\r\n", "decr nope 1\r\n",
 		"incr n -1\r\n", "incr n abc\r\n", "incr n 18446744073709551616\r\n",
 		"set q 0 0 1 noreply\r\nq\r\n", "get q\r\n", "add q 0 0 1 noreply\r\nq\r\n",
 		"incr q 1 noreply\r\n", "touch q 0 noreply\r\n", "delete q noreply\r\n", "get q\r\n",
@@ -214,7 +215,9 @@ func TestMemcacheDifferentialText(t *testing.T) {
 		"set a 0 0 1\r\nx\r\nget a\n", "get a b\n",
 		"get " + strings.Repeat("k", 251) + "\r\n", "get a " + strings.Repeat("k", 251) + "\r\n",
 		"set " + strings.Repeat("k", 251) + " 0 0 1\r\nx\r\n", "get " + strings.Repeat("k", 250) + "\r\n",
-		"set k\x01\x7f 0 0 1\r\nx\r\n", "get k\x01\x7f\r\n", "get\r\n", "gets\r\n", "gat 0\r\n", "gat x a\r\n",
+		"set k\x01\x7f 0 0 1\r\nx\r\n", "get k\x01\x7f\r\n", "set t\tab 0 0 1\r\nx\r\nget t\tab\r\nget t\r\n",
+		"set r\rs 0 0 1\r\nx\r\nget r\rs\r\n", "get \xff\xfe\r\n", "set a\t0 0 1\r\n", "set a 0\t0 0 1\r\nx\r\n",
+		"incr a 5\t\r\n", "\x80\x01\x00\x00\r\n", "get\r\n", "gets\r\n", "gat 0\r\n", "gat x a\r\n",
 		"bogus\r\n", "\r\n", "x\r\n", "GET a\r\n", "set a 0 0\r\n", "set a 0 0 1 2 3\r\n",
 		"incr a\r\n", "touch a\r\n", "delete\r\n", "delete a b c d\r\n", "cas a 0 0 1\r\n",
 		"verbosity\r\n", "verbosity 1\r\n", "verbosity x\r\n", "verbosity 1 noreply\r\n",
@@ -223,6 +226,7 @@ func TestMemcacheDifferentialText(t *testing.T) {
 		"set f 0 0 1\r\nf\r\n", "gets f\r\n", "shutdown\r\n", "stats detail\r\n", "stats bogus\r\n",
 		"get a\x00b\r\n", "set a 0 0 1\r\r\nx\r\n", "get " + strings.Repeat("a ", 30) + "\r\n",
 		"set 0 0 0 1\r\nx\r\n",
+		"set m7 3 0 2\r\nm7\r\nset m33 0 0 3\r\nm33\r\ngats 0" + manyKeys(60) + "\r\nget" + manyKeys(17) + "\r\n",
 		"set big 0 0 1048516\r\n" + strings.Repeat("x", 1048516) + "\r\n", "gets big\r\n",
 		"set big 0 0 1048517\r\n" + strings.Repeat("x", 1048517) + "\r\n", "get big\r\n",
 		"set big 1 0 1048513\r\n" + strings.Repeat("x", 1048513) + "\r\n",
@@ -233,7 +237,23 @@ func TestMemcacheDifferentialText(t *testing.T) {
 	} {
 		p.check(req)
 	}
+	// A pipeline longer than the node's batch (128 requests per lock
+	// acquisition) is answered in order.
+	var pipe strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&pipe, "set p%d 0 0 %d noreply\r\n%d\r\nincr p%d 1\r\nmg p%d v c\r\n", i, len(fmt.Sprint(i)), i, i, i)
+	}
+	p.check(pipe.String())
 	p.check("quit\r\nget a\r\n")
+}
+
+// manyKeys returns " m0 m1 ... m<n-1>".
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, " m%d", i)
+	}
+	return b.String()
 }
 
 func TestMemcacheDifferentialMeta(t *testing.T) {
@@ -264,6 +284,17 @@ func TestMemcacheDifferentialMeta(t *testing.T) {
 		"mg YWJj b k v\r\n", "ms YWJj 1 b k c\r\nx\r\n", "mg YWJj b k v\r\n", "mg abc k v\r\n", "md YWJj b k q\r\n", "mg abc v\r\n",
 		"mg !!!! b v\r\n", "ma YWJj b k N0 J5 v\r\n", "me YWJj b\r\n", "me nope\r\n", "me\r\n", "mx a\r\n", "m\r\n",
 		"mn\r\n", "mn extra\r\n",
+		"ms a 2 S2\r\nhi\r\n", "mg a P L v\r\n", "ms !!! 2 b\r\nhi\r\n", "md !!! b\r\n", "ma !!! b\r\n", "mg a l x\r\n",
+		"ms a 2 F4294967296 c\r\nhi\r\nmg a f\r\n", "ms a 2 F-1\r\nhi\r\n", "ma a D18446744073709551616\r\n", "mg a " + strings.Repeat("v ", 17) + "\r\n",
+		"ms a 2 " + strings.Repeat("c ", 17) + "\r\nhi\r\n", "mg a O1 O2\r\n", "ms a 0\r\n\r\nmg a v s\r\n",
+		// Recache tokens: a TTL under R wins once (W), then Z.
+		"ms r 1 T100\r\nx\r\nmg r R30 c\r\nmg r R300 c\r\nmg r R300 c v\r\nmg r h\r\nmg r h\r\n",
+		"ms r2 1 T0\r\nx\r\nmg r2 R300 c\r\nmd r2 I q\r\nmg r2 c\r\nmg r2 c\r\nms r2 1 I C1 c\r\ny\r\nmg r2 v c\r\n",
+		"mg viv2 N0 R30 c s\r\nmg viv2 N0 c s\r\nms viv2 1 c\r\nz\r\nmg viv2 c\r\n",
+		// An item an mg reply still references is not rewritten in place
+		// by a pipelined decr.
+		"set p 0 0 2\r\n10\r\nmg p v\r\ndecr p 7\r\nget p\r\n",
+		"set p 0 0 2\r\n10\r\nget p\r\ndecr p 7\r\nget p\r\n",
 	} {
 		p.check(req)
 	}

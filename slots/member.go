@@ -151,6 +151,7 @@ type Member struct {
 	gossip *Gossip
 	del    *memberDelegate
 	ml     *memberlist.Memberlist
+	addr   string // advertised gossip address, fixed at start
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -215,6 +216,7 @@ func StartMember(cfg MemberConfig) (*Member, error) {
 		return nil, fmt.Errorf("slots: member: %w", err)
 	}
 	m.ml = ml
+	m.addr = ml.LocalNode().Address() // read once: memberlist updates the record in place
 	m.gossip.Bind(ml)
 	if len(cfg.Join) > 0 {
 		if _, err := ml.Join(cfg.Join); err != nil {
@@ -230,7 +232,7 @@ func StartMember(cfg MemberConfig) (*Member, error) {
 }
 
 // Addr returns the member's gossip address (host:port) as the others see it.
-func (m *Member) Addr() string { return m.ml.LocalNode().Address() }
+func (m *Member) Addr() string { return m.addr }
 
 // Config returns the member's configuration with defaults filled in.
 func (m *Member) Config() MemberConfig { return m.cfg }
@@ -242,8 +244,8 @@ func (m *Member) Map() *Map { return m.gossip.Map() }
 // reports whether the map changed. Build next from Map() with a Builder.
 func (m *Member) Update(next *Map) bool { return m.gossip.Update(next) }
 
-// SetMeta publishes new metadata (NodeID and Role stay the member's own,
-// Role from meta.Role) and waits up to timeout for the others to hear it.
+// SetMeta publishes new metadata (NodeID stays the member's own) and waits
+// up to timeout for the broadcast to go out; timeout <= 0 does not wait.
 func (m *Member) SetMeta(meta MemberMeta, timeout time.Duration) error {
 	meta.NodeID = m.cfg.NodeID
 	b, err := meta.Encode()
@@ -251,6 +253,11 @@ func (m *Member) SetMeta(meta MemberMeta, timeout time.Duration) error {
 		return err
 	}
 	m.del.meta.Store(&b)
+	if timeout <= 0 {
+		// The broadcast goes on after UpdateNode stops waiting.
+		_ = m.ml.UpdateNode(time.Nanosecond)
+		return nil
+	}
 	return m.ml.UpdateNode(timeout)
 }
 

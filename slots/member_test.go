@@ -449,3 +449,30 @@ func TestMemberRejoinsAfterPartition(t *testing.T) {
 	})
 	t.Logf("after the partition healed, the rejoin loop restored membership and the map in %v", d)
 }
+
+func TestMemberGossipKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts memberlist members")
+	}
+	k1, k2 := []byte("0123456789abcdef"), []byte("fedcba9876543210")
+	a := fastMember(1, 0)
+	a.SecretKey = k1
+	seed := startTestMember(t, a)
+	for _, c := range []struct {
+		name string
+		key  []byte
+		ok   bool
+	}{{"other key", k2, false}, {"no key", nil, false}, {"same key", k1, true}} {
+		cfg := fastMember(2, 0, seed.Addr())
+		cfg.SecretKey, cfg.MustJoin, cfg.TCPTimeout = c.key, true, 300*time.Millisecond
+		m, err := StartMember(cfg)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: join error %v", c.name, err)
+		}
+		if err == nil {
+			waitFor(t, "joined with the key", func() bool { return seed.NumMembers() == 2 })
+			_ = m.Leave(time.Second)
+			_ = m.Shutdown()
+		}
+	}
+}

@@ -22,36 +22,45 @@ import (
 // clusterProc is one `slotcache node` process in cluster mode.
 type clusterProc struct {
 	cmd    *exec.Cmd
+	args   []string
 	addr   string // RESP
 	gossip string
 	id     string
-	stderr *strings.Builder
 }
 
 // nodeTimeout is the --cluster-node-timeout of the test clusters (ms):
-// members are declared dead about a second after they stop answering.
-const nodeTimeout = "1000"
+// members are declared dead about two seconds after they stop answering.
+const nodeTimeout = "2000"
 
 // startClusterProc starts a node process with cluster flags and returns
 // once it answers PING.
 func startClusterProc(t *testing.T, extra ...string) *clusterProc {
 	t.Helper()
 	port, gport := nodetest.FreePort(t), nodetest.FreePort(t)
-	p := &clusterProc{addr: "127.0.0.1:" + strconv.Itoa(port), gossip: "127.0.0.1:" + strconv.Itoa(gport), stderr: &strings.Builder{}}
-	args := append([]string{"node", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir(),
+	p := &clusterProc{addr: "127.0.0.1:" + strconv.Itoa(port), gossip: "127.0.0.1:" + strconv.Itoa(gport)}
+	p.args = append([]string{"node", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir(),
 		"--cluster-enabled", "--gossip-port", strconv.Itoa(gport), "--cluster-name", t.Name(),
 		"--cluster-node-timeout", nodeTimeout, "--loglevel", "warn"}, extra...)
-	p.cmd = exec.Command(binPath, args...)
-	p.cmd.Stderr = p.stderr
-	if err := p.cmd.Start(); err != nil {
+	p.run(t)
+	return p
+}
+
+// run starts (or restarts) the process with its arguments.
+func (p *clusterProc) run(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(binPath, p.args...)
+	stderr := &strings.Builder{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p.cmd = cmd
 	t.Cleanup(func() {
-		p.cmd.Process.Signal(syscall.SIGCONT)
-		p.cmd.Process.Kill()
-		p.cmd.Wait()
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		cmd.Wait()
 		if t.Failed() {
-			t.Logf("node %s stderr:\n%s", p.addr, p.stderr.String())
+			t.Logf("node %s stderr:\n%s", p.addr, stderr.String())
 		}
 	})
 	nodetest.WaitReady(t, p.addr)
@@ -60,7 +69,6 @@ func startClusterProc(t *testing.T, extra ...string) *clusterProc {
 		t.Fatal(err)
 	}
 	p.id = string(v.Str)
-	return p
 }
 
 // nodesDigest is CLUSTER NODES at addr without the fields that differ
@@ -195,7 +203,7 @@ func TestClusterEndToEnd(t *testing.T) {
 	others := slices.DeleteFunc(slices.Clone(all), func(p *clusterProc) bool { return p == paused })
 	d = waitAgree(t, others, 8, func(dg string) bool { return strings.Contains(flagsOf(dg, paused.id), "fail") })
 	t.Logf("SIGSTOPped node seen dead by all 7 others in %v (node timeout %s ms)", d, nodeTimeout)
-	time.Sleep(1500 * time.Millisecond) // stay away longer than the dead timeout
+	time.Sleep(time.Second) // stay away a while after being declared dead
 	if err := paused.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +218,36 @@ func TestClusterEndToEnd(t *testing.T) {
 	others = slices.DeleteFunc(slices.Clone(all), func(p *clusterProc) bool { return p == killed })
 	d = waitAgree(t, others, 8, func(dg string) bool { return strings.Contains(flagsOf(dg, killed.id), "fail") })
 	t.Logf("killed node seen dead by all 7 others in %v", d)
+
+	// Restarted on its directory, it comes back with its id and place.
+	id := killed.id
+	killed.cmd.Wait()
+	t0 = time.Now()
+	killed.run(t)
+	started = time.Since(t0)
+	if killed.id != id {
+		t.Errorf("restarted node id %s, was %s", killed.id, id)
+	}
+	d = waitAgree(t, all, 8, func(dg string) bool { return !strings.Contains(dg, "fail") })
+	t.Logf("restarted node answered after %v; all 8 see it alive %v later", started, d)
+
+	// Without a live master for its slots the cluster is down.
+	master := procs[0] // group 2's master
+	master.cmd.Process.Kill()
+	live := slices.DeleteFunc(slices.Clone(others), func(p *clusterProc) bool { return p == master })
+	for _, p := range live {
+		for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+			if info, err := clusterInfo(p.addr); err == nil && info["cluster_state"] == "fail" {
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("%s: cluster state not fail after its master died", p.addr)
+			}
+		}
+	}
+	if _, err := respDo(seed.addr, "GET", "foo"); err == nil || err.Error() != "CLUSTERDOWN The cluster is down" {
+		t.Errorf("GET on a failed cluster: %v", err)
+	}
 }
 
 // measureChange joins as a member, changes the map and times its arrival
@@ -302,7 +340,7 @@ func checkClients(t *testing.T, procs []*clusterProc) {
 	if total != slots.NumSlots {
 		t.Errorf("DBSIZE over all nodes = %d, want %d (replicas hold nothing)", total, slots.NumSlots)
 	}
-	sl, err := rdb.ClusterSlots(ctx).Result()
+	sl, err := rdb.ClusterSlots(ctx).Result() //lint:ignore SA1019 CLUSTER SLOTS is what most clients still read
 	if err != nil || len(sl) != 3 || sl[0].Start != 0 || sl[2].End != 16383 {
 		t.Errorf("go-redis CLUSTER SLOTS: %v, %v", sl, err)
 	}
@@ -318,6 +356,18 @@ func checkClients(t *testing.T, procs []*clusterProc) {
 	nodes, err := rdb.ClusterNodes(ctx).Result()
 	if err != nil || strings.Count(nodes, "\n") != len(procs) {
 		t.Errorf("go-redis CLUSTER NODES: %q, %v", nodes, err)
+	}
+	// go-redis sends SUBSCRIBE and PUBLISH to the channel's slot master
+	// (PUBLISH is not forwarded between nodes).
+	sub := rdb.Subscribe(ctx, "news")
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rdb.Publish(ctx, "news", "hello").Result(); err != nil || n != 1 {
+		t.Errorf("PUBLISH through ClusterClient = %d, %v", n, err)
+	} else if msg, err := sub.ReceiveMessage(ctx); err != nil || msg.Payload != "hello" {
+		t.Errorf("message %v, %v", msg, err)
 	}
 	// A read-only ClusterClient reads from replicas.
 	ro := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs[:1], ReadOnly: true, RouteRandomly: true})

@@ -222,7 +222,9 @@ func planCreate(m *slots.Map, nodes []slots.Node, replicas int) (*plan, error) {
 	if len(p.masters) > 0 && len(free) > replicas*len(existing) {
 		want = (len(free) + len(existing) - 1) / len(existing)
 	}
-	for g, ids := range slots.PlaceReplicas(existing, free, want) {
+	placed := slots.PlaceReplicas(existing, free, want)
+	fixAffinity(existing, placed, free)
+	for g, ids := range placed {
 		p.replicas[g] = ids
 		free = slices.DeleteFunc(free, func(n slots.Node) bool { return slices.Contains(ids, n.ID) })
 	}
@@ -234,6 +236,39 @@ func planCreate(m *slots.Map, nodes []slots.Node, replicas int) (*plan, error) {
 	slices.Sort(groups)
 	p.ranges = slots.Evenly(groups)
 	return p, nil
+}
+
+// fixAffinity swaps replicas between groups where that moves a replica off
+// its master's host without putting the other one on its master's host
+// (the greedy placement can leave the last group only a spare on its own
+// master's host).
+func fixAffinity(masters map[slots.GroupID]slots.Node, placed map[slots.GroupID][]slots.NodeID, spares []slots.Node) {
+	host := map[slots.NodeID]string{}
+	for _, n := range spares {
+		host[n.ID], _, _ = net.SplitHostPort(n.Addr)
+	}
+	mhost := func(g slots.GroupID) string { h, _, _ := net.SplitHostPort(masters[g].Addr); return h }
+	groups := make([]slots.GroupID, 0, len(placed))
+	for g := range placed {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	for _, g1 := range groups {
+		for i, r1 := range placed[g1] {
+			if host[r1] != mhost(g1) {
+				continue
+			}
+		swap:
+			for _, g2 := range groups {
+				for j, r2 := range placed[g2] {
+					if g2 != g1 && host[r2] != mhost(g1) && host[r1] != mhost(g2) {
+						placed[g1][i], placed[g2][j] = r2, r1
+						break swap
+					}
+				}
+			}
+		}
+	}
 }
 
 // pickMasters takes n nodes, one host after the other, so masters spread

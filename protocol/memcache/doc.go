@@ -14,6 +14,29 @@
 // The translation layer turns a Request into an internal RESP command for
 // the node that owns its key (Request.Args; see the MC* command names) and
 // the node's RESP reply back into memcached's reply bytes (AppendReply),
-// honouring noreply, the meta q, O, k and b flags. A get with several keys
-// may be split per key group by the caller and its parts merged in order.
+// honouring noreply, the meta q, O, k and b flags.
+//
+// A server or proxy loop:
+//
+//	var req memcache.Request
+//	var nums memcache.ArgBuffer
+//	for rd.Read(&req) == nil {
+//		if req.Closes() { // quit
+//			break
+//		}
+//		args := req.Args(nil, &nums)
+//		if args == nil { // answered without a node: errors, version, mn, ...
+//			out = memcache.AppendLocal(out, &req)
+//			continue
+//		}
+//		// run args on the node owning req.Key() (flush_all and stats: on
+//		// every node), then:
+//		out = memcache.AppendReply(out, &req, reply)
+//	}
+//
+// A get with several keys may be split per key group: GetArgs builds the
+// command for a part of the keys, and the parts' replies are merged in the
+// client's key order before AppendReply, or written part by part with
+// AppendValues followed by "END\r\n". A request kept past the next Read (a
+// proxy waiting for a backend) must be copied with Clone.
 package memcache

@@ -105,63 +105,61 @@ func (r *Reader) Next(req *Request) (ok bool, err error) {
 	if r.err != nil {
 		return false, r.err
 	}
-	for {
+	if r.swallow > 0 {
+		n := min(r.swallow, int64(r.w-r.r))
+		r.r += int(n)
+		r.swallow -= n
 		if r.swallow > 0 {
-			n := min(r.swallow, int64(r.w-r.r))
-			r.r += int(n)
-			r.swallow -= n
-			if r.swallow > 0 {
-				return false, nil
-			}
-		}
-		if r.r == r.w || (r.need > 0 && r.need > r.w-r.r) {
 			return false, nil
 		}
-		b := r.buf[r.r:r.w]
-		nl := bytes.IndexByte(b, '\n')
-		if nl < 0 {
-			if len(b) > lineLimit && !r.longLineAllowed(b) {
-				r.err = ErrLineTooLong
-				return false, r.err
-			}
-			return false, nil
+	}
+	if r.r == r.w || (r.need > 0 && r.need > r.w-r.r) {
+		return false, nil
+	}
+	b := r.buf[r.r:r.w]
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		if len(b) > lineLimit && !r.longLineAllowed(b) {
+			r.err = ErrLineTooLong
+			return false, r.err
 		}
-		line := b[:nl]
-		if len(line) > 1 && line[len(line)-1] == '\r' {
-			line = line[:len(line)-1]
-		}
-		if i := bytes.IndexByte(line, 0); i >= 0 {
-			line = line[:i] // memcached's tokenizer stops at a NUL
-		}
-		consumed := nl + 1
-		parseLine(req, line, r.Limits)
-		if req.dataLen < 0 {
-			r.need = 0
-			r.r += consumed
-			return true, nil
-		}
-		if req.TooLarge || req.Cmd == CmdError {
-			// Refused before reading the data: discard it unseen.
-			r.need = 0
-			r.r += consumed
-			r.swallow = int64(req.dataLen)
-			return true, nil
-		}
-		total := consumed + req.dataLen
-		if total > len(b) {
-			r.need = total
-			return false, nil
-		}
+		return false, nil
+	}
+	line := b[:nl]
+	if len(line) > 1 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i] // memcached's tokenizer stops at a NUL
+	}
+	consumed := nl + 1
+	parseLine(req, line, r.Limits)
+	if req.dataLen < 0 {
 		r.need = 0
-		r.r += total
-		data := b[consumed:total]
-		if data[len(data)-2] != '\r' || data[len(data)-1] != '\n' {
-			req.badChunk()
-			return true, nil
-		}
-		req.Value = data[:len(data)-2]
+		r.r += consumed
 		return true, nil
 	}
+	if req.TooLarge || req.Cmd == CmdError {
+		// Refused before reading the data: discard it unseen.
+		r.need = 0
+		r.r += consumed
+		r.swallow = int64(req.dataLen)
+		return true, nil
+	}
+	total := consumed + req.dataLen
+	if total > len(b) {
+		r.need = total
+		return false, nil
+	}
+	r.need = 0
+	r.r += total
+	data := b[consumed:total]
+	if data[len(data)-2] != '\r' || data[len(data)-1] != '\n' {
+		req.badChunk()
+		return true, nil
+	}
+	req.Value = data[:len(data)-2]
+	return true, nil
 }
 
 // longLineAllowed reports whether an unterminated line may keep growing:

@@ -27,7 +27,6 @@ const (
 	CmdVersion
 	CmdVerbosity
 	CmdQuit
-	CmdShutdown
 	CmdMetaGet
 	CmdMetaSet
 	CmdMetaDelete
@@ -41,7 +40,7 @@ var cmdNames = [...]string{
 	CmdSet: "set", CmdAdd: "add", CmdReplace: "replace", CmdAppend: "append", CmdPrepend: "prepend",
 	CmdCas: "cas", CmdTouch: "touch", CmdDelete: "delete", CmdIncr: "incr", CmdDecr: "decr",
 	CmdFlushAll: "flush_all", CmdStats: "stats", CmdVersion: "version", CmdVerbosity: "verbosity",
-	CmdQuit: "quit", CmdShutdown: "shutdown", CmdMetaGet: "mg", CmdMetaSet: "ms", CmdMetaDelete: "md",
+	CmdQuit: "quit", CmdMetaGet: "mg", CmdMetaSet: "ms", CmdMetaDelete: "md",
 	CmdMetaArithmetic: "ma", CmdMetaNoop: "mn", CmdMetaDebug: "me",
 }
 
@@ -64,6 +63,8 @@ const (
 	ErrBadFormat        = "CLIENT_ERROR bad command line format"
 	ErrBadChunk         = "CLIENT_ERROR bad data chunk"
 	ErrTooLarge         = "SERVER_ERROR object too large for cache"
+	ErrOutOfMemoryStore = "SERVER_ERROR out of memory storing object"
+	ErrOutOfMemory      = "SERVER_ERROR out of memory"
 	ErrInvalidExptime   = "CLIENT_ERROR invalid exptime argument"
 	ErrInvalidDelta     = "CLIENT_ERROR invalid numeric delta argument"
 	ErrNonNumeric       = "CLIENT_ERROR cannot increment or decrement non-numeric value"
@@ -422,4 +423,41 @@ func itemSizeOK(nkey int, flags uint32, vlen int, lim Limits) bool {
 // memcached's per-item overhead as memcached's item_size_ok does.
 func ItemSizeOK(nkey int, flags uint32, vlen, itemSizeMax int) bool {
 	return itemSizeOK(nkey, flags, vlen, Limits{ItemSizeMax: itemSizeMax})
+}
+
+// Clone returns a copy of r that owns its bytes, for a caller that keeps a
+// request past the next Read (a proxy waiting for a backend's reply).
+func (r *Request) Clone() *Request {
+	cp := &Request{
+		Cmd: r.Cmd, Err: r.Err, Noreply: r.Noreply, ClientFlags: r.ClientFlags, Exptime: r.Exptime,
+		CasUnique: r.CasUnique, Delta: r.Delta, HasArg: r.HasArg, TooLarge: r.TooLarge, Meta: r.Meta,
+		dataLen: r.dataLen,
+	}
+	n := len(r.Value) + len(r.Arg)
+	for _, k := range r.Keys {
+		n += len(k)
+	}
+	for _, f := range r.Meta.Flags {
+		n += len(f)
+	}
+	buf := make([]byte, 0, n)
+	own := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		start := len(buf)
+		buf = append(buf, b...)
+		return buf[start:len(buf):len(buf)]
+	}
+	cp.Keys = make([][]byte, len(r.Keys))
+	for i, k := range r.Keys {
+		cp.Keys[i] = own(k)
+	}
+	cp.Meta.Flags = make([][]byte, len(r.Meta.Flags))
+	for i, f := range r.Meta.Flags {
+		cp.Meta.Flags[i] = own(f)
+	}
+	cp.Value = own(r.Value)
+	cp.Arg = own(r.Arg)
+	return cp
 }
