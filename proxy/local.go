@@ -13,6 +13,18 @@ import (
 // version whose commands and replies the proxy follows.
 const Version = "7.0.15"
 
+// errUnknownCommand is Redis's reply to a command it does not know.
+func errUnknownCommand(args [][]byte) string {
+	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
+	for _, a := range args[1:] {
+		if len(s) >= 128 {
+			break
+		}
+		s += fmt.Sprintf("'%.*s' ", 128-len(s), a)
+	}
+	return s
+}
+
 func errArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }

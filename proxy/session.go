@@ -43,6 +43,9 @@ type call struct {
 	a0, a1 int32 // auxiliary data s.aux[a0:a1]
 	v0, v1 int32 // arguments s.argv[v0:v1] (slowlog)
 	stat   *cmdStat
+	// rejected: refused before running (arity), counted as Redis's
+	// rejected_calls
+	rejected bool
 }
 
 // session is one client connection. Its goroutine reads a batch of commands
@@ -282,7 +285,10 @@ func (s *session) finish(d int64) {
 		start := len(s.out.Buf)
 		s.reply(c)
 		isErr := len(s.out.Buf) > start && s.out.Buf[start] == '-'
-		if c.stat != nil {
+		switch {
+		case c.stat != nil && c.rejected:
+			c.stat.rejected.Add(1)
+		case c.stat != nil:
 			c.stat.calls.Add(1)
 			c.stat.usec.Add(usec)
 			if isErr {
