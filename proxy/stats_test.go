@@ -190,3 +190,18 @@ func TestLargeMultiKey(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleTimeout: a client idle longer than IdleTimeout is disconnected;
+// an active one is not.
+func TestIdleTimeout(t *testing.T) {
+	nodes := startNodes(t, 1)
+	paddr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond })
+	c := nodetest.Dial(t, paddr)
+	if v := c.Do("PING"); string(v.Str) != "PONG" {
+		t.Fatal(v)
+	}
+	out, err := c.ReadAll() // waits for the close (at most 2 s)
+	if len(out) != 0 || err != nil {
+		t.Fatalf("idle client: read %q, %v; want a clean close", out, err)
+	}
+}
