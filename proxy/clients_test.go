@@ -13,11 +13,31 @@ import (
 	"github.com/slotcache/slotcache/node/nodetest"
 )
 
+// TestGoRedis drives the proxy with go-redis in RESP3 (its default, HELLO 3)
+// and in RESP2.
 func TestGoRedis(t *testing.T) {
+	for _, proto := range []int{3, 2} {
+		t.Run("resp"+strconv.Itoa(proto), func(t *testing.T) { goRedis(t, proto) })
+	}
+}
+
+func goRedis(t *testing.T, proto int) {
 	paddr, _ := startCluster(t, 3)
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: paddr})
+	rdb := redis.NewClient(&redis.Options{Addr: paddr, Protocol: proto})
 	defer rdb.Close()
+	if err := rdb.HSet(ctx, "h", "f", "v").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := rdb.HGetAll(ctx, "h").Result(); err != nil || m["f"] != "v" || len(m) != 1 {
+		t.Fatalf("HGETALL: %v %v", m, err)
+	}
+	if err := rdb.Del(ctx, "h").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := rdb.ClientList(ctx).Result(); err != nil || !strings.Contains(list, "resp="+strconv.Itoa(proto)) {
+		t.Fatalf("CLIENT LIST: %q %v", list, err)
+	}
 	if err := rdb.Set(ctx, "user:1", "ann", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
