@@ -16,6 +16,9 @@ const (
 	// maxRetainedBuf is the reply buffer capacity a session keeps between
 	// batches.
 	maxRetainedBuf = 1 << 20
+	// maxRetainedReqBuf is the command and reply capacity a backend request
+	// keeps between batches.
+	maxRetainedReqBuf = 16 << 10
 	// maxBatchReply stops a batch early once local replies grow that large.
 	maxBatchReply = 1 << 20
 )
@@ -200,8 +203,12 @@ func (s *session) newReq() *router.Request {
 	r.Err = nil
 	r.Skip = 0
 	r.WG = &s.wg
-	if cap(r.Reply) > maxRetainedBuf {
+	// a session keeps up to MaxPipeline requests: only small buffers stay
+	if cap(r.Reply) > maxRetainedReqBuf {
 		r.Reply = nil
+	}
+	if cap(r.Cmd) > maxRetainedReqBuf {
+		r.Cmd = nil
 	}
 	return r
 }
