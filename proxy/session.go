@@ -19,6 +19,8 @@ const (
 	// maxRetainedReqBuf is the command and reply capacity a backend request
 	// keeps between batches.
 	maxRetainedReqBuf = 16 << 10
+	// maxRetainedReqs bounds the backend requests kept between batches.
+	maxRetainedReqs = 2048
 	// maxRetainedArgs bounds the argument scratch kept between batches.
 	maxRetainedArgs = 8192
 	// maxBatchReply stops a batch early once local replies grow that large.
@@ -177,6 +179,10 @@ func (s *session) begin() {
 	s.aux = s.aux[:0]
 	clear(s.argv)
 	s.argv = s.argv[:0]
+	if len(s.reqs) > maxRetainedReqs {
+		clear(s.reqs[maxRetainedReqs:])
+		s.reqs = s.reqs[:maxRetainedReqs]
+	}
 	// scratch grown by a command with very many arguments is not kept
 	if cap(s.argv) > maxRetainedArgs {
 		s.argv, s.aux, s.kb, s.keys, s.buckets = nil, nil, nil, nil, nil
