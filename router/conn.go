@@ -30,7 +30,6 @@ type conn struct {
 	mu      sync.Mutex
 	pending []*Request
 	spare   []*Request // the previous batch, reused
-	writing bool       // a flush is in progress: it will take pending too
 	down    error      // non-nil while not connected: senders fail at once
 	closed  bool
 	nc      net.Conn
@@ -77,45 +76,31 @@ func (c *conn) writeLoop() {
 		// Let the clients that are ready to run queue their commands too,
 		// so that one write carries them all.
 		runtime.Gosched()
-		c.mu.Lock()
-		if c.writing || c.nc == nil || len(c.pending) == 0 {
-			c.mu.Unlock()
-			continue
-		}
-		c.writing = true
-		c.mu.Unlock()
 		c.flush()
 	}
 }
 
-// queue appends r to pending. With claim, it reports whether the caller
-// became the writer and must call flush.
-func (c *conn) queue(r *Request, claim bool) bool {
+// queue appends r to pending; the writer sends it once kicked (or once the
+// first connection is up). While the connection is down r fails at once.
+func (c *conn) queue(r *Request) {
 	c.mu.Lock()
 	if c.down != nil {
 		err := c.down
 		c.mu.Unlock()
 		complete(r, nil, err)
-		return false
+		return
 	}
 	c.pending = append(c.pending, r)
-	if !claim || c.writing || c.nc == nil { // the writer, or run once connected, sends it
-		c.mu.Unlock()
-		return false
-	}
-	c.writing = true
 	c.mu.Unlock()
-	return true
 }
 
-// flush writes batches of pending requests until none is left. The caller
-// has set writing; flush clears it.
+// flush writes batches of pending requests until none is left; only the
+// writer goroutine calls it.
 func (c *conn) flush() {
 	for {
 		c.mu.Lock()
 		nc, gen := c.nc, c.ngen
 		if len(c.pending) == 0 || nc == nil {
-			c.writing = false
 			c.mu.Unlock()
 			return
 		}
@@ -132,8 +117,11 @@ func (c *conn) flush() {
 		c.qmu.Lock()
 		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
 			c.qmu.Unlock()
+			var err error = &UnavailableError{Addr: c.addr, Reason: "connection lost"}
 			c.mu.Lock()
-			err := c.down
+			if c.down != nil {
+				err = c.down
+			}
 			c.mu.Unlock()
 			for _, r := range batch {
 				complete(r, nil, err)
@@ -159,7 +147,6 @@ func (c *conn) flush() {
 			// the reader sees the closed connection and fails what is
 			// in flight
 			nc.Close()
-			c.writing = false
 			c.mu.Unlock()
 			return
 		}

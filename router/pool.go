@@ -127,13 +127,12 @@ func NewPool(addr string, cfg PoolConfig) *Pool {
 // Addr returns the backend's address.
 func (p *Pool) Addr() string { return p.addr }
 
-// Send queues r on the connection that client id is pinned to and writes
-// it, with whatever else is queued there, unless a write is already in
-// progress (that writer then takes it). When the backend is down, r
-// completes at once with an *UnavailableError.
+// Send queues r on the connection that client id is pinned to and wakes
+// its writer, which sends r with whatever else is queued there. When the
+// backend is down, r completes at once with an *UnavailableError.
 func (p *Pool) Send(id uint64, r *Request) {
 	c := p.conns[id%uint64(len(p.conns))]
-	c.queue(r, false)
+	c.queue(r)
 	c.kick()
 }
 
@@ -141,11 +140,11 @@ func (p *Pool) Send(id uint64, r *Request) {
 // pipeline queues each command, then calls Flush once per pool, so that the
 // whole pipeline leaves in one write.
 func (p *Pool) Queue(id uint64, r *Request) {
-	p.conns[id%uint64(len(p.conns))].queue(r, false)
+	p.conns[id%uint64(len(p.conns))].queue(r)
 }
 
-// Flush writes what is queued on client id's connection, unless a write is
-// in progress there.
+// Flush wakes the writer of client id's connection, which sends everything
+// queued there in one write.
 func (p *Pool) Flush(id uint64) {
 	p.conns[id%uint64(len(p.conns))].kick()
 }
