@@ -28,6 +28,7 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("proxy", pflag.ContinueOnError)
 	fs.String("bind", "127.0.0.1", "address to listen on")
 	fs.Int("port", 7379, "RESP port")
+	fs.Int("memcache-port", 0, "memcached port (not served by the proxy yet: a warning is logged)")
 	fs.StringSlice("node", nil, "storage node host:port, one group each (repeat or comma-separate); a static map instead of --join")
 	fs.StringSlice("join", nil, "gossip address (host:port) of a cluster member to join; repeatable")
 	fs.String("gossip-bind", "", "gossip listen address (default: --bind)")
@@ -91,6 +92,9 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	p, err := proxy.New(cfg, src, log)
 	if err != nil {
 		return err
+	}
+	if mp := v.GetInt("memcache-port"); mp != 0 {
+		log.Warn("the proxy does not serve memcached yet; --memcache-port ignored", "memcache-port", mp)
 	}
 	tuneGC(ctx)
 	log.Info("proxy ready", "addr", ln.Addr().String(), "nodes", len(nodes), "join", join)
