@@ -42,18 +42,21 @@ type conn struct {
 	qdead    bool   // the connection failed: nothing more may enter inflight
 	gen      uint64 // connection number, raised on each connect
 
-	wake chan struct{} // cap 1: work for writeLoop
-	quit chan struct{}
-	done chan struct{}
+	wake  chan struct{} // cap 1: work for writeLoop
+	retry chan struct{} // cap 1: end the backoff now
+	onUp  func()        // called on each successful connect
+	quit  chan struct{}
+	done  chan struct{}
 }
 
 func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
-		addr: addr,
-		cfg:  cfg,
-		wake: make(chan struct{}, 1),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		addr:  addr,
+		cfg:   cfg,
+		wake:  make(chan struct{}, 1),
+		retry: make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 }
 
@@ -216,6 +219,13 @@ func (c *conn) run() {
 				c.cfg.Logger.Info("backend connected", "addr", c.addr)
 				failing = false
 			}
+			if c.onUp != nil {
+				c.onUp()
+			}
+			select { // not for this connection, which is up
+			case <-c.retry:
+			default:
+			}
 			backoff = c.cfg.MinBackoff
 			err = c.readLoop(nc)
 			c.up.Store(false)
@@ -229,6 +239,7 @@ func (c *conn) run() {
 		case <-c.quit:
 			return
 		case <-time.After(backoff):
+		case <-c.retry: // a sibling connection reached the node: it is back
 		}
 		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}

@@ -116,12 +116,25 @@ func NewPool(addr string, cfg PoolConfig) *Pool {
 	cfg = cfg.withDefaults()
 	p := &Pool{addr: addr}
 	for range cfg.Conns {
-		c := newConn(addr, cfg)
-		p.conns = append(p.conns, c)
+		p.conns = append(p.conns, newConn(addr, cfg))
+	}
+	for _, c := range p.conns {
+		c.onUp = p.retryAll
 		go c.run()
 		go c.writeLoop()
 	}
 	return p
+}
+
+// retryAll ends the backoff of every connection: one of them just reached
+// the node, so the others need not wait out their backoff.
+func (p *Pool) retryAll() {
+	for _, c := range p.conns {
+		select {
+		case c.retry <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Addr returns the backend's address.
