@@ -306,12 +306,12 @@ func cmdSmove(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	dst, ok := c.getSet(args[2])
-	if !ok {
+	if src == nil { // as Redis: a missing source wins over a wrong-type destination
+		c.w.Int(0)
 		return
 	}
-	if src == nil {
-		c.w.Int(0)
+	dst, ok := c.getSet(args[2])
+	if !ok {
 		return
 	}
 	if src == dst {
