@@ -103,7 +103,7 @@ func (z *zset) memUsage() int64 {
 	for _, x := range z.nodes {
 		n += int64(len(x.member)) + 64 + int64(16*x.n)
 	}
-	return n
+	return n + 8*int64(cap(z.nodes)+len(z.index.slots))
 }
 
 // each calls fn for every element in order.
