@@ -12,12 +12,12 @@ const setMaxIntsetEntries = 512
 
 // set is the value of a set key. While every member is an integer and there
 // are at most setMaxIntsetEntries of them it is "intset" encoded: ints holds
-// the members sorted ascending and index is nil. Otherwise it is "hashtable"
+// the members sorted ascending (see intset) and index is nil. Otherwise it is "hashtable"
 // encoded: members holds them in no particular order and index maps each
 // member to its position in members, which gives O(1) random picks and a
 // scan cursor that survives deletions.
 type set struct {
-	ints    []int64
+	ints    intset
 	members []string
 	index   map[string]int
 	lim     *Config // encoding thresholds: the server's live configuration
@@ -36,7 +36,7 @@ func (s *set) encoding() string {
 
 func (s *set) length() int {
 	if s.isIntset() {
-		return len(s.ints)
+		return s.ints.len()
 	}
 	return len(s.members)
 }
@@ -55,7 +55,7 @@ func (s *set) clone() collection {
 
 func (s *set) memUsage() int64 {
 	if s.isIntset() {
-		return int64(16 + 8*len(s.ints))
+		return int64(16 + cap(s.ints))
 	}
 	n := int64(64)
 	for _, m := range s.members {
@@ -66,10 +66,11 @@ func (s *set) memUsage() int64 {
 
 // convert switches an intset to the hashtable encoding.
 func (s *set) convert() {
-	s.members = make([]string, 0, len(s.ints)+1)
-	s.index = make(map[string]int, len(s.ints)+1)
-	for _, v := range s.ints {
-		m := strconv.FormatInt(v, 10)
+	n := s.ints.len()
+	s.members = make([]string, 0, n+1)
+	s.index = make(map[string]int, n+1)
+	for i := range n {
+		m := strconv.FormatInt(s.ints.get(i), 10)
 		s.index[m] = len(s.members)
 		s.members = append(s.members, m)
 	}
@@ -80,12 +81,12 @@ func (s *set) convert() {
 func (s *set) add(m []byte) bool {
 	if s.isIntset() {
 		if v, ok := parseInt(m); ok {
-			i, found := slices.BinarySearch(s.ints, v)
+			i, found := s.ints.search(v)
 			if found {
 				return false
 			}
-			if len(s.ints) < s.lim.SetMaxIntsetEntries {
-				s.ints = slices.Insert(s.ints, i, v)
+			if s.ints.len() < s.lim.SetMaxIntsetEntries {
+				s.ints = s.ints.insert(i, v)
 				return true
 			}
 		}
@@ -107,7 +108,7 @@ func (s *set) has(m []byte) bool {
 		if !ok {
 			return false
 		}
-		_, found := slices.BinarySearch(s.ints, v)
+		_, found := s.ints.search(v)
 		return found
 	}
 	_, ok := s.index[string(m)]
@@ -121,9 +122,9 @@ func (s *set) remove(m []byte) bool {
 		if !ok {
 			return false
 		}
-		i, found := slices.BinarySearch(s.ints, v)
+		i, found := s.ints.search(v)
 		if found {
-			s.ints = slices.Delete(s.ints, i, i+1)
+			s.ints = s.ints.remove(i)
 		}
 		return found
 	}
@@ -150,7 +151,7 @@ func (s *set) removeAt(i int) {
 // at returns the i-th member in encoding order.
 func (s *set) at(i int) string {
 	if s.isIntset() {
-		return strconv.FormatInt(s.ints[i], 10)
+		return strconv.FormatInt(s.ints.get(i), 10)
 	}
 	return s.members[i]
 }
@@ -172,7 +173,7 @@ func (s *set) pop() string {
 	i := rand.IntN(s.length())
 	m := s.at(i)
 	if s.isIntset() {
-		s.ints = slices.Delete(s.ints, i, i+1)
+		s.ints = s.ints.remove(i)
 	} else {
 		s.removeAt(i)
 	}
