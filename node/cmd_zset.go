@@ -193,7 +193,7 @@ parsed:
 	for j := 0; z != nil && j < n; j++ {
 		score = scores[j]
 		m := rest[2*j+1]
-		if cur, ok := z.get(string(m)); ok {
+		if cur, ok := z.score(m); ok {
 			if nx {
 				continue
 			}

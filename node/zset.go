@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/slotcache/slotcache/protocol/resp"
 )
@@ -154,7 +155,12 @@ func (z *zset) get(member string) (float64, bool) {
 }
 
 // score is get for a member given as bytes.
-func (z *zset) score(member []byte) (float64, bool) { return z.get(string(member)) }
+func (z *zset) score(member []byte) (float64, bool) { return z.get(strView(member)) }
+
+// strView returns b as a string without copying it, for lookups that neither
+// keep the string nor outlive b's contents (a conversion would copy b, and
+// allocate when it is over 32 bytes).
+func strView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // listpackScore returns score as a listpack stores it: the text "-0" reads
 // back as the integer 0.
@@ -196,7 +202,7 @@ func (z *zset) insert(score float64, member string) {
 // member is new.
 func (z *zset) set(score float64, member []byte) bool {
 	if z.small {
-		i := z.lpIndex(string(member))
+		i := z.lpIndex(strView(member))
 		if i < 0 {
 			z.insert(score, string(member))
 			return true
@@ -209,7 +215,7 @@ func (z *zset) set(score float64, member []byte) bool {
 		}
 		return false
 	}
-	if x := z.node(string(member)); x != nil {
+	if x := z.node(strView(member)); x != nil {
 		z.update(x, score)
 		return false
 	}
@@ -272,12 +278,12 @@ func (z *zset) remove(member string) bool {
 func (z *zset) rank(member []byte, rev bool) (int, bool) {
 	var r int
 	if z.small {
-		r = z.lpIndex(string(member))
+		r = z.lpIndex(strView(member))
 		if r < 0 {
 			return 0, false
 		}
 	} else {
-		x := z.node(string(member))
+		x := z.node(strView(member))
 		if x == nil {
 			return 0, false
 		}
