@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // TestIntsetAgainstModel inserts and removes integers of every width in a
@@ -81,11 +82,11 @@ func TestIntsetWidth(t *testing.T) {
 
 // BenchmarkIntsetHas looks up members of a 500-member intset (SISMEMBER).
 func BenchmarkIntsetHas(b *testing.B) {
-	s := newSet(testLimits())
+	s, lim := newSet(), testLimits()
 	members := make([][]byte, 500)
 	for i := range members {
 		members[i] = []byte(strconv.Itoa(i * 7))
-		s.add(members[i])
+		s.add(lim, members[i])
 	}
 	b.ReportAllocs()
 	i := 0
@@ -100,14 +101,22 @@ func BenchmarkIntsetHas(b *testing.B) {
 // BenchmarkIntsetAddRemove adds and removes a member in the middle of a
 // 500-member intset (SADD, SREM).
 func BenchmarkIntsetAddRemove(b *testing.B) {
-	s := newSet(testLimits())
+	s, lim := newSet(), testLimits()
 	for i := range 500 {
-		s.add([]byte(strconv.Itoa(i * 7)))
+		s.add(lim, []byte(strconv.Itoa(i*7)))
 	}
 	m := []byte("1751")
 	b.ReportAllocs()
 	for b.Loop() {
-		s.add(m)
+		s.add(lim, m)
 		s.remove(m)
+	}
+}
+
+// TestSetObjectSize pins a set and its object to the Go allocator's 80-byte
+// size class.
+func TestSetObjectSize(t *testing.T) {
+	if n := unsafe.Sizeof(set{}); n > 80 {
+		t.Fatalf("set is %d bytes, want <= 80", n)
 	}
 }

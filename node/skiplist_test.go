@@ -190,9 +190,9 @@ func TestSetEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSet(testLimits())
+			s, lim := newSet(), testLimits()
 			for _, m := range tt.members {
-				s.add([]byte(m))
+				s.add(lim, []byte(m))
 			}
 			if got := s.encoding(); got != tt.want {
 				t.Fatalf("encoding = %s, want %s", got, tt.want)
@@ -246,7 +246,7 @@ func BenchmarkZsetRange100(b *testing.B) {
 }
 
 func BenchmarkSetAdd(b *testing.B) {
-	s := newSet(testLimits())
+	s, lim := newSet(), testLimits()
 	members := make([][]byte, 100000)
 	for i := range members {
 		members[i] = []byte(fmt.Sprintf("member:%d", i))
@@ -254,7 +254,7 @@ func BenchmarkSetAdd(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		s.add(members[i%len(members)])
+		s.add(lim, members[i%len(members)])
 		i++
 	}
 }
