@@ -486,7 +486,7 @@ func (s *mcSession) redirects() {
 		if !ok {
 			continue
 		}
-		pl := s.p.pool(addr)
+		pl := s.p.pool(addr, 2)
 		if pl == nil {
 			continue
 		}
