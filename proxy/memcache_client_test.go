@@ -301,3 +301,25 @@ func TestMemcacheProxyMaxClients(t *testing.T) {
 		t.Fatalf("RESP client over the limit: %q", got)
 	}
 }
+
+// TestMemcacheProxyIdleTimeout: an idle memcached client is disconnected
+// after IdleTimeout; an active one is not.
+func TestMemcacheProxyIdleTimeout(t *testing.T) {
+	addr, _, _ := startMCCluster(t, 1, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if out, err := io.ReadAll(conn); err != nil || len(out) != 0 {
+		t.Fatalf("idle client: %q %v, want the connection closed", out, err)
+	}
+	c := nodetest.DialMC(t, addr)
+	for range 5 {
+		if got := c.Do("version\r\n"); got != "VERSION 1.6.18\r\n" {
+			t.Fatalf("active client: %q", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
