@@ -305,7 +305,7 @@ func TestMemcacheProxyMaxClients(t *testing.T) {
 // TestMemcacheProxyIdleTimeout: an idle memcached client is disconnected
 // after IdleTimeout; an active one is not.
 func TestMemcacheProxyIdleTimeout(t *testing.T) {
-	addr, _, _ := startMCCluster(t, 1, func(c *Config) { c.IdleTimeout = 200 * time.Millisecond })
+	addr, _, _ := startMCCluster(t, 1, func(c *Config) { c.IdleTimeout = time.Second })
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -320,6 +320,6 @@ func TestMemcacheProxyIdleTimeout(t *testing.T) {
 		if got := c.Do("version\r\n"); got != "VERSION 1.6.18\r\n" {
 			t.Fatalf("active client: %q", got)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
