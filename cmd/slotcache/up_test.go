@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/slotcache/slotcache/node/nodetest"
@@ -63,8 +64,9 @@ func TestUp(t *testing.T) {
 	cli := nodetest.RequirePeer(t, "redis-cli")
 	const groups, replicas = 3, 1
 	proxyPort, first := upPorts(t, groups*(1+replicas))
+	mcPort := nodetest.FreePort(t)
 	cmd := exec.Command(binPath, "up", "--dir", t.TempDir(), "--port", strconv.Itoa(proxyPort),
-		"--node-port", strconv.Itoa(first), "--memcache-port", "0",
+		"--node-port", strconv.Itoa(first), "--memcache-port", strconv.Itoa(mcPort),
 		"--groups", strconv.Itoa(groups), "--replicas", strconv.Itoa(replicas))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -136,6 +138,18 @@ func TestUp(t *testing.T) {
 		t.Errorf("redis-cli -c get on a node: %q, %v", got, err)
 	}
 
+	// memcached clients use the same cluster through the proxy's second port
+	mc := memcache.New("127.0.0.1:" + strconv.Itoa(mcPort))
+	if err := mc.Set(&memcache.Item{Key: "session:1", Value: []byte("alice"), Flags: 7}); err != nil {
+		t.Fatalf("memcached set through up's proxy: %v", err)
+	}
+	if it, err := mc.Get("session:1"); err != nil || string(it.Value) != "alice" || it.Flags != 7 {
+		t.Fatalf("memcached get: %+v, %v", it, err)
+	}
+	if typ, err := rdb.Type(ctx, "session:1").Result(); err != nil || typ != "memcached" {
+		t.Errorf("TYPE of a memcached item through RESP: %q, %v", typ, err)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +161,19 @@ func TestUp(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("up did not stop within 30 s of SIGINT")
 	}
-	for p := first; p <= proxyPort; p++ {
+	for _, p := range append([]int{mcPort}, portRange(first, proxyPort)...) {
 		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(p), time.Second); err == nil {
 			c.Close()
 			t.Errorf("port %d still served after up stopped", p)
 		}
 	}
+}
+
+// portRange returns from, from+1, ..., to.
+func portRange(from, to int) []int {
+	var out []int
+	for p := from; p <= to; p++ {
+		out = append(out, p)
+	}
+	return out
 }
