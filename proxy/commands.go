@@ -100,7 +100,7 @@ var commands = map[string]cmdInfo{
 	"wait":         {kRefused, 0},
 	"waitaof":      {kRefused, 0},
 	"role":         {kRefused, 0},
-	"acl":          {kRefused, 0},
+	"acl":          {kLocal, 0},
 	"module":       {kRefused, 0},
 	"script":       {kRefused, 0},
 	"function":     {kRefused, 0},
@@ -150,6 +150,9 @@ func (s *session) handle(args [][]byte) {
 	info := commands[string(name)]
 	st := s.p.stats.lookup(name)
 	c := s.newCall(args, opForward, st)
+	if !s.permit(c, args) {
+		return
+	}
 	switch info.kind {
 	case kRefused:
 		s.errorReply(c, "ERR '"+string(name)+"' is not supported through the slotcache proxy")
@@ -199,7 +202,9 @@ func (s *session) forwardByKeys(c *call, args [][]byte) {
 		s.errorReply(c, msgNotServed)
 		return
 	}
-	s.forward(c, g, args)
+	if !s.readRouted(c, g, args) {
+		s.forward(c, g, args)
+	}
 }
 
 // bucket is one part of a split command: the keys of one group, or of one

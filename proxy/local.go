@@ -74,20 +74,12 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 			return
 		}
 		s.name.Store(nil)
+		s.resetAuth()
 		w.Simple("RESET")
 	case "auth":
-		switch len(args) {
-		case 2:
-			w.Error(msgNoPassword)
-		case 3:
-			if string(args[1]) == "default" {
-				w.OK()
-			} else {
-				w.Error("WRONGPASS invalid username-password pair or user is disabled.")
-			}
-		default:
-			w.Error(errArity("auth"))
-		}
+		s.authCommand(w, args)
+	case "acl":
+		s.aclCommand(w, args)
 	case "hello":
 		s.hello(w, args)
 	case "client":
@@ -131,8 +123,8 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 		more := len(args) - i - 1
 		switch opt := strings.ToLower(string(args[i])); {
 		case opt == "auth" && more >= 2:
-			if string(args[i+1]) != "default" {
-				w.Error("WRONGPASS invalid username-password pair or user is disabled.")
+			if !s.login(args[i+1], args[i+2]) {
+				w.Error(msgWrongPass)
 				return
 			}
 			i += 2
@@ -143,6 +135,10 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 			w.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
 			return
 		}
+	}
+	if s.user.Load() == nil {
+		w.Error(msgHelloNoAuth)
+		return
 	}
 	if setName {
 		if !validName(name) {
@@ -284,8 +280,8 @@ func (s *session) info(now time.Time) string {
 		cmd = *c
 	}
 	idle := now.Sub(time.Unix(0, s.lastActive.Load())) / time.Second
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=default resp=2\n",
-		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd)
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=%s resp=2\n",
+		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd, s.userName())
 }
 
 // clientList is CLIENT LIST: every session, by id.

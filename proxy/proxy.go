@@ -63,8 +63,16 @@ type Config struct {
 	// the map any more are kept (a redirect may still name it); a later map
 	// change closes them (default 1 min).
 	PoolGrace time.Duration
-	// Backend configures the connections to the nodes.
+	// Backend configures the connections to the nodes, their credentials
+	// (Backend.Username, Backend.Password) included.
 	Backend router.PoolConfig
+	// RequirePass is the default user's password; empty: none, clients
+	// start authenticated as the default user.
+	RequirePass string
+	// Users are further accounts clients log in as with AUTH name password.
+	Users []User
+	// ReadPolicy says where read-only commands go (default ReadMaster).
+	ReadPolicy ReadPolicy
 }
 
 // DefaultConfig returns the defaults.
@@ -104,6 +112,12 @@ func (c *Config) Validate() error {
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)
 	}
+	if c.ReadPolicy > ReadReplicaOnly {
+		return fmt.Errorf("proxy: unknown read policy %d", c.ReadPolicy)
+	}
+	if err := validateUsers(c.Users); err != nil {
+		return err
+	}
 	c.Backend.MaxBulkLen = c.MaxBulkLen
 	return nil
 }
@@ -117,6 +131,7 @@ type Proxy struct {
 	start time.Time
 
 	route atomic.Pointer[table]
+	auth  *authTable
 
 	mu      sync.Mutex
 	pools   map[string]*router.Pool
@@ -158,6 +173,7 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 		closing: make(chan struct{}),
 	}
 	p.slowlog.max = cfg.SlowlogMaxLen
+	p.auth = newAuthTable(&p.cfg)
 	return p, nil
 }
 
@@ -261,15 +277,20 @@ func (p *Proxy) accept(nc net.Conn) {
 // pool returns the backend pool for addr, creating it on first use; nil once
 // the proxy is closed.
 func (p *Proxy) pool(addr string) *router.Pool {
+	return p.poolAt(addr, addr, p.cfg.Backend)
+}
+
+// poolAt returns the pool of key, creating it to addr with cfg on first use.
+func (p *Proxy) poolAt(key, addr string, cfg router.PoolConfig) *router.Pool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return nil
 	}
-	pl := p.pools[addr]
+	pl := p.pools[key]
 	if pl == nil {
-		pl = router.NewPool(addr, p.cfg.Backend)
-		p.pools[addr] = pl
+		pl = router.NewPool(addr, cfg)
+		p.pools[key] = pl
 	}
 	return pl
 }
@@ -286,6 +307,8 @@ type groupRoute struct {
 	id   slots.GroupID
 	addr string
 	pool *router.Pool // nil: the group has no reachable master
+	// replicas are READONLY pools, filled when the read policy uses them
+	replicas []*router.Pool
 }
 
 // routes returns the routing table of the source's current map, rebuilding
@@ -316,6 +339,7 @@ func (p *Proxy) buildTable(m *slots.Map) *table {
 			gr.addr = n.Addr
 			gr.pool = p.pool(n.Addr)
 		}
+		p.addReplicas(&gr, m, g)
 		index[id] = uint16(len(t.groups))
 		t.groups = append(t.groups, gr)
 	}
@@ -332,6 +356,9 @@ func (p *Proxy) retirePools(t *table) {
 	used := map[string]bool{}
 	for _, g := range t.groups {
 		used[g.addr] = true
+		for _, pl := range g.replicas {
+			used[replicaKey(pl.Addr())] = true
+		}
 	}
 	now := time.Now()
 	var old []*router.Pool

@@ -61,6 +61,7 @@ type session struct {
 	name        atomic.Pointer[string]
 	lastActive  atomic.Int64 // unix ns
 	lastCmd     atomic.Pointer[string]
+	user        atomic.Pointer[authUser] // nil: not authenticated
 
 	t       *table // routing table of the current batch
 	calls   []call
@@ -77,6 +78,7 @@ type session struct {
 	buckets []bucket // parts of the command being split
 	offs    []int32  // read offset per request while merging
 	quit    bool
+	rr      uint32 // round robin among replicas
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 }
@@ -94,6 +96,7 @@ func newSession(p *Proxy, nc net.Conn, id uint64) *session {
 	}
 	s.lastActive.Store(s.created.UnixNano())
 	s.rd = resp.NewReader(&idleReader{s: s}, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen, MaxQueryBuf: p.cfg.MaxQueryBuf})
+	s.initAuth()
 	return s
 }
 
@@ -194,8 +197,12 @@ func (s *session) newReq() *router.Request {
 
 // send queues r to group g of the batch's table; c counts it.
 func (s *session) send(c *call, g uint16, r *router.Request) {
+	s.sendPool(c, s.t.groups[g].pool, r)
+}
+
+// sendPool queues r to pl (nil: the slot is not served); c counts it.
+func (s *session) sendPool(c *call, pl *router.Pool, r *router.Request) {
 	c.nr++
-	pl := s.t.groups[g].pool
 	if pl == nil {
 		r.Err = errNotServed
 		return

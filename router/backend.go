@@ -74,6 +74,14 @@ type PoolConfig struct {
 	// Logger records a backend going down and coming back, once per
 	// transition (default: discarded).
 	Logger *slog.Logger
+	// Username and Password authenticate every connection (AUTH, sent
+	// ahead of the first request without waiting for its reply); no AUTH
+	// when Password is empty. A refused AUTH fails the connection, and the
+	// requests on it, with an error wrapping ErrBackendAuth.
+	Username, Password string
+	// ReadOnly sends READONLY on every connection, so that a replica in
+	// cluster mode serves reads instead of redirecting them to its master.
+	ReadOnly bool
 }
 
 func (c PoolConfig) withDefaults() PoolConfig {
@@ -190,6 +198,13 @@ func (p *Pool) Up() bool {
 	return false
 }
 
+// Ready reports whether the connection client id is pinned to takes
+// requests: connected, or still in its first connection attempt. It is
+// false from a failure until the next successful connect.
+func (p *Pool) Ready(id uint64) bool {
+	return !p.conns[id%uint64(len(p.conns))].broken.Load()
+}
+
 // Close closes the connections; pending requests fail.
 func (p *Pool) Close() {
 	for _, c := range p.conns {
@@ -210,9 +225,11 @@ func (p *Pool) Close() {
 // in-flight queue in FIFO order. A failure fails everything pending and in
 // flight, and run reconnects with backoff.
 type conn struct {
-	addr string
-	cfg  PoolConfig
-	up   atomic.Bool
+	addr   string
+	cfg    PoolConfig
+	hs     handshake
+	up     atomic.Bool
+	broken atomic.Bool // failed and not connected again
 
 	mu      sync.Mutex
 	pending []*Request
@@ -239,6 +256,7 @@ func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
 		addr: addr,
 		cfg:  cfg,
+		hs:   newHandshake(cfg),
 		wake: make(chan struct{}, 1),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
@@ -362,6 +380,18 @@ func (c *conn) run() {
 				tc.SetNoDelay(true)
 				tc.SetKeepAlive(true)
 			}
+			if len(c.hs.cmd) > 0 {
+				// ahead of any request; its replies are checked by readLoop
+				nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+				if _, err = nc.Write(c.hs.cmd); err != nil {
+					nc.Close()
+					c.fail(err)
+					if !c.wait(&backoff, &failing, err) {
+						return
+					}
+					continue
+				}
+			}
 			c.qmu.Lock()
 			c.qdead = false
 			c.gen++
@@ -376,6 +406,7 @@ func (c *conn) run() {
 			c.nc, c.ngen, c.down = nc, gen, nil
 			c.mu.Unlock()
 			c.up.Store(true)
+			c.broken.Store(false)
 			c.kick() // requests queued during the first dial
 			if failing {
 				c.cfg.Logger.Info("backend connected", "addr", c.addr)
@@ -386,23 +417,33 @@ func (c *conn) run() {
 			c.up.Store(false)
 		}
 		c.fail(err)
-		if !failing && !c.isClosed() {
-			c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
-			failing = true
-		}
-		select {
-		case <-c.quit:
+		if !c.wait(&backoff, &failing, err) {
 			return
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
+}
+
+// wait logs a new failure and waits the backoff, which it doubles; false
+// once the connection is closed.
+func (c *conn) wait(backoff *time.Duration, failing *bool, err error) bool {
+	if !*failing && !c.isClosed() {
+		c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
+		*failing = true
+	}
+	select {
+	case <-c.quit:
+		return false
+	case <-time.After(*backoff):
+	}
+	*backoff = min(2**backoff, c.cfg.MaxBackoff)
+	return true
 }
 
 // fail marks the connection down with err and fails every request pending
 // or in flight.
 func (c *conn) fail(err error) {
 	ue := &UnavailableError{Addr: c.addr, Reason: reason(err)}
+	c.broken.Store(true)
 	c.mu.Lock()
 	if c.closed {
 		ue.Reason = "proxy closing"
@@ -468,6 +509,7 @@ func (c *conn) readLoop(nc net.Conn) error {
 	// A large incomplete reply is rescanned only once the buffer has doubled
 	// past scanFrom or a read drained the socket, not after every read.
 	scanFrom, short := 0, true
+	hs := 0 // handshake replies read
 	for {
 		for w > r && (w >= scanFrom || short) {
 			n, err := resp.ScanReply(buf[r:w], c.cfg.MaxBulkLen)
@@ -481,6 +523,14 @@ func (c *conn) readLoop(nc net.Conn) error {
 				break
 			}
 			scanFrom = 0
+			if hs < c.hs.n {
+				if err := c.hs.checkReply(hs, buf[r:r+n]); err != nil {
+					return err
+				}
+				hs++
+				r += n
+				continue
+			}
 			req, last := c.take()
 			if req == nil {
 				return errors.New("unexpected reply")
