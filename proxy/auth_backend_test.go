@@ -1,0 +1,105 @@
+package proxy
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/node"
+	"github.com/slotcache/slotcache/node/nodetest"
+)
+
+// startPassNodes starts n nodes that require password pw.
+func startPassNodes(t *testing.T, n int, pw string) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		addrs[i], _ = nodetest.StartNode(t, func(c *node.Config) { c.RequirePass = pw })
+	}
+	return addrs
+}
+
+func TestBackendPassword(t *testing.T) {
+	nodes := startPassNodes(t, 2, "npw")
+	addr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) {
+		c.Backend.Password = "npw"
+		c.RequirePass = "cpw" // the clients' password is another one
+	})
+	c := nodetest.Dial(t, addr)
+	if v := c.Do("AUTH", "npw"); v.String() != "(error) WRONGPASS invalid username-password pair or user is disabled." {
+		t.Fatalf("AUTH with the nodes' password: %s", v)
+	}
+	c.Do("AUTH", "cpw")
+	// the first commands are pipelined behind the connections' AUTH
+	var frame []byte
+	for _, cmd := range [][]string{{"SET", "a", "1"}, {"SET", "b", "2"}, {"MGET", "a", "b", "c"}, {"DBSIZE"}} {
+		frame = append(frame, appendCommand(nil, toArgs(cmd))...)
+	}
+	if err := c.WriteRaw(frame); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"OK", "OK", "1) \"1\"\n2) \"2\"\n3) (nil)", "(integer) 2"}
+	for i, w := range want {
+		v, err := c.Read()
+		if err != nil || v.String() != w {
+			t.Fatalf("reply %d: %s, %v; want %s", i, v, err, w)
+		}
+	}
+}
+
+// TestBackendUserAgainstRedis authenticates as an ACL user of a real
+// redis-server.
+func TestBackendUserAgainstRedis(t *testing.T) {
+	raddr := nodetest.StartRedis(t, "--requirepass", "admin")
+	rc := nodetest.Dial(t, raddr)
+	rc.Do("AUTH", "admin")
+	if v := rc.Do("ACL", "SETUSER", "proxy", "on", ">ppw", "~*", "+@all"); v.IsError() {
+		t.Fatal(v)
+	}
+	addr, _ := startProxy(t, StaticMap{staticMap(t, []string{raddr})}, func(c *Config) {
+		c.Backend.Username, c.Backend.Password = "proxy", "ppw"
+	})
+	c := nodetest.Dial(t, addr)
+	if v := c.Do("SET", "k", "v"); v.String() != "OK" {
+		t.Fatalf("SET: %s", v)
+	}
+	if v := rc.Do("GET", "k"); v.String() != `"v"` {
+		t.Fatalf("GET on redis: %s", v)
+	}
+	// the proxy's connections are the user's
+	if v := rc.Do("CLIENT", "LIST"); strings.Count(v.String(), " user=proxy ") == 0 {
+		t.Fatalf("CLIENT LIST: %s", v)
+	}
+}
+
+// TestBackendWrongPassword: a refused AUTH gives clients a clear error at
+// once, again and again, never a hang.
+func TestBackendWrongPassword(t *testing.T) {
+	for _, pw := range []string{"wrong", ""} {
+		t.Run("password="+pw, func(t *testing.T) {
+			nodes := startPassNodes(t, 1, "npw")
+			addr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) {
+				c.Backend.Password = pw
+				c.Backend.MinBackoff = 5 * time.Millisecond
+			})
+			c := nodetest.Dial(t, addr)
+			want := "(error) ERR backend unavailable: " + nodes[0] + " (AUTH refused: WRONGPASS invalid username-password pair or user is disabled.)"
+			if pw == "" {
+				want = "(error) NOAUTH Authentication required." // no AUTH sent: the node's own reply
+			}
+			for i := range 20 {
+				if v := c.Do("GET", "k"); v.String() != want { // within the 10 s deadline of Do
+					t.Fatalf("GET %d: %s, want %s", i, v, want)
+				}
+			}
+		})
+	}
+}
+
+func toArgs(ss []string) [][]byte {
+	b := make([][]byte, len(ss))
+	for i, s := range ss {
+		b[i] = []byte(s)
+	}
+	return b
+}
