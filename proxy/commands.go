@@ -277,7 +277,9 @@ func (s *session) split(c *call, args [][]byte, step int, o op) {
 	}
 	s.buckets = bs
 	if len(bs) == 1 {
-		s.forward(c, bs[0].g, args)
+		if !s.readRoutedKeys(c, bs[0].g, args, step, perSlot) {
+			s.forward(c, bs[0].g, args)
+		}
 		return
 	}
 	c.op = o

@@ -101,3 +101,21 @@ func (s *session) readRouted(c *call, g uint16, args [][]byte) bool {
 	}
 	return false
 }
+
+// readRoutedKeys is readRouted for a multi-key command whose keys (every
+// step-th argument from the first) belong to group g: only when they share
+// one slot, which oneSlot already tells.
+func (s *session) readRoutedKeys(c *call, g uint16, args [][]byte, step int, oneSlot bool) bool {
+	if s.p.cfg.ReadPolicy == ReadMaster {
+		return false
+	}
+	if !oneSlot {
+		slot := slots.KeySlot(args[1])
+		for i := 1 + step; i < len(args); i += step {
+			if slots.KeySlot(args[i]) != slot {
+				return false
+			}
+		}
+	}
+	return s.readRouted(c, g, args)
+}
