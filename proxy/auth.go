@@ -146,9 +146,6 @@ func (s *session) permit(c *call, args [][]byte) bool {
 	cmd := router.Lookup(args)
 	switch {
 	case cmd == nil || !cmd.ArityOK(len(args)):
-		if u != nil {
-			return true // the command's own path answers the error
-		}
 		if cmd == nil {
 			s.errorReply(c, errUnknownCommand(args))
 		} else {

@@ -190,3 +190,26 @@ func TestProxyReadPolicyCluster(t *testing.T) {
 		t.Fatalf("SET as reader: %v", err)
 	}
 }
+
+// FuzzParseUserSpec: a parsed --user gives back the text it came from.
+func FuzzParseUserSpec(f *testing.F) {
+	for _, s := range []string{"app:pw", "r:pw:readonly", "a:b:c", "noparts", ":x", "a::readonly", "a:readonly"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := parseUserSpec(s)
+		if err != nil {
+			if strings.Contains(s, ":") {
+				t.Fatalf("parseUserSpec(%q): %v", s, err)
+			}
+			return
+		}
+		back := u.Name + ":" + u.Password
+		if u.ReadOnly {
+			back += ":readonly"
+		}
+		if back != s || strings.Contains(u.Name, ":") {
+			t.Fatalf("parseUserSpec(%q) = %+v", s, u)
+		}
+	})
+}
