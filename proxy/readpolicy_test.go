@@ -12,7 +12,9 @@ import (
 
 // replicaMap builds a one-group map: master at addrs[0], replicas at the
 // other addresses.
-func replicaMap(t *testing.T, addrs []string) *slots.Map {
+func replicaMap(t *testing.T, addrs []string) *slots.Map { return replicaMapTB(t, addrs) }
+
+func replicaMapTB(t testing.TB, addrs []string) *slots.Map {
 	t.Helper()
 	b := slots.NewBuilder(nil)
 	var reps []slots.NodeID
