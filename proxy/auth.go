@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -223,3 +225,38 @@ func (s *session) aclCommand(w *resp.Writer, args [][]byte) {
 // resetAuth is RESET's part: back to the default user, unauthenticated
 // when it has a password.
 func (s *session) resetAuth() { s.initAuth() }
+
+// opConfigGet is CONFIG GET forwarded to a node: its reply goes back
+// without the node's secrets.
+const opConfigGet op = 128
+
+// secretParams are the node parameters CONFIG GET through the proxy never
+// shows: the nodes' own credentials.
+var secretParams = []string{"requirepass", "masterauth", "masteruser"}
+
+// configGetReply appends a node's CONFIG GET reply without the pairs of
+// secretParams.
+func (s *session) configGetReply(r *router.Request) {
+	if r.Err != nil || len(r.Reply) == 0 || r.Reply[0] != '*' {
+		s.appendReply(r)
+		return
+	}
+	v, err := resp.NewReader(bytes.NewReader(r.Reply), resp.Limits{}).ReadReply()
+	if err != nil || len(v.Elems)%2 != 0 {
+		s.out.Error(msgBadReply)
+		return
+	}
+	kept := 0
+	for i := 0; i < len(v.Elems); i += 2 {
+		if !slices.Contains(secretParams, strings.ToLower(string(v.Elems[i].Str))) {
+			kept += 2
+		}
+	}
+	s.out.Array(kept)
+	for i := 0; i < len(v.Elems); i += 2 {
+		if !slices.Contains(secretParams, strings.ToLower(string(v.Elems[i].Str))) {
+			s.out.Bulk(v.Elems[i].Str)
+			s.out.Bulk(v.Elems[i+1].Str)
+		}
+	}
+}

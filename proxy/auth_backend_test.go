@@ -103,3 +103,35 @@ func toArgs(ss []string) [][]byte {
 	}
 	return b
 }
+
+// TestConfigGetHidesNodeSecrets: CONFIG GET through the proxy never shows
+// the nodes' passwords; other parameters come back as the node gives them.
+func TestConfigGetHidesNodeSecrets(t *testing.T) {
+	nodes := startPassNodes(t, 1, "npw")
+	addr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.Backend.Password = "npw" })
+	c := nodetest.Dial(t, addr)
+	n := nodetest.Dial(t, nodes[0])
+	n.Do("AUTH", "npw")
+	for _, tc := range []struct {
+		args []string
+		same bool // the node's reply unchanged
+	}{
+		{[]string{"CONFIG", "GET", "requirepass"}, false},
+		{[]string{"CONFIG", "GET", "*pass*"}, false},
+		{[]string{"CONFIG", "GET", "*"}, false},
+		{[]string{"CONFIG", "GET", "maxmemory"}, true},
+		{[]string{"CONFIG", "GET", "maxmemory", "requirepass", "port"}, false},
+		{[]string{"CONFIG", "GET"}, true},
+	} {
+		pv, nv := c.Do(tc.args...), n.Do(tc.args...)
+		if strings.Contains(pv.String(), "npw") || strings.Contains(strings.ToLower(pv.String()), `"requirepass"`) {
+			t.Fatalf("%s through the proxy: %s", nodetest.Quote(tc.args), pv)
+		}
+		if tc.same != nodetest.Equal(pv, nv) {
+			t.Fatalf("%s:\n  proxy: %s\n  node: %s", nodetest.Quote(tc.args), pv, nv)
+		}
+		if !tc.same && !pv.IsError() && len(pv.Elems) != len(nv.Elems)-2 {
+			t.Fatalf("%s: %d elements, node %d", nodetest.Quote(tc.args), len(pv.Elems), len(nv.Elems))
+		}
+	}
+}

@@ -89,7 +89,7 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 	case "config":
 		if len(args) >= 2 && strings.EqualFold(string(args[1]), "get") {
 			// read-only: answered by one node
-			c.op = opForward
+			c.op = opConfigGet
 			if g, ok := s.defaultGroup(c); ok {
 				s.forward(c, g, args)
 			}

@@ -274,6 +274,9 @@ func (s *session) reply(c *call) {
 	case opForward:
 		s.appendReply(reqs[0])
 		return
+	case opConfigGet:
+		s.configGetReply(reqs[0])
+		return
 	}
 	// merged replies: the first failure is the answer
 	for _, r := range reqs {
