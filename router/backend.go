@@ -227,7 +227,7 @@ func (p *Pool) Close() {
 type conn struct {
 	addr   string
 	cfg    PoolConfig
-	hs     handshake
+	hs     Handshake
 	up     atomic.Bool
 	broken atomic.Bool // failed and not connected again
 
@@ -256,7 +256,7 @@ func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
 		addr: addr,
 		cfg:  cfg,
-		hs:   newHandshake(cfg),
+		hs:   NewHandshake(cfg),
 		wake: make(chan struct{}, 1),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
@@ -380,10 +380,10 @@ func (c *conn) run() {
 				tc.SetNoDelay(true)
 				tc.SetKeepAlive(true)
 			}
-			if len(c.hs.cmd) > 0 {
+			if len(c.hs.Cmd) > 0 {
 				// ahead of any request; its replies are checked by readLoop
 				nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
-				if _, err = nc.Write(c.hs.cmd); err != nil {
+				if _, err = nc.Write(c.hs.Cmd); err != nil {
 					nc.Close()
 					c.fail(err)
 					if !c.wait(&backoff, &failing, err) {
@@ -523,8 +523,8 @@ func (c *conn) readLoop(nc net.Conn) error {
 				break
 			}
 			scanFrom = 0
-			if hs < c.hs.n {
-				if err := c.hs.checkReply(hs, buf[r:r+n]); err != nil {
+			if hs < c.hs.Replies {
+				if err := c.hs.Check(hs, buf[r:r+n]); err != nil {
 					return err
 				}
 				hs++

@@ -10,31 +10,34 @@ import (
 // backend refused (a wrong --backend-password, say).
 var ErrBackendAuth = errors.New("router: backend refused AUTH")
 
-// handshake is what a connection sends before any request, in the same
-// write-ahead pipeline: AUTH when credentials are set, READONLY for a
-// replica. Its replies are read and dropped before the first request's;
-// a refused AUTH fails the connection.
-type handshake struct {
-	cmd  []byte
-	n    int  // replies to drop
-	auth bool // the first reply is AUTH's
+// Handshake is what a connection to a node sends before any request,
+// without waiting for the replies: AUTH when credentials are set, READONLY
+// for a replica. Its Replies replies come before the first request's; a
+// refused AUTH fails the connection. Pools use it; code that opens its own
+// connections to nodes (a dedicated connection for a blocking command, say)
+// sends Cmd first and passes each of the first Replies replies to Check.
+type Handshake struct {
+	Cmd     []byte
+	Replies int
+	auth    bool // the first reply is AUTH's
 }
 
-func newHandshake(cfg PoolConfig) handshake {
-	var h handshake
+// NewHandshake returns the handshake of cfg's credentials and ReadOnly.
+func NewHandshake(cfg PoolConfig) Handshake {
+	var h Handshake
 	if cfg.Password != "" {
 		if cfg.Username != "" {
-			h.cmd = resp.AppendCommand(h.cmd, "AUTH", cfg.Username, cfg.Password)
+			h.Cmd = resp.AppendCommand(h.Cmd, "AUTH", cfg.Username, cfg.Password)
 		} else {
-			h.cmd = resp.AppendCommand(h.cmd, "AUTH", cfg.Password)
+			h.Cmd = resp.AppendCommand(h.Cmd, "AUTH", cfg.Password)
 		}
-		h.n++
+		h.Replies++
 		h.auth = true
 	}
 	if cfg.ReadOnly {
 		// a standalone node answers an error: harmless, it serves reads anyway
-		h.cmd = resp.AppendCommand(h.cmd, "READONLY")
-		h.n++
+		h.Cmd = resp.AppendCommand(h.Cmd, "READONLY")
+		h.Replies++
 	}
 	return h
 }
@@ -46,8 +49,9 @@ func (e *authError) Error() string { return "AUTH refused: " + e.reply }
 
 func (e *authError) Unwrap() error { return ErrBackendAuth }
 
-// checkHandshakeReply inspects the i-th handshake reply.
-func (h *handshake) checkReply(i int, reply []byte) error {
+// Check inspects the i-th reply (from 0) to the handshake: an error
+// wrapping ErrBackendAuth when it is a refused AUTH.
+func (h *Handshake) Check(i int, reply []byte) error {
 	if i == 0 && h.auth && len(reply) > 0 && reply[0] == '-' {
 		msg := reply[1:]
 		for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == '\r') {
