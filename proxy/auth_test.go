@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -188,5 +190,39 @@ func TestAuthConfigValidate(t *testing.T) {
 				t.Fatalf("Validate: %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestAuthRedisCli runs redis-cli with -a and --user against the proxy and
+// a redis-server configured alike; the outputs must be equal.
+func TestAuthRedisCli(t *testing.T) {
+	cli := nodetest.RequirePeer(t, "redis-cli")
+	paddr := startAuthProxy(t)
+	raddr := startAuthRedis(t)
+	for _, args := range [][]string{
+		{"GET", "k"},
+		{"-a", "pw", "SET", "k", "v"},
+		{"-a", "wrong", "GET", "k"},
+		{"--user", "ro", "--pass", "ropw", "GET", "k"},
+		{"--user", "ro", "--pass", "ropw", "SET", "k", "w"},
+		{"--user", "ro", "--pass", "ropw", "-3", "GET", "k"}, // HELLO 3 AUTH: refused by the proxy, see below
+		{"--user", "rw", "--pass", "rwpw", "DEL", "k"},
+	} {
+		var outs [2]string
+		for i, addr := range []string{paddr, raddr} {
+			host, port, _ := strings.Cut(addr, ":")
+			out, _ := exec.Command(cli, append([]string{"-h", host, "-p", port, "--no-auth-warning"}, args...)...).CombinedOutput()
+			outs[i] = strings.TrimSpace(string(out))
+		}
+		if slices.Contains(args, "-3") {
+			// the proxy speaks RESP2 only: redis-cli -3 reports NOPROTO
+			if !strings.Contains(outs[0], "NOPROTO") {
+				t.Fatalf("redis-cli %q through the proxy: %q", args, outs[0])
+			}
+			continue
+		}
+		if outs[0] != outs[1] {
+			t.Fatalf("redis-cli %q:\n  proxy: %q\n  redis: %q", args, outs[0], outs[1])
+		}
 	}
 }

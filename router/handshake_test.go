@@ -2,7 +2,12 @@ package router
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 func TestHandshake(t *testing.T) {
@@ -43,5 +48,44 @@ func TestHandshake(t *testing.T) {
 				t.Fatalf("AUTH refused: %v", err)
 			}
 		})
+	}
+}
+
+// TestHandshakeNoRoundTrip: the first request leaves right behind AUTH,
+// without waiting for its reply. The fake node below answers AUTH only
+// once it has read the request after it; a pool that waited would never
+// complete the request.
+func TestHandshakeNoRoundTrip(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 2)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		rd := resp.NewReader(nc, resp.Limits{})
+		for range 2 {
+			args, err := rd.ReadCommand()
+			if err != nil {
+				return
+			}
+			got <- fmt.Sprintf("%q", args)
+		}
+		nc.Write([]byte("+OK\r\n$1\r\nv\r\n"))
+		rd.ReadCommand() // until the pool closes
+	}()
+	p := NewPool(ln.Addr().String(), PoolConfig{Conns: 1, Username: "u", Password: "pw", ReadTimeout: 10 * time.Second})
+	defer p.Close()
+	r := do(p, 0, "GET", "k")
+	if r.Err != nil || string(r.Reply) != "$1\r\nv\r\n" {
+		t.Fatalf("GET: %q %v", r.Reply, r.Err)
+	}
+	if a, b := <-got, <-got; a != `["AUTH" "u" "pw"]` || b != `["GET" "k"]` {
+		t.Fatalf("the node read %s then %s", a, b)
 	}
 }
