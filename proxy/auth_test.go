@@ -28,6 +28,9 @@ var authScripts = [][][]string{
 		{"AUTH", "pw"}, {"SET", "k", "v"}, {"GET", "k"}, {"ACL", "WHOAMI"},
 		{"AUTH", "wrong"}, {"GET", "k"}, {"AUTH", "default", "pw"}, {"MSET", "a", "1", "b", "2"},
 		{"RESET"}, {"GET", "k"}, {"AUTH", "default", "pw"}, {"GET", "k"},
+		{"HELLO", "2", "AUTH", "ro", "ropw"}, {"SET", "k", "v"}, {"GET", "k"},
+		{"HELLO", "2", "AUTH", "ro", "bad"}, {"SET", "k", "v"}, {"RESET"}, {"HELLO", "2"},
+		{"HELLO", "2", "AUTH", "default", "pw", "SETNAME", "bad name"}, {"GET", "k"},
 	},
 	{ // a read-only user
 		{"AUTH", "ro", "ropw"}, {"GET", "k"}, {"SET", "k", "v2"}, {"GET", "k"}, {"DEL", "k"},
