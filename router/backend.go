@@ -230,6 +230,10 @@ type conn struct {
 	hs     Handshake
 	up     atomic.Bool
 	broken atomic.Bool // failed and not connected again
+	// owned by the run goroutine: logged as unavailable and not yet as
+	// connected again; the wait before the next connection attempt
+	failing bool
+	backoff time.Duration
 
 	mu      sync.Mutex
 	pending []*Request
@@ -371,8 +375,7 @@ func (c *conn) close() {
 // waits the backoff and dials again, until close.
 func (c *conn) run() {
 	defer close(c.done)
-	backoff := c.cfg.MinBackoff
-	failing := false // logged as unavailable, not yet as connected again
+	c.backoff = c.cfg.MinBackoff
 	for {
 		nc, err := net.DialTimeout("tcp", c.addr, c.cfg.DialTimeout)
 		if err == nil {
@@ -386,7 +389,7 @@ func (c *conn) run() {
 				if _, err = nc.Write(c.hs.Cmd); err != nil {
 					nc.Close()
 					c.fail(err)
-					if !c.wait(&backoff, &failing, err) {
+					if !c.wait(err) {
 						return
 					}
 					continue
@@ -408,34 +411,42 @@ func (c *conn) run() {
 			c.up.Store(true)
 			c.broken.Store(false)
 			c.kick() // requests queued during the first dial
-			if failing {
-				c.cfg.Logger.Info("backend connected", "addr", c.addr)
-				failing = false
+			if c.hs.Replies == 0 {
+				c.connected()
 			}
-			backoff = c.cfg.MinBackoff
 			err = c.readLoop(nc)
 			c.up.Store(false)
 		}
 		c.fail(err)
-		if !c.wait(&backoff, &failing, err) {
+		if !c.wait(err) {
 			return
 		}
 	}
 }
 
+// connected resets the backoff and logs the end of a failure, once the
+// handshake (if any) went through: a refused AUTH keeps backing off.
+func (c *conn) connected() {
+	c.backoff = c.cfg.MinBackoff
+	if c.failing {
+		c.cfg.Logger.Info("backend connected", "addr", c.addr)
+		c.failing = false
+	}
+}
+
 // wait logs a new failure and waits the backoff, which it doubles; false
 // once the connection is closed.
-func (c *conn) wait(backoff *time.Duration, failing *bool, err error) bool {
-	if !*failing && !c.isClosed() {
+func (c *conn) wait(err error) bool {
+	if !c.failing && !c.isClosed() {
 		c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
-		*failing = true
+		c.failing = true
 	}
 	select {
 	case <-c.quit:
 		return false
-	case <-time.After(*backoff):
+	case <-time.After(c.backoff):
 	}
-	*backoff = min(2**backoff, c.cfg.MaxBackoff)
+	c.backoff = min(2*c.backoff, c.cfg.MaxBackoff)
 	return true
 }
 
@@ -529,6 +540,9 @@ func (c *conn) readLoop(nc net.Conn) error {
 				}
 				hs++
 				r += n
+				if hs == c.hs.Replies {
+					c.connected()
+				}
 				continue
 			}
 			req, last := c.take()

@@ -3,10 +3,15 @@ package router
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/slotcache/slotcache/node"
+	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/protocol/resp"
 )
 
@@ -87,5 +92,60 @@ func TestHandshakeNoRoundTrip(t *testing.T) {
 	}
 	if a, b := <-got, <-got; a != `["AUTH" "u" "pw"]` || b != `["GET" "k"]` {
 		t.Fatalf("the node read %s then %s", a, b)
+	}
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestHandshakeRefusedLogsOnce: a node refusing the pool's AUTH fails the
+// requests with the node's reason; the pool keeps retrying with backoff
+// and logs the failure once, not at every attempt.
+func TestHandshakeRefusedLogsOnce(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, func(c *node.Config) { c.RequirePass = "npw" })
+	var logs syncBuffer
+	p := NewPool(addr, PoolConfig{Conns: 1, Password: "wrong", MinBackoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	defer p.Close()
+	nc := nodetest.Dial(t, addr)
+	nc.Do("AUTH", "npw")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := do(p, 0, "GET", "k")
+		if !errors.Is(r.Err, ErrBackendAuth) && !errors.Is(r.Err, ErrUnavailable) {
+			t.Fatalf("GET: %q %v", r.Reply, r.Err)
+		}
+		v := nc.Do("INFO", "stats").String()
+		if strings.Contains(v, "total_connections_received:") {
+			var n int
+			fmt.Sscanf(v[strings.Index(v, "total_connections_received:")+len("total_connections_received:"):], "%d", &n)
+			if n >= 5 { // our probe plus at least 4 attempts of the pool
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pool did not retry: %s", v)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	out := logs.String()
+	if strings.Count(out, "backend unavailable") != 1 || strings.Contains(out, "backend connected") ||
+		!strings.Contains(out, "AUTH refused: WRONGPASS") {
+		t.Fatalf("log:\n%s", out)
 	}
 }
