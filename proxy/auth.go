@@ -136,44 +136,25 @@ func (s *session) userName() string {
 	return DefaultUser
 }
 
-// permit applies authentication and read-only users to the command args
-// before it is dispatched; when it refuses, it has made c the error reply.
-// As in Redis, an unknown command or a wrong argument count is reported
-// before NOAUTH, and a wrong count before NOPERM.
-func (s *session) permit(c *call, args [][]byte) bool {
+// permit applies authentication and read-only users to cmd (nil: a
+// command of the proxy's own that the command table does not list) once
+// its name and argument count were checked, as in Redis: an unknown command
+// or a wrong argument count is reported before NOAUTH, and a wrong count
+// before NOPERM. When it refuses, it has made c the error reply.
+func (s *session) permit(c *call, cmd *router.Command) bool {
 	u := s.user.Load()
-	if u != nil && !u.readOnly {
+	switch {
+	case u != nil && !u.readOnly:
+		return true
+	case u == nil && (cmd == nil || !cmd.Has(router.FlagNoAuth)):
+		s.errorReply(c, msgNoAuth)
+	case u != nil && cmd != nil && cmd.Has(router.FlagWrite):
+		s.errorReply(c, "NOPERM this user has no permissions to run the '"+cmd.Name+"' command")
+	default:
 		return true
 	}
-	cmd := router.Lookup(args)
-	switch {
-	case cmd == nil || !cmd.ArityOK(len(args)):
-		if cmd == nil {
-			s.errorReply(c, errUnknownCommand(args))
-		} else {
-			s.errorReply(c, errArity(cmd.Name))
-		}
-		return false
-	case u == nil && !cmd.Has(router.FlagNoAuth):
-		s.errorReply(c, msgNoAuth)
-		return false
-	case u != nil && cmd.Has(router.FlagWrite):
-		s.errorReply(c, "NOPERM this user has no permissions to run the '"+cmd.Name+"' command")
-		return false
-	}
-	return true
-}
-
-// errUnknownCommand is Redis's unknown command error text.
-func errUnknownCommand(args [][]byte) string {
-	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
-	for _, a := range args[1:] {
-		if len(s) >= 128 {
-			break
-		}
-		s += fmt.Sprintf("'%.*s' ", 128-len(s), a)
-	}
-	return s
+	c.rejected = true
+	return false
 }
 
 // authCommand answers AUTH [username] password.

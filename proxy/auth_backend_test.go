@@ -135,3 +135,18 @@ func TestConfigGetHidesNodeSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestBackendPasswordResp3: the RESP3 pools toward password nodes say AUTH
+// before HELLO 3, which the nodes refuse to unauthenticated connections.
+func TestBackendPasswordResp3(t *testing.T) {
+	nodes := startPassNodes(t, 2, "npw")
+	addr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.Backend.Password = "npw" })
+	c := nodetest.Dial(t, addr)
+	if v := c.Do("HELLO", "3"); v.Type != '%' {
+		t.Fatalf("HELLO 3: %s", v)
+	}
+	c.Do("HSET", "h", "f", "v")
+	if v := c.Do("HGETALL", "h"); v.Type != '%' || len(v.Elems) != 2 || string(v.Elems[0].Str) != "f" || string(v.Elems[1].Str) != "v" {
+		t.Fatalf("HGETALL h in RESP3: %c %s", v.Type, v)
+	}
+}

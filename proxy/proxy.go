@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -274,14 +275,20 @@ func (p *Proxy) accept(nc net.Conn) {
 	}()
 }
 
-// pool returns the backend pool for addr, creating it on first use; nil once
-// the proxy is closed.
-func (p *Proxy) pool(addr string) *router.Pool {
-	return p.poolAt(addr, addr, p.cfg.Backend)
+// pool returns the backend pool for addr and protocol (2 or 3), creating it
+// on first use; nil once the proxy is closed. RESP3 pools say HELLO 3 on
+// each connection, so their replies go to RESP3 clients unchanged.
+func (p *Proxy) pool(addr string, proto int) *router.Pool {
+	return p.poolAt(addr, addr, proto, p.cfg.Backend)
 }
 
-// poolAt returns the pool of key, creating it to addr with cfg on first use.
-func (p *Proxy) poolAt(key, addr string, cfg router.PoolConfig) *router.Pool {
+// poolAt returns the pool of key and proto, creating it to addr with cfg
+// (and HELLO 3 for proto 3) on first use.
+func (p *Proxy) poolAt(key, addr string, proto int, cfg router.PoolConfig) *router.Pool {
+	if proto == 3 {
+		key += resp3Suffix
+		cfg.Hello = hello3
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -294,6 +301,11 @@ func (p *Proxy) poolAt(key, addr string, cfg router.PoolConfig) *router.Pool {
 	}
 	return pl
 }
+
+// resp3Suffix marks the RESP3 pools in Proxy.pools.
+const resp3Suffix = "|resp3"
+
+var hello3 = []byte("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n")
 
 // table is the routing table derived from one slot map: for every slot, the
 // index of its group in groups (0 = not served).
@@ -337,7 +349,7 @@ func (p *Proxy) buildTable(m *slots.Map) *table {
 		gr := groupRoute{id: id}
 		if n, ok := m.Node(g.Master); ok && n.Addr != "" {
 			gr.addr = n.Addr
-			gr.pool = p.pool(n.Addr)
+			gr.pool = p.pool(n.Addr, 2)
 		}
 		p.addReplicas(&gr, m, g)
 		index[id] = uint16(len(t.groups))
@@ -366,7 +378,7 @@ func (p *Proxy) retirePools(t *table) {
 	for addr, pl := range p.pools {
 		since, seen := p.unused[addr]
 		switch {
-		case used[addr]:
+		case used[strings.TrimSuffix(addr, resp3Suffix)]:
 			delete(p.unused, addr)
 		case !seen:
 			p.unused[addr] = now

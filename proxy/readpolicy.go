@@ -50,11 +50,12 @@ func ParseReadPolicy(s string) (ReadPolicy, error) {
 // READONLY: apart from the master pool of the same address.
 func replicaKey(addr string) string { return addr + " readonly" }
 
-// replicaPool returns the READONLY pool for a replica at addr.
-func (p *Proxy) replicaPool(addr string) *router.Pool {
+// replicaPool returns the READONLY pool for a replica at addr and
+// protocol (2 or 3).
+func (p *Proxy) replicaPool(addr string, proto int) *router.Pool {
 	cfg := p.cfg.Backend
 	cfg.ReadOnly = true
-	return p.poolAt(replicaKey(addr), addr, cfg)
+	return p.poolAt(replicaKey(addr), addr, proto, cfg)
 }
 
 // addReplicas fills gr.replicas from group g of m, when the read policy
@@ -65,7 +66,7 @@ func (p *Proxy) addReplicas(gr *groupRoute, m *slots.Map, g slots.Group) {
 	}
 	for _, id := range g.Replicas {
 		if n, ok := m.Node(id); ok && n.Addr != "" {
-			if pl := p.replicaPool(n.Addr); pl != nil {
+			if pl := p.replicaPool(n.Addr, 2); pl != nil {
 				gr.replicas = append(gr.replicas, pl)
 			}
 		}
@@ -88,7 +89,10 @@ func (s *session) readRouted(c *call, g uint16, args [][]byte) bool {
 	for range reps {
 		s.rr++
 		pl := reps[s.rr%uint32(len(reps))]
-		if pl.Ready(s.id) {
+		if s.proto == 3 {
+			pl = s.replica3(pl)
+		}
+		if pl != nil && pl.Ready(s.id) {
 			r := s.newReq()
 			r.Cmd = appendCommand(r.Cmd, args)
 			s.sendPool(c, pl, r)

@@ -168,3 +168,28 @@ func TestParseReadPolicy(t *testing.T) {
 		t.Fatal("ParseReadPolicy(slave): no error")
 	}
 }
+
+// TestReadPolicyResp3: a RESP3 client's reads go to the replicas too, over
+// replica connections that said HELLO 3 as well as READONLY, so their
+// replies come back in RESP3.
+func TestReadPolicyResp3(t *testing.T) {
+	nodes := startNodes(t, 2) // master, replica
+	for i, a := range nodes {
+		if v := nodetest.Dial(t, a).Do("HSET", "h", "node", strconv.Itoa(i)); v.IsError() {
+			t.Fatal(v)
+		}
+	}
+	addr, _ := startProxy(t, StaticMap{replicaMap(t, nodes)}, func(c *Config) { c.ReadPolicy = ReadReplicaOnly })
+	c := nodetest.Dial(t, addr)
+	if v := c.Do("HELLO", "3"); v.Type != '%' {
+		t.Fatalf("HELLO 3: %s", v)
+	}
+	v := c.Do("HGETALL", "h")
+	if v.Type != '%' || len(v.Elems) != 2 || string(v.Elems[1].Str) != "1" {
+		t.Fatalf("HGETALL h in RESP3: %c %s, want the replica's map", v.Type, v)
+	}
+	stats := nodetest.Dial(t, nodes[1]).Do("INFO", "commandstats").String()
+	if !strings.Contains(stats, "cmdstat_hello:") || !strings.Contains(stats, "cmdstat_readonly:") {
+		t.Fatalf("the replica saw no HELLO or no READONLY:\n%s", stats)
+	}
+}

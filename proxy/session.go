@@ -16,6 +16,13 @@ const (
 	// maxRetainedBuf is the reply buffer capacity a session keeps between
 	// batches.
 	maxRetainedBuf = 1 << 20
+	// maxRetainedReqBuf is the command and reply capacity a backend request
+	// keeps between batches.
+	maxRetainedReqBuf = 16 << 10
+	// maxRetainedReqs bounds the backend requests kept between batches.
+	maxRetainedReqs = 2048
+	// maxRetainedArgs bounds the argument scratch kept between batches.
+	maxRetainedArgs = 8192
 	// maxBatchReply stops a batch early once local replies grow that large.
 	maxBatchReply = 1 << 20
 )
@@ -43,6 +50,9 @@ type call struct {
 	a0, a1 int32 // auxiliary data s.aux[a0:a1]
 	v0, v1 int32 // arguments s.argv[v0:v1] (slowlog)
 	stat   *cmdStat
+	// rejected: refused before running (arity), counted as Redis's
+	// rejected_calls
+	rejected bool
 }
 
 // session is one client connection. Its goroutine reads a batch of commands
@@ -62,6 +72,7 @@ type session struct {
 	lastActive  atomic.Int64 // unix ns
 	lastCmd     atomic.Pointer[string]
 	user        atomic.Pointer[authUser] // nil: not authenticated
+	protoSeen   atomic.Int32             // proto, for CLIENT LIST
 
 	t       *table // routing table of the current batch
 	calls   []call
@@ -79,6 +90,15 @@ type session struct {
 	offs    []int32  // read offset per request while merging
 	quit    bool
 	rr      uint32 // round robin among replicas
+	// proto is the client's protocol (HELLO); switched ends the batch so
+	// that commands after the switch go out on the other protocol's
+	// connections only once those before it were answered.
+	proto    int
+	switched bool
+	p3       map[uint16]*router.Pool // RESP3 pools of s.p3t's groups
+	p3t      *table
+	// r3 maps the replica pools of s.p3t to their RESP3 twins
+	r3 map[*router.Pool]*router.Pool
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 }
@@ -93,8 +113,10 @@ func newSession(p *Proxy, nc net.Conn, id uint64) *session {
 		created: time.Now(),
 		local:   resp.Writer{Proto: 2},
 		out:     resp.Writer{Proto: 2},
+		proto:   2,
 	}
 	s.lastActive.Store(s.created.UnixNano())
+	s.protoSeen.Store(2)
 	s.rd = resp.NewReader(&idleReader{s: s}, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen, MaxQueryBuf: p.cfg.MaxQueryBuf})
 	s.initAuth()
 	return s
@@ -127,7 +149,7 @@ func (s *session) serve() {
 		}
 		s.begin()
 		s.handle(args)
-		for !s.quit && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+		for !s.quit && !s.switched && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
 			args, ok, err := s.rd.Next()
 			if !ok || err != nil {
 				break // a protocol error is reported by the next ReadCommand
@@ -155,12 +177,21 @@ func (s *session) serve() {
 // begin starts a batch.
 func (s *session) begin() {
 	s.t = s.p.routes()
+	s.switched = false
 	s.calls = s.calls[:0]
 	s.nreq = 0
 	s.local.Buf = s.local.Buf[:0]
 	s.aux = s.aux[:0]
 	clear(s.argv)
 	s.argv = s.argv[:0]
+	if len(s.reqs) > maxRetainedReqs {
+		clear(s.reqs[maxRetainedReqs:])
+		s.reqs = s.reqs[:maxRetainedReqs]
+	}
+	// scratch grown by a command with very many arguments is not kept
+	if cap(s.argv) > maxRetainedArgs {
+		s.argv, s.aux, s.kb, s.keys, s.buckets = nil, nil, nil, nil, nil
+	}
 	if cap(s.out.Buf) > maxRetainedBuf {
 		s.out.Buf = nil
 	}
@@ -189,15 +220,24 @@ func (s *session) newReq() *router.Request {
 	r.Err = nil
 	r.Skip = 0
 	r.WG = &s.wg
-	if cap(r.Reply) > maxRetainedBuf {
+	// a session keeps up to MaxPipeline requests: only small buffers stay
+	if cap(r.Reply) > maxRetainedReqBuf {
 		r.Reply = nil
+	}
+	if cap(r.Cmd) > maxRetainedReqBuf {
+		r.Cmd = nil
 	}
 	return r
 }
 
-// send queues r to group g of the batch's table; c counts it.
+// send queues r to group g of the batch's table, on its RESP3 pool for a
+// RESP3 client; c counts it.
 func (s *session) send(c *call, g uint16, r *router.Request) {
-	s.sendPool(c, s.t.groups[g].pool, r)
+	pl := s.t.groups[g].pool
+	if pl != nil && s.proto == 3 {
+		pl = s.pool3(g)
+	}
+	s.sendPool(c, pl, r)
 }
 
 // sendPool queues r to pl (nil: the slot is not served); c counts it.
@@ -212,6 +252,46 @@ func (s *session) sendPool(c *call, pl *router.Pool, r *router.Request) {
 	if !slices.Contains(s.touched, pl) {
 		s.touched = append(s.touched, pl)
 	}
+}
+
+// pool3 returns the RESP3 pool of group g.
+func (s *session) pool3(g uint16) *router.Pool {
+	s.resetPools3()
+	pl := s.p3[g]
+	if pl == nil {
+		pl = s.p.pool(s.t.groups[g].addr, 3)
+		s.p3[g] = pl
+	}
+	return pl
+}
+
+// replica3 returns the RESP3 twin of replica pool pl of the batch's table.
+func (s *session) replica3(pl *router.Pool) *router.Pool {
+	s.resetPools3()
+	p3 := s.r3[pl]
+	if p3 == nil {
+		p3 = s.p.replicaPool(pl.Addr(), 3)
+		s.r3[pl] = p3
+	}
+	return p3
+}
+
+// resetPools3 empties the RESP3 pool caches when the batch's table changed.
+func (s *session) resetPools3() {
+	if s.p3t != s.t || s.p3 == nil {
+		s.p3 = map[uint16]*router.Pool{}
+		s.r3 = map[*router.Pool]*router.Pool{}
+		s.p3t = s.t
+	}
+}
+
+// setProto switches the session's protocol (2 or 3).
+func (s *session) setProto(v int) {
+	if v != s.proto {
+		s.switched = true
+	}
+	s.proto, s.local.Proto, s.out.Proto = v, v, v
+	s.protoSeen.Store(int32(v))
 }
 
 // forward sends args unchanged to group g as the whole reply of c.
@@ -248,7 +328,10 @@ func (s *session) finish(d int64) {
 		start := len(s.out.Buf)
 		s.reply(c)
 		isErr := len(s.out.Buf) > start && s.out.Buf[start] == '-'
-		if c.stat != nil {
+		switch {
+		case c.stat != nil && c.rejected:
+			c.stat.rejected.Add(1)
+		case c.stat != nil:
 			c.stat.calls.Add(1)
 			c.stat.usec.Add(usec)
 			if isErr {

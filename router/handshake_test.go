@@ -28,6 +28,9 @@ func TestHandshake(t *testing.T) {
 		{"user", PoolConfig{Username: "u", Password: "pw"}, "*3\r\n$4\r\nAUTH\r\n$1\r\nu\r\n$2\r\npw\r\n", 1},
 		{"readonly", PoolConfig{ReadOnly: true}, "*1\r\n$8\r\nREADONLY\r\n", 1},
 		{"both", PoolConfig{Password: "pw", ReadOnly: true}, "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*1\r\n$8\r\nREADONLY\r\n", 2},
+		{"hello", PoolConfig{Hello: hello3}, "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n", 1},
+		{"all: AUTH before HELLO", PoolConfig{Password: "pw", ReadOnly: true, Hello: hello3},
+			"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*1\r\n$8\r\nREADONLY\r\n", 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,6 +43,23 @@ func TestHandshake(t *testing.T) {
 			if tc.cfg.ReadOnly {
 				if err := h.Check(last, []byte("-ERR This instance has cluster support disabled\r\n")); err != nil {
 					t.Fatalf("READONLY error: %v", err)
+				}
+			}
+			if tc.cfg.Hello != nil {
+				i := 0
+				if tc.cfg.Password != "" {
+					i = 1
+				}
+				if err := h.Check(i, []byte("%1\r\n$6\r\nserver\r\n$5\r\nredis\r\n")); err != nil {
+					t.Fatalf("HELLO map: %v", err)
+				}
+				for reply, want := range map[string]string{
+					"-NOPROTO unsupported protocol version\r\n": "hello refused: NOPROTO unsupported protocol version",
+					"!13\r\nERR some blob\r\n":                  "hello refused: ERR some blob",
+				} {
+					if err := h.Check(i, []byte(reply)); err == nil || err.Error() != want || errors.Is(err, ErrBackendAuth) {
+						t.Fatalf("HELLO %q: %v, want %s", reply, err, want)
+					}
 				}
 			}
 			if tc.cfg.Password == "" {
@@ -147,5 +167,27 @@ func TestHandshakeRefusedLogsOnce(t *testing.T) {
 	if strings.Count(out, "backend unavailable") != 1 || strings.Contains(out, "backend connected") ||
 		!strings.Contains(out, "AUTH refused: WRONGPASS") {
 		t.Fatalf("log:\n%s", out)
+	}
+}
+
+var hello3 = resp.AppendCommand(nil, "HELLO", "3")
+
+// TestPoolHelloAuth: a RESP3 pool toward a node with a password says AUTH
+// before HELLO 3 (which the node refuses to an unauthenticated
+// connection), and a wrong password fails requests with ErrBackendAuth.
+func TestPoolHelloAuth(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, func(c *node.Config) { c.RequirePass = "npw" })
+	p := NewPool(addr, PoolConfig{Conns: 1, Password: "npw", Hello: hello3})
+	defer p.Close()
+	do(p, 0, "HSET", "h", "f", "v")
+	if r := do(p, 0, "HGETALL", "h"); r.Err != nil || string(r.Reply) != "%1\r\n$1\r\nf\r\n$1\r\nv\r\n" {
+		t.Fatalf("HGETALL on an authenticated RESP3 connection: %q %v", r.Reply, r.Err)
+	}
+	bad := NewPool(addr, PoolConfig{Conns: 1, Password: "wrong", Hello: hello3, MinBackoff: 10 * time.Millisecond})
+	defer bad.Close()
+	r := do(bad, 0, "PING")
+	var ue *UnavailableError
+	if !errors.As(r.Err, &ue) || !errors.Is(r.Err, ErrBackendAuth) || !strings.HasPrefix(ue.Reason, "AUTH refused: WRONGPASS") {
+		t.Fatalf("PING after a refused AUTH: %q %v", r.Reply, r.Err)
 	}
 }

@@ -3,7 +3,6 @@ package router
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -12,208 +11,6 @@ import (
 
 	"github.com/slotcache/slotcache/protocol/resp"
 )
-
-// Request is one command sent to a backend. The caller owns it: it fills Cmd
-// with an encoded command, sets Done (or uses a shared WaitGroup), sends it
-// with Pool.Send and, once Done, reads Reply or Err. Requests are reused, so
-// Reply keeps its capacity from one command to the next.
-type Request struct {
-	// Cmd is the encoded command (a RESP multibulk frame).
-	Cmd []byte
-	// Reply is the backend's raw reply, one complete RESP value.
-	Reply []byte
-	// Err is set instead of Reply when the backend could not answer.
-	Err error
-	// WG, when not nil, is marked Done once the request completes.
-	WG *sync.WaitGroup
-	// Skip is how many replies to drop before the one kept: Cmd may hold
-	// several commands that must reach the node back to back (ASKING then
-	// the command), and only the last reply matters.
-	Skip int
-
-	sent int64 // monotonic ns the request was written at
-	skip int   // replies still to drop
-}
-
-// ErrUnavailable is wrapped by every error that reports a backend that cannot
-// take requests (refused, closed, timed out, down).
-var ErrUnavailable = errors.New("router: backend unavailable")
-
-// UnavailableError is the failure of one backend; its text is the reply the
-// proxy sends to clients, after "ERR ".
-type UnavailableError struct {
-	Addr   string
-	Reason string
-}
-
-func (e *UnavailableError) Error() string {
-	return "backend unavailable: " + e.Addr + " (" + e.Reason + ")"
-}
-
-// Unwrap makes errors.Is(err, ErrUnavailable) true.
-func (e *UnavailableError) Unwrap() error { return ErrUnavailable }
-
-// PoolConfig sets the behaviour of the connections to one backend.
-type PoolConfig struct {
-	// Conns is the number of connections per backend (default 2). Each is
-	// pipelined and multiplexed; a client is pinned to one of them so that
-	// its commands reach the backend in the order it sent them.
-	Conns int
-	// DialTimeout bounds a connection attempt (default 1 s).
-	DialTimeout time.Duration
-	// ReadTimeout is how long the oldest pending request may wait for its
-	// reply before the connection is declared dead (default 5 s).
-	ReadTimeout time.Duration
-	// WriteTimeout bounds one write to the backend (default 5 s).
-	WriteTimeout time.Duration
-	// MinBackoff and MaxBackoff bound the wait between two reconnection
-	// attempts (defaults 50 ms and 2 s); it doubles after each failure.
-	MinBackoff, MaxBackoff time.Duration
-	// MaxBulkLen bounds a bulk string in a reply (default 512 MB).
-	MaxBulkLen int64
-	// Logger records a backend going down and coming back, once per
-	// transition (default: discarded).
-	Logger *slog.Logger
-	// Username and Password authenticate every connection (AUTH, sent
-	// ahead of the first request without waiting for its reply); no AUTH
-	// when Password is empty. A refused AUTH fails the connection, and the
-	// requests on it, with an error wrapping ErrBackendAuth.
-	Username, Password string
-	// ReadOnly sends READONLY on every connection, so that a replica in
-	// cluster mode serves reads instead of redirecting them to its master.
-	ReadOnly bool
-}
-
-func (c PoolConfig) withDefaults() PoolConfig {
-	if c.Conns <= 0 {
-		c.Conns = 2
-	}
-	if c.DialTimeout <= 0 {
-		c.DialTimeout = time.Second
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = 5 * time.Second
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = 5 * time.Second
-	}
-	if c.MinBackoff <= 0 {
-		c.MinBackoff = 50 * time.Millisecond
-	}
-	if c.MaxBackoff < c.MinBackoff {
-		c.MaxBackoff = max(2*time.Second, c.MinBackoff)
-	}
-	if c.MaxBulkLen <= 0 {
-		c.MaxBulkLen = resp.DefaultMaxBulkLen
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	return c
-}
-
-// Pool is the set of connections to one backend address.
-type Pool struct {
-	addr  string
-	conns []*conn
-}
-
-// NewPool starts the connections to addr; they connect in the background and
-// reconnect until Close.
-func NewPool(addr string, cfg PoolConfig) *Pool {
-	cfg = cfg.withDefaults()
-	p := &Pool{addr: addr}
-	for range cfg.Conns {
-		c := newConn(addr, cfg)
-		p.conns = append(p.conns, c)
-		go c.run()
-		go c.writeLoop()
-	}
-	return p
-}
-
-// Addr returns the backend's address.
-func (p *Pool) Addr() string { return p.addr }
-
-// Send queues r on the connection that client id is pinned to and writes
-// it, with whatever else is queued there, unless a write is already in
-// progress (that writer then takes it). When the backend is down, r
-// completes at once with an *UnavailableError.
-func (p *Pool) Send(id uint64, r *Request) {
-	c := p.conns[id%uint64(len(p.conns))]
-	c.queue(r, false)
-	c.kick()
-}
-
-// Queue queues r like Send but does not write it: a client dispatching a
-// pipeline queues each command, then calls Flush once per pool, so that the
-// whole pipeline leaves in one write.
-func (p *Pool) Queue(id uint64, r *Request) {
-	p.conns[id%uint64(len(p.conns))].queue(r, false)
-}
-
-// Flush writes what is queued on client id's connection, unless a write is
-// in progress there.
-func (p *Pool) Flush(id uint64) {
-	p.conns[id%uint64(len(p.conns))].kick()
-}
-
-// kick wakes the writer goroutine.
-func (c *conn) kick() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// writeLoop writes what is queued each time it is kicked, until quit.
-func (c *conn) writeLoop() {
-	for {
-		select {
-		case <-c.wake:
-		case <-c.quit:
-			return
-		}
-		// Let the clients that are ready to run queue their commands too,
-		// so that one write carries them all.
-		runtime.Gosched()
-		c.mu.Lock()
-		if c.writing || c.nc == nil || len(c.pending) == 0 {
-			c.mu.Unlock()
-			continue
-		}
-		c.writing = true
-		c.mu.Unlock()
-		c.flush()
-	}
-}
-
-// Up reports whether at least one connection is established.
-func (p *Pool) Up() bool {
-	for _, c := range p.conns {
-		if c.up.Load() {
-			return true
-		}
-	}
-	return false
-}
-
-// Ready reports whether the connection client id is pinned to takes
-// requests: connected, or still in its first connection attempt. It is
-// false from a failure until the next successful connect.
-func (p *Pool) Ready(id uint64) bool {
-	return !p.conns[id%uint64(len(p.conns))].broken.Load()
-}
-
-// Close closes the connections; pending requests fail.
-func (p *Pool) Close() {
-	for _, c := range p.conns {
-		c.close()
-	}
-	for _, c := range p.conns {
-		<-c.done
-	}
-}
 
 // conn is one pipelined connection. Requests sent during the first
 // connection attempt wait for it; later, while the connection is down
@@ -238,7 +35,6 @@ type conn struct {
 	mu      sync.Mutex
 	pending []*Request
 	spare   []*Request // the previous batch, reused
-	writing bool       // a flush is in progress: it will take pending too
 	down    error      // non-nil while not connected: senders fail at once
 	closed  bool
 	nc      net.Conn
@@ -251,50 +47,69 @@ type conn struct {
 	qdead    bool   // the connection failed: nothing more may enter inflight
 	gen      uint64 // connection number, raised on each connect
 
-	wake chan struct{} // cap 1: work for writeLoop
-	quit chan struct{}
-	done chan struct{}
+	wake  chan struct{} // cap 1: work for writeLoop
+	retry chan struct{} // cap 1: end the backoff now
+	onUp  func()        // called on each connect whose handshake went through
+	quit  chan struct{}
+	done  chan struct{}
 }
 
 func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
-		addr: addr,
-		cfg:  cfg,
-		hs:   NewHandshake(cfg),
-		wake: make(chan struct{}, 1),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		addr:  addr,
+		cfg:   cfg,
+		hs:    NewHandshake(cfg),
+		wake:  make(chan struct{}, 1),
+		retry: make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 }
 
-// queue appends r to pending. With claim, it reports whether the caller
-// became the writer and must call flush.
-func (c *conn) queue(r *Request, claim bool) bool {
+// kick wakes the writer goroutine.
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop writes what is queued each time it is kicked, until quit.
+func (c *conn) writeLoop() {
+	for {
+		select {
+		case <-c.wake:
+		case <-c.quit:
+			return
+		}
+		// Let the clients that are ready to run queue their commands too,
+		// so that one write carries them all.
+		runtime.Gosched()
+		c.flush()
+	}
+}
+
+// queue appends r to pending; the writer sends it once kicked (or once the
+// first connection is up). While the connection is down r fails at once.
+func (c *conn) queue(r *Request) {
 	c.mu.Lock()
 	if c.down != nil {
 		err := c.down
 		c.mu.Unlock()
 		complete(r, nil, err)
-		return false
+		return
 	}
 	c.pending = append(c.pending, r)
-	if !claim || c.writing || c.nc == nil { // the writer, or run once connected, sends it
-		c.mu.Unlock()
-		return false
-	}
-	c.writing = true
 	c.mu.Unlock()
-	return true
 }
 
-// flush writes batches of pending requests until none is left. The caller
-// has set writing; flush clears it.
+// flush writes batches of pending requests until none is left; only the
+// writer goroutine calls it.
 func (c *conn) flush() {
 	for {
 		c.mu.Lock()
 		nc, gen := c.nc, c.ngen
 		if len(c.pending) == 0 || nc == nil {
-			c.writing = false
 			c.mu.Unlock()
 			return
 		}
@@ -311,8 +126,11 @@ func (c *conn) flush() {
 		c.qmu.Lock()
 		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
 			c.qmu.Unlock()
+			var err error = &UnavailableError{Addr: c.addr, Reason: "connection lost"}
 			c.mu.Lock()
-			err := c.down
+			if c.down != nil {
+				err = c.down
+			}
 			c.mu.Unlock()
 			for _, r := range batch {
 				complete(r, nil, err)
@@ -338,7 +156,6 @@ func (c *conn) flush() {
 			// the reader sees the closed connection and fails what is
 			// in flight
 			nc.Close()
-			c.writing = false
 			c.mu.Unlock()
 			return
 		}
@@ -384,17 +201,15 @@ func (c *conn) run() {
 				tc.SetKeepAlive(true)
 			}
 			if len(c.hs.Cmd) > 0 {
-				// ahead of any request; its replies are checked by readLoop
+				// ahead of any request, before the writer can see nc; its
+				// replies are checked by readLoop
 				nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
 				if _, err = nc.Write(c.hs.Cmd); err != nil {
 					nc.Close()
-					c.fail(err)
-					if !c.wait(err) {
-						return
-					}
-					continue
 				}
 			}
+		}
+		if err == nil {
 			c.qmu.Lock()
 			c.qdead = false
 			c.gen++
@@ -424,18 +239,27 @@ func (c *conn) run() {
 	}
 }
 
-// connected resets the backoff and logs the end of a failure, once the
-// handshake (if any) went through: a refused AUTH keeps backing off.
+// connected resets the backoff, logs the end of a failure and ends the
+// backoff of the pool's other connections, once the handshake (if any)
+// went through: a refused AUTH keeps backing off and wakes nobody.
 func (c *conn) connected() {
 	c.backoff = c.cfg.MinBackoff
 	if c.failing {
 		c.cfg.Logger.Info("backend connected", "addr", c.addr)
 		c.failing = false
 	}
+	if c.onUp != nil {
+		c.onUp()
+	}
+	select { // not for this connection, which is up
+	case <-c.retry:
+	default:
+	}
 }
 
-// wait logs a new failure and waits the backoff, which it doubles; false
-// once the connection is closed.
+// wait logs a new failure and waits the backoff, which it doubles, or
+// until a sibling connection reached the node; false once the connection
+// is closed.
 func (c *conn) wait(err error) bool {
 	if !c.failing && !c.isClosed() {
 		c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
@@ -445,6 +269,7 @@ func (c *conn) wait(err error) bool {
 	case <-c.quit:
 		return false
 	case <-time.After(c.backoff):
+	case <-c.retry: // a sibling connection reached the node: it is back
 	}
 	c.backoff = min(2*c.backoff, c.cfg.MaxBackoff)
 	return true
@@ -453,11 +278,11 @@ func (c *conn) wait(err error) bool {
 // fail marks the connection down with err and fails every request pending
 // or in flight.
 func (c *conn) fail(err error) {
-	ue := &UnavailableError{Addr: c.addr, Reason: reason(err)}
+	ue := &UnavailableError{Addr: c.addr, Reason: reason(err), err: err}
 	c.broken.Store(true)
 	c.mu.Lock()
 	if c.closed {
-		ue.Reason = "proxy closing"
+		ue.Reason, ue.err = "proxy closing", nil
 	}
 	c.down = ue
 	if c.nc != nil {
