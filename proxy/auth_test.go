@@ -221,3 +221,24 @@ func TestAuthRedisCli(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthRejectedCalls: a command refused with NOAUTH or NOPERM counts as
+// a rejected call of that command, as in redis-server.
+func TestAuthRejectedCalls(t *testing.T) {
+	paddr, raddr := startAuthProxy(t), startAuthRedis(t)
+	for _, addr := range []string{paddr, raddr} {
+		c := nodetest.Dial(t, addr)
+		c.Do("GET", "k") // NOAUTH
+		c.Do("AUTH", "ro", "ropw")
+		c.Do("SET", "k", "v") // NOPERM
+		adm := nodetest.Dial(t, addr)
+		adm.Do("AUTH", "pw")
+		stats := adm.Do("INFO", "commandstats").String()
+		for _, want := range []string{"cmdstat_get:calls=0,", "cmdstat_set:calls=0,"} {
+			i := strings.Index(stats, want)
+			if i < 0 || !strings.HasPrefix(stats[strings.Index(stats[i:], "rejected_calls=")+i:], "rejected_calls=1,") {
+				t.Fatalf("%s: no %s...rejected_calls=1 in\n%s", addr, want, stats)
+			}
+		}
+	}
+}
