@@ -100,7 +100,7 @@ var commands = map[string]cmdInfo{
 	"wait":         {kRefused, 0},
 	"waitaof":      {kRefused, 0},
 	"role":         {kRefused, 0},
-	"acl":          {kRefused, 0},
+	"acl":          {kLocal, 0},
 	"module":       {kRefused, 0},
 	"script":       {kRefused, 0},
 	"function":     {kRefused, 0},
@@ -162,6 +162,8 @@ func (s *session) handle(args [][]byte) {
 		s.errorReply(c, errArity(cmd.Name))
 		c.rejected = true
 		return
+	case !s.permit(c, cmd):
+		return
 	}
 	switch info.kind {
 	case kRefused:
@@ -212,7 +214,9 @@ func (s *session) forwardByKeys(c *call, args [][]byte) {
 		s.errorReply(c, msgNotServed)
 		return
 	}
-	s.forward(c, g, args)
+	if !s.readRouted(c, g, args) {
+		s.forward(c, g, args)
+	}
 }
 
 // bucket is one part of a split command: the keys of one group, or of one
@@ -285,7 +289,9 @@ func (s *session) split(c *call, args [][]byte, step int, o op) {
 	}
 	s.buckets = bs
 	if len(bs) == 1 {
-		s.forward(c, bs[0].g, args)
+		if !s.readRoutedKeys(c, bs[0].g, args, step, perSlot) {
+			s.forward(c, bs[0].g, args)
+		}
 		return
 	}
 	c.op = o

@@ -86,21 +86,13 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 			return
 		}
 		s.name.Store(nil)
+		s.resetAuth()
 		s.setProto(2)
 		w.Simple("RESET")
 	case "auth":
-		switch len(args) {
-		case 2:
-			w.Error(msgNoPassword)
-		case 3:
-			if string(args[1]) == "default" {
-				w.OK()
-			} else {
-				w.Error("WRONGPASS invalid username-password pair or user is disabled.")
-			}
-		default:
-			w.Error(errArity("auth"))
-		}
+		s.authCommand(w, args)
+	case "acl":
+		s.aclCommand(w, args)
 	case "hello":
 		s.hello(w, args)
 	case "client":
@@ -110,7 +102,7 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 	case "config":
 		if len(args) >= 2 && strings.EqualFold(string(args[1]), "get") {
 			// read-only: answered by one node
-			c.op = opForward
+			c.op = opConfigGet
 			if g, ok := s.defaultGroup(c); ok {
 				s.forward(c, g, args)
 			}
@@ -147,8 +139,8 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 		more := len(args) - i - 1
 		switch opt := strings.ToLower(string(args[i])); {
 		case opt == "auth" && more >= 2:
-			if string(args[i+1]) != "default" {
-				w.Error("WRONGPASS invalid username-password pair or user is disabled.")
+			if !s.login(args[i+1], args[i+2]) {
+				w.Error(msgWrongPass)
 				return
 			}
 			i += 2
@@ -159,6 +151,10 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 			w.Error("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
 			return
 		}
+	}
+	if s.user.Load() == nil {
+		w.Error(msgHelloNoAuth)
+		return
 	}
 	if setName {
 		if !validName(name) {
@@ -301,8 +297,8 @@ func (s *session) info(now time.Time) string {
 		cmd = *c
 	}
 	idle := now.Sub(time.Unix(0, s.lastActive.Load())) / time.Second
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=default resp=%d\n",
-		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd, s.protoSeen.Load())
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=%s resp=%d\n",
+		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd, s.userName(), s.protoSeen.Load())
 }
 
 // clientList is CLIENT LIST: every session, by id.

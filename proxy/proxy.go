@@ -65,11 +65,19 @@ type Config struct {
 	// the map any more are kept (a redirect may still name it); a later map
 	// change closes them (default 1 min).
 	PoolGrace time.Duration
-	// Backend configures the connections to the nodes.
+	// Backend configures the connections to the nodes, their credentials
+	// (Backend.Username, Backend.Password) included.
 	Backend router.PoolConfig
 	// MemcacheItemSizeMax is the largest item memcached clients may store
 	// (memcached's -I; default 1 MB, as the nodes).
 	MemcacheItemSizeMax int
+	// RequirePass is the default user's password; empty: none, clients
+	// start authenticated as the default user.
+	RequirePass string
+	// Users are further accounts clients log in as with AUTH name password.
+	Users []User
+	// ReadPolicy says where read-only commands go (default ReadMaster).
+	ReadPolicy ReadPolicy
 }
 
 // DefaultConfig returns the defaults.
@@ -112,6 +120,12 @@ func (c *Config) Validate() error {
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)
 	}
+	if c.ReadPolicy > ReadReplicaOnly {
+		return fmt.Errorf("proxy: unknown read policy %d", c.ReadPolicy)
+	}
+	if err := validateUsers(c.Users); err != nil {
+		return err
+	}
 	c.Backend.MaxBulkLen = c.MaxBulkLen
 	return nil
 }
@@ -125,6 +139,7 @@ type Proxy struct {
 	start time.Time
 
 	route atomic.Pointer[table]
+	auth  *authTable
 
 	mu      sync.Mutex
 	pools   map[string]*router.Pool
@@ -167,6 +182,7 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 		closing: make(chan struct{}),
 	}
 	p.slowlog.max = cfg.SlowlogMaxLen
+	p.auth = newAuthTable(&p.cfg)
 	return p, nil
 }
 
@@ -271,9 +287,15 @@ func (p *Proxy) accept(nc net.Conn) {
 // on first use; nil once the proxy is closed. RESP3 pools say HELLO 3 on
 // each connection, so their replies go to RESP3 clients unchanged.
 func (p *Proxy) pool(addr string, proto int) *router.Pool {
-	key := addr
+	return p.poolAt(addr, addr, proto, p.cfg.Backend)
+}
+
+// poolAt returns the pool of key and proto, creating it to addr with cfg
+// (and HELLO 3 for proto 3) on first use.
+func (p *Proxy) poolAt(key, addr string, proto int, cfg router.PoolConfig) *router.Pool {
 	if proto == 3 {
 		key += resp3Suffix
+		cfg.Hello = hello3
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -282,10 +304,6 @@ func (p *Proxy) pool(addr string, proto int) *router.Pool {
 	}
 	pl := p.pools[key]
 	if pl == nil {
-		cfg := p.cfg.Backend
-		if proto == 3 {
-			cfg.Hello = hello3
-		}
 		pl = router.NewPool(addr, cfg)
 		p.pools[key] = pl
 	}
@@ -309,6 +327,8 @@ type groupRoute struct {
 	id   slots.GroupID
 	addr string
 	pool *router.Pool // nil: the group has no reachable master
+	// replicas are READONLY pools, filled when the read policy uses them
+	replicas []*router.Pool
 }
 
 // routes returns the routing table of the source's current map, rebuilding
@@ -339,6 +359,7 @@ func (p *Proxy) buildTable(m *slots.Map) *table {
 			gr.addr = n.Addr
 			gr.pool = p.pool(n.Addr, 2)
 		}
+		p.addReplicas(&gr, m, g)
 		index[id] = uint16(len(t.groups))
 		t.groups = append(t.groups, gr)
 	}
@@ -355,6 +376,9 @@ func (p *Proxy) retirePools(t *table) {
 	used := map[string]bool{}
 	for _, g := range t.groups {
 		used[g.addr] = true
+		for _, pl := range g.replicas {
+			used[replicaKey(pl.Addr())] = true
+		}
 	}
 	now := time.Now()
 	var old []*router.Pool

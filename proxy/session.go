@@ -71,7 +71,8 @@ type session struct {
 	name        atomic.Pointer[string]
 	lastActive  atomic.Int64 // unix ns
 	lastCmd     atomic.Pointer[string]
-	protoSeen   atomic.Int32 // proto, for CLIENT LIST
+	user        atomic.Pointer[authUser] // nil: not authenticated
+	protoSeen   atomic.Int32             // proto, for CLIENT LIST
 
 	t       *table // routing table of the current batch
 	calls   []call
@@ -88,6 +89,7 @@ type session struct {
 	buckets []bucket // parts of the command being split
 	offs    []int32  // read offset per request while merging
 	quit    bool
+	rr      uint32 // round robin among replicas
 	// proto is the client's protocol (HELLO); switched ends the batch so
 	// that commands after the switch go out on the other protocol's
 	// connections only once those before it were answered.
@@ -95,6 +97,8 @@ type session struct {
 	switched bool
 	p3       map[uint16]*router.Pool // RESP3 pools of s.p3t's groups
 	p3t      *table
+	// r3 maps the replica pools of s.p3t to their RESP3 twins
+	r3 map[*router.Pool]*router.Pool
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 }
@@ -114,6 +118,7 @@ func newSession(p *Proxy, nc net.Conn, id uint64) *session {
 	s.lastActive.Store(s.created.UnixNano())
 	s.protoSeen.Store(2)
 	s.rd = resp.NewReader(&idleReader{s: s}, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen, MaxQueryBuf: p.cfg.MaxQueryBuf})
+	s.initAuth()
 	return s
 }
 
@@ -225,20 +230,22 @@ func (s *session) newReq() *router.Request {
 	return r
 }
 
-// send queues r to group g of the batch's table; c counts it.
+// send queues r to group g of the batch's table, on its RESP3 pool for a
+// RESP3 client; c counts it.
 func (s *session) send(c *call, g uint16, r *router.Request) {
-	c.nr++
 	pl := s.t.groups[g].pool
+	if pl != nil && s.proto == 3 {
+		pl = s.pool3(g)
+	}
+	s.sendPool(c, pl, r)
+}
+
+// sendPool queues r to pl (nil: the slot is not served); c counts it.
+func (s *session) sendPool(c *call, pl *router.Pool, r *router.Request) {
+	c.nr++
 	if pl == nil {
 		r.Err = errNotServed
 		return
-	}
-	if s.proto == 3 {
-		pl = s.pool3(g)
-		if pl == nil {
-			r.Err = errNotServed
-			return
-		}
 	}
 	s.wg.Add(1)
 	pl.Queue(s.id, r)
@@ -249,16 +256,33 @@ func (s *session) send(c *call, g uint16, r *router.Request) {
 
 // pool3 returns the RESP3 pool of group g.
 func (s *session) pool3(g uint16) *router.Pool {
-	if s.p3t != s.t || s.p3 == nil {
-		s.p3 = map[uint16]*router.Pool{}
-		s.p3t = s.t
-	}
+	s.resetPools3()
 	pl := s.p3[g]
 	if pl == nil {
 		pl = s.p.pool(s.t.groups[g].addr, 3)
 		s.p3[g] = pl
 	}
 	return pl
+}
+
+// replica3 returns the RESP3 twin of replica pool pl of the batch's table.
+func (s *session) replica3(pl *router.Pool) *router.Pool {
+	s.resetPools3()
+	p3 := s.r3[pl]
+	if p3 == nil {
+		p3 = s.p.replicaPool(pl.Addr(), 3)
+		s.r3[pl] = p3
+	}
+	return p3
+}
+
+// resetPools3 empties the RESP3 pool caches when the batch's table changed.
+func (s *session) resetPools3() {
+	if s.p3t != s.t || s.p3 == nil {
+		s.p3 = map[uint16]*router.Pool{}
+		s.r3 = map[*router.Pool]*router.Pool{}
+		s.p3t = s.t
+	}
 }
 
 // setProto switches the session's protocol (2 or 3).
@@ -332,6 +356,9 @@ func (s *session) reply(c *call) {
 		return
 	case opForward:
 		s.appendReply(reqs[0])
+		return
+	case opConfigGet:
+		s.configGetReply(reqs[0])
 		return
 	}
 	// merged replies: the first failure is the answer

@@ -1,7 +1,6 @@
 package router
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -23,9 +22,15 @@ import (
 // in-flight queue in FIFO order. A failure fails everything pending and in
 // flight, and run reconnects with backoff.
 type conn struct {
-	addr string
-	cfg  PoolConfig
-	up   atomic.Bool
+	addr   string
+	cfg    PoolConfig
+	hs     Handshake
+	up     atomic.Bool
+	broken atomic.Bool // failed and not connected again
+	// owned by the run goroutine: logged as unavailable and not yet as
+	// connected again; the wait before the next connection attempt
+	failing bool
+	backoff time.Duration
 
 	mu      sync.Mutex
 	pending []*Request
@@ -44,7 +49,7 @@ type conn struct {
 
 	wake  chan struct{} // cap 1: work for writeLoop
 	retry chan struct{} // cap 1: end the backoff now
-	onUp  func()        // called on each successful connect
+	onUp  func()        // called on each connect whose handshake went through
 	quit  chan struct{}
 	done  chan struct{}
 }
@@ -53,6 +58,7 @@ func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
 		addr:  addr,
 		cfg:   cfg,
+		hs:    NewHandshake(cfg),
 		wake:  make(chan struct{}, 1),
 		retry: make(chan struct{}, 1),
 		quit:  make(chan struct{}),
@@ -186,8 +192,7 @@ func (c *conn) close() {
 // waits the backoff and dials again, until close.
 func (c *conn) run() {
 	defer close(c.done)
-	backoff := c.cfg.MinBackoff
-	failing := false // logged as unavailable, not yet as connected again
+	c.backoff = c.cfg.MinBackoff
 	for {
 		nc, err := net.DialTimeout("tcp", c.addr, c.cfg.DialTimeout)
 		if err == nil {
@@ -195,8 +200,13 @@ func (c *conn) run() {
 				tc.SetNoDelay(true)
 				tc.SetKeepAlive(true)
 			}
-			if err = c.hello(nc); err != nil {
-				nc.Close()
+			if len(c.hs.Cmd) > 0 {
+				// ahead of any request, before the writer can see nc; its
+				// replies are checked by readLoop
+				nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+				if _, err = nc.Write(c.hs.Cmd); err != nil {
+					nc.Close()
+				}
 			}
 		}
 		if err == nil {
@@ -214,44 +224,65 @@ func (c *conn) run() {
 			c.nc, c.ngen, c.down = nc, gen, nil
 			c.mu.Unlock()
 			c.up.Store(true)
+			c.broken.Store(false)
 			c.kick() // requests queued during the first dial
-			if failing {
-				c.cfg.Logger.Info("backend connected", "addr", c.addr)
-				failing = false
+			if c.hs.Replies == 0 {
+				c.connected()
 			}
-			if c.onUp != nil {
-				c.onUp()
-			}
-			select { // not for this connection, which is up
-			case <-c.retry:
-			default:
-			}
-			backoff = c.cfg.MinBackoff
 			err = c.readLoop(nc)
 			c.up.Store(false)
 		}
 		c.fail(err)
-		if !failing && !c.isClosed() {
-			c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
-			failing = true
-		}
-		select {
-		case <-c.quit:
+		if !c.wait(err) {
 			return
-		case <-time.After(backoff):
-		case <-c.retry: // a sibling connection reached the node: it is back
 		}
-		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
+}
+
+// connected resets the backoff, logs the end of a failure and ends the
+// backoff of the pool's other connections, once the handshake (if any)
+// went through: a refused AUTH keeps backing off and wakes nobody.
+func (c *conn) connected() {
+	c.backoff = c.cfg.MinBackoff
+	if c.failing {
+		c.cfg.Logger.Info("backend connected", "addr", c.addr)
+		c.failing = false
+	}
+	if c.onUp != nil {
+		c.onUp()
+	}
+	select { // not for this connection, which is up
+	case <-c.retry:
+	default:
+	}
+}
+
+// wait logs a new failure and waits the backoff, which it doubles, or
+// until a sibling connection reached the node; false once the connection
+// is closed.
+func (c *conn) wait(err error) bool {
+	if !c.failing && !c.isClosed() {
+		c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
+		c.failing = true
+	}
+	select {
+	case <-c.quit:
+		return false
+	case <-time.After(c.backoff):
+	case <-c.retry: // a sibling connection reached the node: it is back
+	}
+	c.backoff = min(2*c.backoff, c.cfg.MaxBackoff)
+	return true
 }
 
 // fail marks the connection down with err and fails every request pending
 // or in flight.
 func (c *conn) fail(err error) {
-	ue := &UnavailableError{Addr: c.addr, Reason: reason(err)}
+	ue := &UnavailableError{Addr: c.addr, Reason: reason(err), err: err}
+	c.broken.Store(true)
 	c.mu.Lock()
 	if c.closed {
-		ue.Reason = "proxy closing"
+		ue.Reason, ue.err = "proxy closing", nil
 	}
 	c.down = ue
 	if c.nc != nil {
@@ -270,43 +301,6 @@ func (c *conn) fail(err error) {
 	}
 	for _, r := range pending {
 		complete(r, nil, ue)
-	}
-}
-
-// hello sends cfg.Hello on a new connection and reads its reply.
-func (c *conn) hello(nc net.Conn) error {
-	if len(c.cfg.Hello) == 0 {
-		return nil
-	}
-	nc.SetDeadline(time.Now().Add(c.cfg.ReadTimeout))
-	defer nc.SetDeadline(time.Time{})
-	if _, err := nc.Write(c.cfg.Hello); err != nil {
-		return err
-	}
-	buf := make([]byte, 0, 512)
-	for {
-		if len(buf) == cap(buf) {
-			if len(buf) >= 1<<20 {
-				return errors.New("hello reply too long")
-			}
-			buf = append(buf, make([]byte, len(buf))...)[:len(buf)]
-		}
-		n, err := nc.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if m, serr := resp.ScanReply(buf, c.cfg.MaxBulkLen); serr != nil {
-			return serr
-		} else if m > 0 {
-			if m != len(buf) {
-				return errors.New("unexpected data after the hello reply")
-			}
-			if buf[0] == '-' || buf[0] == '!' {
-				return fmt.Errorf("hello refused: %s", bytes.TrimSpace(buf[1:]))
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
 	}
 }
 
@@ -351,6 +345,7 @@ func (c *conn) readLoop(nc net.Conn) error {
 	// A large incomplete reply is rescanned only once the buffer has doubled
 	// past scanFrom or a read drained the socket, not after every read.
 	scanFrom, short := 0, true
+	hs := 0 // handshake replies read
 	for {
 		for w > r && (w >= scanFrom || short) {
 			n, err := resp.ScanReply(buf[r:w], c.cfg.MaxBulkLen)
@@ -364,6 +359,17 @@ func (c *conn) readLoop(nc net.Conn) error {
 				break
 			}
 			scanFrom = 0
+			if hs < c.hs.Replies {
+				if err := c.hs.Check(hs, buf[r:r+n]); err != nil {
+					return err
+				}
+				hs++
+				r += n
+				if hs == c.hs.Replies {
+					c.connected()
+				}
+				continue
+			}
 			req, last := c.take()
 			if req == nil {
 				return errors.New("unexpected reply")

@@ -40,14 +40,22 @@ var ErrUnavailable = errors.New("router: backend unavailable")
 type UnavailableError struct {
 	Addr   string
 	Reason string
+
+	err error // the failure, when it was an error (a refused AUTH, say)
 }
 
 func (e *UnavailableError) Error() string {
 	return "backend unavailable: " + e.Addr + " (" + e.Reason + ")"
 }
 
-// Unwrap makes errors.Is(err, ErrUnavailable) true.
-func (e *UnavailableError) Unwrap() error { return ErrUnavailable }
+// Unwrap makes errors.Is(err, ErrUnavailable) true, and errors.Is(err,
+// ErrBackendAuth) when the node refused AUTH.
+func (e *UnavailableError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrUnavailable}
+	}
+	return []error{ErrUnavailable, e.err}
+}
 
 // PoolConfig sets the behaviour of the connections to one backend.
 type PoolConfig struct {
@@ -70,9 +78,17 @@ type PoolConfig struct {
 	// Logger records a backend going down and coming back, once per
 	// transition (default: discarded).
 	Logger *slog.Logger
+	// Username and Password authenticate every connection (AUTH, sent
+	// ahead of the first request without waiting for its reply); no AUTH
+	// when Password is empty. A refused AUTH fails the connection, and the
+	// requests on it, with an error wrapping ErrBackendAuth.
+	Username, Password string
+	// ReadOnly sends READONLY on every connection, so that a replica in
+	// cluster mode serves reads instead of redirecting them to its master.
+	ReadOnly bool
 	// Hello, when set, is an encoded command sent on each new connection
-	// before any request (HELLO 3 for RESP3 connections); an error reply
-	// fails the connection.
+	// after AUTH and before any request (HELLO 3 for RESP3 connections); an
+	// error reply fails the connection.
 	Hello []byte
 }
 
@@ -170,6 +186,13 @@ func (p *Pool) Up() bool {
 		}
 	}
 	return false
+}
+
+// Ready reports whether the connection client id is pinned to takes
+// requests: connected, or still in its first connection attempt. It is
+// false from a failure until the next successful connect.
+func (p *Pool) Ready(id uint64) bool {
+	return !p.conns[id%uint64(len(p.conns))].broken.Load()
 }
 
 // Close closes the connections; pending requests fail.

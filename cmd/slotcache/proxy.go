@@ -45,6 +45,7 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int("slowlog-max-len", 128, "slowlog length")
 	fs.Int("procs", 0, "OS threads running Go code (GOMAXPROCS); 0: one per core. 1 suits a host shared with the nodes")
 	fs.String("loglevel", "info", "log level: debug, info, warn, error")
+	addProxyAccessFlags(fs)
 	v, err := loadConfig(fs, args, stderr)
 	if err != nil {
 		return err
@@ -119,6 +120,9 @@ func proxyConfig(v *viper.Viper) (proxy.Config, error) {
 	cfg.Backend.Conns = v.GetInt("backend-conns")
 	cfg.SlowlogSlowerThan = v.GetInt64("slowlog-log-slower-than")
 	cfg.SlowlogMaxLen = v.GetInt("slowlog-max-len")
+	if err := proxyAccessConfig(v, &cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.Validate()
 }
 
