@@ -109,10 +109,15 @@ type cluster struct {
 type clusterView struct {
 	m        *slots.Map
 	alive    map[slots.NodeID]string // live members: gossip address
-	ok       bool                    // cluster_state:ok
+	full     bool                    // every slot has a live master
 	assigned int                     // slots with a group
 	slotsOK  int                     // of those, with a live master
 }
+
+// stateOK is cluster_state: with requireFull (cluster-require-full-coverage)
+// every slot must have a live master, as Redis's cluster state; without it
+// the cluster is ok and each group serves the slots it can.
+func (v *clusterView) stateOK(requireFull bool) bool { return v.full || !requireFull }
 
 // StartCluster switches s to cluster mode: it loads or creates the node id
 // in Dir, starts the gossip member, joins the seeds and records the node in
@@ -295,7 +300,7 @@ func (cl *cluster) refresh() {
 			v.slotsOK++
 		}
 	}
-	v.ok = v.slotsOK == slots.NumSlots
+	v.full = v.slotsOK == slots.NumSlots
 	cl.view.Store(v)
 	if cl.saved == nil || !cl.saved.Equal(m) {
 		cl.saveLocked(m)

@@ -104,7 +104,7 @@ func (c *client) clusterRedirect(cl *cluster, cmd *command, args [][]byte) bool 
 		slot, msg = c.keysSlot(cl, m, args, -1)
 	}
 	if msg == "" && slot >= 0 {
-		if v := cl.view.Load(); v != nil && !v.ok {
+		if v := cl.view.Load(); v != nil && !v.stateOK(c.srv.cfg.ClusterRequireFullCoverage) {
 			msg = msgClusterDown
 		} else if st := m.SlotState(slot); st.MigratingTo != 0 {
 			msg = c.migrationRedirect(cl, m, st, slot, cmd, args, write)
@@ -352,7 +352,7 @@ func cmdClusterNodes(c *client, args [][]byte) {
 func (cl *cluster) infoText(v *clusterView) string {
 	m := v.m
 	state := "fail"
-	if v.ok {
+	if v.stateOK(cl.srv.cfg.ClusterRequireFullCoverage) {
 		state = "ok"
 	}
 	known, size := 0, 0

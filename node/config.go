@@ -68,6 +68,10 @@ type Config struct {
 	// ClusterEnabled runs the node in cluster mode (see StartCluster): it
 	// serves only the keys of its group's slots and answers CLUSTER.
 	ClusterEnabled bool `conf:"cluster-enabled"`
+	// ClusterRequireFullCoverage, as in Redis, stops every node from
+	// serving keys while some slot has no live master (cluster_state:fail).
+	// Set to false, the other groups go on serving their slots.
+	ClusterRequireFullCoverage bool `conf:"cluster-require-full-coverage"`
 	// ClusterNodeTimeout is how long a member may stay unreachable before
 	// the cluster declares it dead; gossip timings derive from it.
 	ClusterNodeTimeout time.Duration `conf:"cluster-node-timeout"`
@@ -81,28 +85,29 @@ type Config struct {
 // DefaultConfig returns the defaults of redis.conf, with the node's port.
 func DefaultConfig() Config {
 	return Config{
-		Port:                   6379,
-		Dir:                    ".",
-		ProtectedMode:          true,
-		MaxClients:             10000,
-		TCPKeepAlive:           300 * time.Second,
-		Databases:              16,
-		SlowlogLogSlowerThan:   10000,
-		SlowlogMaxLen:          128,
-		MaxMemoryPolicy:        "noeviction",
-		ProtoMaxBulkLen:        512 << 20,
-		ClientQueryBufferLimit: 1 << 30,
-		EnableDebugCommand:     "no",
-		ClusterNodeTimeout:     15 * time.Second,
-		ClusterConfigFile:      "nodes.conf",
-		Hz:                     10,
-		HashMaxListpackEntries: hashMaxListpackEntries,
-		HashMaxListpackValue:   hashMaxListpackValue,
-		SetMaxIntsetEntries:    setMaxIntsetEntries,
-		ZsetMaxListpackEntries: zsetMaxListpackEntries,
-		ZsetMaxListpackValue:   zsetMaxListpackValue,
-		ListMaxListpackSize:    listMaxListpackSize,
-		MemcacheItemSizeMax:    1 << 20,
+		Port:                       6379,
+		Dir:                        ".",
+		ProtectedMode:              true,
+		MaxClients:                 10000,
+		TCPKeepAlive:               300 * time.Second,
+		Databases:                  16,
+		SlowlogLogSlowerThan:       10000,
+		SlowlogMaxLen:              128,
+		MaxMemoryPolicy:            "noeviction",
+		ProtoMaxBulkLen:            512 << 20,
+		ClientQueryBufferLimit:     1 << 30,
+		EnableDebugCommand:         "no",
+		ClusterNodeTimeout:         15 * time.Second,
+		ClusterConfigFile:          "nodes.conf",
+		ClusterRequireFullCoverage: true,
+		Hz:                         10,
+		HashMaxListpackEntries:     hashMaxListpackEntries,
+		HashMaxListpackValue:       hashMaxListpackValue,
+		SetMaxIntsetEntries:        setMaxIntsetEntries,
+		ZsetMaxListpackEntries:     zsetMaxListpackEntries,
+		ZsetMaxListpackValue:       zsetMaxListpackValue,
+		ListMaxListpackSize:        listMaxListpackSize,
+		MemcacheItemSizeMax:        1 << 20,
 		OutputBufferLimits: [3]OutputBufferLimit{
 			{},
 			{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},

@@ -254,7 +254,7 @@ var params = func() map[string]*param {
 			return nil
 		}})
 	str("cluster-config-file", true, func(c *Config) *string { return &c.ClusterConfigFile })
-	constant("cluster-require-full-coverage", "yes")
+	boolean("cluster-require-full-coverage", func(c *Config) *bool { return &c.ClusterRequireFullCoverage })
 	constant("cluster-allow-reads-when-down", "no")
 	constant("io-threads", "1")
 	constant("replica-read-only", "yes")

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/slots"
 )
 
 // startProxyProcess runs `slotcache proxy` with args on a free port and
@@ -146,5 +147,86 @@ func TestProxyJoinsCluster(t *testing.T) {
 	info, err := respDo(addr, "INFO", "proxy")
 	if err != nil || !strings.Contains(string(info.Str), "groups:3\r\n") || !strings.Contains(string(info.Str), "total_redirects:0\r\n") {
 		t.Fatalf("INFO proxy: %v\n%s", err, info.Str)
+	}
+}
+
+// TestProxyClusterNodeKilled: a proxy joined to three cluster-mode masters
+// (cluster-require-full-coverage no) while one master is killed with
+// SIGKILL: its slots fail at once with the documented backend error, the
+// other groups go on serving, also after the cluster has declared the node
+// dead, and its slots are served again when it is restarted on its
+// directory.
+func TestProxyClusterNodeKilled(t *testing.T) {
+	full := []string{"--cluster-require-full-coverage", "no"}
+	seed := startClusterProc(t, append([]string{"--group", "1", "--role", "master"}, full...)...)
+	procs := []*clusterProc{seed,
+		startClusterProc(t, append([]string{"--join", seed.gossip, "--group", "2", "--role", "master"}, full...)...),
+		startClusterProc(t, append([]string{"--join", seed.gossip, "--group", "3", "--role", "master"}, full...)...)}
+	waitAgree(t, procs, 3, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out strings.Builder
+	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: 3}
+	if err := createCluster(ctx, opts, &out); err != nil {
+		t.Fatalf("ctl create: %v\n%s", err, out.String())
+	}
+	addr := startProxyProcess(t, "--join", seed.gossip, "--cluster-name", t.Name(),
+		"--gossip-port", strconv.Itoa(nodetest.FreePort(t)))
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer rdb.Close()
+	// one key per group, chosen by slot: group i serves the i-th third
+	keyOf := map[int]string{}
+	for i := 0; len(keyOf) < 3; i++ {
+		k := "k" + strconv.Itoa(i)
+		g := slots.KeySlot([]byte(k)) * 3 / slots.NumSlots
+		if _, ok := keyOf[g]; !ok {
+			keyOf[g] = k
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for g := range 3 {
+		for rdb.Set(ctx, keyOf[g], "v", 0).Err() != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("proxy never served group %d", g)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	victim := procs[1] // group 2: the middle third of the slots
+	if err := victim.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	victim.cmd.Wait()
+	check := func(when string) {
+		t.Helper()
+		t0 := time.Now()
+		err := rdb.Get(ctx, keyOf[1]).Err()
+		if err == nil || !strings.Contains(err.Error(), "backend unavailable") || time.Since(t0) > 2*time.Second {
+			t.Errorf("%s: GET on the dead group: %v after %v", when, err, time.Since(t0))
+		}
+		for _, g := range []int{0, 2} {
+			if v, err := rdb.Get(ctx, keyOf[g]).Result(); err != nil || v != "v" {
+				t.Errorf("%s: GET on live group %d: %q %v", when, g+1, v, err)
+			}
+		}
+	}
+	check("right after the kill")
+	// past the node timeout the others flag it failed; they still serve
+	others := []*clusterProc{procs[0], procs[2]}
+	waitAgree(t, others, 3, func(dg string) bool { return strings.Contains(flagsOf(dg, victim.id), "fail") })
+	if info, err := clusterInfo(procs[0].addr); err != nil || info["cluster_state"] != "ok" {
+		t.Errorf("cluster_state with a master down and full coverage not required: %v %v", info["cluster_state"], err)
+	}
+	check("after the node is declared dead")
+	victim.run(t) // same arguments, same directory: same id, same slots
+	deadline = time.Now().Add(15 * time.Second)
+	for rdb.Set(ctx, keyOf[1], "back", 0).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted node's group is not served again")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if v, err := rdb.Get(ctx, keyOf[1]).Result(); err != nil || v != "back" {
+		t.Fatalf("after restart: %q %v", v, err)
 	}
 }

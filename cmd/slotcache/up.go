@@ -92,7 +92,9 @@ func upCluster(ctx context.Context, self string, o upOptions, stdout, stderr io.
 		}
 		args := []string{"node", "--bind", o.bind, "--port", strconv.Itoa(port),
 			"--dir", filepath.Join(o.dir, "node-"+strconv.Itoa(port)),
-			"--cluster-name", o.clusterName, "--group", strconv.Itoa(group), "--role", role}
+			"--cluster-name", o.clusterName, "--group", strconv.Itoa(group), "--role", role,
+			// one group down must not stop the others (behind the proxy)
+			"--cluster-require-full-coverage", "no"}
 		if i > 0 {
 			args = append(args, "--join", seed)
 		}
