@@ -41,7 +41,7 @@ func oneGroupCluster(t testing.TB) (*Server, *cluster) {
 	}
 	cl.member.Update(next)
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if v := cl.view.Load(); v.ok {
+		if v := cl.view.Load(); v.full {
 			break
 		}
 		if time.Now().After(deadline) {
