@@ -128,6 +128,7 @@ type Proxy struct {
 
 	stats   stats
 	slowlog slowlog
+	ded     dedicatedCache // idle dedicated backend connections
 
 	wg      sync.WaitGroup
 	closing chan struct{}
@@ -228,6 +229,7 @@ func (p *Proxy) Close() {
 	for _, pl := range pools {
 		pl.Close()
 	}
+	p.closeDedicated()
 }
 
 func (p *Proxy) accept(nc net.Conn) {

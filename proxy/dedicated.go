@@ -1,0 +1,196 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
+)
+
+// maxIdleDedicated is how many idle dedicated connections are kept per node.
+const maxIdleDedicated = 4
+
+// dconn is a dedicated backend connection: it serves one client at a time
+// (a blocked command, a WATCHed transaction, a subscriber), never the
+// multiplexed traffic of the pools, so nobody waits behind it.
+type dconn struct {
+	addr string
+	nc   net.Conn
+	buf  []byte // read buffer: buf[r:w] not yet consumed
+	r, w int
+	max  int64 // proto-max-bulk-len of replies
+}
+
+// dedicatedCache keeps idle dedicated connections per node address.
+type dedicatedCache struct {
+	mu   sync.Mutex
+	idle map[string][]*dconn
+	shut bool
+}
+
+// dedicated returns an idle dedicated connection to addr, or dials one.
+func (p *Proxy) dedicated(addr string) (*dconn, error) {
+	c := &p.ded
+	c.mu.Lock()
+	if c.shut {
+		c.mu.Unlock()
+		return nil, &router.UnavailableError{Addr: addr, Reason: "proxy closing"}
+	}
+	if l := c.idle[addr]; len(l) > 0 {
+		d := l[len(l)-1]
+		c.idle[addr] = l[:len(l)-1]
+		c.mu.Unlock()
+		return d, nil
+	}
+	c.mu.Unlock()
+	dt := p.cfg.Backend.DialTimeout
+	if dt <= 0 {
+		dt = time.Second
+	}
+	nc, err := net.DialTimeout("tcp", addr, dt)
+	if err != nil {
+		return nil, unavailable(addr, err)
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		tc.SetKeepAlive(true)
+	}
+	return &dconn{addr: addr, nc: nc, buf: make([]byte, 4096), max: p.cfg.MaxBulkLen}, nil
+}
+
+// release puts d back into the idle cache, or closes it when the cache is
+// full. Only a connection in a clean state (no pending reply, no WATCH, no
+// subscription) may be released.
+func (p *Proxy) release(d *dconn) {
+	c := &p.ded
+	c.mu.Lock()
+	if !c.shut && d.r == d.w && len(c.idle[d.addr]) < maxIdleDedicated {
+		if c.idle == nil {
+			c.idle = map[string][]*dconn{}
+		}
+		d.nc.SetDeadline(time.Time{})
+		c.idle[d.addr] = append(c.idle[d.addr], d)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	d.nc.Close()
+}
+
+// closeDedicated closes the idle dedicated connections; later releases close
+// theirs.
+func (p *Proxy) closeDedicated() {
+	c := &p.ded
+	c.mu.Lock()
+	c.shut = true
+	idle := c.idle
+	c.idle = nil
+	c.mu.Unlock()
+	for _, l := range idle {
+		for _, d := range l {
+			d.nc.Close()
+		}
+	}
+}
+
+// readTimeout is the backend read timeout of the proxy's configuration.
+func (p *Proxy) readTimeout() time.Duration {
+	if d := p.cfg.Backend.ReadTimeout; d > 0 {
+		return d
+	}
+	return 5 * time.Second
+}
+
+// writeTimeout is the backend write timeout of the proxy's configuration.
+func (p *Proxy) writeTimeout() time.Duration {
+	if d := p.cfg.Backend.WriteTimeout; d > 0 {
+		return d
+	}
+	return 5 * time.Second
+}
+
+// send writes cmd (one or more encoded commands).
+func (d *dconn) send(cmd []byte, timeout time.Duration) error {
+	d.nc.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := d.nc.Write(cmd); err != nil {
+		return unavailable(d.addr, err)
+	}
+	return nil
+}
+
+// next reads one complete reply; it stays valid until the next call. A zero
+// deadline waits for ever.
+func (d *dconn) next(deadline time.Time) ([]byte, error) {
+	for {
+		if d.w > d.r {
+			n, err := resp.ScanReply(d.buf[d.r:d.w], d.max)
+			if err != nil {
+				return nil, &router.UnavailableError{Addr: d.addr, Reason: "bad reply: " + err.Error()}
+			}
+			if n > 0 {
+				b := d.buf[d.r : d.r+n]
+				d.r += n
+				return b, nil
+			}
+		}
+		if d.r > 0 {
+			copy(d.buf, d.buf[d.r:d.w])
+			d.w -= d.r
+			d.r = 0
+		}
+		if d.w == len(d.buf) {
+			nb := make([]byte, 2*len(d.buf))
+			copy(nb, d.buf[:d.w])
+			d.buf = nb
+		}
+		d.nc.SetReadDeadline(deadline)
+		n, err := d.nc.Read(d.buf[d.w:])
+		d.w += n
+		if err != nil && n == 0 {
+			return nil, unavailable(d.addr, err)
+		}
+	}
+}
+
+// do sends cmd, which holds n commands, and returns the reply of the last.
+func (d *dconn) do(cmd []byte, n int, deadline time.Time, wt time.Duration) ([]byte, error) {
+	if err := d.send(cmd, wt); err != nil {
+		return nil, err
+	}
+	var b []byte
+	for range n {
+		var err error
+		if b, err = d.next(deadline); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// unavailable is the failure of a dedicated connection, with the text the
+// multiplexed pools give clients for the same fault.
+func unavailable(addr string, err error) error {
+	var ne net.Error
+	var oe *net.OpError
+	why := "closed"
+	switch {
+	case err == nil:
+	case errors.As(err, &ne) && ne.Timeout():
+		why = "timeout"
+	case errors.As(err, &oe) && oe.Err != nil:
+		e := oe.Err
+		for u := errors.Unwrap(e); u != nil; u = errors.Unwrap(e) {
+			e = u
+		}
+		why = e.Error()
+		if oe.Op == "dial" {
+			why = "connect: " + why
+		}
+	default:
+		why = err.Error()
+	}
+	return &router.UnavailableError{Addr: addr, Reason: why}
+}

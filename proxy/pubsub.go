@@ -1,0 +1,612 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
+	"github.com/slotcache/slotcache/slots"
+)
+
+// defaultPubsubOutputLimit is the output a subscriber may leave unread
+// before it is disconnected: Redis's client-output-buffer-limit pubsub hard
+// limit (32 MB).
+const defaultPubsubOutputLimit = 32 << 20
+
+var errOutputLimit = errors.New("proxy: subscriber output limit reached")
+
+// asyncWriter is a subscriber's output: the session's replies and the
+// messages of its backend subscriptions, in the order they were pushed.
+// Past the limit of unwritten bytes the client is disconnected.
+type asyncWriter struct {
+	conn  net.Conn
+	limit int
+	st    *stats
+
+	mu   sync.Mutex
+	buf  []byte // pushed, not yet written
+	err  error
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+}
+
+func newAsyncWriter(conn net.Conn, limit int, st *stats) *asyncWriter {
+	w := &asyncWriter{conn: conn, limit: limit, st: st,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// push queues b for the client.
+func (w *asyncWriter) push(b []byte) error {
+	w.mu.Lock()
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	if len(w.buf)+len(b) > w.limit {
+		w.err = errOutputLimit
+		w.mu.Unlock()
+		w.conn.Close()
+		return errOutputLimit
+	}
+	w.buf = append(w.buf, b...)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (w *asyncWriter) loop() {
+	defer close(w.done)
+	var out []byte
+	for {
+		select {
+		case <-w.wake:
+		case <-w.quit:
+			return
+		}
+		w.mu.Lock()
+		out, w.buf = w.buf, out[:0]
+		w.mu.Unlock()
+		if len(out) == 0 {
+			continue
+		}
+		n, err := w.conn.Write(out)
+		w.st.netOutput.Add(int64(n))
+		if err != nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
+			w.conn.Close()
+			return
+		}
+		if cap(out) > maxRetainedBuf {
+			out = nil
+		}
+	}
+}
+
+// stop ends the writer; the connection is closed first.
+func (w *asyncWriter) stop() {
+	close(w.quit)
+	<-w.done
+}
+
+// subConn is a subscriber connection to one node, owned by one client. Its
+// reader forwards messages to the client and hands every other reply (the
+// (un)subscribe confirmations) to the session, then waits until the session
+// has answered the client, so that a message never overtakes the
+// confirmation of its subscription.
+type subConn struct {
+	d      *dconn
+	acks   chan []byte
+	resume chan struct{}
+	done   chan struct{}
+	n      int // subscriptions held on the node
+}
+
+// pubsub is a client's subscriptions.
+type pubsub struct {
+	s        *session
+	conns    map[string]*subConn // by node address
+	channels map[string]*subConn
+	shard    map[string]*subConn
+	patterns map[string]bool
+	order    [3][]string // subscription order per kind, for bare UNSUBSCRIBE
+	closing  atomic.Bool
+	quit     chan struct{} // closed by close: readers stop waiting
+}
+
+func (ps *pubsub) count() int { return len(ps.channels) + len(ps.patterns) + len(ps.shard) }
+
+// close ends every subscriber connection and waits for its reader.
+func (ps *pubsub) close() {
+	ps.closing.Store(true)
+	close(ps.quit)
+	for _, sc := range ps.conns {
+		sc.d.nc.Close()
+		<-sc.done
+	}
+	clear(ps.conns)
+	clear(ps.channels)
+	clear(ps.shard)
+	clear(ps.patterns)
+	ps.order = [3][]string{}
+	ps.quit = make(chan struct{})
+	ps.closing.Store(false)
+}
+
+// subConn returns the subscriber connection to addr, opening it.
+func (ps *pubsub) subConn(addr string) (*subConn, error) {
+	if sc := ps.conns[addr]; sc != nil {
+		return sc, nil
+	}
+	d, err := ps.s.p.dedicated(addr)
+	if err != nil {
+		return nil, err
+	}
+	sc := &subConn{d: d, acks: make(chan []byte), resume: make(chan struct{}), done: make(chan struct{})}
+	ps.conns[addr] = sc
+	go ps.read(sc)
+	return sc, nil
+}
+
+var msgPrefixes = [][]byte{
+	[]byte("*3\r\n$7\r\nmessage\r\n"),
+	[]byte("*4\r\n$8\r\npmessage\r\n"),
+	[]byte("*3\r\n$8\r\nsmessage\r\n"),
+}
+
+// read forwards messages until the connection ends; a connection that
+// fails while subscribed disconnects the client, whose library then
+// reconnects and subscribes again.
+func (ps *pubsub) read(sc *subConn) {
+	defer close(sc.done)
+	s, quit := ps.s, ps.quit
+	for {
+		b, err := sc.d.next(time.Time{})
+		if err != nil {
+			if !ps.closing.Load() {
+				s.conn.Close()
+			}
+			return
+		}
+		isMsg := false
+		for _, p := range msgPrefixes {
+			if bytes.HasPrefix(b, p) {
+				isMsg = true
+				break
+			}
+		}
+		if isMsg {
+			if s.st.aw.push(b) != nil {
+				return
+			}
+			continue
+		}
+		select {
+		case sc.acks <- bytes.Clone(b):
+		case <-quit:
+			return
+		}
+		select {
+		case <-sc.resume:
+		case <-quit:
+			return
+		}
+	}
+}
+
+// Kinds of subscription: index into pubsub.order.
+const (
+	subChannel = iota
+	subPattern
+	subShard
+)
+
+// subscribeCommand handles (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE.
+func (s *session) subscribeCommand(c *call, name []byte, args [][]byte) {
+	if _, msg := checkCommand(args); msg != "" {
+		s.errorReply(c, msg)
+		return
+	}
+	kind := subChannel
+	switch string(name) {
+	case "psubscribe", "punsubscribe":
+		kind = subPattern
+	case "ssubscribe", "sunsubscribe":
+		kind = subShard
+		for _, ch := range args[2:] {
+			if slots.KeySlot(ch) != slots.KeySlot(args[1]) {
+				s.errorReply(c, msgCrossSlot)
+				return
+			}
+		}
+	}
+	sub := !strings.HasPrefix(string(name), "unsub") && string(name[1:]) != "unsubscribe"
+	chans := make([]string, len(args)-1)
+	for i, a := range args[1:] {
+		chans[i] = string(a)
+	}
+	t := s.t
+	s.hold(c, func() {
+		if s.st.aw == nil {
+			s.st.aw = newAsyncWriter(s.conn, defaultPubsubOutputLimit, &s.p.stats)
+		}
+		if s.st.ps == nil {
+			s.st.ps = &pubsub{s: s, conns: map[string]*subConn{}, channels: map[string]*subConn{},
+				shard: map[string]*subConn{}, patterns: map[string]bool{}, quit: make(chan struct{})}
+		}
+		var err error
+		if sub {
+			err = s.st.ps.subscribe(t, kind, chans)
+		} else {
+			err = s.st.ps.unsubscribe(kind, chans)
+		}
+		if err != nil {
+			s.out.Error("ERR " + err.Error())
+		}
+	})
+}
+
+var kindNames = [3][2]string{
+	{"subscribe", "unsubscribe"},
+	{"psubscribe", "punsubscribe"},
+	{"ssubscribe", "sunsubscribe"},
+}
+
+// confirm pushes one (un)subscribe confirmation with the client's count.
+func (ps *pubsub) confirm(kind int, unsub bool, ch *string) error {
+	n := len(ps.channels) + len(ps.patterns)
+	if kind == subShard {
+		n = len(ps.shard)
+	}
+	b := resp.AppendArrayLen(nil, 3)
+	b = resp.AppendBulkString(b, kindNames[kind][btoi(unsub)])
+	if ch == nil {
+		b = resp.AppendNullBulk(b)
+	} else {
+		b = resp.AppendBulkString(b, *ch)
+	}
+	b = resp.AppendInt(b, int64(n))
+	return ps.s.st.aw.push(b)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// target is where one channel's (un)subscription goes.
+type target struct {
+	ch    string
+	conns []*subConn // nil: answered by the proxy alone
+}
+
+// run sends the per-connection commands of targets, then, channel by
+// channel in the client's order, takes each node's confirmation, updates
+// the sets with apply and pushes the client's confirmation.
+func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) error {
+	cmds := map[*subConn][]string{}
+	var order []*subConn
+	for _, t := range ts {
+		for _, sc := range t.conns {
+			if cmds[sc] == nil {
+				order = append(order, sc)
+			}
+			cmds[sc] = append(cmds[sc], t.ch)
+		}
+	}
+	name := strings.ToUpper(kindNames[kind][btoi(unsub)])
+	for _, sc := range order {
+		cmd := resp.AppendCommand(nil, append([]string{name}, cmds[sc]...)...)
+		if err := sc.d.send(cmd, ps.s.p.writeTimeout()); err != nil {
+			ps.s.conn.Close()
+			return err
+		}
+	}
+	for i := range ts {
+		t := &ts[i]
+		for _, sc := range t.conns {
+			select {
+			case <-sc.acks:
+			case <-sc.done:
+				ps.s.conn.Close()
+				return &router.UnavailableError{Addr: sc.d.addr, Reason: "closed"}
+			}
+		}
+		apply(t)
+		err := ps.confirm(kind, unsub, &t.ch)
+		for _, sc := range t.conns {
+			select {
+			case sc.resume <- struct{}{}:
+			case <-sc.done:
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// subscribe subscribes chans of the kind on the nodes that publish them:
+// the master of a channel's slot, or every master for a pattern.
+func (ps *pubsub) subscribe(t *table, kind int, chans []string) error {
+	ts := make([]target, len(chans))
+	var all []*subConn
+	if kind == subPattern {
+		for g := 1; g < len(t.groups); g++ {
+			if t.groups[g].addr == "" {
+				return errNotServed
+			}
+			sc, err := ps.subConn(t.groups[g].addr)
+			if err != nil {
+				return err
+			}
+			all = append(all, sc)
+		}
+	}
+	seen := map[string]bool{}
+	for i, ch := range chans {
+		ts[i].ch = ch
+		if ps.has(kind, ch) || seen[ch] {
+			continue
+		}
+		seen[ch] = true
+		if kind == subPattern {
+			ts[i].conns = all
+			continue
+		}
+		g := t.slot[slots.KeySlot([]byte(ch))]
+		if g == 0 || t.groups[g].addr == "" {
+			return errNotServed
+		}
+		sc, err := ps.subConn(t.groups[g].addr)
+		if err != nil {
+			return err
+		}
+		ts[i].conns = []*subConn{sc}
+	}
+	return ps.run(kind, false, ts, func(t *target) {
+		if t.conns == nil {
+			return
+		}
+		for _, sc := range t.conns {
+			sc.n++
+		}
+		switch kind {
+		case subChannel:
+			ps.channels[t.ch] = t.conns[0]
+		case subShard:
+			ps.shard[t.ch] = t.conns[0]
+		case subPattern:
+			ps.patterns[t.ch] = true
+		}
+		ps.order[kind] = append(ps.order[kind], t.ch)
+	})
+}
+
+func (ps *pubsub) has(kind int, ch string) bool {
+	switch kind {
+	case subChannel:
+		return ps.channels[ch] != nil
+	case subShard:
+		return ps.shard[ch] != nil
+	}
+	return ps.patterns[ch]
+}
+
+// unsubscribe unsubscribes chans of the kind, or every one of that kind
+// when chans is empty.
+func (ps *pubsub) unsubscribe(kind int, chans []string) error {
+	if len(chans) == 0 {
+		chans = slices.Clone(ps.order[kind])
+		if len(chans) == 0 {
+			return ps.confirm(kind, true, nil)
+		}
+	}
+	ts := make([]target, len(chans))
+	seen := map[string]bool{}
+	for i, ch := range chans {
+		ts[i].ch = ch
+		if !ps.has(kind, ch) || seen[ch] {
+			continue
+		}
+		seen[ch] = true
+		switch kind {
+		case subChannel:
+			ts[i].conns = []*subConn{ps.channels[ch]}
+		case subShard:
+			ts[i].conns = []*subConn{ps.shard[ch]}
+		default:
+			for _, sc := range ps.conns {
+				ts[i].conns = append(ts[i].conns, sc)
+			}
+		}
+	}
+	err := ps.run(kind, true, ts, func(t *target) {
+		if t.conns == nil {
+			return
+		}
+		for _, sc := range t.conns {
+			sc.n--
+		}
+		switch kind {
+		case subChannel:
+			delete(ps.channels, t.ch)
+		case subShard:
+			delete(ps.shard, t.ch)
+		case subPattern:
+			delete(ps.patterns, t.ch)
+		}
+		if i := slices.Index(ps.order[kind], t.ch); i >= 0 {
+			ps.order[kind] = slices.Delete(ps.order[kind], i, i+1)
+		}
+	})
+	if err == nil && ps.count() == 0 {
+		ps.close() // out of subscriber mode: the node connections go
+	}
+	return err
+}
+
+// subscriberAllowed applies Redis's RESP2 subscriber-mode restrictions; it
+// reports false when it answered c.
+func (s *session) subscriberAllowed(c *call, name []byte, args [][]byte) bool {
+	switch string(name) {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "quit", "reset":
+		return true
+	case "ping":
+		if len(args) > 2 {
+			s.errorReply(c, errArity("ping"))
+			return false
+		}
+		s.localReply(c, func(w *resp.Writer) {
+			w.Array(2)
+			w.BulkString("pong")
+			if len(args) == 2 {
+				w.Bulk(args[1])
+			} else {
+				w.BulkString("")
+			}
+		})
+		return false
+	}
+	cmd, msg := checkCommand(args)
+	if msg == "" {
+		msg = "ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+	}
+	s.errorReply(c, msg)
+	return false
+}
+
+// publish sends PUBLISH or SPUBLISH to the master of the channel's slot, the
+// node its subscribers are subscribed on.
+func (s *session) publish(c *call, name []byte, args [][]byte) {
+	if _, msg := checkCommand(args); msg != "" {
+		s.errorReply(c, msg)
+		return
+	}
+	g := s.t.slot[slots.KeySlot(args[1])]
+	if g == 0 {
+		s.errorReply(c, msgNotServed)
+		return
+	}
+	s.forward(c, g, args)
+}
+
+// pubsubCommand answers PUBSUB from every master: CHANNELS and
+// SHARDCHANNELS unite their lists, NUMSUB and SHARDNUMSUB add their counts,
+// NUMPAT takes the largest count (every pattern of a proxy client is
+// subscribed on every master).
+func (s *session) pubsubCommand(c *call, args [][]byte) {
+	cmd, msg := checkCommand(args)
+	if msg != "" {
+		s.errorReply(c, msg)
+		return
+	}
+	switch cmd.Name {
+	case "pubsub|channels", "pubsub|shardchannels":
+		s.fanout(c, nil, args, opUnion)
+	case "pubsub|numsub", "pubsub|shardnumsub":
+		s.fanout(c, nil, args, opNumsub)
+	case "pubsub|numpat":
+		s.fanout(c, nil, args, opMax)
+	default:
+		if g, ok := s.defaultGroup(c); ok {
+			s.forward(c, g, args)
+		}
+	}
+}
+
+// mergeState merges the replies of the PUBSUB fan-outs.
+func (s *session) mergeState(o op, reqs []*router.Request) error {
+	switch o {
+	case opMax:
+		var m int64
+		for _, r := range reqs {
+			typ, n, _, ok := header(r.Reply)
+			if !ok || typ != ':' {
+				return errBadReply
+			}
+			m = max(m, n)
+		}
+		s.out.Int(m)
+	case opUnion:
+		var all [][]byte
+		seen := map[string]bool{}
+		for _, r := range reqs {
+			elems, ok := splitArray(r.Reply)
+			if !ok {
+				return errBadReply
+			}
+			for _, e := range elems {
+				if !seen[string(e)] {
+					seen[string(e)] = true
+					all = append(all, e)
+				}
+			}
+		}
+		s.out.Array(len(all))
+		for _, e := range all {
+			s.out.Raw(e)
+		}
+	case opNumsub:
+		first, ok := splitArray(reqs[0].Reply)
+		if !ok || len(first)%2 != 0 {
+			return errBadReply
+		}
+		sums := make([]int64, len(first)/2)
+		for _, r := range reqs {
+			elems, ok := splitArray(r.Reply)
+			if !ok || len(elems) != len(first) {
+				return errBadReply
+			}
+			for i := 1; i < len(elems); i += 2 {
+				typ, n, _, ok := header(elems[i])
+				if !ok || typ != ':' {
+					return errBadReply
+				}
+				sums[i/2] += n
+			}
+		}
+		s.out.Array(len(first))
+		for i := 0; i < len(first); i += 2 {
+			s.out.Raw(first[i])
+			s.out.Int(sums[i/2])
+		}
+	}
+	return nil
+}
+
+// splitArray returns the raw elements of an array reply.
+func splitArray(b []byte) ([][]byte, bool) {
+	typ, n, pos, ok := header(b)
+	if !ok || typ != '*' || n < 0 {
+		return nil, false
+	}
+	elems := make([][]byte, 0, n)
+	for range n {
+		m, err := resp.ScanReply(b[pos:], resp.DefaultMaxBulkLen)
+		if err != nil || m == 0 {
+			return nil, false
+		}
+		elems = append(elems, b[pos:pos+m])
+		pos += m
+	}
+	return elems, true
+}

@@ -1,0 +1,153 @@
+package proxy
+
+import (
+	"fmt"
+
+	"github.com/slotcache/slotcache/router"
+)
+
+// connState is what a client connection carries beyond its batch: an open
+// transaction, a connection pinned by WATCH, subscriptions, and the command
+// held for a dedicated connection.
+type connState struct {
+	// held, when set, ends the batch; it runs once the batch's replies are
+	// written and appends its own reply to s.out.
+	held func()
+	// pre holds client bytes read while a command was blocked; the reader
+	// takes them before reading the socket again.
+	pre []byte
+
+	multi   bool   // inside MULTI
+	txErr   bool   // a command was refused while queued: EXEC aborts
+	txCmds  []byte // the queued commands, encoded back to back
+	txN     int    // how many
+	txSlot  int    // slot of the transaction's keys
+	txKeyed bool   // txSlot is set
+
+	watch     *dconn // pinned by WATCH until EXEC, DISCARD or UNWATCH
+	watchSlot int
+
+	ps *pubsub      // subscriptions; nil when never subscribed
+	aw *asyncWriter // set once subscribed: every write goes through it
+}
+
+// readPre moves bytes read while blocked into b.
+func (st *connState) readPre(b []byte) int {
+	if len(st.pre) == 0 {
+		return 0
+	}
+	n := copy(b, st.pre)
+	st.pre = st.pre[n:]
+	if len(st.pre) == 0 {
+		st.pre = nil
+	}
+	return n
+}
+
+// hold makes c the batch's last command: fn runs after the batch.
+func (s *session) hold(c *call, fn func()) {
+	c.op = opHeld
+	s.st.held = fn
+}
+
+// runHeld runs the held command and writes its reply; false ends the
+// session.
+func (s *session) runHeld() bool {
+	fn := s.st.held
+	s.st.held = nil
+	s.out.Buf = s.out.Buf[:0]
+	fn()
+	if len(s.out.Buf) > 0 {
+		if err := s.write(s.out.Buf); err != nil {
+			return false
+		}
+	}
+	return !s.quit
+}
+
+// write sends b to the client: directly, or through the subscriber's
+// output queue once the client has subscribed.
+func (s *session) write(b []byte) error {
+	if s.st.aw != nil {
+		return s.st.aw.push(b)
+	}
+	n, err := s.conn.Write(b)
+	s.p.stats.netOutput.Add(int64(n))
+	return err
+}
+
+// closeState releases what the connection holds when it ends.
+func (s *session) closeState() {
+	s.dropWatch()
+	if s.st.ps != nil {
+		s.st.ps.close()
+	}
+	if s.st.aw != nil {
+		s.conn.Close()
+		s.st.aw.stop()
+	}
+}
+
+// resetState is RESET: no transaction, no WATCH, no subscription.
+func (s *session) resetState() {
+	s.clearTx()
+	s.dropWatch()
+	if s.st.ps != nil {
+		s.st.ps.close()
+		s.st.ps = nil
+	}
+}
+
+// hookState handles the commands that need connection state. It reports
+// whether it answered c.
+func (s *session) hookState(c *call, name []byte, args [][]byte) bool {
+	if s.st.ps != nil && s.st.ps.count() > 0 && !s.subscriberAllowed(c, name, args) {
+		return true
+	}
+	if s.st.multi {
+		return s.handleInMulti(c, name, args)
+	}
+	switch string(name) {
+	case "multi", "exec", "discard", "watch", "unwatch":
+		s.handleTx(c, name, args)
+	case "reset":
+		s.resetState()
+		return false
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe":
+		s.subscribeCommand(c, name, args)
+	case "publish", "spublish":
+		s.publish(c, name, args)
+	case "pubsub":
+		s.pubsubCommand(c, args)
+	case "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
+		return s.blocking(c, name, args)
+	default:
+		return false
+	}
+	return true
+}
+
+// unknownCommand is Redis's reply to an unknown command.
+func unknownCommand(args [][]byte) string {
+	m := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
+	for _, a := range args[1:] {
+		if len(m) >= 128 {
+			break
+		}
+		m += fmt.Sprintf("'%.*s' ", 128-len(m), a)
+	}
+	return m
+}
+
+// checkCommand returns the command table entry of args, or the error Redis
+// replies before running it (unknown command, wrong arity).
+func checkCommand(args [][]byte) (*router.Command, string) {
+	cmd := router.Lookup(args)
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if !cmd.ArityOK(len(args)) {
+		return cmd, errArity(cmd.Name)
+	}
+	return cmd, ""
+}
