@@ -63,6 +63,10 @@ type Config struct {
 	// the map any more are kept (a redirect may still name it); a later map
 	// change closes them (default 1 min).
 	PoolGrace time.Duration
+	// PubsubOutputLimit is how many bytes of messages a subscriber may
+	// leave unread before it is disconnected, as Redis's
+	// client-output-buffer-limit pubsub (default 32 MB).
+	PubsubOutputLimit int
 	// Backend configures the connections to the nodes.
 	Backend router.PoolConfig
 }
@@ -100,6 +104,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PoolGrace <= 0 {
 		c.PoolGrace = d.PoolGrace
+	}
+	if c.PubsubOutputLimit <= 0 {
+		c.PubsubOutputLimit = defaultPubsubOutputLimit
 	}
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)

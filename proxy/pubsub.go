@@ -243,7 +243,7 @@ func (s *session) subscribeCommand(c *call, name []byte, args [][]byte) {
 	t := s.t
 	s.hold(c, func() {
 		if s.st.aw == nil {
-			s.st.aw = newAsyncWriter(s.conn, defaultPubsubOutputLimit, &s.p.stats)
+			s.st.aw = newAsyncWriter(s.conn, s.p.cfg.PubsubOutputLimit, &s.p.stats)
 		}
 		if s.st.ps == nil {
 			s.st.ps = &pubsub{s: s, conns: map[string]*subConn{}, channels: map[string]*subConn{},
