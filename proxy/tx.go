@@ -33,6 +33,12 @@ func (s *session) localReply(c *call, fn func(w *resp.Writer)) {
 
 // handleTx answers MULTI, EXEC, DISCARD, WATCH and UNWATCH outside MULTI.
 func (s *session) handleTx(c *call, name []byte, args [][]byte) {
+	if string(name) == "exec" {
+		if _, msg := checkCommand(args); msg != "" {
+			s.execRefused(c, msg)
+			return
+		}
+	}
 	if _, msg := checkCommand(args); msg != "" {
 		s.errorReply(c, msg)
 		return
@@ -78,10 +84,7 @@ func (s *session) handleInMulti(c *call, name []byte, args [][]byte) bool {
 		return false
 	case "exec":
 		if _, msg := checkCommand(args); msg != "" {
-			// Redis discards the transaction when EXEC itself is refused.
-			s.clearTx()
-			s.dropWatch()
-			s.errorReply(c, "EXECABORT Transaction discarded because of: "+msg[len("ERR "):])
+			s.execRefused(c, msg)
 			return true
 		}
 		s.exec(c)
@@ -107,6 +110,14 @@ func (s *session) handleInMulti(c *call, name []byte, args [][]byte) bool {
 		s.queue(c, name, args)
 	}
 	return true
+}
+
+// execRefused answers an EXEC refused before it ran: Redis then discards
+// the transaction and every WATCH, inside MULTI or not.
+func (s *session) execRefused(c *call, msg string) {
+	s.clearTx()
+	s.dropWatch()
+	s.errorReply(c, "EXECABORT Transaction discarded because of: "+msg[len("ERR "):])
 }
 
 // txReject replies an error to a command of the transaction and marks the
