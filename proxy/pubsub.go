@@ -228,7 +228,8 @@ func (s *session) subscribeCommand(c *call, name []byte, args [][]byte) {
 		kind = subPattern
 	case "ssubscribe", "sunsubscribe":
 		kind = subShard
-		for _, ch := range args[2:] {
+		for i := 2; i < len(args); i++ {
+			ch := args[i]
 			if slots.KeySlot(ch) != slots.KeySlot(args[1]) {
 				s.errorReply(c, msgCrossSlot)
 				return

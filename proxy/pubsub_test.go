@@ -1,0 +1,411 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+// syncWord ends the replies of one scripted command: PING with it answers
+// ["pong", word] in subscriber mode and the bulk word otherwise.
+const syncWord = "__sync__"
+
+// collect sends cmd then PING syncWord and returns the replies before the
+// PING's.
+func collect(t *testing.T, c *nodetest.Conn, cmd []string) []string {
+	t.Helper()
+	if err := c.Send(cmd...); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send("PING", syncWord); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		v, err := c.Read()
+		if err != nil {
+			t.Fatalf("%s: %v", nodetest.Quote(cmd), err)
+		}
+		if string(v.Str) == syncWord || (len(v.Elems) == 2 && string(v.Elems[1].Str) == syncWord) {
+			return out
+		}
+		out = append(out, v.String())
+	}
+}
+
+// TestPubsubRepliesMatchRedis runs a subscription script through the proxy
+// (three groups) and against one redis-server and compares the
+// confirmations, counts, errors and messages.
+func TestPubsubRepliesMatchRedis(t *testing.T) {
+	raddr := nodetest.StartRedis(t)
+	paddr, _ := startCluster(t, 3)
+	script := [][]string{
+		{"UNSUBSCRIBE"},
+		{"PUNSUBSCRIBE"},
+		{"SUNSUBSCRIBE"},
+		{"SUBSCRIBE", "a", "b", "c", "a"},
+		{"GET", "x"},
+		{"SET", "x", "1"},
+		{"MULTI"},
+		{"NOSUCH"},
+		{"GET"},
+		{"PING"},
+		{"PING", "hi"},
+		{"PSUBSCRIBE", "a*", "*", "a*"},
+		{"SSUBSCRIBE", "{s}1", "{s}2"},
+		{"UNSUBSCRIBE", "b", "zz"},
+		{"PUBLISH_OTHER", "a", "m1"},
+		{"PUBLISH_OTHER", "{s}1", "sm"},
+		{"PUNSUBSCRIBE", "*"},
+		{"PUBLISH_OTHER", "c", "m2"},
+		{"UNSUBSCRIBE", "a", "c"},
+		{"PUNSUBSCRIBE"},
+		{"SUNSUBSCRIBE", "{s}2"},
+		{"SUNSUBSCRIBE"},
+		{"GET", "x"},
+		{"SUBSCRIBE"},
+		{"SUBSCRIBE", "solo"},
+		{"UNSUBSCRIBE"},
+		{"PSUBSCRIBE", "p?"},
+		{"RESET"},
+		{"GET", "x"},
+	}
+	px, rd := nodetest.Dial(t, paddr), nodetest.Dial(t, raddr)
+	pubP, pubR := nodetest.Dial(t, paddr), nodetest.Dial(t, raddr)
+	for _, cmd := range script {
+		if cmd[0] == "PUBLISH_OTHER" {
+			verb := "PUBLISH"
+			if strings.HasPrefix(cmd[1], "{s}") {
+				verb = "SPUBLISH"
+			}
+			pv, rv := pubP.Do(verb, cmd[1], cmd[2]), pubR.Do(verb, cmd[1], cmd[2])
+			if !nodetest.Equal(pv, rv) {
+				t.Fatalf("%s %s: proxy %s, redis %s", verb, cmd[1], pv, rv)
+			}
+			continue
+		}
+		pr, rr := collect(t, px, cmd), collect(t, rd, cmd)
+		if !slices.Equal(pr, rr) {
+			t.Fatalf("%s:\n  proxy: %q\n  redis: %q", nodetest.Quote(cmd), pr, rr)
+		}
+	}
+}
+
+// TestPubsubFanIn has 100 channel subscribers and two pattern subscribers
+// on two proxies over three groups, and two publishers: every subscriber
+// receives every matching message exactly once, in each publisher's order.
+func TestPubsubFanIn(t *testing.T) {
+	nodes := startNodes(t, 3)
+	m := staticMap(t, nodes)
+	proxies := make([]string, 2)
+	for i := range proxies {
+		proxies[i], _ = startProxy(t, StaticMap{m}, nil)
+	}
+	const nchan, nsub, npub, nmsg = 6, 100, 2, 40
+	channel := func(i int) string { return fmt.Sprintf("channel-%d", i) }
+
+	type sub struct {
+		c        *nodetest.Conn
+		channels []string // what it receives
+	}
+	var subs []sub
+	for i := range nsub {
+		c := nodetest.Dial(t, proxies[i%2])
+		ch := channel(i % nchan)
+		if v := c.Do("SUBSCRIBE", ch); len(v.Elems) != 3 || v.Elems[2].Int != 1 {
+			t.Fatalf("SUBSCRIBE: %s", v)
+		}
+		subs = append(subs, sub{c, []string{ch}})
+	}
+	var all []string
+	for i := range nchan {
+		all = append(all, channel(i))
+	}
+	for i, pat := range []string{"*", "chann*"} {
+		c := nodetest.Dial(t, proxies[i%2])
+		if v := c.Do("PSUBSCRIBE", pat); len(v.Elems) != 3 || v.Elems[2].Int != 1 {
+			t.Fatalf("PSUBSCRIBE: %s", v)
+		}
+		subs = append(subs, sub{c, all})
+	}
+	// PUBLISH counts the receivers on the channel's node: its subscribers
+	// plus each pattern subscriber once.
+	var wg sync.WaitGroup
+	errs := make(chan error, npub+len(subs))
+	for p := range npub {
+		c := nodetest.Dial(t, proxies[p])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := range nmsg {
+				for ch := range nchan {
+					v, err := c.DoErr("PUBLISH", channel(ch), fmt.Sprintf("p%d:%d", p, seq))
+					want := int64(nsub/nchan + 2) // its subscribers and both patterns
+					if ch < nsub%nchan {
+						want++
+					}
+					if err != nil || v.Int != want {
+						errs <- fmt.Errorf("PUBLISH %s: %v %v, want %d", channel(ch), v, err, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i, s := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := map[string]int{} // publisher+channel -> next seq
+			for range npub * nmsg * len(s.channels) {
+				v, err := s.c.Read()
+				if err != nil {
+					errs <- fmt.Errorf("subscriber %d: %v", i, err)
+					return
+				}
+				var ch, payload string
+				switch {
+				case len(v.Elems) == 3 && string(v.Elems[0].Str) == "message":
+					ch, payload = string(v.Elems[1].Str), string(v.Elems[2].Str)
+				case len(v.Elems) == 4 && string(v.Elems[0].Str) == "pmessage":
+					ch, payload = string(v.Elems[2].Str), string(v.Elems[3].Str)
+				default:
+					errs <- fmt.Errorf("subscriber %d: unexpected %s", i, v)
+					return
+				}
+				var p, seq int
+				fmt.Sscanf(payload, "p%d:%d", &p, &seq)
+				k := fmt.Sprint(p, ch)
+				if seq != next[k] {
+					errs <- fmt.Errorf("subscriber %d: %s from publisher %d: seq %d, want %d", i, ch, p, seq, next[k])
+					return
+				}
+				next[k]++
+			}
+			// nothing more: the next reply is the PING's
+			v := s.c.Do("PING")
+			if len(v.Elems) != 2 || string(v.Elems[0].Str) != "pong" {
+				errs <- fmt.Errorf("subscriber %d: extra message %s", i, v)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestPubsubClients subscribes with go-redis and with redis-cli through the
+// proxy.
+func TestPubsubClients(t *testing.T) {
+	paddr, _ := startCluster(t, 3)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: paddr})
+	defer rdb.Close()
+	ps := rdb.Subscribe(ctx, "news", "sport")
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ps.PSubscribe(ctx, "n*"); err != nil {
+		t.Fatal(err)
+	}
+	// wait for both confirmations through a PING round trip
+	if err := ps.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ch := ps.Channel()
+	waitFor(t, "subscriptions", func() bool {
+		v, err := rdb.PubSubNumSub(ctx, "news", "sport").Result()
+		return err == nil && v["news"] == 1 && v["sport"] == 1
+	})
+	waitFor(t, "pattern subscription", func() bool {
+		n, err := rdb.PubSubNumPat(ctx).Result()
+		return err == nil && n == 1
+	})
+	if n, err := rdb.Publish(ctx, "news", "hello").Result(); err != nil || n != 2 {
+		t.Fatalf("PUBLISH news: %d %v", n, err)
+	}
+	rdb.Publish(ctx, "sport", "goal")
+	got := map[string]bool{}
+	for range 3 {
+		select {
+		case msg := <-ch:
+			got[msg.Pattern+"|"+msg.Channel+"|"+msg.Payload] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("messages: got %v", got)
+		}
+	}
+	for _, w := range []string{"|news|hello", "n*|news|hello", "|sport|goal"} {
+		if !got[w] {
+			t.Errorf("missing %q in %v", w, got)
+		}
+	}
+	chans, err := rdb.PubSubChannels(ctx, "*").Result()
+	slices.Sort(chans)
+	if err != nil || !slices.Equal(chans, []string{"news", "sport"}) {
+		t.Errorf("PUBSUB CHANNELS: %v %v", chans, err)
+	}
+
+	cli := nodetest.RequirePeer(t, "redis-cli")
+	host, port, _ := strings.Cut(paddr, ":")
+	cmd := exec.Command(cli, "-h", host, "-p", port, "SUBSCRIBE", "cli-chan")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	read := func() string {
+		select {
+		case l := <-lines:
+			return l
+		case <-time.After(10 * time.Second):
+			t.Fatal("redis-cli printed nothing within 10 s")
+		}
+		return ""
+	}
+	var head []string
+	for range 3 {
+		head = append(head, read())
+	}
+	if !slices.Equal(head, []string{"subscribe", "cli-chan", "1"}) {
+		t.Fatalf("redis-cli SUBSCRIBE printed %q", head)
+	}
+	if n, err := rdb.Publish(ctx, "cli-chan", "from-go").Result(); err != nil || n != 1 {
+		t.Fatalf("PUBLISH cli-chan: %d %v", n, err)
+	}
+	var msg []string
+	for range 3 {
+		msg = append(msg, read())
+	}
+	if !slices.Equal(msg, []string{"message", "cli-chan", "from-go"}) {
+		t.Fatalf("redis-cli printed %q", msg)
+	}
+}
+
+// TestPubsubIntrospection checks PUBSUB CHANNELS, NUMSUB, NUMPAT,
+// SHARDCHANNELS and SHARDNUMSUB merged over three groups.
+func TestPubsubIntrospection(t *testing.T) {
+	paddr, _ := startCluster(t, 3)
+	a, b := nodetest.Dial(t, paddr), nodetest.Dial(t, paddr)
+	collect(t, a, []string{"SUBSCRIBE", "c1", "c2", "c3", "c4"})
+	collect(t, b, []string{"SUBSCRIBE", "c1", "c2"})
+	collect(t, a, []string{"PSUBSCRIBE", "x*", "y*"})
+	collect(t, b, []string{"PSUBSCRIBE", "x*"})
+	collect(t, b, []string{"SSUBSCRIBE", "{s}a", "{s}b"})
+	c := nodetest.Dial(t, paddr)
+	names := func(v resp.Value) []string {
+		var out []string
+		for _, e := range v.Elems {
+			out = append(out, string(e.Str))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := names(c.Do("PUBSUB", "CHANNELS")); !slices.Equal(got, []string{"c1", "c2", "c3", "c4"}) {
+		t.Errorf("PUBSUB CHANNELS: %v", got)
+	}
+	if got := names(c.Do("PUBSUB", "CHANNELS", "c[12]")); !slices.Equal(got, []string{"c1", "c2"}) {
+		t.Errorf("PUBSUB CHANNELS c[12]: %v", got)
+	}
+	if v := c.Do("PUBSUB", "NUMSUB", "c1", "c3", "none"); len(v.Elems) != 6 || string(v.Elems[0].Str) != "c1" ||
+		v.Elems[1].Int != 2 || v.Elems[3].Int != 1 || v.Elems[5].Int != 0 || string(v.Elems[4].Str) != "none" {
+		t.Errorf("PUBSUB NUMSUB: %s", v)
+	}
+	if v := c.Do("PUBSUB", "NUMPAT"); v.Int != 2 {
+		t.Errorf("PUBSUB NUMPAT: %s, want 2 (x* and y*)", v)
+	}
+	if got := names(c.Do("PUBSUB", "SHARDCHANNELS")); !slices.Equal(got, []string{"{s}a", "{s}b"}) {
+		t.Errorf("PUBSUB SHARDCHANNELS: %v", got)
+	}
+	if v := c.Do("PUBSUB", "SHARDNUMSUB", "{s}a", "q"); len(v.Elems) != 4 || v.Elems[1].Int != 1 || v.Elems[3].Int != 0 {
+		t.Errorf("PUBSUB SHARDNUMSUB: %s", v)
+	}
+	if v := c.Do("SSUBSCRIBE", "a", "b"); string(v.Str) != msgCrossSlot {
+		t.Errorf("SSUBSCRIBE over two slots: %s", v)
+	}
+	if v := c.Do("PUBSUB", "NOSUCH"); v.Type != '-' {
+		t.Errorf("PUBSUB NOSUCH: %s", v)
+	}
+}
+
+// TestPubsubSlowSubscriber checks that a subscriber that does not read is
+// disconnected once its output passes the limit, and publishers go on.
+func TestPubsubSlowSubscriber(t *testing.T) {
+	nodes := startNodes(t, 1)
+	paddr, p := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.PubsubOutputLimit = 256 << 10 })
+	sub := nodetest.Dial(t, paddr)
+	if v := sub.Do("SUBSCRIBE", "firehose"); len(v.Elems) != 3 {
+		t.Fatalf("SUBSCRIBE: %s", v)
+	}
+	pub := nodetest.Dial(t, paddr)
+	payload := strings.Repeat("x", 64<<10)
+	// publish until the proxy has dropped the subscriber: far more than the
+	// limit plus what the sockets buffer
+	for i := 0; ; i++ {
+		v := pub.Do("PUBLISH", "firehose", payload)
+		if v.Int == 0 {
+			break
+		}
+		if i > 20000 {
+			t.Fatal("subscriber never disconnected")
+		}
+	}
+	// the subscriber reads what was written, then the end of the connection
+	for {
+		if _, err := sub.Read(); err != nil {
+			break
+		}
+	}
+	waitFor(t, "the client gone", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return len(p.clients) == 1
+	})
+}
+
+// BenchmarkPublish measures PUBLISH through the proxy to one subscriber.
+func BenchmarkPublish(b *testing.B) {
+	paddr, _ := startCluster(b, 2)
+	sub := nodetest.Dial(b, paddr)
+	sub.Do("SUBSCRIBE", "bench")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if _, err := sub.Read(); err != nil {
+				return
+			}
+		}
+	}()
+	pub := nodetest.Dial(b, paddr)
+	b.ReportAllocs()
+	for b.Loop() {
+		pub.Do("PUBLISH", "bench", "payload")
+	}
+	b.StopTimer()
+	sub.Close()
+	<-done
+}
