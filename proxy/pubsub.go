@@ -72,20 +72,30 @@ func (w *asyncWriter) loop() {
 	defer close(w.done)
 	var out []byte
 	for {
+		final := false
 		select {
 		case <-w.wake:
 		case <-w.quit:
-			return
+			// what was pushed before the end (QUIT's +OK) still goes out,
+			// within a bounded time
+			final = true
+			w.conn.SetWriteDeadline(time.Now().Add(time.Second))
 		}
 		w.mu.Lock()
 		out, w.buf = w.buf, out[:0]
 		w.mu.Unlock()
 		if len(out) == 0 {
+			if final {
+				return
+			}
 			continue
 		}
 		n, err := w.conn.Write(out)
 		w.st.netOutput.Add(int64(n))
-		if err != nil {
+		if err != nil || final {
+			if err == nil {
+				err = net.ErrClosed
+			}
 			w.mu.Lock()
 			w.err = err
 			w.mu.Unlock()
@@ -98,8 +108,9 @@ func (w *asyncWriter) loop() {
 	}
 }
 
-// stop ends the writer; the connection is closed first.
+// stop writes what is left and ends the writer.
 func (w *asyncWriter) stop() {
+	w.conn.SetWriteDeadline(time.Now().Add(time.Second)) // a write in progress too
 	close(w.quit)
 	<-w.done
 }

@@ -409,3 +409,17 @@ func BenchmarkPublish(b *testing.B) {
 	sub.Close()
 	<-done
 }
+
+// TestPubsubQuit checks that QUIT's reply reaches a subscriber before the
+// connection closes.
+func TestPubsubQuit(t *testing.T) {
+	paddr, _ := startCluster(t, 2)
+	c := nodetest.Dial(t, paddr)
+	c.Do("SUBSCRIBE", "q")
+	if v := c.Do("QUIT"); string(v.Str) != "OK" {
+		t.Fatalf("QUIT: %s", v)
+	}
+	if _, err := c.Read(); err == nil {
+		t.Fatal("connection still open after QUIT")
+	}
+}

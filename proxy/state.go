@@ -83,7 +83,6 @@ func (s *session) closeState() {
 		s.st.ps.close()
 	}
 	if s.st.aw != nil {
-		s.conn.Close()
 		s.st.aw.stop()
 	}
 }
