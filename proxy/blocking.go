@@ -75,9 +75,12 @@ func (s *session) runBlocking(addr string, cmd []byte, wait time.Duration) {
 	var gone, stopping atomic.Bool
 	stopped := make(chan struct{})
 	s.conn.SetReadDeadline(time.Time{})
+	if s.st.watchBuf == nil {
+		s.st.watchBuf = make([]byte, 4096)
+	}
+	buf := s.st.watchBuf
 	go func() {
 		defer close(stopped)
-		buf := make([]byte, 4096)
 		for {
 			n, err := s.conn.Read(buf)
 			if n > 0 {

@@ -217,3 +217,25 @@ func TestBlockingDeadNode(t *testing.T) {
 		t.Fatalf("PING after: %s", v)
 	}
 }
+
+// BenchmarkBlockingPop measures RPUSH then BLPOP that finds the element,
+// through the proxy (dedicated connection from the idle cache) and straight
+// to a node.
+func BenchmarkBlockingPop(b *testing.B) {
+	paddr, nodes := startCluster(b, 1)
+	for _, target := range []struct{ name, addr string }{{"proxy", paddr}, {"node", nodes[0]}} {
+		b.Run(target.name, func(b *testing.B) {
+			c := nodetest.Dial(b, target.addr)
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Send("RPUSH", "q", "x")
+				c.Send("BLPOP", "q", "0")
+				for range 2 {
+					if _, err := c.Read(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

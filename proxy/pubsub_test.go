@@ -386,28 +386,33 @@ func TestPubsubSlowSubscriber(t *testing.T) {
 	})
 }
 
-// BenchmarkPublish measures PUBLISH through the proxy to one subscriber.
+// BenchmarkPublish measures PUBLISH to one subscriber, through the proxy
+// and straight to a node.
 func BenchmarkPublish(b *testing.B) {
-	paddr, _ := startCluster(b, 2)
-	sub := nodetest.Dial(b, paddr)
-	sub.Do("SUBSCRIBE", "bench")
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			if _, err := sub.Read(); err != nil {
-				return
+	paddr, nodes := startCluster(b, 1)
+	for _, target := range []struct{ name, addr string }{{"proxy", paddr}, {"node", nodes[0]}} {
+		b.Run(target.name, func(b *testing.B) {
+			sub := nodetest.Dial(b, target.addr)
+			sub.Do("SUBSCRIBE", "bench")
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					if _, err := sub.Read(); err != nil {
+						return
+					}
+				}
+			}()
+			pub := nodetest.Dial(b, target.addr)
+			b.ReportAllocs()
+			for b.Loop() {
+				pub.Do("PUBLISH", "bench", "payload")
 			}
-		}
-	}()
-	pub := nodetest.Dial(b, paddr)
-	b.ReportAllocs()
-	for b.Loop() {
-		pub.Do("PUBLISH", "bench", "payload")
+			b.StopTimer()
+			sub.Close()
+			<-done
+		})
 	}
-	b.StopTimer()
-	sub.Close()
-	<-done
 }
 
 // TestPubsubQuit checks that QUIT's reply reaches a subscriber before the

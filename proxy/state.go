@@ -15,7 +15,8 @@ type connState struct {
 	held func()
 	// pre holds client bytes read while a command was blocked; the reader
 	// takes them before reading the socket again.
-	pre []byte
+	pre      []byte
+	watchBuf []byte // read buffer of that watch, reused
 
 	multi   bool   // inside MULTI
 	txErr   bool   // a command was refused while queued: EXEC aborts

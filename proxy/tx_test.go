@@ -251,21 +251,25 @@ func TestWatchRace(t *testing.T) {
 	t.Logf("%d increments, %d optimistic-lock retries", n, retries)
 }
 
-// BenchmarkMultiExec measures a MULTI/SET/INCR/EXEC transaction through the
-// proxy.
+// BenchmarkMultiExec measures a MULTI/SET/INCR/EXEC transaction, pipelined,
+// through the proxy and straight to a node.
 func BenchmarkMultiExec(b *testing.B) {
-	paddr, _ := startCluster(b, 2)
-	c := nodetest.Dial(b, paddr)
-	b.ReportAllocs()
-	for b.Loop() {
-		c.Send("MULTI")
-		c.Send("SET", "{b}k", "1")
-		c.Send("INCR", "{b}k")
-		c.Send("EXEC")
-		for range 4 {
-			if _, err := c.Read(); err != nil {
-				b.Fatal(err)
+	paddr, nodes := startCluster(b, 2)
+	for _, target := range []struct{ name, addr string }{{"proxy", paddr}, {"node", nodes[0]}} {
+		b.Run(target.name, func(b *testing.B) {
+			c := nodetest.Dial(b, target.addr)
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Send("MULTI")
+				c.Send("SET", "{b}k", "1")
+				c.Send("INCR", "{b}k")
+				c.Send("EXEC")
+				for range 4 {
+					if _, err := c.Read(); err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
-		}
+		})
 	}
 }
