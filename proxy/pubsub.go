@@ -334,11 +334,17 @@ func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) 
 	for i := range ts {
 		t := &ts[i]
 		for _, sc := range t.conns {
+			timer := time.NewTimer(ps.s.p.readTimeout())
 			select {
 			case <-sc.acks:
+				timer.Stop()
 			case <-sc.done:
 				ps.s.conn.Close()
 				return &router.UnavailableError{Addr: sc.d.addr, Reason: "closed"}
+			case <-timer.C:
+				// a node that does not confirm: the client reconnects
+				ps.s.conn.Close()
+				return &router.UnavailableError{Addr: sc.d.addr, Reason: "timeout"}
 			}
 		}
 		apply(t)

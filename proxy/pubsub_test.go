@@ -3,7 +3,10 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -424,7 +427,36 @@ func TestPubsubQuit(t *testing.T) {
 	if v := c.Do("QUIT"); string(v.Str) != "OK" {
 		t.Fatalf("QUIT: %s", v)
 	}
-	if _, err := c.Read(); err == nil {
-		t.Fatal("connection still open after QUIT")
+	if _, err := c.Read(); err == nil || os.IsTimeout(err) {
+		t.Fatalf("connection still open after QUIT: %v", err)
+	}
+}
+
+// TestPubsubNodeDown checks that subscribing to a node that is down fails at
+// once, and that a subscriber whose node dies is disconnected, so that its
+// client library reconnects and subscribes again.
+func TestPubsubNodeDown(t *testing.T) {
+	naddr, srv := nodetest.StartNode(t, nil)
+	dead := fmt.Sprintf("127.0.0.1:%d", nodetest.FreePort(t))
+	m := staticMap(t, []string{naddr, dead})
+	paddr, _ := startProxy(t, StaticMap{m}, nil)
+	c := nodetest.Dial(t, paddr)
+	if v := c.Do("PSUBSCRIBE", "*"); v.Type != '-' || !strings.Contains(string(v.Str), "backend unavailable: "+dead) {
+		t.Fatalf("PSUBSCRIBE with a group down: %s", v)
+	}
+	var ch string
+	for i := 0; ch == ""; i++ {
+		if k := fmt.Sprint("ch", i); nodeOf(t, m, []string{naddr, dead}, k) == naddr {
+			ch = k
+		}
+	}
+	if v := c.Do("SUBSCRIBE", ch); len(v.Elems) != 3 || v.Elems[2].Int != 1 {
+		t.Fatalf("SUBSCRIBE %s: %s", ch, v)
+	}
+	srv.Close()
+	v, err := c.Read()
+	var ne net.Error
+	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+		t.Fatalf("subscriber still connected after its node died: %s %v", v, err)
 	}
 }
