@@ -111,7 +111,7 @@ func (r *idleReader) Read(b []byte) (int, error) {
 	if n := r.s.st.readPre(b); n > 0 {
 		return n, nil
 	}
-	if d := r.s.p.cfg.IdleTimeout; d > 0 && r.s.st.ps == nil {
+	if d := r.s.p.cfg.IdleTimeout; d > 0 && !r.s.st.subscribed() {
 		r.s.conn.SetReadDeadline(time.Now().Add(d))
 	}
 	n, err := r.s.conn.Read(b)

@@ -32,6 +32,10 @@ type connState struct {
 	aw *asyncWriter // set once subscribed: every write goes through it
 }
 
+// subscribed reports whether the client has a subscription: it is then
+// exempt from the idle timeout, as in Redis.
+func (st *connState) subscribed() bool { return st.ps != nil && st.ps.count() > 0 }
+
 // readPre moves bytes read while blocked into b.
 func (st *connState) readPre(b []byte) int {
 	if len(st.pre) == 0 {
@@ -101,7 +105,7 @@ func (s *session) resetState() {
 // hookState handles the commands that need connection state. It reports
 // whether it answered c.
 func (s *session) hookState(c *call, name []byte, args [][]byte) bool {
-	if s.st.ps != nil && s.st.ps.count() > 0 && !s.subscriberAllowed(c, name, args) {
+	if s.st.subscribed() && !s.subscriberAllowed(c, name, args) {
 		return true
 	}
 	if s.st.multi {
