@@ -125,7 +125,8 @@ type subConn struct {
 	acks   chan []byte
 	resume chan struct{}
 	done   chan struct{}
-	n      int // subscriptions held on the node
+	n      int  // subscriptions held on the node
+	pats   bool // holds the client's patterns
 }
 
 // pubsub is a client's subscriptions.
@@ -138,12 +139,18 @@ type pubsub struct {
 	order    [3][]string // subscription order per kind, for bare UNSUBSCRIBE
 	closing  atomic.Bool
 	quit     chan struct{} // closed by close: readers stop waiting
+
+	seen     atomic.Pointer[table] // the routing table subscriptions follow
+	remap    atomic.Bool           // the map changed: move subscriptions
+	watching chan struct{}         // closed to stop watchMap
+	watched  chan struct{}         // closed when watchMap returned
 }
 
 func (ps *pubsub) count() int { return len(ps.channels) + len(ps.patterns) + len(ps.shard) }
 
 // close ends every subscriber connection and waits for its reader.
 func (ps *pubsub) close() {
+	ps.stopWatch()
 	ps.closing.Store(true)
 	close(ps.quit)
 	for _, sc := range ps.conns {
@@ -261,6 +268,10 @@ func (s *session) subscribeCommand(c *call, name []byte, args [][]byte) {
 			s.st.ps = &pubsub{s: s, conns: map[string]*subConn{}, channels: map[string]*subConn{},
 				shard: map[string]*subConn{}, patterns: map[string]bool{}, quit: make(chan struct{})}
 		}
+		if s.st.ps.watching == nil {
+			s.st.ps.watchMap()
+		}
+		s.st.ps.seen.Store(t)
 		var err error
 		if sub {
 			err = s.st.ps.subscribe(t, kind, chans)
@@ -334,32 +345,46 @@ func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) 
 	for i := range ts {
 		t := &ts[i]
 		for _, sc := range t.conns {
-			timer := time.NewTimer(ps.s.p.readTimeout())
-			select {
-			case <-sc.acks:
-				timer.Stop()
-			case <-sc.done:
-				ps.s.conn.Close()
-				return &router.UnavailableError{Addr: sc.d.addr, Reason: "closed"}
-			case <-timer.C:
-				// a node that does not confirm: the client reconnects
-				ps.s.conn.Close()
-				return &router.UnavailableError{Addr: sc.d.addr, Reason: "timeout"}
+			if err := ps.await(sc); err != nil {
+				return err
 			}
 		}
 		apply(t)
 		err := ps.confirm(kind, unsub, &t.ch)
 		for _, sc := range t.conns {
-			select {
-			case sc.resume <- struct{}{}:
-			case <-sc.done:
-			}
+			sc.release()
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// await takes the next confirmation of sc; the reader then waits for
+// release. A node that fails or does not confirm disconnects the client,
+// whose library reconnects.
+func (ps *pubsub) await(sc *subConn) error {
+	timer := time.NewTimer(ps.s.p.readTimeout())
+	defer timer.Stop()
+	select {
+	case <-sc.acks:
+		return nil
+	case <-sc.done:
+		ps.s.conn.Close()
+		return &router.UnavailableError{Addr: sc.d.addr, Reason: "closed"}
+	case <-timer.C:
+		ps.s.conn.Close()
+		return &router.UnavailableError{Addr: sc.d.addr, Reason: "timeout"}
+	}
+}
+
+// release lets the reader of sc go on after a confirmation.
+func (sc *subConn) release() {
+	select {
+	case sc.resume <- struct{}{}:
+	case <-sc.done:
+	}
 }
 
 // subscribe subscribes chans of the kind on the nodes that publish them:
@@ -414,6 +439,9 @@ func (ps *pubsub) subscribe(t *table, kind int, chans []string) error {
 			ps.shard[t.ch] = t.conns[0]
 		case subPattern:
 			ps.patterns[t.ch] = true
+			for _, sc := range t.conns {
+				sc.pats = true
+			}
 		}
 		ps.order[kind] = append(ps.order[kind], t.ch)
 	})

@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/slots"
 )
 
 // syncWord ends the replies of one scripted command: PING with it answers
@@ -458,5 +460,68 @@ func TestPubsubNodeDown(t *testing.T) {
 	var ne net.Error
 	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
 		t.Fatalf("subscriber still connected after its node died: %s %v", v, err)
+	}
+}
+
+// swapMap is a MapSource whose map a test replaces.
+type swapMap struct{ m atomic.Pointer[slots.Map] }
+
+func (s *swapMap) Map() *slots.Map { return s.m.Load() }
+
+// TestPubsubMapChange moves the slots of a subscribed channel, shard channel
+// and a pattern's new group to other masters: the proxy moves the
+// subscriptions, and messages published after the change arrive once.
+func TestPubsubMapChange(t *testing.T) {
+	nodes := startNodes(t, 3)
+	before := staticMap(t, nodes[:2])
+	var src swapMap
+	src.m.Store(before)
+	paddr, _ := startProxy(t, &src, nil)
+	// a channel and a shard channel of the first group, which moves to the
+	// other node of the new map
+	order := []string{nodes[1], nodes[0], nodes[2]}
+	after := staticMap(t, order)
+	pick := func(prefix string) string {
+		for i := 0; ; i++ {
+			if k := fmt.Sprint(prefix, i); nodeOf(t, before, nodes[:2], k) == nodes[0] && nodeOf(t, after, order, k) != nodes[0] {
+				return k
+			}
+		}
+	}
+	ch, sch := pick("moving"), pick("{shard}")
+	sub := nodetest.Dial(t, paddr)
+	collect(t, sub, []string{"SUBSCRIBE", ch})
+	collect(t, sub, []string{"SSUBSCRIBE", sch})
+	collect(t, sub, []string{"PSUBSCRIBE", "pat*"})
+	src.m.Store(after)
+	pub := nodetest.Dial(t, paddr)
+	// publish until the subscriptions have moved: PUBLISH counts receivers
+	// on the channel's new node
+	var patCh string
+	for i := 0; patCh == ""; i++ {
+		if k := fmt.Sprint("pat", i); nodeOf(t, after, order, k) == nodes[2] {
+			patCh = k
+		}
+	}
+	sent := 0
+	for _, m := range [][]string{{"PUBLISH", ch, "m"}, {"SPUBLISH", sch, "s"}, {"PUBLISH", patCh, "p"}} {
+		waitFor(t, m[0]+" "+m[1]+" reaching the moved subscription", func() bool {
+			v := pub.Do(m...)
+			sent++
+			return v.Int == 1
+		})
+	}
+	got := collect(t, sub, []string{"PING"})
+	want := []string{
+		"1) \"message\"\n2) \"" + ch + "\"\n3) \"m\"",
+		"1) \"smessage\"\n2) \"" + sch + "\"\n3) \"s\"",
+		"1) \"pmessage\"\n2) \"pat*\"\n3) \"" + patCh + "\"\n4) \"p\"",
+		"1) \"pong\"\n2) \"\"",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("after the map change (%d publishes) the subscriber got %q, want %q", sent, got, want)
+	}
+	if v := sub.Do("UNSUBSCRIBE"); len(v.Elems) != 3 || v.Elems[2].Int != 1 {
+		t.Fatalf("UNSUBSCRIBE: %s (the count keeps the pattern)", v)
 	}
 }

@@ -114,7 +114,7 @@ func (r *idleReader) Read(b []byte) (int, error) {
 	if d := r.s.p.cfg.IdleTimeout; d > 0 && !r.s.st.subscribed() {
 		r.s.conn.SetReadDeadline(time.Now().Add(d))
 	}
-	n, err := r.s.conn.Read(b)
+	n, err := r.s.readClient(b)
 	r.s.p.stats.netInput.Add(int64(n))
 	return n, err
 }
