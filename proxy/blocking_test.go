@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/slots"
@@ -237,5 +238,24 @@ func BenchmarkBlockingPop(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDedicatedAfterNodeRestart checks that an idle dedicated connection the
+// node closed (here by restarting) is not reused: the next blocking command
+// gets a fresh connection, not an error.
+func TestDedicatedAfterNodeRestart(t *testing.T) {
+	port := nodetest.FreePort(t)
+	addr, srv := nodetest.StartNode(t, func(c *node.Config) { c.Port = port })
+	paddr, _ := startProxy(t, StaticMap{staticMap(t, []string{addr})}, nil)
+	c := nodetest.Dial(t, paddr)
+	if v := c.Do("BLPOP", "q", "0.01"); !v.Null {
+		t.Fatalf("BLPOP: %s", v)
+	}
+	srv.Close()
+	nodetest.StartNode(t, func(c *node.Config) { c.Port = port })
+	nodetest.WaitReady(t, addr)
+	if v := c.Do("BLPOP", "q", "0.01"); !v.Null || v.Type != '*' {
+		t.Fatalf("BLPOP after the node restarted: %s", v)
 	}
 }

@@ -39,11 +39,15 @@ func (p *Proxy) dedicated(addr string) (*dconn, error) {
 		c.mu.Unlock()
 		return nil, &router.UnavailableError{Addr: addr, Reason: "proxy closing"}
 	}
-	if l := c.idle[addr]; len(l) > 0 {
+	for l := c.idle[addr]; len(l) > 0; l = c.idle[addr] {
 		d := l[len(l)-1]
 		c.idle[addr] = l[:len(l)-1]
 		c.mu.Unlock()
-		return d, nil
+		if alive(d.nc) {
+			return d, nil
+		}
+		d.nc.Close() // closed by the node while idle
+		c.mu.Lock()
 	}
 	c.mu.Unlock()
 	dt := p.cfg.Backend.DialTimeout
