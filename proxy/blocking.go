@@ -30,7 +30,23 @@ func (s *session) blocking(c *call, name []byte, args [][]byte) bool {
 	addr := s.t.groups[g].addr
 	wait := blockTimeout(string(name), args)
 	cmd := appendCommand(nil, args)
-	s.hold(c, func() { s.runBlocking(addr, cmd, wait) })
+	s.hold(c, func() {
+		mark := len(s.out.Buf)
+		s.runBlocking(addr, cmd, wait, 0)
+		// the slot moved (the node unblocked the client with a redirect):
+		// once, refresh the map and block at the named node
+		if ask, to, ok := parseRedirect(s.out.Buf[mark:]); ok && !s.quit {
+			s.p.stats.redirects.Add(1)
+			s.p.refresh()
+			s.out.Buf = s.out.Buf[:mark]
+			skip := 0
+			if ask {
+				cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), cmd...)
+				skip = 1
+			}
+			s.runBlocking(to, cmd, wait, skip)
+		}
+	})
 	return true
 }
 
@@ -56,8 +72,9 @@ func blockTimeout(name string, args [][]byte) time.Duration {
 // up to the command's own timeout plus the backend read timeout. Meanwhile it
 // reads the client's socket: when the client goes away, the dedicated
 // connection is closed, so the node drops the waiter, and the session ends.
-// Bytes the client sends meanwhile are kept for the reader.
-func (s *session) runBlocking(addr string, cmd []byte, wait time.Duration) {
+// Bytes the client sends meanwhile are kept for the reader. cmd may start
+// with skip commands whose replies are dropped (ASKING).
+func (s *session) runBlocking(addr string, cmd []byte, wait time.Duration, skip int) {
 	d, err := s.p.dedicated(addr)
 	if err != nil {
 		s.out.Error("ERR " + err.Error())
@@ -98,7 +115,12 @@ func (s *session) runBlocking(addr string, cmd []byte, wait time.Duration) {
 			}
 		}
 	}()
-	reply, err := d.next(deadline)
+	var reply []byte
+	for range skip + 1 {
+		if reply, err = d.next(deadline); err != nil {
+			break
+		}
+	}
 	stopping.Store(true)
 	s.conn.SetReadDeadline(time.Unix(1, 0))
 	<-stopped

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +258,52 @@ func TestDedicatedAfterNodeRestart(t *testing.T) {
 	nodetest.WaitReady(t, addr)
 	if v := c.Do("BLPOP", "q", "0.01"); !v.Null || v.Type != '*' {
 		t.Fatalf("BLPOP after the node restarted: %s", v)
+	}
+}
+
+// movedServer answers every command with -MOVED (or -ASK) to target, as a
+// node does for a slot it no longer owns.
+func movedServer(t *testing.T, verb, target string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				rd := resp.NewReader(nc, resp.Limits{})
+				for {
+					if _, err := rd.ReadCommand(); err != nil {
+						return
+					}
+					nc.Write([]byte("-" + verb + " 1 " + target + "\r\n"))
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestBlockingRedirect checks that a blocking command answered with -MOVED
+// or -ASK (the proxy's map is stale) blocks again at the named node.
+func TestBlockingRedirect(t *testing.T) {
+	nodes := startNodes(t, 1)
+	for _, verb := range []string{"MOVED", "ASK"} {
+		t.Run(verb, func(t *testing.T) {
+			stale := movedServer(t, verb, nodes[0])
+			paddr, _ := startProxy(t, StaticMap{staticMap(t, []string{stale})}, nil)
+			c := nodetest.Dial(t, paddr)
+			direct := nodetest.Dial(t, nodes[0])
+			direct.Do("RPUSH", "rq", verb)
+			if v := c.Do("BLPOP", "rq", "1"); len(v.Elems) != 2 || string(v.Elems[1].Str) != verb {
+				t.Fatalf("BLPOP through a stale map: %s", v)
+			}
+		})
 	}
 }

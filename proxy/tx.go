@@ -263,21 +263,33 @@ func (s *session) watchKeys(c *call, args [][]byte) {
 	cmd := appendCommand(nil, args)
 	s.hold(c, func() {
 		d := s.st.watch
-		if d == nil {
-			var err error
-			if d, err = s.p.dedicated(addr); err != nil {
+		for try := 0; ; try++ {
+			if d == nil {
+				var err error
+				if d, err = s.p.dedicated(addr); err != nil {
+					s.out.Error("ERR " + err.Error())
+					return
+				}
+			}
+			reply, err := d.do(cmd, 1, time.Now().Add(s.p.readTimeout()), s.p.writeTimeout())
+			if err != nil {
+				d.nc.Close()
+				s.st.watch = nil
 				s.out.Error("ERR " + err.Error())
 				return
 			}
-		}
-		reply, err := d.do(cmd, 1, time.Now().Add(s.p.readTimeout()), s.p.writeTimeout())
-		if err != nil {
-			d.nc.Close()
-			s.st.watch = nil
-			s.out.Error("ERR " + err.Error())
+			// a first WATCH redirected (the map is stale): once, pin the
+			// named node instead
+			if ask, to, ok := parseRedirect(reply); ok && !ask && s.st.watch == nil && try == 0 {
+				s.p.stats.redirects.Add(1)
+				s.p.refresh()
+				s.p.release(d)
+				d, addr = nil, to
+				continue
+			}
+			s.st.watch, s.st.watchSlot = d, slot
+			s.out.Raw(reply)
 			return
 		}
-		s.st.watch, s.st.watchSlot = d, slot
-		s.out.Raw(reply)
 	})
 }

@@ -273,3 +273,26 @@ func BenchmarkMultiExec(b *testing.B) {
 		})
 	}
 }
+
+// TestWatchRedirect checks that a WATCH answered with -MOVED (the proxy's
+// map is stale) pins the named node, where the transaction then runs.
+func TestWatchRedirect(t *testing.T) {
+	nodes := startNodes(t, 1)
+	stale := movedServer(t, "MOVED", nodes[0])
+	paddr, _ := startProxy(t, StaticMap{staticMap(t, []string{stale})}, nil)
+	c := nodetest.Dial(t, paddr)
+	direct := nodetest.Dial(t, nodes[0])
+	for _, st := range []struct{ cmd, want string }{
+		{"WATCH w", "+OK"},
+		{"MULTI", "+OK"},
+		{"INCR w", "+QUEUED"},
+		{"EXEC", "*1"}, // ran on the node WATCH was redirected to
+	} {
+		if got := short(c.Do(splitWords(st.cmd)...)); !strings.HasPrefix(got, st.want) {
+			t.Fatalf("%s: %s, want %s", st.cmd, got, st.want)
+		}
+	}
+	if v := direct.Do("GET", "w"); string(v.Str) != "1" {
+		t.Fatalf("GET w on the node: %s", v)
+	}
+}
