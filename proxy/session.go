@@ -129,7 +129,7 @@ func (s *session) serve() {
 			if errors.As(err, &pe) {
 				s.p.stats.protocolErrors.Add(1)
 				s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-				s.conn.Write(resp.AppendError(nil, "ERR "+pe.Error()))
+				s.write(resp.AppendError(nil, "ERR "+pe.Error()))
 			}
 			return
 		}
