@@ -15,10 +15,10 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/slotcache
 
-# Builds and starts a local node on 127.0.0.1:$(PORT) (foreground, Ctrl-C stops it).
+# Builds and starts a local cluster (3 groups of master + replica on
+# 127.0.0.1:7001-7006, proxy on 127.0.0.1:$(PORT)); foreground, Ctrl-C stops it.
 run: build
-	mkdir -p $(DIR)
-	./$(BIN) node --bind 127.0.0.1 --port $(PORT) --dir $(DIR)
+	./$(BIN) up --dir $(DIR) --port $(PORT)
 
 # Installs the peer servers and client tools the tests use (Debian).
 deps:

@@ -84,12 +84,12 @@ func cmdSadd(c *client, args [][]byte) {
 		return
 	}
 	if s == nil {
-		s = newSet(&c.srv.cfg)
-		c.db.set(args[1], &object{typ: typeSet, val: s}, false)
+		s = newSet()
+		c.db.set(args[1], s.obj(), false)
 	}
 	added := 0
 	for _, m := range args[2:] {
-		if s.add(m) {
+		if s.add(&c.srv.cfg, m) {
 			added++
 		}
 	}
@@ -306,12 +306,12 @@ func cmdSmove(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	dst, ok := c.getSet(args[2])
-	if !ok {
+	if src == nil { // as Redis: a missing source wins over a wrong-type destination
+		c.w.Int(0)
 		return
 	}
-	if src == nil {
-		c.w.Int(0)
+	dst, ok := c.getSet(args[2])
+	if !ok {
 		return
 	}
 	if src == dst {
@@ -325,10 +325,10 @@ func cmdSmove(c *client, args [][]byte) {
 	c.db.signalModified(args[1])
 	c.removeIfEmpty(args[1], src)
 	if dst == nil {
-		dst = newSet(&c.srv.cfg)
-		c.db.set(args[2], &object{typ: typeSet, val: dst}, false)
+		dst = newSet()
+		c.db.set(args[2], dst.obj(), false)
 	}
-	dst.add(args[3])
+	dst.add(&c.srv.cfg, args[3])
 	c.db.signalModified(args[2])
 	c.srv.dirty++
 	c.w.Int(1)
@@ -363,7 +363,7 @@ const (
 
 // computeSet builds the result of op over sets (nil entries are empty).
 func computeSet(op setOp, sets []*set, lim *Config) *set {
-	out := newSet(lim)
+	out := newSet()
 	switch op {
 	case opUnion:
 		for _, s := range sets {
@@ -371,7 +371,7 @@ func computeSet(op setOp, sets []*set, lim *Config) *set {
 				continue
 			}
 			for i := 0; i < s.length(); i++ {
-				out.add([]byte(s.at(i)))
+				out.add(lim, []byte(s.at(i)))
 			}
 		}
 	case opDiff:
@@ -386,11 +386,11 @@ func computeSet(op setOp, sets []*set, lim *Config) *set {
 					continue next
 				}
 			}
-			out.add(m)
+			out.add(lim, m)
 		}
 	case opInter:
 		for _, m := range interMembers(sets, 0) {
-			out.add([]byte(m))
+			out.add(lim, []byte(m))
 		}
 	}
 	return out
@@ -463,7 +463,7 @@ func setOpStore(c *client, dst []byte, keys [][]byte, op setOp) {
 		c.w.Int(0)
 		return
 	}
-	c.db.set(dst, &object{typ: typeSet, val: out}, false)
+	c.db.set(dst, out.obj(), false)
 	c.srv.dirty++
 	c.w.Int(int64(out.length()))
 }
@@ -611,7 +611,7 @@ func cmdSscan(c *client, args [][]byte) {
 	// Hashtable: visit positions downwards so that the members moved by a
 	// deletion (the last one into the hole) were already visited.
 	next := scanPositions(sa.cursor, s.length(), sa.count, func(i int) {
-		if m := s.members[i]; match(m) {
+		if m := s.tab.members[i]; match(m) {
 			out = append(out, m)
 		}
 	})

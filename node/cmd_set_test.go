@@ -80,7 +80,7 @@ func TestSetCommands(t *testing.T) {
 		{"SADD", "p", "1", "2", "3"}, {"SPOP", "p", "10"}, {"SCARD", "p"},
 		// SMOVE.
 		{"SADD", "m1", "a", "b"}, {"SMOVE", "m1", "m2", "a"}, {"SMOVE", "m1", "m2", "zz"},
-		{"SMOVE", "m1", "m1", "b"}, {"SMOVE", "m1", "m1", "zz"}, {"SMOVE", "nokey", "m2", "a"},
+		{"SMOVE", "m1", "m1", "b"}, {"SMOVE", "m1", "m1", "zz"}, {"SMOVE", "nokey", "m2", "a"}, {"SMOVE", "nokey", "str", "a"},
 		{"SMOVE", "m1", "m2", "b"}, {"SCARD", "m1"}, {"SMEMBERS", "m2"},
 		{"SADD", "i1", "5"}, {"SMOVE", "m2", "i1", "a"},
 		// Algebra.

@@ -187,13 +187,13 @@ parsed:
 	var added, updated, processed int
 	var score float64
 	if z == nil && !xx {
-		z = newZset(len(rest[1]) <= c.srv.cfg.ZsetMaxListpackValue, &c.srv.cfg)
-		c.db.set(args[1], &object{typ: typeZSet, val: z}, false)
+		z = newZset(len(rest[1]) <= c.srv.cfg.ZsetMaxListpackValue)
+		c.db.set(args[1], z.obj(), false)
 	}
 	for j := 0; z != nil && j < n; j++ {
 		score = scores[j]
 		m := rest[2*j+1]
-		if cur, ok := z.get(string(m)); ok {
+		if cur, ok := z.score(m); ok {
 			if nx {
 				continue
 			}
@@ -209,7 +209,7 @@ parsed:
 			}
 			processed++
 			if score != cur {
-				z.set(score, m)
+				z.set(&c.srv.cfg, score, m)
 				updated++
 			}
 			continue
@@ -217,7 +217,7 @@ parsed:
 		if xx {
 			continue
 		}
-		z.insert(score, string(m))
+		z.insert(&c.srv.cfg, score, string(m))
 		added++
 		processed++
 	}
@@ -365,11 +365,11 @@ func storeNodes(c *client, dst []byte, nodes []zent) {
 	for _, x := range nodes {
 		small = small && len(x.member) <= c.srv.cfg.ZsetMaxListpackValue
 	}
-	z := newZset(small, &c.srv.cfg)
+	z := newZset(small)
 	for _, x := range nodes {
-		z.insert(x.score, x.member)
+		z.insert(&c.srv.cfg, x.score, x.member)
 	}
-	c.db.set(dst, &object{typ: typeZSet, val: z}, false)
+	c.db.set(dst, z.obj(), false)
 	c.srv.dirty++
 	c.w.Int(int64(len(nodes)))
 }
@@ -777,7 +777,7 @@ func zsetOpGeneric(c *client, name string, dst []byte, args [][]byte, op setOp) 
 
 // zsetCompute computes op over srcs.
 func zsetCompute(op setOp, srcs []zsrc, agg int, lim *Config) *zset {
-	res := newZset(false, lim)
+	res := newZset(false)
 	if op == opDiff {
 		rest := srcs[1:]
 		srcs[0].each(func(m string, score float64) {
@@ -786,7 +786,7 @@ func zsetCompute(op setOp, srcs []zsrc, agg int, lim *Config) *zset {
 					return
 				}
 			}
-			res.insert(score, m)
+			res.insert(lim, score, m)
 		})
 		return res
 	}
@@ -807,7 +807,7 @@ func zsetCompute(op setOp, srcs []zsrc, agg int, lim *Config) *zset {
 				// Only the first score is cleared of NaN, as in Redis.
 				acc = aggregate(agg, acc, srcs[i].weight*v)
 			}
-			res.insert(acc, m)
+			res.insert(lim, acc, m)
 		})
 		return res
 	}
@@ -826,7 +826,7 @@ func zsetCompute(op setOp, srcs []zsrc, agg int, lim *Config) *zset {
 		})
 	}
 	for _, m := range members {
-		res.insert(acc[m], m)
+		res.insert(lim, acc[m], m)
 	}
 	return res
 }
@@ -972,7 +972,7 @@ func cmdZscan(c *client, args [][]byte) {
 			out = append(out, e.member, string(formatScore(e.score)))
 		}
 	}
-	if z.small {
+	if z.small() {
 		z.each(add)
 		writeScan(c, 0, out)
 		return

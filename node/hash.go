@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"unsafe"
@@ -41,28 +42,59 @@ type hashEntry struct {
 // the sequence number to resume from. A field present for the whole scan
 // is therefore returned exactly once.
 //
-// The header is two words (the listpack's pair count is not kept: it is
-// counted when needed, as Redis does for long listpacks), so that a hash
-// and its object fit one 80-byte allocation (newHashObject). The encoding
-// thresholds come from the caller's configuration.
+// A hash embeds the object of its key, so both are one 64-byte
+// allocation (newHashObject): after the object come one pointer, to the
+// listpack's bytes or to the hashtable form, and the listpack's length
+// and capacity as 32-bit counts (a listpack stays under lpMaxSize, as
+// Redis's do). The pair count is not kept: it is counted when needed, as
+// Redis does for long listpacks. The encoding thresholds come from the
+// caller's configuration.
 type hash struct {
-	lp  []byte     // listpack form
-	tab *hashTable // hashtable form; nil while listpack
+	o     object         // the key's object (unused in a COPY's clone)
+	p     unsafe.Pointer // listpack bytes, or the *hashTable when lpCap is tableForm
+	lpLen uint32
+	lpCap uint32
 }
 
-// hashObject is a hash and the object holding it, allocated together.
-type hashObject struct {
-	o object
-	h hash
-}
+const (
+	// tableForm in lpCap marks the hashtable form.
+	tableForm = math.MaxUint32
+	// lpMaxSize is the largest listpack: a write that would make it
+	// larger converts the hash first (Redis's LISTPACK_MAX_SAFETY_SIZE).
+	lpMaxSize = 1 << 30
+)
 
 // newHashObject returns an object holding an empty hash, both in one
 // allocation.
 func newHashObject() *object {
-	ho := &hashObject{o: object{typ: typeHash}}
-	ho.o.val = &ho.h
-	return &ho.o
+	h := &hash{o: object{typ: typeHash}}
+	h.o.val = h
+	return &h.o
 }
+
+// listpack returns the listpack form's bytes (nil for an empty or
+// hashtable-form hash).
+func (h *hash) listpack() []byte {
+	if h.p == nil || h.lpCap == tableForm {
+		return nil
+	}
+	return unsafe.Slice((*byte)(h.p), h.lpCap)[:h.lpLen]
+}
+
+// setListpack makes lp the listpack form; lp is at most lpMaxSize bytes.
+func (h *hash) setListpack(lp []byte) {
+	h.p, h.lpLen, h.lpCap = unsafe.Pointer(unsafe.SliceData(lp)), uint32(len(lp)), uint32(cap(lp))
+}
+
+// table returns the hashtable form, nil while the hash is a listpack.
+func (h *hash) table() *hashTable {
+	if h.lpCap != tableForm {
+		return nil
+	}
+	return (*hashTable)(h.p)
+}
+
+func (h *hash) setTable(t *hashTable) { h.p, h.lpLen, h.lpCap = unsafe.Pointer(t), 0, tableForm }
 
 // hashTable is the hashtable form of a hash.
 type hashTable struct {
@@ -72,7 +104,7 @@ type hashTable struct {
 	dead    int
 }
 
-func (h *hash) isTable() bool { return h.tab != nil }
+func (h *hash) isTable() bool { return h.lpCap == tableForm }
 
 func (h *hash) encoding() string {
 	if h.isTable() {
@@ -82,10 +114,10 @@ func (h *hash) encoding() string {
 }
 
 func (h *hash) length() int {
-	if h.isTable() {
-		return len(h.tab.table)
+	if t := h.table(); t != nil {
+		return len(t.table)
 	}
-	return lpCount(h.lp)
+	return lpCount(h.listpack())
 }
 
 // lpCount returns the number of pairs in lp.
@@ -100,30 +132,33 @@ func lpCount(lp []byte) int {
 
 func (h *hash) clone() collection {
 	c := &hash{}
-	if !h.isTable() {
-		c.lp = append([]byte(nil), h.lp...)
+	t := h.table()
+	if t == nil {
+		c.setListpack(append([]byte(nil), h.listpack()...))
 		return c
 	}
-	c.tab = &hashTable{table: make(map[string]int, len(h.tab.table)), nextSeq: h.tab.nextSeq}
-	for _, e := range h.tab.ents {
+	ct := &hashTable{table: make(map[string]int, len(t.table)), nextSeq: t.nextSeq}
+	for _, e := range t.ents {
 		if !e.dead {
-			c.tab.table[e.field] = len(c.tab.ents)
-			c.tab.ents = append(c.tab.ents, e)
+			ct.table[e.field] = len(ct.ents)
+			ct.ents = append(ct.ents, e)
 		}
 	}
+	c.setTable(ct)
 	return c
 }
 
 func (h *hash) memUsage() int64 {
-	if !h.isTable() {
-		return int64(80 + cap(h.lp))
+	t := h.table()
+	if t == nil {
+		return int64(unsafe.Sizeof(hash{})) + int64(h.lpCap)
 	}
 	size := int64(96)
 	h.each(func(f, v string) bool {
 		size += int64(len(f) + len(v) + 32)
 		return true
 	})
-	return size + int64(len(h.tab.table))*48
+	return size + int64(len(t.table))*48
 }
 
 // lpString reads the string at off in lp and returns it and the offset of
@@ -168,22 +203,23 @@ func lpPairLen(field, value []byte) int {
 // reserve gives an empty listpack hash room for the given field/value
 // pairs in one allocation (HSET of a new key), instead of one per pair.
 func (h *hash) reserve(args [][]byte) {
-	if h.tab != nil || len(h.lp) != 0 {
+	if h.isTable() || h.lpLen != 0 {
 		return
 	}
 	need := 0
 	for i := 0; i+1 < len(args); i += 2 {
 		need += lpPairLen(args[i], args[i+1])
 	}
-	h.lp = make([]byte, 0, need)
+	h.setListpack(make([]byte, 0, need))
 }
 
 // lpFind returns the bounds of field's pair in the listpack and its value.
 // When the field is absent, n is the number of pairs.
 func (h *hash) lpFind(field []byte) (start, end int, value []byte, n int, ok bool) {
-	for off := 0; off < len(h.lp); n++ {
-		f, next := lpString(h.lp, off)
-		v, after := lpString(h.lp, next)
+	lp := h.listpack()
+	for off := 0; off < len(lp); n++ {
+		f, next := lpString(lp, off)
+		v, after := lpString(lp, next)
 		if string(f) == string(field) {
 			return off, after, v, n, true
 		}
@@ -195,9 +231,10 @@ func (h *hash) lpFind(field []byte) (start, end int, value []byte, n int, ok boo
 // lpEach calls fn with every pair of the listpack, as views into it, until
 // fn returns false.
 func (h *hash) lpEach(fn func(field, value []byte) bool) {
-	for off := 0; off < len(h.lp); {
-		f, next := lpString(h.lp, off)
-		v, after := lpString(h.lp, next)
+	lp := h.listpack()
+	for off := 0; off < len(lp); {
+		f, next := lpString(lp, off)
+		v, after := lpString(lp, next)
 		if !fn(f, v) {
 			return
 		}
@@ -207,12 +244,12 @@ func (h *hash) lpEach(fn func(field, value []byte) bool) {
 
 // get returns the value of field.
 func (h *hash) get(field string) (string, bool) {
-	if h.isTable() {
-		i, ok := h.tab.table[field]
+	if t := h.table(); t != nil {
+		i, ok := t.table[field]
 		if !ok {
 			return "", false
 		}
-		return h.tab.ents[i].value, true
+		return t.ents[i].value, true
 	}
 	if _, _, v, _, ok := h.lpFind([]byte(field)); ok {
 		return string(v), true
@@ -223,12 +260,12 @@ func (h *hash) get(field string) (string, bool) {
 // getBytes returns the value of field without copying it: a read-only
 // view, valid until the hash changes.
 func (h *hash) getBytes(field []byte) ([]byte, bool) {
-	if h.isTable() {
-		i, ok := h.tab.table[string(field)]
+	if t := h.table(); t != nil {
+		i, ok := t.table[string(field)]
 		if !ok {
 			return nil, false
 		}
-		v := h.tab.ents[i].value
+		v := t.ents[i].value
 		return unsafe.Slice(unsafe.StringData(v), len(v)), true
 	}
 	_, _, v, _, ok := h.lpFind(field)
@@ -236,17 +273,23 @@ func (h *hash) getBytes(field []byte) ([]byte, bool) {
 }
 
 // convertFor switches to the hashtable form when one of the given fields
-// or values is too long for the listpack form (Redis's
-// hashTypeTryConversion, run on the arguments before any write).
+// or values is too long for the listpack form, or all of them would make
+// it larger than lpMaxSize (Redis's hashTypeTryConversion, run on the
+// arguments before any write).
 func (h *hash) convertFor(lim *Config, args [][]byte) {
 	if h.isTable() {
 		return
 	}
+	sum := int(h.lpLen)
 	for _, a := range args {
 		if len(a) > lim.HashMaxListpackValue {
 			h.convert()
 			return
 		}
+		sum += len(a)
+	}
+	if sum > lpMaxSize {
+		h.convert()
 	}
 }
 
@@ -261,10 +304,11 @@ func (h *hash) set(lim *Config, field, value string) bool {
 // setBytes is set taking field and value as bytes, which it copies: the
 // listpack form stores them without making strings first.
 func (h *hash) setBytes(lim *Config, field, value []byte) bool {
-	if !h.isTable() && (len(field) > lim.HashMaxListpackValue || len(value) > lim.HashMaxListpackValue) {
+	if !h.isTable() && (len(field) > lim.HashMaxListpackValue || len(value) > lim.HashMaxListpackValue ||
+		int(h.lpLen)+lpPairLen(field, value) > lpMaxSize) {
 		h.convert()
 	}
-	if t := h.tab; t != nil {
+	if t := h.table(); t != nil {
 		if i, ok := t.table[string(field)]; ok {
 			t.ents[i].value = string(value)
 			return false
@@ -281,12 +325,13 @@ func (h *hash) setBytes(lim *Config, field, value []byte) bool {
 			copy(v, value) // same size: overwrite in place
 			return false
 		}
-		rest := append([]byte(nil), h.lp[end:]...)
-		h.lp = lpAppendPair(h.lp[:start], field, value)
-		h.lp = append(h.lp, rest...)
+		lp := h.listpack()
+		rest := append([]byte(nil), lp[end:]...)
+		lp = lpAppendPair(lp[:start], field, value)
+		h.setListpack(append(lp, rest...))
 		return false
 	}
-	h.lp = lpAppendPair(h.lp, field, value)
+	h.setListpack(lpAppendPair(h.listpack(), field, value))
 	if n+1 > lim.HashMaxListpackEntries {
 		h.convert()
 	}
@@ -295,7 +340,7 @@ func (h *hash) setBytes(lim *Config, field, value []byte) bool {
 
 // convert switches to the hashtable form.
 func (h *hash) convert() {
-	n := lpCount(h.lp)
+	n := lpCount(h.listpack())
 	t := &hashTable{table: make(map[string]int, n+1), ents: make([]hashEntry, 0, n+1)}
 	h.lpEach(func(f, v []byte) bool {
 		t.nextSeq++
@@ -303,18 +348,19 @@ func (h *hash) convert() {
 		t.ents = append(t.ents, hashEntry{hashPair: hashPair{string(f), string(v)}, seq: t.nextSeq})
 		return true
 	})
-	h.tab, h.lp = t, nil
+	h.setTable(t)
 }
 
 // del removes field and reports whether it was present.
 func (h *hash) del(field string) bool {
-	t := h.tab
+	t := h.table()
 	if t == nil {
 		start, end, _, _, ok := h.lpFind([]byte(field))
 		if !ok {
 			return false
 		}
-		h.lp = append(h.lp[:start], h.lp[end:]...)
+		lp := h.listpack()
+		h.setListpack(append(lp[:start], lp[end:]...))
 		return true
 	}
 	i, ok := t.table[field]
@@ -348,11 +394,12 @@ func (t *hashTable) compact() {
 
 // each calls fn for every field in order until fn returns false.
 func (h *hash) each(fn func(field, value string) bool) {
-	if h.tab == nil {
+	t := h.table()
+	if t == nil {
 		h.lpEach(func(f, v []byte) bool { return fn(string(f), string(v)) })
 		return
 	}
-	for _, e := range h.tab.ents {
+	for _, e := range t.ents {
 		if !e.dead && !fn(e.field, e.value) {
 			return
 		}
@@ -361,8 +408,9 @@ func (h *hash) each(fn func(field, value string) bool) {
 
 // random returns a uniformly chosen field of a non-empty hash.
 func (h *hash) random() hashPair {
-	if h.tab == nil {
-		i := rand.IntN(lpCount(h.lp))
+	t := h.table()
+	if t == nil {
+		i := rand.IntN(lpCount(h.listpack()))
 		var p hashPair
 		h.lpEach(func(f, v []byte) bool {
 			if i == 0 {
@@ -375,7 +423,7 @@ func (h *hash) random() hashPair {
 		return p
 	}
 	for {
-		e := h.tab.ents[rand.IntN(len(h.tab.ents))]
+		e := t.ents[rand.IntN(len(t.ents))]
 		if !e.dead {
 			return e.hashPair
 		}
@@ -395,7 +443,7 @@ func (h *hash) all() []hashPair {
 // scan returns up to about count pairs starting at cursor and the cursor to
 // continue from (0 when done). A listpack hash is returned whole.
 func (h *hash) scan(cursor uint64, count int, fn func(field, value string)) uint64 {
-	t := h.tab
+	t := h.table()
 	if t == nil {
 		h.each(func(f, v string) bool { fn(f, v); return true })
 		return 0

@@ -72,8 +72,8 @@ func TestHashTableOps(t *testing.T) {
 			t.Fatalf("f%d not deleted", i)
 		}
 	}
-	if h.del("f0") || h.length() != 500 || len(h.tab.ents) > 1000 {
-		t.Fatalf("after deletes: length %d, entries %d", h.length(), len(h.tab.ents))
+	if h.del("f0") || h.length() != 500 || len(h.table().ents) > 1000 {
+		t.Fatalf("after deletes: length %d, entries %d", h.length(), len(h.table().ents))
 	}
 	for i := 1; i < 1000; i += 2 {
 		if v, ok := h.get("f" + strconv.Itoa(i)); !ok || v != strconv.Itoa(i) {
@@ -215,10 +215,10 @@ func testLimits() *Config {
 	return &c
 }
 
-// TestHashObjectSize pins the combined object and hash header to the Go
-// allocator's 80-byte size class: one byte more costs 16 per hash.
+// TestHashObjectSize pins a hash and its object to the Go allocator's
+// 64-byte size class: one byte more costs 16 per hash.
 func TestHashObjectSize(t *testing.T) {
-	if n := unsafe.Sizeof(hashObject{}); n > 80 {
-		t.Fatalf("hashObject is %d bytes, want <= 80", n)
+	if n := unsafe.Sizeof(hash{}); n > 64 {
+		t.Fatalf("hash is %d bytes, want <= 64", n)
 	}
 }

@@ -12,20 +12,35 @@ const setMaxIntsetEntries = 512
 
 // set is the value of a set key. While every member is an integer and there
 // are at most setMaxIntsetEntries of them it is "intset" encoded: ints holds
-// the members sorted ascending and index is nil. Otherwise it is "hashtable"
+// the members sorted ascending (see intset) and index is nil. Otherwise it is "hashtable"
 // encoded: members holds them in no particular order and index maps each
 // member to its position in members, which gives O(1) random picks and a
-// scan cursor that survives deletions.
+// scan cursor that survives deletions; both live behind one pointer (tab).
+//
+// A set embeds the object of its key (obj), so that a small set and its
+// object are one 80-byte allocation. The intset limit comes from the
+// caller's configuration.
 type set struct {
-	ints    []int64
-	members []string
-	index   map[string]int
-	lim     *Config // encoding thresholds: the server's live configuration
+	o    object // the key's object, once obj has been called
+	ints intset
+	tab  *setTable // hashtable form; nil while intset
 }
 
-func newSet(lim *Config) *set { return &set{lim: lim} }
+// setTable is the hashtable form of a set.
+type setTable struct {
+	members []string
+	index   map[string]int
+}
 
-func (s *set) isIntset() bool { return s.index == nil }
+func newSet() *set { return &set{} }
+
+// obj returns the object holding s, embedded in it.
+func (s *set) obj() *object {
+	s.o.typ, s.o.val = typeSet, s
+	return &s.o
+}
+
+func (s *set) isIntset() bool { return s.tab == nil }
 
 func (s *set) encoding() string {
 	if s.isIntset() {
@@ -36,18 +51,17 @@ func (s *set) encoding() string {
 
 func (s *set) length() int {
 	if s.isIntset() {
-		return len(s.ints)
+		return s.ints.len()
 	}
-	return len(s.members)
+	return len(s.tab.members)
 }
 
 func (s *set) clone() collection {
-	c := &set{ints: slices.Clone(s.ints), lim: s.lim}
-	if s.index != nil {
-		c.members = slices.Clone(s.members)
-		c.index = make(map[string]int, len(s.index))
-		for k, v := range s.index {
-			c.index[k] = v
+	c := &set{ints: slices.Clone(s.ints)}
+	if t := s.tab; t != nil {
+		c.tab = &setTable{members: slices.Clone(t.members), index: make(map[string]int, len(t.index))}
+		for k, v := range t.index {
+			c.tab.index[k] = v
 		}
 	}
 	return c
@@ -55,10 +69,10 @@ func (s *set) clone() collection {
 
 func (s *set) memUsage() int64 {
 	if s.isIntset() {
-		return int64(16 + 8*len(s.ints))
+		return int64(16 + cap(s.ints))
 	}
 	n := int64(64)
-	for _, m := range s.members {
+	for _, m := range s.tab.members {
 		n += int64(len(m)) + 48
 	}
 	return n
@@ -66,37 +80,39 @@ func (s *set) memUsage() int64 {
 
 // convert switches an intset to the hashtable encoding.
 func (s *set) convert() {
-	s.members = make([]string, 0, len(s.ints)+1)
-	s.index = make(map[string]int, len(s.ints)+1)
-	for _, v := range s.ints {
-		m := strconv.FormatInt(v, 10)
-		s.index[m] = len(s.members)
-		s.members = append(s.members, m)
+	n := s.ints.len()
+	t := &setTable{members: make([]string, 0, n+1), index: make(map[string]int, n+1)}
+	for i := range n {
+		m := strconv.FormatInt(s.ints.get(i), 10)
+		t.index[m] = len(t.members)
+		t.members = append(t.members, m)
 	}
-	s.ints = nil
+	s.ints, s.tab = nil, t
 }
 
-// add inserts m and reports whether it was new.
-func (s *set) add(m []byte) bool {
+// add inserts m and reports whether it was new. An intset converts when
+// it would get more than lim.SetMaxIntsetEntries members.
+func (s *set) add(lim *Config, m []byte) bool {
 	if s.isIntset() {
 		if v, ok := parseInt(m); ok {
-			i, found := slices.BinarySearch(s.ints, v)
+			i, found := s.ints.search(v)
 			if found {
 				return false
 			}
-			if len(s.ints) < s.lim.SetMaxIntsetEntries {
-				s.ints = slices.Insert(s.ints, i, v)
+			if s.ints.len() < lim.SetMaxIntsetEntries {
+				s.ints = s.ints.insert(i, v)
 				return true
 			}
 		}
 		s.convert()
 	}
-	if _, ok := s.index[string(m)]; ok {
+	t := s.tab
+	if _, ok := t.index[string(m)]; ok {
 		return false
 	}
 	k := string(m)
-	s.index[k] = len(s.members)
-	s.members = append(s.members, k)
+	t.index[k] = len(t.members)
+	t.members = append(t.members, k)
 	return true
 }
 
@@ -107,10 +123,10 @@ func (s *set) has(m []byte) bool {
 		if !ok {
 			return false
 		}
-		_, found := slices.BinarySearch(s.ints, v)
+		_, found := s.ints.search(v)
 		return found
 	}
-	_, ok := s.index[string(m)]
+	_, ok := s.tab.index[string(m)]
 	return ok
 }
 
@@ -121,13 +137,13 @@ func (s *set) remove(m []byte) bool {
 		if !ok {
 			return false
 		}
-		i, found := slices.BinarySearch(s.ints, v)
+		i, found := s.ints.search(v)
 		if found {
-			s.ints = slices.Delete(s.ints, i, i+1)
+			s.ints = s.ints.remove(i)
 		}
 		return found
 	}
-	i, ok := s.index[string(m)]
+	i, ok := s.tab.index[string(m)]
 	if !ok {
 		return false
 	}
@@ -137,22 +153,23 @@ func (s *set) remove(m []byte) bool {
 
 // removeAt deletes the hashtable member at position i.
 func (s *set) removeAt(i int) {
-	last := len(s.members) - 1
-	delete(s.index, s.members[i])
+	t := s.tab
+	last := len(t.members) - 1
+	delete(t.index, t.members[i])
 	if i != last {
-		s.members[i] = s.members[last]
-		s.index[s.members[i]] = i
+		t.members[i] = t.members[last]
+		t.index[t.members[i]] = i
 	}
-	s.members[last] = ""
-	s.members = s.members[:last]
+	t.members[last] = ""
+	t.members = t.members[:last]
 }
 
 // at returns the i-th member in encoding order.
 func (s *set) at(i int) string {
 	if s.isIntset() {
-		return strconv.FormatInt(s.ints[i], 10)
+		return strconv.FormatInt(s.ints.get(i), 10)
 	}
-	return s.members[i]
+	return s.tab.members[i]
 }
 
 // list returns every member in encoding order (ascending for intsets).
@@ -172,7 +189,7 @@ func (s *set) pop() string {
 	i := rand.IntN(s.length())
 	m := s.at(i)
 	if s.isIntset() {
-		s.ints = slices.Delete(s.ints, i, i+1)
+		s.ints = s.ints.remove(i)
 	} else {
 		s.removeAt(i)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 type slEntry struct {
@@ -42,41 +43,41 @@ func checkAgainstModel(t *testing.T, z *zset, model []slEntry, seed uint64, step
 		}
 		i++
 	})
-	if z.small {
+	if z.small() {
 		return
 	}
-	if z.sl.length != len(model) || len(z.nodes) != len(model) {
-		fail("skiplist length %d, nodes %d", z.sl.length, len(z.nodes))
+	if z.big.sl.length != len(model) || len(z.big.nodes) != len(model) {
+		fail("skiplist length %d, nodes %d", z.big.sl.length, len(z.big.nodes))
 	}
 	i = 0
 	var prev *slNode
-	for x := z.sl.head.lvl(0).next; x != nil; x = x.lvl(0).next {
+	for x := z.big.sl.head.lvl(0).next; x != nil; x = x.lvl(0).next {
 		if x.back != prev {
 			fail("bad back link at %d", i)
 		}
-		if z.nodes[x.pos] != x {
+		if z.big.nodes[x.pos] != x {
 			fail("bad position of %s", x.member)
 		}
 		if z.node(x.member) != x {
 			fail("index does not find %s", x.member)
 		}
-		if n := z.sl.byRank(i + 1); n != x {
+		if n := z.big.sl.byRank(i + 1); n != x {
 			fail("byRank(%d) wrong", i+1)
 		}
 		prev = x
 		i++
 	}
-	if z.sl.tail != prev {
+	if z.big.sl.tail != prev {
 		fail("bad tail")
 	}
 	used := 0
-	for _, p := range z.index.slots {
+	for _, p := range z.big.index.slots {
 		if p != 0 {
 			used++
 		}
 	}
-	if used != len(model) || 4*used > 3*len(z.index.slots) {
-		fail("index holds %d entries in %d slots, want %d", used, len(z.index.slots), len(model))
+	if used != len(model) || 4*used > 3*len(z.big.index.slots) {
+		fail("index holds %d entries in %d slots, want %d", used, len(z.big.index.slots), len(model))
 	}
 }
 
@@ -88,7 +89,7 @@ func TestSkiplistAgainstModel(t *testing.T) {
 	}{{1, 300, false}, {2, 300, false}, {3, 300, true}, {42, 100, true}} {
 		seed := tc.seed
 		r := rand.New(rand.NewPCG(seed, 0))
-		z := newZset(tc.small, testLimits())
+		z := newZset(tc.small)
 		var model []slEntry
 		for step := 0; step < 3000; step++ {
 			m := fmt.Sprintf("m%d", r.IntN(tc.members))
@@ -96,7 +97,7 @@ func TestSkiplistAgainstModel(t *testing.T) {
 			i := slices.IndexFunc(model, func(e slEntry) bool { return e.member == m })
 			switch r.IntN(3) {
 			case 0, 1:
-				z.set(score, []byte(m))
+				z.set(testLimits(), score, []byte(m))
 				if i >= 0 {
 					model = slices.Delete(model, i, i+1)
 				}
@@ -144,23 +145,23 @@ func TestZsetEncoding(t *testing.T) {
 		build func() *zset
 		want  string
 	}{
-		{"small", func() *zset { z := newZset(true, testLimits()); z.set(1, []byte("a")); return z }, "listpack"},
+		{"small", func() *zset { z := newZset(true); z.set(testLimits(), 1, []byte("a")); return z }, "listpack"},
 		{"long member", func() *zset {
-			z := newZset(true, testLimits())
-			z.set(1, []byte(strings.Repeat("x", zsetMaxListpackValue+1)))
+			z := newZset(true)
+			z.set(testLimits(), 1, []byte(strings.Repeat("x", zsetMaxListpackValue+1)))
 			return z
 		}, "skiplist"},
 		{"129 members", func() *zset {
-			z := newZset(true, testLimits())
+			z := newZset(true)
 			for i := 0; i <= zsetMaxListpackEntries; i++ {
-				z.set(float64(i), []byte(fmt.Sprint(i)))
+				z.set(testLimits(), float64(i), []byte(fmt.Sprint(i)))
 			}
 			return z
 		}, "skiplist"},
 		{"no conversion back", func() *zset {
-			z := newZset(true, testLimits())
+			z := newZset(true)
 			for i := 0; i <= zsetMaxListpackEntries; i++ {
-				z.set(float64(i), []byte(fmt.Sprint(i)))
+				z.set(testLimits(), float64(i), []byte(fmt.Sprint(i)))
 			}
 			z.remove("1")
 			z.remove("2")
@@ -190,9 +191,9 @@ func TestSetEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSet(testLimits())
+			s, lim := newSet(), testLimits()
 			for _, m := range tt.members {
-				s.add([]byte(m))
+				s.add(lim, []byte(m))
 			}
 			if got := s.encoding(); got != tt.want {
 				t.Fatalf("encoding = %s, want %s", got, tt.want)
@@ -218,7 +219,7 @@ func seq(n int) []string {
 }
 
 func BenchmarkZsetSet(b *testing.B) {
-	z := newZset(false, testLimits())
+	z, lim := newZset(false), testLimits()
 	members := make([][]byte, 100000)
 	for i := range members {
 		members[i] = []byte(fmt.Sprintf("member:%d", i))
@@ -226,15 +227,15 @@ func BenchmarkZsetSet(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		z.set(float64(i%1000), members[i%len(members)])
+		z.set(lim, float64(i%1000), members[i%len(members)])
 		i++
 	}
 }
 
 func BenchmarkZsetRange100(b *testing.B) {
-	z := newZset(false, testLimits())
+	z := newZset(false)
 	for i := 0; i < 100000; i++ {
-		z.set(float64(i), []byte(fmt.Sprintf("member:%d", i)))
+		z.set(testLimits(), float64(i), []byte(fmt.Sprintf("member:%d", i)))
 	}
 	sp := rangeSpec{kind: byRank, start: 50000, end: 50099, limit: -1}
 	b.ReportAllocs()
@@ -246,7 +247,7 @@ func BenchmarkZsetRange100(b *testing.B) {
 }
 
 func BenchmarkSetAdd(b *testing.B) {
-	s := newSet(testLimits())
+	s, lim := newSet(), testLimits()
 	members := make([][]byte, 100000)
 	for i := range members {
 		members[i] = []byte(fmt.Sprintf("member:%d", i))
@@ -254,7 +255,7 @@ func BenchmarkSetAdd(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		s.add(members[i%len(members)])
+		s.add(lim, members[i%len(members)])
 		i++
 	}
 }
@@ -265,11 +266,11 @@ func BenchmarkSetAdd(b *testing.B) {
 func TestZindexGrowShrink(t *testing.T) {
 	const seed, n = 7, 5000
 	r := rand.New(rand.NewPCG(seed, 0))
-	z := newZset(false, testLimits())
+	z := newZset(false)
 	for i := range n {
-		z.set(float64(i%13), []byte("m"+strconv.Itoa(i)))
+		z.set(testLimits(), float64(i%13), []byte("m"+strconv.Itoa(i)))
 	}
-	grown := len(z.index.slots)
+	grown := len(z.big.index.slots)
 	live := map[string]bool{}
 	for i := range n {
 		live["m"+strconv.Itoa(i)] = true
@@ -292,8 +293,8 @@ func TestZindexGrowShrink(t *testing.T) {
 			}
 		}
 	}
-	if len(z.index.slots) >= grown || len(z.index.slots) > 16*10 {
-		t.Fatalf("index of %d slots for 10 members (grown to %d)", len(z.index.slots), grown)
+	if len(z.big.index.slots) >= grown || len(z.big.index.slots) > 16*10 {
+		t.Fatalf("index of %d slots for 10 members (grown to %d)", len(z.big.index.slots), grown)
 	}
 	var model []slEntry
 	z.each(func(e zent) { model = append(model, slEntry{e.score, e.member}) })
@@ -301,4 +302,12 @@ func TestZindexGrowShrink(t *testing.T) {
 		t.Fatalf("%d members left, want 10", len(model))
 	}
 	checkAgainstModel(t, z, model, seed, n)
+}
+
+// TestZsetObjectSize pins a sorted set and its object to the Go
+// allocator's 80-byte size class.
+func TestZsetObjectSize(t *testing.T) {
+	if n := unsafe.Sizeof(zset{}); n > 80 {
+		t.Fatalf("zset is %d bytes, want <= 80", n)
+	}
 }

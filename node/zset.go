@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/slotcache/slotcache/protocol/resp"
 )
@@ -44,77 +45,94 @@ func zentCmp(a zent, score float64, member string) int {
 // and ranges, a slice of the nodes in no particular order for random picks
 // and scan cursors, and an index from member to position in that slice for
 // O(1) scores.
+//
+// A sorted set embeds the object of its key (obj), and the skiplist form
+// lives behind one pointer, so that a small sorted set and its object are
+// one 80-byte allocation. The encoding thresholds come from the caller's
+// configuration.
 type zset struct {
-	small bool
-	lp    []zent
+	o   object   // the key's object, once obj has been called
+	lp  []zent   // listpack form
+	big *zsetBig // skiplist form; nil while listpack
+}
 
+// zsetBig is the skiplist form of a sorted set.
+type zsetBig struct {
 	sl    *skiplist
 	index zindex
 	nodes []*slNode
-	lim   *Config // encoding thresholds: the server's live configuration
 }
 
-func newZset(small bool, lim *Config) *zset {
+func newZset(small bool) *zset {
 	if small {
-		return &zset{small: true, lim: lim}
+		return &zset{}
 	}
-	return &zset{sl: newSkiplist(), lim: lim}
+	return &zset{big: &zsetBig{sl: newSkiplist()}}
+}
+
+// small reports whether the set is in the listpack form.
+func (z *zset) small() bool { return z.big == nil }
+
+// obj returns the object holding z, embedded in it.
+func (z *zset) obj() *object {
+	z.o.typ, z.o.val = typeZSet, z
+	return &z.o
 }
 
 // node returns the skiplist node of member, or nil.
 func (z *zset) node(member string) *slNode {
-	if i := z.index.find(z.nodes, member); i >= 0 {
-		return z.nodes[i]
+	if i := z.big.index.find(z.big.nodes, member); i >= 0 {
+		return z.big.nodes[i]
 	}
 	return nil
 }
 
 func (z *zset) encoding() string {
-	if z.small {
+	if z.small() {
 		return "listpack"
 	}
 	return "skiplist"
 }
 
 func (z *zset) length() int {
-	if z.small {
+	if z.small() {
 		return len(z.lp)
 	}
-	return len(z.nodes)
+	return len(z.big.nodes)
 }
 
 func (z *zset) clone() collection {
-	if z.small {
-		return &zset{small: true, lp: slices.Clone(z.lp), lim: z.lim}
+	if z.small() {
+		return &zset{lp: slices.Clone(z.lp)}
 	}
-	c := newZset(false, z.lim)
-	z.each(func(e zent) { c.insert(e.score, e.member) })
+	c := newZset(false)
+	z.each(func(e zent) { c.insert(nil, e.score, e.member) })
 	return c
 }
 
 func (z *zset) memUsage() int64 {
 	n := int64(96)
-	if z.small {
+	if z.small() {
 		for _, e := range z.lp {
 			n += int64(len(e.member)) + 11
 		}
 		return n
 	}
-	for _, x := range z.nodes {
+	for _, x := range z.big.nodes {
 		n += int64(len(x.member)) + 64 + int64(16*x.n)
 	}
-	return n
+	return n + 8*int64(cap(z.big.nodes)+len(z.big.index.slots))
 }
 
 // each calls fn for every element in order.
 func (z *zset) each(fn func(e zent)) {
-	if z.small {
+	if z.small() {
 		for _, e := range z.lp {
 			fn(e)
 		}
 		return
 	}
-	for x := z.sl.head.lvl(0).next; x != nil; x = x.lvl(0).next {
+	for x := z.big.sl.head.lvl(0).next; x != nil; x = x.lvl(0).next {
 		fn(zent{x.member, x.score})
 	}
 }
@@ -122,10 +140,10 @@ func (z *zset) each(fn func(e zent)) {
 // at returns the element at position i of an order that is stable while
 // the set is unchanged (sorted for listpacks, arbitrary for skiplists).
 func (z *zset) at(i int) zent {
-	if z.small {
+	if z.small() {
 		return z.lp[i]
 	}
-	return zent{z.nodes[i].member, z.nodes[i].score}
+	return zent{z.big.nodes[i].member, z.big.nodes[i].score}
 }
 
 // lpIndex returns the position of member in the listpack, or -1.
@@ -140,7 +158,7 @@ func (z *zset) lpIndex(member string) int {
 
 // get returns the score of member.
 func (z *zset) get(member string) (float64, bool) {
-	if z.small {
+	if z.small() {
 		if i := z.lpIndex(member); i >= 0 {
 			return z.lp[i].score, true
 		}
@@ -154,12 +172,17 @@ func (z *zset) get(member string) (float64, bool) {
 }
 
 // score is get for a member given as bytes.
-func (z *zset) score(member []byte) (float64, bool) { return z.get(string(member)) }
+func (z *zset) score(member []byte) (float64, bool) { return z.get(strView(member)) }
+
+// strView returns b as a string without copying it, for lookups that neither
+// keep the string nor outlive b's contents (a conversion would copy b, and
+// allocate when it is over 32 bytes).
+func strView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // listpackScore returns score as a listpack stores it: the text "-0" reads
 // back as the integer 0.
 func (z *zset) listpackScore(score float64) float64 {
-	if z.small && score == 0 {
+	if z.small() && score == 0 {
 		return 0
 	}
 	return score
@@ -167,17 +190,20 @@ func (z *zset) listpackScore(score float64) float64 {
 
 // convert switches a listpack to the skiplist encoding.
 func (z *zset) convert() {
-	lp, lim := z.lp, z.lim
-	*z = zset{sl: newSkiplist(), lim: lim}
+	lp := z.lp
+	z.lp, z.big = nil, &zsetBig{sl: newSkiplist()}
 	for _, e := range lp {
-		z.insert(e.score, e.member)
+		z.insert(nil, e.score, e.member)
 	}
 }
 
 // insert adds a member that is not present yet.
-func (z *zset) insert(score float64, member string) {
-	if z.small {
-		if len(z.lp)+1 > z.lim.ZsetMaxListpackEntries || len(member) > z.lim.ZsetMaxListpackValue {
+// While the set is a listpack it converts when it would get more than
+// lim.ZsetMaxListpackEntries members or one longer than
+// lim.ZsetMaxListpackValue; lim is not read once it is a skiplist.
+func (z *zset) insert(lim *Config, score float64, member string) {
+	if z.small() {
+		if len(z.lp)+1 > lim.ZsetMaxListpackEntries || len(member) > lim.ZsetMaxListpackValue {
 			z.convert()
 		} else {
 			score = z.listpackScore(score)
@@ -186,34 +212,34 @@ func (z *zset) insert(score float64, member string) {
 			return
 		}
 	}
-	x := z.sl.insert(score, member)
-	x.pos = int32(len(z.nodes))
-	z.nodes = append(z.nodes, x)
-	z.index.add(z.nodes, int(x.pos))
+	x := z.big.sl.insert(score, member)
+	x.pos = int32(len(z.big.nodes))
+	z.big.nodes = append(z.big.nodes, x)
+	z.big.index.add(z.big.nodes, int(x.pos))
 }
 
 // set adds member with score or updates its score; it reports whether the
 // member is new.
-func (z *zset) set(score float64, member []byte) bool {
-	if z.small {
-		i := z.lpIndex(string(member))
+func (z *zset) set(lim *Config, score float64, member []byte) bool {
+	if z.small() {
+		i := z.lpIndex(strView(member))
 		if i < 0 {
-			z.insert(score, string(member))
+			z.insert(lim, score, string(member))
 			return true
 		}
 		score = z.listpackScore(score)
 		if z.lp[i].score != score {
 			m := z.lp[i].member
 			z.lp = slices.Delete(z.lp, i, i+1)
-			z.insert(score, m)
+			z.insert(lim, score, m)
 		}
 		return false
 	}
-	if x := z.node(string(member)); x != nil {
+	if x := z.node(strView(member)); x != nil {
 		z.update(x, score)
 		return false
 	}
-	z.insert(score, string(member))
+	z.insert(lim, score, string(member))
 	return true
 }
 
@@ -229,15 +255,15 @@ func (z *zset) update(x *slNode, score float64) {
 		return
 	}
 	pos := x.pos
-	z.sl.remove(x.score, x.member)
-	n := z.sl.insert(score, x.member)
+	z.big.sl.remove(x.score, x.member)
+	n := z.big.sl.insert(score, x.member)
 	n.pos = pos
-	z.nodes[pos] = n // the index keeps positions: it is unchanged
+	z.big.nodes[pos] = n // the index keeps positions: it is unchanged
 }
 
 // remove deletes member and reports whether it was present.
 func (z *zset) remove(member string) bool {
-	if z.small {
+	if z.small() {
 		i := z.lpIndex(member)
 		if i < 0 {
 			return false
@@ -249,21 +275,21 @@ func (z *zset) remove(member string) bool {
 	if x == nil {
 		return false
 	}
-	z.sl.remove(x.score, x.member)
-	z.index.remove(z.nodes, x.member, int(x.pos))
-	last := len(z.nodes) - 1
+	z.big.sl.remove(x.score, x.member)
+	z.big.index.remove(z.big.nodes, x.member, int(x.pos))
+	last := len(z.big.nodes) - 1
 	if int(x.pos) != last {
-		m := z.nodes[last]
-		z.index.move(m.member, last, int(x.pos))
-		z.nodes[x.pos] = m
+		m := z.big.nodes[last]
+		z.big.index.move(m.member, last, int(x.pos))
+		z.big.nodes[x.pos] = m
 		m.pos = x.pos
 	}
-	z.nodes[last] = nil
-	z.nodes = z.nodes[:last]
-	if len(z.index.slots) > 64 && 16*len(z.nodes) < len(z.index.slots) {
+	z.big.nodes[last] = nil
+	z.big.nodes = z.big.nodes[:last]
+	if len(z.big.index.slots) > 64 && 16*len(z.big.nodes) < len(z.big.index.slots) {
 		// Mostly emptied: give the index and the slice their room back.
-		z.nodes = slices.Clip(slices.Clone(z.nodes))
-		z.index.resize(z.nodes, len(z.nodes), len(z.index.slots)/4)
+		z.big.nodes = slices.Clip(slices.Clone(z.big.nodes))
+		z.big.index.resize(z.big.nodes, len(z.big.nodes), len(z.big.index.slots)/4)
 	}
 	return true
 }
@@ -271,17 +297,17 @@ func (z *zset) remove(member string) bool {
 // rank returns the 0-based rank of member (from the highest when rev).
 func (z *zset) rank(member []byte, rev bool) (int, bool) {
 	var r int
-	if z.small {
-		r = z.lpIndex(string(member))
+	if z.small() {
+		r = z.lpIndex(strView(member))
 		if r < 0 {
 			return 0, false
 		}
 	} else {
-		x := z.node(string(member))
+		x := z.node(strView(member))
 		if x == nil {
 			return 0, false
 		}
-		r = z.sl.rank(x.score, x.member) - 1
+		r = z.big.sl.rank(x.score, x.member) - 1
 	}
 	if rev {
 		r = z.length() - 1 - r
@@ -447,21 +473,21 @@ type cursor struct {
 }
 
 func (c *cursor) valid() bool {
-	if c.z.small {
+	if c.z.small() {
 		return c.i >= 0 && c.i < len(c.z.lp)
 	}
 	return c.x != nil
 }
 
 func (c *cursor) get() zent {
-	if c.z.small {
+	if c.z.small() {
 		return c.z.lp[c.i]
 	}
 	return zent{c.x.member, c.x.score}
 }
 
 func (c *cursor) next() {
-	if c.z.small {
+	if c.z.small() {
 		c.i++
 	} else {
 		c.x = c.x.lvl(0).next
@@ -469,7 +495,7 @@ func (c *cursor) next() {
 }
 
 func (c *cursor) prev() {
-	if c.z.small {
+	if c.z.small() {
 		c.i--
 	} else {
 		c.x = c.x.back
@@ -478,17 +504,17 @@ func (c *cursor) prev() {
 
 // rankCursor returns a cursor at 0-based rank r.
 func (z *zset) rankCursor(r int) cursor {
-	if z.small {
+	if z.small() {
 		return cursor{z: z, i: r}
 	}
-	return cursor{z: z, x: z.sl.byRank(r + 1)}
+	return cursor{z: z, x: z.big.sl.byRank(r + 1)}
 }
 
 // firstLast returns cursors on the first element for which below is false
 // and on the last element for which notAbove is true. below and notAbove
 // must each hold for a prefix of the order.
 func (z *zset) firstLast(below, notAbove func(e zent) bool) (first, last cursor) {
-	if z.small {
+	if z.small() {
 		i, _ := slices.BinarySearchFunc(z.lp, true, func(e zent, _ bool) int {
 			if below(e) {
 				return -1
@@ -503,8 +529,8 @@ func (z *zset) firstLast(below, notAbove func(e zent) bool) (first, last cursor)
 		})
 		return cursor{z: z, i: i}, cursor{z: z, i: j - 1}
 	}
-	f := z.sl.firstWhere(func(n *slNode) bool { return below(zent{n.member, n.score}) })
-	l := z.sl.lastWhere(func(n *slNode) bool { return notAbove(zent{n.member, n.score}) })
+	f := z.big.sl.firstWhere(func(n *slNode) bool { return below(zent{n.member, n.score}) })
+	l := z.big.sl.lastWhere(func(n *slNode) bool { return notAbove(zent{n.member, n.score}) })
 	return cursor{z: z, x: f}, cursor{z: z, x: l}
 }
 
@@ -529,7 +555,7 @@ func (z *zset) lexSpan(r lexRange) (first, last cursor, ok bool) {
 	if r.empty() {
 		return first, last, false
 	}
-	if z.small {
+	if z.small() {
 		first, last = cursor{z: z, i: 0}, cursor{z: z, i: len(z.lp) - 1}
 		for first.valid() && !r.aboveMin(first.get().member) {
 			first.next()
@@ -552,10 +578,10 @@ func (z *zset) countSpan(first, last cursor, ok bool) int {
 	if !ok {
 		return 0
 	}
-	if z.small {
+	if z.small() {
 		return max(last.i-first.i+1, 0)
 	}
-	return z.sl.rankOf(last.x) - z.sl.rankOf(first.x) + 1
+	return z.big.sl.rankOf(last.x) - z.big.sl.rankOf(first.x) + 1
 }
 
 // Kinds of ZRANGE.

@@ -75,7 +75,7 @@ func blockTimeout(name string, args [][]byte) time.Duration {
 // Bytes the client sends meanwhile are kept for the reader. cmd may start
 // with skip commands whose replies are dropped (ASKING).
 func (s *session) runBlocking(addr string, cmd []byte, wait time.Duration, skip int) {
-	d, err := s.p.dedicated(addr)
+	d, err := s.p.dedicated(addr, s.proto)
 	if err != nil {
 		s.out.Error("ERR " + err.Error())
 		return

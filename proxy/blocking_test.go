@@ -85,15 +85,21 @@ func TestBlockingRepliesMatchRedis(t *testing.T) {
 		{"SET", "str", "v"},
 		{"BLPOP", "str", "0"},
 	}
-	px, rd := nodetest.Dial(t, paddr), nodetest.Dial(t, raddr)
-	for _, cmd := range cases {
-		pv, rv := px.Do(cmd...), rd.Do(cmd...)
-		if !nodetest.Equal(pv, rv) {
-			t.Errorf("%s:\n  proxy: %s\n  redis: %s", nodetest.Quote(cmd), pv, rv)
+	for _, proto := range []string{"2", "3"} {
+		px, rd := nodetest.Dial(t, paddr), nodetest.Dial(t, raddr)
+		px.Do("HELLO", proto)
+		rd.Do("HELLO", proto)
+		px.Do("FLUSHALL")
+		rd.Do("FLUSHALL")
+		for _, cmd := range cases {
+			pv, rv := px.Do(cmd...), rd.Do(cmd...)
+			if !nodetest.Equal(pv, rv) {
+				t.Errorf("RESP%s %s:\n  proxy: %s\n  redis: %s", proto, nodetest.Quote(cmd), pv, rv)
+			}
 		}
-	}
-	if v := px.Do("BLPOP", "a", "b", "0"); string(v.Str) != msgCrossSlot {
-		t.Errorf("BLPOP over two slots: %s", v)
+		if v := px.Do("BLPOP", "a", "b", "0"); string(v.Str) != msgCrossSlot {
+			t.Errorf("BLPOP over two slots: %s", v)
+		}
 	}
 }
 

@@ -13,11 +13,31 @@ import (
 	"github.com/slotcache/slotcache/node/nodetest"
 )
 
+// TestGoRedis drives the proxy with go-redis in RESP3 (its default, HELLO 3)
+// and in RESP2.
 func TestGoRedis(t *testing.T) {
+	for _, proto := range []int{3, 2} {
+		t.Run("resp"+strconv.Itoa(proto), func(t *testing.T) { goRedis(t, proto) })
+	}
+}
+
+func goRedis(t *testing.T, proto int) {
 	paddr, _ := startCluster(t, 3)
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: paddr})
+	rdb := redis.NewClient(&redis.Options{Addr: paddr, Protocol: proto})
 	defer rdb.Close()
+	if err := rdb.HSet(ctx, "h", "f", "v").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := rdb.HGetAll(ctx, "h").Result(); err != nil || m["f"] != "v" || len(m) != 1 {
+		t.Fatalf("HGETALL: %v %v", m, err)
+	}
+	if err := rdb.Del(ctx, "h").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := rdb.ClientList(ctx).Result(); err != nil || !strings.Contains(list, "resp="+strconv.Itoa(proto)) {
+		t.Fatalf("CLIENT LIST: %q %v", list, err)
+	}
 	if err := rdb.Set(ctx, "user:1", "ann", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -123,11 +143,34 @@ func TestLocalCommands(t *testing.T) {
 		{"AUTH", "pw"}, {"AUTH"}, {"HELLO", "4"}, {"HELLO", "x"},
 		{"TIME", "x"}, {"NOSUCH", "a", "b"}, {"GET"}, {"SLOWLOG", "NOPE"}, {"SLOWLOG", "LEN", "x"}, {"KEYS"}, {"DBSIZE", "x"},
 		{"SCAN", "abc"}, {"FLUSHALL"}, {"DBSIZE"}, {"RANDOMKEY"}, {"SET", "a", "1"}, {"RANDOMKEY"},
-		{"EXISTS", "a", "a", "b"}, {"CONFIG", "GET", "maxmemory-policy"}, {"QUIT"},
+		{"EXISTS", "a", "a", "b"}, {"CONFIG", "GET", "maxmemory-policy"},
 	} {
 		pv, rv := px.Do(c...), rd.Do(c...)
 		if !nodetest.Equal(pv, rv) {
 			t.Errorf("%s:\n  proxy: %s\n  redis: %s", nodetest.Quote(c), pv, rv)
 		}
+	}
+	// the same in RESP3, where nulls, maps and verbatim strings differ
+	for _, c := range []*nodetest.Conn{px, rd} {
+		if v := c.Do("HELLO", "3"); v.Type != '%' {
+			t.Fatalf("HELLO 3: %s", v)
+		}
+	}
+	for _, c := range [][]string{
+		{"PING"}, {"CLIENT", "GETNAME"}, {"FLUSHALL"}, {"RANDOMKEY"}, {"MGET", "a", "b", "c"},
+		{"SET", "a", "1"}, {"HSET", "h", "f", "v"}, {"HGETALL", "h"}, {"RANDOMKEY"}, {"GET", "nope"},
+		{"HELLO", "2", "SETNAME", "a b"}, {"RESET"}, {"GET", "nope"},
+	} {
+		pv, rv := px.Do(c...), rd.Do(c...)
+		if c[0] == "RANDOMKEY" && pv.Type == '$' { // which key varies; its type must not
+			pv.Str, rv.Str = nil, nil
+		}
+		if !nodetest.Equal(pv, rv) {
+			t.Errorf("RESP3 %s:\n  proxy: %s\n  redis: %s", nodetest.Quote(c), pv, rv)
+		}
+	}
+	px.Do("HELLO", "3")
+	if v := px.Do("INFO", "keyspace"); v.Type != '=' || !strings.Contains(string(v.Str), "db0:keys=2,") {
+		t.Errorf("INFO in RESP3: %c %s, want a verbatim string", v.Type, v)
 	}
 }

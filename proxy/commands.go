@@ -124,9 +124,22 @@ func (s *session) lower(name []byte) []byte {
 func (s *session) handle(args [][]byte) {
 	name := s.lower(args[0])
 	info := commands[string(name)]
-	st := s.p.stats.lookup(name)
+	cmd := router.Lookup(args)
+	var st *cmdStat
+	if cmd != nil {
+		st = s.p.stats.lookup(cmd.Name)
+	}
 	c := s.newCall(args, opForward, st)
 	if s.hookState(c, name, args) {
+		return
+	}
+	switch {
+	case cmd == nil && info.kind == kForward: // neither Redis's nor the proxy's
+		s.errorReply(c, errUnknownCommand(args))
+		return
+	case cmd != nil && !cmd.ArityOK(len(args)):
+		s.errorReply(c, errArity(cmd.Name))
+		c.rejected = true
 		return
 	}
 	switch info.kind {

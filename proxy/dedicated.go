@@ -17,11 +17,12 @@ const maxIdleDedicated = 4
 // (a blocked command, a WATCHed transaction, a subscriber), never the
 // multiplexed traffic of the pools, so nobody waits behind it.
 type dconn struct {
-	addr string
-	nc   net.Conn
-	buf  []byte // read buffer: buf[r:w] not yet consumed
-	r, w int
-	max  int64 // proto-max-bulk-len of replies
+	addr  string
+	proto int // 2, or 3 after HELLO 3
+	nc    net.Conn
+	buf   []byte // read buffer: buf[r:w] not yet consumed
+	r, w  int
+	max   int64 // proto-max-bulk-len of replies
 }
 
 // dedicatedCache keeps idle dedicated connections per node address.
@@ -31,17 +32,22 @@ type dedicatedCache struct {
 	shut bool
 }
 
-// dedicated returns an idle dedicated connection to addr, or dials one.
-func (p *Proxy) dedicated(addr string) (*dconn, error) {
+// dedicated returns an idle dedicated connection to addr speaking proto (2
+// or 3), or dials one.
+func (p *Proxy) dedicated(addr string, proto int) (*dconn, error) {
 	c := &p.ded
+	key := addr
+	if proto == 3 {
+		key += resp3Suffix
+	}
 	c.mu.Lock()
 	if c.shut {
 		c.mu.Unlock()
 		return nil, &router.UnavailableError{Addr: addr, Reason: "proxy closing"}
 	}
-	for l := c.idle[addr]; len(l) > 0; l = c.idle[addr] {
+	for l := c.idle[key]; len(l) > 0; l = c.idle[key] {
 		d := l[len(l)-1]
-		c.idle[addr] = l[:len(l)-1]
+		c.idle[key] = l[:len(l)-1]
 		c.mu.Unlock()
 		if alive(d.nc) {
 			return d, nil
@@ -62,7 +68,19 @@ func (p *Proxy) dedicated(addr string) (*dconn, error) {
 		tc.SetNoDelay(true)
 		tc.SetKeepAlive(true)
 	}
-	return &dconn{addr: addr, nc: nc, buf: make([]byte, 4096), max: p.cfg.MaxBulkLen}, nil
+	d := &dconn{addr: addr, proto: 2, nc: nc, buf: make([]byte, 4096), max: p.cfg.MaxBulkLen}
+	if proto == 3 {
+		reply, err := d.do(hello3, 1, time.Now().Add(p.readTimeout()), p.writeTimeout())
+		if err == nil && len(reply) > 0 && reply[0] == '-' {
+			err = &router.UnavailableError{Addr: addr, Reason: "HELLO 3 refused"}
+		}
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		d.proto = 3
+	}
+	return d, nil
 }
 
 // release puts d back into the idle cache, or closes it when the cache is
@@ -70,13 +88,17 @@ func (p *Proxy) dedicated(addr string) (*dconn, error) {
 // subscription) may be released.
 func (p *Proxy) release(d *dconn) {
 	c := &p.ded
+	key := d.addr
+	if d.proto == 3 {
+		key += resp3Suffix
+	}
 	c.mu.Lock()
-	if !c.shut && d.r == d.w && len(c.idle[d.addr]) < maxIdleDedicated {
+	if !c.shut && d.r == d.w && len(c.idle[key]) < maxIdleDedicated {
 		if c.idle == nil {
 			c.idle = map[string][]*dconn{}
 		}
 		d.nc.SetDeadline(time.Time{})
-		c.idle[d.addr] = append(c.idle[d.addr], d)
+		c.idle[key] = append(c.idle[key], d)
 		c.mu.Unlock()
 		return
 	}

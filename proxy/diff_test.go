@@ -131,20 +131,28 @@ func crossSlotExpected(cmd []string) bool {
 
 // TestDifferentialAgainstRedis sends the same random commands to a proxy over
 // three nodes and to one redis-server and compares every reply.
-// Seeds 1-3 split multi-key commands per group, 4 per slot.
+// Seeds 1-3 split multi-key commands per group, 4 per slot; 5 runs in RESP3
+// (HELLO 3 on both connections).
 func TestDifferentialAgainstRedis(t *testing.T) {
 	raddr := nodetest.StartRedis(t)
 	nodes := startNodes(t, 3)
 	m := staticMap(t, nodes)
 	perGroup, _ := startProxy(t, StaticMap{m}, nil)
 	perSlot, _ := startProxy(t, StaticMap{m}, func(c *Config) { c.SplitPerSlot = true })
-	for _, seed := range []uint64{1, 2, 3, 4} {
+	for _, seed := range []uint64{1, 2, 3, 4, 5} {
 		paddr := perGroup
 		if seed == 4 {
 			paddr = perSlot
 		}
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			px, rd := nodetest.Dial(t, paddr), nodetest.Dial(t, raddr)
+			if seed == 5 {
+				for _, c := range []*nodetest.Conn{px, rd} {
+					if v := c.Do("HELLO", "3"); v.Type != '%' {
+						t.Fatalf("HELLO 3 on %s: %s", c.Addr, v)
+					}
+				}
+			}
 			px.Do("FLUSHALL")
 			rd.Do("FLUSHALL")
 			r := rand.New(rand.NewPCG(seed, 0))

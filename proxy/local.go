@@ -13,6 +13,18 @@ import (
 // version whose commands and replies the proxy follows.
 const Version = "7.0.15"
 
+// errUnknownCommand is Redis's reply to a command it does not know.
+func errUnknownCommand(args [][]byte) string {
+	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
+	for _, a := range args[1:] {
+		if len(s) >= 128 {
+			break
+		}
+		s += fmt.Sprintf("'%.*s' ", 128-len(s), a)
+	}
+	return s
+}
+
 func errArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }
@@ -74,6 +86,7 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 			return
 		}
 		s.name.Store(nil)
+		s.setProto(2)
 		w.Simple("RESET")
 	case "auth":
 		switch len(args) {
@@ -111,19 +124,22 @@ func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
 	}
 }
 
-// hello answers HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2
-// is offered: backends speak RESP2 and replies are forwarded as they are.
+// hello answers HELLO [protover [AUTH user pass] [SETNAME name]]. A RESP3
+// client's commands go out on connections that said HELLO 3 to the nodes,
+// so their replies are forwarded as they are in either protocol.
 func (s *session) hello(w *resp.Writer, args [][]byte) {
+	proto := s.proto
 	if len(args) >= 2 {
 		v, err := strconv.ParseInt(string(args[1]), 10, 64)
 		if err != nil {
 			w.Error(msgProtoNotInt)
 			return
 		}
-		if v != 2 {
+		if v != 2 && v != 3 {
 			w.Error(msgNoProto)
 			return
 		}
+		proto = int(v)
 	}
 	var name []byte
 	setName := false
@@ -151,13 +167,14 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 		}
 		s.setName(name)
 	}
+	s.setProto(proto)
 	w.Map(7)
 	w.BulkString("server")
 	w.BulkString("redis")
 	w.BulkString("version")
 	w.BulkString(Version)
 	w.BulkString("proto")
-	w.Int(2)
+	w.Int(int64(proto))
 	w.BulkString("id")
 	w.Int(int64(s.id))
 	w.BulkString("mode")
@@ -231,7 +248,7 @@ func (s *session) client(w *resp.Writer, args [][]byte) {
 		}
 	case "info":
 		if arity(2) {
-			w.BulkString(s.info(time.Now()))
+			w.Verbatim("txt", s.info(time.Now()))
 		}
 	case "list":
 		if len(args) != 2 {
@@ -239,7 +256,7 @@ func (s *session) client(w *resp.Writer, args [][]byte) {
 			w.Error(msgSyntax)
 			return
 		}
-		w.BulkString(s.p.clientList())
+		w.Verbatim("txt", s.p.clientList())
 	case "help":
 		w.Array(len(clientHelp))
 		for _, l := range clientHelp {
@@ -284,8 +301,8 @@ func (s *session) info(now time.Time) string {
 		cmd = *c
 	}
 	idle := now.Sub(time.Unix(0, s.lastActive.Load())) / time.Second
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=default resp=2\n",
-		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd)
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=default resp=%d\n",
+		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd, s.protoSeen.Load())
 }
 
 // clientList is CLIENT LIST: every session, by id.

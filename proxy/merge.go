@@ -24,6 +24,9 @@ func appendBulk(b, p []byte) []byte { return resp.AppendBulk(b, p) }
 // header parses the header line of the reply at b (":12", "*3", "$5"),
 // returning its type, its number and the offset after the line.
 func header(b []byte) (typ byte, n int64, pos int, ok bool) {
+	if len(b) >= 3 && b[0] == '_' && b[1] == '\r' && b[2] == '\n' { // RESP3 null
+		return '_', -1, 3, true
+	}
 	i := bytes.IndexByte(b, '\n')
 	if len(b) < 3 || i < 2 || b[i-1] != '\r' {
 		return 0, 0, 0, false
@@ -106,7 +109,7 @@ func (s *session) mergeRandomKey(reqs []*router.Request) error {
 	pick := -1
 	for i, r := range reqs {
 		typ, n, _, ok := header(r.Reply)
-		if !ok || typ != '$' {
+		if !ok || (typ != '$' && typ != '_') {
 			return errBadReply
 		}
 		if n >= 0 {
@@ -192,7 +195,7 @@ func (s *session) redirects() {
 		if !ok {
 			continue
 		}
-		pl := s.p.pool(addr)
+		pl := s.p.pool(addr, s.proto)
 		if pl == nil {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -267,21 +268,35 @@ func (p *Proxy) accept(nc net.Conn) {
 	}()
 }
 
-// pool returns the backend pool for addr, creating it on first use; nil once
-// the proxy is closed.
-func (p *Proxy) pool(addr string) *router.Pool {
+// pool returns the backend pool for addr and protocol (2 or 3), creating it
+// on first use; nil once the proxy is closed. RESP3 pools say HELLO 3 on
+// each connection, so their replies go to RESP3 clients unchanged.
+func (p *Proxy) pool(addr string, proto int) *router.Pool {
+	key := addr
+	if proto == 3 {
+		key += resp3Suffix
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return nil
 	}
-	pl := p.pools[addr]
+	pl := p.pools[key]
 	if pl == nil {
-		pl = router.NewPool(addr, p.cfg.Backend)
-		p.pools[addr] = pl
+		cfg := p.cfg.Backend
+		if proto == 3 {
+			cfg.Hello = hello3
+		}
+		pl = router.NewPool(addr, cfg)
+		p.pools[key] = pl
 	}
 	return pl
 }
+
+// resp3Suffix marks the RESP3 pools in Proxy.pools.
+const resp3Suffix = "|resp3"
+
+var hello3 = []byte("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n")
 
 // table is the routing table derived from one slot map: for every slot, the
 // index of its group in groups (0 = not served).
@@ -323,7 +338,7 @@ func (p *Proxy) buildTable(m *slots.Map) *table {
 		gr := groupRoute{id: id}
 		if n, ok := m.Node(g.Master); ok && n.Addr != "" {
 			gr.addr = n.Addr
-			gr.pool = p.pool(n.Addr)
+			gr.pool = p.pool(n.Addr, 2)
 		}
 		index[id] = uint16(len(t.groups))
 		t.groups = append(t.groups, gr)
@@ -348,7 +363,7 @@ func (p *Proxy) retirePools(t *table) {
 	for addr, pl := range p.pools {
 		since, seen := p.unused[addr]
 		switch {
-		case used[addr]:
+		case used[strings.TrimSuffix(addr, resp3Suffix)]:
 			delete(p.unused, addr)
 		case !seen:
 			p.unused[addr] = now

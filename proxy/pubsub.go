@@ -171,7 +171,7 @@ func (ps *pubsub) subConn(addr string) (*subConn, error) {
 	if sc := ps.conns[addr]; sc != nil {
 		return sc, nil
 	}
-	d, err := ps.s.p.dedicated(addr)
+	d, err := ps.s.p.dedicated(addr, 2) // RESP2: messages are turned into pushes for RESP3 clients
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +209,9 @@ func (ps *pubsub) read(sc *subConn) {
 			}
 		}
 		if isMsg {
+			if s.protoSeen.Load() == 3 {
+				b[0] = '>' // the same frame as a push
+			}
 			if s.st.aw.push(b) != nil {
 				return
 			}
@@ -296,8 +299,9 @@ func (ps *pubsub) confirm(kind int, unsub bool, ch *string) error {
 	if kind == subShard {
 		n = len(ps.shard)
 	}
-	b := resp.AppendArrayLen(nil, 3)
-	b = resp.AppendBulkString(b, kindNames[kind][btoi(unsub)])
+	w := resp.Writer{Proto: ps.s.proto}
+	w.Push(3)
+	b := resp.AppendBulkString(w.Buf, kindNames[kind][btoi(unsub)])
 	if ch == nil {
 		b = resp.AppendNullBulk(b)
 	} else {
@@ -630,7 +634,7 @@ func (s *session) mergeState(o op, reqs []*router.Request) error {
 				sums[i/2] += n
 			}
 		}
-		s.out.Array(len(first))
+		s.out.Map(len(first) / 2)
 		for i := 0; i < len(first); i += 2 {
 			s.out.Raw(first[i])
 			s.out.Int(sums[i/2])
@@ -642,7 +646,10 @@ func (s *session) mergeState(o op, reqs []*router.Request) error {
 // splitArray returns the raw elements of an array reply.
 func splitArray(b []byte) ([][]byte, bool) {
 	typ, n, pos, ok := header(b)
-	if !ok || typ != '*' || n < 0 {
+	if typ == '%' { // RESP3 map: key, value, key, value...
+		typ, n = '*', 2*n
+	}
+	if !ok || (typ != '*' && typ != '~') || n < 0 || n > int64(len(b)) {
 		return nil, false
 	}
 	elems := make([][]byte, 0, n)

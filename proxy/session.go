@@ -16,6 +16,13 @@ const (
 	// maxRetainedBuf is the reply buffer capacity a session keeps between
 	// batches.
 	maxRetainedBuf = 1 << 20
+	// maxRetainedReqBuf is the command and reply capacity a backend request
+	// keeps between batches.
+	maxRetainedReqBuf = 16 << 10
+	// maxRetainedReqs bounds the backend requests kept between batches.
+	maxRetainedReqs = 2048
+	// maxRetainedArgs bounds the argument scratch kept between batches.
+	maxRetainedArgs = 8192
 	// maxBatchReply stops a batch early once local replies grow that large.
 	maxBatchReply = 1 << 20
 )
@@ -47,6 +54,9 @@ type call struct {
 	a0, a1 int32 // auxiliary data s.aux[a0:a1]
 	v0, v1 int32 // arguments s.argv[v0:v1] (slowlog)
 	stat   *cmdStat
+	// rejected: refused before running (arity), counted as Redis's
+	// rejected_calls
+	rejected bool
 }
 
 // session is one client connection. Its goroutine reads a batch of commands
@@ -65,6 +75,7 @@ type session struct {
 	name        atomic.Pointer[string]
 	lastActive  atomic.Int64 // unix ns
 	lastCmd     atomic.Pointer[string]
+	protoSeen   atomic.Int32 // proto, for CLIENT LIST
 
 	t       *table // routing table of the current batch
 	calls   []call
@@ -81,6 +92,13 @@ type session struct {
 	buckets []bucket // parts of the command being split
 	offs    []int32  // read offset per request while merging
 	quit    bool
+	// proto is the client's protocol (HELLO); switched ends the batch so
+	// that commands after the switch go out on the other protocol's
+	// connections only once those before it were answered.
+	proto    int
+	switched bool
+	p3       map[uint16]*router.Pool // RESP3 pools of s.p3t's groups
+	p3t      *table
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
 	// st is the connection state of transactions, WATCH, blocking
@@ -98,8 +116,10 @@ func newSession(p *Proxy, nc net.Conn, id uint64) *session {
 		created: time.Now(),
 		local:   resp.Writer{Proto: 2},
 		out:     resp.Writer{Proto: 2},
+		proto:   2,
 	}
 	s.lastActive.Store(s.created.UnixNano())
+	s.protoSeen.Store(2)
 	s.rd = resp.NewReader(&idleReader{s: s}, resp.Limits{MaxBulkLen: p.cfg.MaxBulkLen, MaxQueryBuf: p.cfg.MaxQueryBuf})
 	return s
 }
@@ -135,7 +155,7 @@ func (s *session) serve() {
 		}
 		s.begin()
 		s.handle(args)
-		for !s.quit && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+		for !s.quit && !s.switched && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
 			args, ok, err := s.rd.Next()
 			if !ok || err != nil {
 				break // a protocol error is reported by the next ReadCommand
@@ -164,12 +184,21 @@ func (s *session) serve() {
 // begin starts a batch.
 func (s *session) begin() {
 	s.t = s.p.routes()
+	s.switched = false
 	s.calls = s.calls[:0]
 	s.nreq = 0
 	s.local.Buf = s.local.Buf[:0]
 	s.aux = s.aux[:0]
 	clear(s.argv)
 	s.argv = s.argv[:0]
+	if len(s.reqs) > maxRetainedReqs {
+		clear(s.reqs[maxRetainedReqs:])
+		s.reqs = s.reqs[:maxRetainedReqs]
+	}
+	// scratch grown by a command with very many arguments is not kept
+	if cap(s.argv) > maxRetainedArgs {
+		s.argv, s.aux, s.kb, s.keys, s.buckets = nil, nil, nil, nil, nil
+	}
 	if cap(s.out.Buf) > maxRetainedBuf {
 		s.out.Buf = nil
 	}
@@ -198,8 +227,12 @@ func (s *session) newReq() *router.Request {
 	r.Err = nil
 	r.Skip = 0
 	r.WG = &s.wg
-	if cap(r.Reply) > maxRetainedBuf {
+	// a session keeps up to MaxPipeline requests: only small buffers stay
+	if cap(r.Reply) > maxRetainedReqBuf {
 		r.Reply = nil
+	}
+	if cap(r.Cmd) > maxRetainedReqBuf {
+		r.Cmd = nil
 	}
 	return r
 }
@@ -212,11 +245,41 @@ func (s *session) send(c *call, g uint16, r *router.Request) {
 		r.Err = errNotServed
 		return
 	}
+	if s.proto == 3 {
+		pl = s.pool3(g)
+		if pl == nil {
+			r.Err = errNotServed
+			return
+		}
+	}
 	s.wg.Add(1)
 	pl.Queue(s.id, r)
 	if !slices.Contains(s.touched, pl) {
 		s.touched = append(s.touched, pl)
 	}
+}
+
+// pool3 returns the RESP3 pool of group g.
+func (s *session) pool3(g uint16) *router.Pool {
+	if s.p3t != s.t || s.p3 == nil {
+		s.p3 = map[uint16]*router.Pool{}
+		s.p3t = s.t
+	}
+	pl := s.p3[g]
+	if pl == nil {
+		pl = s.p.pool(s.t.groups[g].addr, 3)
+		s.p3[g] = pl
+	}
+	return pl
+}
+
+// setProto switches the session's protocol (2 or 3).
+func (s *session) setProto(v int) {
+	if v != s.proto {
+		s.switched = true
+	}
+	s.proto, s.local.Proto, s.out.Proto = v, v, v
+	s.protoSeen.Store(int32(v))
 }
 
 // forward sends args unchanged to group g as the whole reply of c.
@@ -253,7 +316,10 @@ func (s *session) finish(d int64) {
 		start := len(s.out.Buf)
 		s.reply(c)
 		isErr := len(s.out.Buf) > start && s.out.Buf[start] == '-'
-		if c.stat != nil {
+		switch {
+		case c.stat != nil && c.rejected:
+			c.stat.rejected.Add(1)
+		case c.stat != nil:
 			c.stat.calls.Add(1)
 			c.stat.usec.Add(usec)
 			if isErr {

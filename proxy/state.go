@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"fmt"
-
 	"github.com/slotcache/slotcache/router"
 )
 
@@ -105,7 +103,7 @@ func (s *session) resetState() {
 // hookState handles the commands that need connection state. It reports
 // whether it answered c.
 func (s *session) hookState(c *call, name []byte, args [][]byte) bool {
-	if s.st.subscribed() && !s.subscriberAllowed(c, name, args) {
+	if s.st.subscribed() && s.proto < 3 && !s.subscriberAllowed(c, name, args) {
 		return true
 	}
 	if s.st.multi {
@@ -131,24 +129,12 @@ func (s *session) hookState(c *call, name []byte, args [][]byte) bool {
 	return true
 }
 
-// unknownCommand is Redis's reply to an unknown command.
-func unknownCommand(args [][]byte) string {
-	m := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
-	for _, a := range args[1:] {
-		if len(m) >= 128 {
-			break
-		}
-		m += fmt.Sprintf("'%.*s' ", 128-len(m), a)
-	}
-	return m
-}
-
 // checkCommand returns the command table entry of args, or the error Redis
 // replies before running it (unknown command, wrong arity).
 func checkCommand(args [][]byte) (*router.Command, string) {
 	cmd := router.Lookup(args)
 	if cmd == nil {
-		return nil, unknownCommand(args)
+		return nil, errUnknownCommand(args)
 	}
 	if !cmd.ArityOK(len(args)) {
 		return cmd, errArity(cmd.Name)

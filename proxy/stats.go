@@ -18,8 +18,8 @@ import (
 	"github.com/slotcache/slotcache/router"
 )
 
-// maxCmdStats bounds the distinct command names INFO commandstats records,
-// so that clients sending random names cannot grow it.
+// maxCmdStats bounds the distinct command names INFO commandstats records
+// (only names of the command table reach it).
 const maxCmdStats = 512
 
 // stats are the proxy's counters for INFO.
@@ -41,16 +41,17 @@ type stats struct {
 
 // cmdStat counts one command for INFO commandstats.
 type cmdStat struct {
-	name   string
-	calls  atomic.Int64
-	usec   atomic.Int64
-	failed atomic.Int64
+	name     string
+	calls    atomic.Int64
+	usec     atomic.Int64
+	failed   atomic.Int64
+	rejected atomic.Int64
 }
 
-// lookup returns the counters of the lower-case command name.
-func (st *stats) lookup(name []byte) *cmdStat {
+// lookup returns the counters of the command name (router.Command.Name).
+func (st *stats) lookup(name string) *cmdStat {
 	if m := st.cmds.Load(); m != nil {
-		if c := (*m)[string(name)]; c != nil {
+		if c := (*m)[name]; c != nil {
 			return c
 		}
 	}
@@ -58,7 +59,7 @@ func (st *stats) lookup(name []byte) *cmdStat {
 	defer st.mu.Unlock()
 	var m map[string]*cmdStat
 	if old := st.cmds.Load(); old != nil {
-		if c := (*old)[string(name)]; c != nil {
+		if c := (*old)[name]; c != nil {
 			return c
 		}
 		if len(*old) >= maxCmdStats {
@@ -68,7 +69,7 @@ func (st *stats) lookup(name []byte) *cmdStat {
 	} else {
 		m = map[string]*cmdStat{}
 	}
-	c := &cmdStat{name: string(name)}
+	c := &cmdStat{name: name}
 	m[c.name] = c
 	st.cmds.Store(&m)
 	return c
@@ -154,13 +155,13 @@ func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 		if m := p.stats.cmds.Load(); m != nil {
 			for _, name := range slices.Sorted(maps.Keys(*m)) {
 				c := (*m)[name]
-				calls := c.calls.Load()
-				if calls == 0 {
+				calls, rejected := c.calls.Load(), c.rejected.Load()
+				if calls == 0 && rejected == 0 {
 					continue
 				}
 				usec := c.usec.Load()
-				fmt.Fprintf(&b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=0,failed_calls=%d\r\n",
-					name, calls, usec, float64(usec)/float64(calls), c.failed.Load())
+				fmt.Fprintf(&b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
+					name, calls, usec, float64(usec)/float64(max(calls, 1)), rejected, c.failed.Load())
 			}
 		}
 	}
@@ -169,10 +170,14 @@ func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 		dbs := map[int]*dbStat{}
 		for _, r := range reqs {
 			typ, n, pos, ok := header(r.Reply)
-			if !ok || typ != '$' || n < 0 || pos+int(n) > len(r.Reply) {
+			if !ok || (typ != '$' && typ != '=') || n < 0 || pos+int(n) > len(r.Reply) {
 				return errBadReply
 			}
-			for line := range bytes.SplitSeq(r.Reply[pos:pos+int(n)], []byte("\r\n")) {
+			text := r.Reply[pos : pos+int(n)]
+			if typ == '=' { // RESP3 verbatim: "txt:" first
+				text = text[min(4, len(text)):]
+			}
+			for line := range bytes.SplitSeq(text, []byte("\r\n")) {
 				db, keys, expires, ok := parseKeyspaceLine(line)
 				if !ok {
 					continue
@@ -194,7 +199,7 @@ func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
 			fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, dbs[db].keys, dbs[db].expires)
 		}
 	}
-	s.out.BulkString(b.String())
+	s.out.Verbatim("txt", b.String())
 	return nil
 }
 

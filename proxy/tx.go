@@ -266,7 +266,7 @@ func (s *session) watchKeys(c *call, args [][]byte) {
 		for try := 0; ; try++ {
 			if d == nil {
 				var err error
-				if d, err = s.p.dedicated(addr); err != nil {
+				if d, err = s.p.dedicated(addr, s.proto); err != nil {
 					s.out.Error("ERR " + err.Error())
 					return
 				}

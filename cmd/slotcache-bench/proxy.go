@@ -144,6 +144,15 @@ func proxyThroughput(ctx context.Context, o options, slotcacheBin, tmp string, s
 		w, _ := findWorkload(name)
 		tests = append(tests, w)
 	}
+	// redis-benchmark counts error replies as answers: every target must
+	// answer the workloads' commands first
+	for i, c := range clusters {
+		for _, w := range tests {
+			if !supported(c.front, w) {
+				return fmt.Errorf("%s does not answer %s without an error", tgts[i].name, w.test)
+			}
+		}
+	}
 	results := map[cell][]result{}
 	for round := range o.rounds {
 		for _, w := range tests {

@@ -49,6 +49,9 @@ type createOptions struct {
 	// Nodes, when not 0, is how many nodes to wait for; otherwise ctl
 	// waits until the number of nodes has not changed for a second.
 	Nodes int
+	// IfNeeded makes create succeed without change when every slot is
+	// already assigned (a cluster restarted on its data directories).
+	IfNeeded bool
 }
 
 func runCtl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -339,6 +342,13 @@ func createCluster(ctx context.Context, opts createOptions, out io.Writer) error
 		return err
 	}
 	m := member.Map()
+	if opts.IfNeeded && m.Covered() {
+		fmt.Fprintf(out, ">>> Every slot is already assigned: the cluster exists\n")
+		if err := waitAllOK(ctx, m, opts.Timeout); err != nil {
+			return err
+		}
+		return checkMap(ctx, out, member.Map(), member)
+	}
 	fmt.Fprintf(out, ">>> Performing hash slots allocation on %d nodes...\n", len(nodes))
 	p, err := planCreate(m, nodes, opts.Replicas)
 	if err != nil {
@@ -482,20 +492,21 @@ func checkMap(ctx context.Context, out io.Writer, m *slots.Map, member *slots.Me
 	if len(nodes) == 0 {
 		return errors.New("no node in the cluster")
 	}
+	// the map may still be moving (a node registering itself after a
+	// change): give the members a few seconds to agree
+	problems := disagreements(m, nodes)
+	for deadline := time.Now().Add(5 * time.Second); len(problems) > 0 && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		m = member.Map()
+		nodes = liveNodes(member, m)
+		problems = disagreements(m, nodes)
+	}
 	fmt.Fprintf(out, ">>> Performing Cluster Check (using node %s)\n", nodes[0].Addr)
 	printNodes(out, m, nodes)
-	var problems []string
-	for _, n := range nodes {
-		info, err := clusterInfo(n.Addr)
-		switch {
-		case err != nil:
-			problems = append(problems, fmt.Sprintf("%s: %v", n.Addr, err))
-		case info["cluster_state"] != "ok":
-			problems = append(problems, fmt.Sprintf("%s: cluster_state:%s", n.Addr, info["cluster_state"]))
-		case info["cluster_current_epoch"] != fmt.Sprint(m.CurrentEpoch()):
-			problems = append(problems, fmt.Sprintf("%s: current epoch %s, map %d", n.Addr, info["cluster_current_epoch"], m.CurrentEpoch()))
-		}
-	}
 	if len(problems) == 0 {
 		fmt.Fprintln(out, "[OK] All nodes agree about slots configuration.")
 	} else {
@@ -518,6 +529,23 @@ func checkMap(ctx context.Context, out io.Writer, m *slots.Map, member *slots.Me
 		return fmt.Errorf("%d nodes disagree or are not ok", len(problems))
 	}
 	return nil
+}
+
+// disagreements lists the nodes that are not ok or not at m's epoch.
+func disagreements(m *slots.Map, nodes []slots.Node) []string {
+	var problems []string
+	for _, n := range nodes {
+		info, err := clusterInfo(n.Addr)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s: %v", n.Addr, err))
+		case info["cluster_state"] != "ok":
+			problems = append(problems, fmt.Sprintf("%s: cluster_state:%s", n.Addr, info["cluster_state"]))
+		case info["cluster_current_epoch"] != fmt.Sprint(m.CurrentEpoch()):
+			problems = append(problems, fmt.Sprintf("%s: current epoch %s, map %d", n.Addr, info["cluster_current_epoch"], m.CurrentEpoch()))
+		}
+	}
+	return problems
 }
 
 // infoCluster prints one line per group, as redis-cli --cluster info.

@@ -16,6 +16,7 @@ import (
 const usage = `usage: slotcache <command> [flags]
 
 commands:
+  up        start a whole local cluster (nodes, proxy, slots assigned)
   node      run one storage node (Redis protocol)
   proxy     run one proxy in front of storage nodes (Redis protocol)
   ctl       operate a cluster (create, check, info)
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	switch args[0] {
+	case "up":
+		err = runUp(ctx, args[1:], stdout, stderr)
 	case "node":
 		err = runNode(ctx, args[1:], stderr)
 	case "proxy":

@@ -28,6 +28,7 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("proxy", pflag.ContinueOnError)
 	fs.String("bind", "127.0.0.1", "address to listen on")
 	fs.Int("port", 7379, "RESP port")
+	fs.Int("memcache-port", 0, "memcached port (not served by the proxy yet: a warning is logged)")
 	fs.StringSlice("node", nil, "storage node host:port, one group each (repeat or comma-separate); a static map instead of --join")
 	fs.StringSlice("join", nil, "gossip address (host:port) of a cluster member to join; repeatable")
 	fs.String("gossip-bind", "", "gossip listen address (default: --bind)")
@@ -36,6 +37,9 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.String("gossip-key", "", "gossip encryption key: 16, 24 or 32 bytes, raw or base64")
 	fs.String("cluster-name", "slotcache", "cluster name: members of other names are ignored")
 	fs.Int("maxclients", 10000, "maximum client connections")
+	fs.Int64("proto-max-bulk-len", 512<<20, "largest bulk string accepted from clients and nodes")
+	fs.Int("client-query-buffer-limit", 1<<30, "largest pending input of one client")
+	fs.Duration("timeout", 0, "close clients idle this long (0: never)")
 	fs.Int("backend-conns", 2, "connections per storage node")
 	fs.Int64("slowlog-log-slower-than", 10000, "slowlog threshold in microseconds")
 	fs.Int("slowlog-max-len", 128, "slowlog length")
@@ -89,6 +93,9 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if mp := v.GetInt("memcache-port"); mp != 0 {
+		log.Warn("the proxy does not serve memcached yet; --memcache-port ignored", "memcache-port", mp)
+	}
 	tuneGC(ctx)
 	log.Info("proxy ready", "addr", ln.Addr().String(), "nodes", len(nodes), "join", join)
 	return p.Serve(ctx, ln)
@@ -97,6 +104,9 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 func proxyConfig(v *viper.Viper) (proxy.Config, error) {
 	cfg := proxy.DefaultConfig()
 	cfg.MaxClients = v.GetInt("maxclients")
+	cfg.MaxBulkLen = v.GetInt64("proto-max-bulk-len")
+	cfg.MaxQueryBuf = v.GetInt("client-query-buffer-limit")
+	cfg.IdleTimeout = v.GetDuration("timeout")
 	cfg.Backend.Conns = v.GetInt("backend-conns")
 	cfg.SlowlogSlowerThan = v.GetInt64("slowlog-log-slower-than")
 	cfg.SlowlogMaxLen = v.GetInt("slowlog-max-len")

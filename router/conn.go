@@ -1,9 +1,9 @@
 package router
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -13,141 +13,51 @@ import (
 	"github.com/slotcache/slotcache/protocol/resp"
 )
 
-// Request is one command sent to a backend. The caller owns it: it fills Cmd
-// with an encoded command, sets Done (or uses a shared WaitGroup), sends it
-// with Pool.Send and, once Done, reads Reply or Err. Requests are reused, so
-// Reply keeps its capacity from one command to the next.
-type Request struct {
-	// Cmd is the encoded command (a RESP multibulk frame).
-	Cmd []byte
-	// Reply is the backend's raw reply, one complete RESP value.
-	Reply []byte
-	// Err is set instead of Reply when the backend could not answer.
-	Err error
-	// WG, when not nil, is marked Done once the request completes.
-	WG *sync.WaitGroup
-	// Skip is how many replies to drop before the one kept: Cmd may hold
-	// several commands that must reach the node back to back (ASKING then
-	// the command), and only the last reply matters.
-	Skip int
+// conn is one pipelined connection. Requests sent during the first
+// connection attempt wait for it; later, while the connection is down
+// (including during reconnection attempts), they fail at once. Senders
+// append to pending under mu and kick the writer goroutine, which first
+// yields so that every client ready to run queues its commands too, then
+// moves everything pending to the in-flight queue and writes it with one
+// system call. The run goroutine reads replies and matches them to the
+// in-flight queue in FIFO order. A failure fails everything pending and in
+// flight, and run reconnects with backoff.
+type conn struct {
+	addr string
+	cfg  PoolConfig
+	up   atomic.Bool
 
-	sent int64 // monotonic ns the request was written at
-	skip int   // replies still to drop
+	mu      sync.Mutex
+	pending []*Request
+	spare   []*Request // the previous batch, reused
+	down    error      // non-nil while not connected: senders fail at once
+	closed  bool
+	nc      net.Conn
+	ngen    uint64 // gen of nc
+	wbuf    []byte // owned by the writer
+
+	qmu      sync.Mutex
+	inflight []*Request // written, waiting for a reply, oldest first
+	head     int
+	qdead    bool   // the connection failed: nothing more may enter inflight
+	gen      uint64 // connection number, raised on each connect
+
+	wake  chan struct{} // cap 1: work for writeLoop
+	retry chan struct{} // cap 1: end the backoff now
+	onUp  func()        // called on each successful connect
+	quit  chan struct{}
+	done  chan struct{}
 }
 
-// ErrUnavailable is wrapped by every error that reports a backend that cannot
-// take requests (refused, closed, timed out, down).
-var ErrUnavailable = errors.New("router: backend unavailable")
-
-// UnavailableError is the failure of one backend; its text is the reply the
-// proxy sends to clients, after "ERR ".
-type UnavailableError struct {
-	Addr   string
-	Reason string
-}
-
-func (e *UnavailableError) Error() string {
-	return "backend unavailable: " + e.Addr + " (" + e.Reason + ")"
-}
-
-// Unwrap makes errors.Is(err, ErrUnavailable) true.
-func (e *UnavailableError) Unwrap() error { return ErrUnavailable }
-
-// PoolConfig sets the behaviour of the connections to one backend.
-type PoolConfig struct {
-	// Conns is the number of connections per backend (default 2). Each is
-	// pipelined and multiplexed; a client is pinned to one of them so that
-	// its commands reach the backend in the order it sent them.
-	Conns int
-	// DialTimeout bounds a connection attempt (default 1 s).
-	DialTimeout time.Duration
-	// ReadTimeout is how long the oldest pending request may wait for its
-	// reply before the connection is declared dead (default 5 s).
-	ReadTimeout time.Duration
-	// WriteTimeout bounds one write to the backend (default 5 s).
-	WriteTimeout time.Duration
-	// MinBackoff and MaxBackoff bound the wait between two reconnection
-	// attempts (defaults 50 ms and 2 s); it doubles after each failure.
-	MinBackoff, MaxBackoff time.Duration
-	// MaxBulkLen bounds a bulk string in a reply (default 512 MB).
-	MaxBulkLen int64
-	// Logger records a backend going down and coming back, once per
-	// transition (default: discarded).
-	Logger *slog.Logger
-}
-
-func (c PoolConfig) withDefaults() PoolConfig {
-	if c.Conns <= 0 {
-		c.Conns = 2
+func newConn(addr string, cfg PoolConfig) *conn {
+	return &conn{
+		addr:  addr,
+		cfg:   cfg,
+		wake:  make(chan struct{}, 1),
+		retry: make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
-	if c.DialTimeout <= 0 {
-		c.DialTimeout = time.Second
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = 5 * time.Second
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = 5 * time.Second
-	}
-	if c.MinBackoff <= 0 {
-		c.MinBackoff = 50 * time.Millisecond
-	}
-	if c.MaxBackoff < c.MinBackoff {
-		c.MaxBackoff = max(2*time.Second, c.MinBackoff)
-	}
-	if c.MaxBulkLen <= 0 {
-		c.MaxBulkLen = resp.DefaultMaxBulkLen
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	return c
-}
-
-// Pool is the set of connections to one backend address.
-type Pool struct {
-	addr  string
-	conns []*conn
-}
-
-// NewPool starts the connections to addr; they connect in the background and
-// reconnect until Close.
-func NewPool(addr string, cfg PoolConfig) *Pool {
-	cfg = cfg.withDefaults()
-	p := &Pool{addr: addr}
-	for range cfg.Conns {
-		c := newConn(addr, cfg)
-		p.conns = append(p.conns, c)
-		go c.run()
-		go c.writeLoop()
-	}
-	return p
-}
-
-// Addr returns the backend's address.
-func (p *Pool) Addr() string { return p.addr }
-
-// Send queues r on the connection that client id is pinned to and writes
-// it, with whatever else is queued there, unless a write is already in
-// progress (that writer then takes it). When the backend is down, r
-// completes at once with an *UnavailableError.
-func (p *Pool) Send(id uint64, r *Request) {
-	c := p.conns[id%uint64(len(p.conns))]
-	c.queue(r, false)
-	c.kick()
-}
-
-// Queue queues r like Send but does not write it: a client dispatching a
-// pipeline queues each command, then calls Flush once per pool, so that the
-// whole pipeline leaves in one write.
-func (p *Pool) Queue(id uint64, r *Request) {
-	p.conns[id%uint64(len(p.conns))].queue(r, false)
-}
-
-// Flush writes what is queued on client id's connection, unless a write is
-// in progress there.
-func (p *Pool) Flush(id uint64) {
-	p.conns[id%uint64(len(p.conns))].kick()
 }
 
 // kick wakes the writer goroutine.
@@ -169,110 +79,31 @@ func (c *conn) writeLoop() {
 		// Let the clients that are ready to run queue their commands too,
 		// so that one write carries them all.
 		runtime.Gosched()
-		c.mu.Lock()
-		if c.writing || c.nc == nil || len(c.pending) == 0 {
-			c.mu.Unlock()
-			continue
-		}
-		c.writing = true
-		c.mu.Unlock()
 		c.flush()
 	}
 }
 
-// Up reports whether at least one connection is established.
-func (p *Pool) Up() bool {
-	for _, c := range p.conns {
-		if c.up.Load() {
-			return true
-		}
-	}
-	return false
-}
-
-// Close closes the connections; pending requests fail.
-func (p *Pool) Close() {
-	for _, c := range p.conns {
-		c.close()
-	}
-	for _, c := range p.conns {
-		<-c.done
-	}
-}
-
-// conn is one pipelined connection. Requests sent during the first
-// connection attempt wait for it; later, while the connection is down
-// (including during reconnection attempts), they fail at once. Senders
-// append to pending under mu and kick the writer goroutine, which first
-// yields so that every client ready to run queues its commands too, then
-// moves everything pending to the in-flight queue and writes it with one
-// system call. The run goroutine reads replies and matches them to the
-// in-flight queue in FIFO order. A failure fails everything pending and in
-// flight, and run reconnects with backoff.
-type conn struct {
-	addr string
-	cfg  PoolConfig
-	up   atomic.Bool
-
-	mu      sync.Mutex
-	pending []*Request
-	spare   []*Request // the previous batch, reused
-	writing bool       // a flush is in progress: it will take pending too
-	down    error      // non-nil while not connected: senders fail at once
-	closed  bool
-	nc      net.Conn
-	ngen    uint64 // gen of nc
-	wbuf    []byte // owned by the writer
-
-	qmu      sync.Mutex
-	inflight []*Request // written, waiting for a reply, oldest first
-	head     int
-	qdead    bool   // the connection failed: nothing more may enter inflight
-	gen      uint64 // connection number, raised on each connect
-
-	wake chan struct{} // cap 1: work for writeLoop
-	quit chan struct{}
-	done chan struct{}
-}
-
-func newConn(addr string, cfg PoolConfig) *conn {
-	return &conn{
-		addr: addr,
-		cfg:  cfg,
-		wake: make(chan struct{}, 1),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
-	}
-}
-
-// queue appends r to pending. With claim, it reports whether the caller
-// became the writer and must call flush.
-func (c *conn) queue(r *Request, claim bool) bool {
+// queue appends r to pending; the writer sends it once kicked (or once the
+// first connection is up). While the connection is down r fails at once.
+func (c *conn) queue(r *Request) {
 	c.mu.Lock()
 	if c.down != nil {
 		err := c.down
 		c.mu.Unlock()
 		complete(r, nil, err)
-		return false
+		return
 	}
 	c.pending = append(c.pending, r)
-	if !claim || c.writing || c.nc == nil { // the writer, or run once connected, sends it
-		c.mu.Unlock()
-		return false
-	}
-	c.writing = true
 	c.mu.Unlock()
-	return true
 }
 
-// flush writes batches of pending requests until none is left. The caller
-// has set writing; flush clears it.
+// flush writes batches of pending requests until none is left; only the
+// writer goroutine calls it.
 func (c *conn) flush() {
 	for {
 		c.mu.Lock()
 		nc, gen := c.nc, c.ngen
 		if len(c.pending) == 0 || nc == nil {
-			c.writing = false
 			c.mu.Unlock()
 			return
 		}
@@ -289,8 +120,11 @@ func (c *conn) flush() {
 		c.qmu.Lock()
 		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
 			c.qmu.Unlock()
+			var err error = &UnavailableError{Addr: c.addr, Reason: "connection lost"}
 			c.mu.Lock()
-			err := c.down
+			if c.down != nil {
+				err = c.down
+			}
 			c.mu.Unlock()
 			for _, r := range batch {
 				complete(r, nil, err)
@@ -316,7 +150,6 @@ func (c *conn) flush() {
 			// the reader sees the closed connection and fails what is
 			// in flight
 			nc.Close()
-			c.writing = false
 			c.mu.Unlock()
 			return
 		}
@@ -362,6 +195,11 @@ func (c *conn) run() {
 				tc.SetNoDelay(true)
 				tc.SetKeepAlive(true)
 			}
+			if err = c.hello(nc); err != nil {
+				nc.Close()
+			}
+		}
+		if err == nil {
 			c.qmu.Lock()
 			c.qdead = false
 			c.gen++
@@ -381,6 +219,13 @@ func (c *conn) run() {
 				c.cfg.Logger.Info("backend connected", "addr", c.addr)
 				failing = false
 			}
+			if c.onUp != nil {
+				c.onUp()
+			}
+			select { // not for this connection, which is up
+			case <-c.retry:
+			default:
+			}
 			backoff = c.cfg.MinBackoff
 			err = c.readLoop(nc)
 			c.up.Store(false)
@@ -394,6 +239,7 @@ func (c *conn) run() {
 		case <-c.quit:
 			return
 		case <-time.After(backoff):
+		case <-c.retry: // a sibling connection reached the node: it is back
 		}
 		backoff = min(2*backoff, c.cfg.MaxBackoff)
 	}
@@ -424,6 +270,43 @@ func (c *conn) fail(err error) {
 	}
 	for _, r := range pending {
 		complete(r, nil, ue)
+	}
+}
+
+// hello sends cfg.Hello on a new connection and reads its reply.
+func (c *conn) hello(nc net.Conn) error {
+	if len(c.cfg.Hello) == 0 {
+		return nil
+	}
+	nc.SetDeadline(time.Now().Add(c.cfg.ReadTimeout))
+	defer nc.SetDeadline(time.Time{})
+	if _, err := nc.Write(c.cfg.Hello); err != nil {
+		return err
+	}
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) >= 1<<20 {
+				return errors.New("hello reply too long")
+			}
+			buf = append(buf, make([]byte, len(buf))...)[:len(buf)]
+		}
+		n, err := nc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if m, serr := resp.ScanReply(buf, c.cfg.MaxBulkLen); serr != nil {
+			return serr
+		} else if m > 0 {
+			if m != len(buf) {
+				return errors.New("unexpected data after the hello reply")
+			}
+			if buf[0] == '-' || buf[0] == '!' {
+				return fmt.Errorf("hello refused: %s", bytes.TrimSpace(buf[1:]))
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 }
 

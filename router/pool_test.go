@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -219,5 +220,25 @@ func TestPoolSkip(t *testing.T) {
 	wg.Wait()
 	if string(two.Reply) != "$1\r\nx\r\n" || string(one.Reply) != "$1\r\nv\r\n" {
 		t.Fatalf("replies %q and %q", two.Reply, one.Reply)
+	}
+}
+
+// TestPoolHello: each connection says Hello first; its reply is not handed
+// to any request, and a refused Hello keeps the pool down.
+func TestPoolHello(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	p := NewPool(addr, PoolConfig{Conns: 1, Hello: resp.AppendCommand(nil, "HELLO", "3")})
+	defer p.Close()
+	do(p, 0, "HSET", "h", "f", "v")
+	if r := do(p, 0, "HGETALL", "h"); string(r.Reply) != "%1\r\n$1\r\nf\r\n$1\r\nv\r\n" {
+		t.Fatalf("HGETALL on a RESP3 connection: %q %v", r.Reply, r.Err)
+	}
+	bad := NewPool(addr, PoolConfig{Conns: 1, Hello: resp.AppendCommand(nil, "HELLO", "9"),
+		MinBackoff: 10 * time.Millisecond})
+	defer bad.Close()
+	r := do(bad, 0, "PING")
+	var ue *UnavailableError
+	if !errors.As(r.Err, &ue) || !strings.Contains(ue.Reason, "NOPROTO") {
+		t.Fatalf("PING after a refused hello: %q %v", r.Reply, r.Err)
 	}
 }
