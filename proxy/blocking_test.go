@@ -43,9 +43,13 @@ func TestBlockingAcrossProxies(t *testing.T) {
 	}()
 	owner := nodetest.Dial(t, nodeOf(t, m, nodes, "queue"))
 	waitFor(t, "BLPOP blocked on the node", func() bool { return countClients(t, owner, "blpop") == 1 })
-	// other commands of other clients are not stuck behind it
+	// other commands of other clients, on both proxies, are not stuck
+	// behind it
 	if v := b.Do("SET", "queue-other", "x"); string(v.Str) != "OK" {
 		t.Fatalf("SET: %s", v)
+	}
+	if v := nodetest.Dial(t, pa).Do("SET", "{queue}other", "x"); string(v.Str) != "OK" {
+		t.Fatalf("SET through the blocked client's proxy: %s", v)
 	}
 	if v := b.Do("RPUSH", "queue", "hello"); v.Int != 1 {
 		t.Fatalf("RPUSH: %s", v)
@@ -311,5 +315,21 @@ func TestBlockingRedirect(t *testing.T) {
 				t.Fatalf("BLPOP through a stale map: %s", v)
 			}
 		})
+	}
+}
+
+// TestDedicatedReuse checks that sequential blocking commands reuse one idle
+// dedicated connection instead of opening one each.
+func TestDedicatedReuse(t *testing.T) {
+	nodes := startNodes(t, 1)
+	paddr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, nil)
+	c := nodetest.Dial(t, paddr)
+	for range 5 {
+		if v := c.Do("BRPOP", "reuse", "0.01"); !v.Null {
+			t.Fatalf("BRPOP: %s", v)
+		}
+	}
+	if n := countClients(t, nodetest.Dial(t, nodes[0]), "brpop"); n != 1 {
+		t.Fatalf("%d node connections ran BRPOP, want 1 reused", n)
 	}
 }
