@@ -115,6 +115,8 @@ func (s *session) runBlocking(addr string, cmd []byte, wait time.Duration, skip 
 			}
 		}
 	}()
+	s.st.view.blocked.Store(true)
+	defer s.st.view.blocked.Store(false)
 	var reply []byte
 	for range skip + 1 {
 		if reply, err = d.next(deadline); err != nil {

@@ -181,6 +181,8 @@ func (ps *pubsub) subConn(addr string) (*subConn, error) {
 	return sc, nil
 }
 
+var pingCmd = resp.AppendCommand(nil, "PING")
+
 var msgPrefixes = [][]byte{
 	[]byte("*3\r\n$7\r\nmessage\r\n"),
 	[]byte("*4\r\n$8\r\npmessage\r\n"),
@@ -337,6 +339,26 @@ func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) 
 			}
 			cmds[sc] = append(cmds[sc], t.ch)
 		}
+	}
+	// A barrier first: a PING on every subscriber connection, whose reply
+	// comes after every message the node sent there before, so that a
+	// message published before this command reaches the client before its
+	// confirmations, as on one server.
+	var all []*subConn
+	for _, sc := range ps.conns {
+		all = append(all, sc)
+	}
+	for _, sc := range all {
+		if err := sc.d.send(pingCmd, ps.s.p.writeTimeout()); err != nil {
+			ps.s.conn.Close()
+			return err
+		}
+	}
+	for _, sc := range all {
+		if err := ps.await(sc); err != nil {
+			return err
+		}
+		sc.release()
 	}
 	name := strings.ToUpper(kindNames[kind][btoi(unsub)])
 	for _, sc := range order {

@@ -538,3 +538,33 @@ func TestPubsubMapChange(t *testing.T) {
 		t.Fatalf("UNSUBSCRIBE: %s (the count keeps the pattern)", v)
 	}
 }
+
+// TestClientListState checks the subscription, transaction and blocking
+// fields of the proxy's CLIENT LIST.
+func TestClientListState(t *testing.T) {
+	paddr, _ := startCluster(t, 2)
+	sub, tx, blk := nodetest.Dial(t, paddr), nodetest.Dial(t, paddr), nodetest.Dial(t, paddr)
+	collect(t, sub, []string{"SUBSCRIBE", "a", "b"})
+	collect(t, sub, []string{"PSUBSCRIBE", "p*"})
+	tx.Do("MULTI")
+	tx.Do("SET", "k", "v")
+	blk.Send("CLIENT", "SETNAME", "blk")
+	blk.Read()
+	blk.Send("BLPOP", "never", "0")
+	admin := nodetest.Dial(t, paddr)
+	line := func(re string) string {
+		for _, l := range strings.Split(string(admin.Do("CLIENT", "LIST").Str), "\n") {
+			if strings.Contains(l, re) {
+				return l
+			}
+		}
+		return ""
+	}
+	waitFor(t, "the blocked flag", func() bool { return strings.Contains(line("name=blk "), " flags=b ") })
+	if l := line("sub=2"); !strings.Contains(l, " flags=P ") || !strings.Contains(l, " psub=1 ") {
+		t.Errorf("subscriber line: %q", l)
+	}
+	if l := line(" multi=1 "); !strings.Contains(l, " flags=x ") {
+		t.Errorf("transaction line: %q", l)
+	}
+}

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"sync/atomic"
+
 	"github.com/slotcache/slotcache/router"
 )
 
@@ -28,6 +30,56 @@ type connState struct {
 
 	ps *pubsub      // subscriptions; nil when never subscribed
 	aw *asyncWriter // set once subscribed: every write goes through it
+
+	view stateView // for CLIENT LIST on other goroutines
+}
+
+// stateView is what CLIENT LIST shows of a connection's state.
+type stateView struct {
+	sub, psub, ssub atomic.Int32
+	multi           atomic.Int32 // queued commands + 1; 0: not in MULTI
+	blocked         atomic.Bool
+	watching        atomic.Bool
+}
+
+// flags are CLIENT LIST's flags: b blocked, P subscriber, x in MULTI,
+// N none.
+func (v *stateView) flags() string {
+	f := ""
+	if v.blocked.Load() {
+		f += "b"
+	}
+	if v.sub.Load()+v.psub.Load()+v.ssub.Load() > 0 {
+		f += "P"
+	}
+	if v.multi.Load() > 0 {
+		f += "x"
+	}
+	if f == "" {
+		f = "N"
+	}
+	return f
+}
+
+// publish updates the view from the state; the session calls it after each
+// change.
+func (st *connState) publish() {
+	v := &st.view
+	if st.ps != nil {
+		v.sub.Store(int32(len(st.ps.channels)))
+		v.psub.Store(int32(len(st.ps.patterns)))
+		v.ssub.Store(int32(len(st.ps.shard)))
+	} else {
+		v.sub.Store(0)
+		v.psub.Store(0)
+		v.ssub.Store(0)
+	}
+	if st.multi {
+		v.multi.Store(int32(st.txN) + 1)
+	} else {
+		v.multi.Store(0)
+	}
+	v.watching.Store(st.watch != nil)
 }
 
 // subscribed reports whether the client has a subscription: it is then
@@ -60,6 +112,7 @@ func (s *session) runHeld() bool {
 	s.st.held = nil
 	s.out.Buf = s.out.Buf[:0]
 	fn()
+	s.st.publish()
 	if len(s.out.Buf) > 0 {
 		if err := s.write(s.out.Buf); err != nil {
 			return false
@@ -103,6 +156,7 @@ func (s *session) resetState() {
 // hookState handles the commands that need connection state. It reports
 // whether it answered c.
 func (s *session) hookState(c *call, name []byte, args [][]byte) bool {
+	defer s.st.publish()
 	if s.st.subscribed() && s.proto < 3 && !s.subscriberAllowed(c, name, args) {
 		return true
 	}
