@@ -150,3 +150,42 @@ func TestBackendPasswordResp3(t *testing.T) {
 		t.Fatalf("HGETALL h in RESP3: %c %s", v.Type, v)
 	}
 }
+
+// TestBackendPasswordDedicated: the dedicated connections of blocking
+// commands, WATCH and subscriptions authenticate to password-protected
+// nodes as the pools' connections do; a wrong password fails them with the
+// backend error, not a hang.
+func TestBackendPasswordDedicated(t *testing.T) {
+	nodes := startPassNodes(t, 2, "npw")
+	addr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.Backend.Password = "npw" })
+	c := nodetest.Dial(t, addr)
+	c.Do("RPUSH", "q", "x")
+	if v := c.Do("BLPOP", "q", "1"); v.String() != "1) \"q\"\n2) \"x\"" {
+		t.Fatalf("BLPOP: %s", v)
+	}
+	c.Do("WATCH", "w")
+	c.Do("MULTI")
+	c.Do("INCR", "w")
+	if v := c.Do("EXEC"); v.String() != "1) (integer) 1" {
+		t.Fatalf("EXEC after WATCH: %s", v)
+	}
+	sub := nodetest.Dial(t, addr)
+	if v := sub.Do("SUBSCRIBE", "ch"); v.IsError() || len(v.Elems) != 3 {
+		t.Fatalf("SUBSCRIBE: %s", v)
+	}
+	if v := c.Do("PUBLISH", "ch", "hi"); v.Int != 1 {
+		t.Fatalf("PUBLISH reached %d subscribers", v.Int)
+	}
+	if v, err := sub.Read(); err != nil || len(v.Elems) != 3 || string(v.Elems[2].Str) != "hi" {
+		t.Fatalf("message: %s %v", v, err)
+	}
+
+	bad, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, func(c *Config) { c.Backend.Password = "wrong" })
+	b := nodetest.Dial(t, bad)
+	for _, cmd := range [][]string{{"BLPOP", "q", "1"}, {"WATCH", "w"}, {"SUBSCRIBE", "ch"}} {
+		v := b.Do(cmd...)
+		if !v.IsError() || !strings.Contains(string(v.Str), "backend unavailable") || !strings.Contains(string(v.Str), "AUTH refused") {
+			t.Errorf("%v with a wrong backend password: %s", cmd, v)
+		}
+	}
+}

@@ -41,7 +41,6 @@ const (
 	kScan                // SCAN across every group
 	kLocal               // answered by the proxy
 	kRefused             // makes no sense through a proxy
-	kNotYet              // needs a dedicated connection: not supported yet
 )
 
 type cmdInfo struct {
@@ -106,29 +105,6 @@ var commands = map[string]cmdInfo{
 	"function":     {kRefused, 0},
 	"latency":      {kRefused, 0},
 	"lolwut":       {kRefused, 0},
-
-	"blpop":        {kNotYet, 0},
-	"brpop":        {kNotYet, 0},
-	"brpoplpush":   {kNotYet, 0},
-	"blmove":       {kNotYet, 0},
-	"blmpop":       {kNotYet, 0},
-	"bzpopmin":     {kNotYet, 0},
-	"bzpopmax":     {kNotYet, 0},
-	"bzmpop":       {kNotYet, 0},
-	"multi":        {kNotYet, 0},
-	"exec":         {kNotYet, 0},
-	"discard":      {kNotYet, 0},
-	"watch":        {kNotYet, 0},
-	"unwatch":      {kNotYet, 0},
-	"subscribe":    {kNotYet, 0},
-	"unsubscribe":  {kNotYet, 0},
-	"psubscribe":   {kNotYet, 0},
-	"punsubscribe": {kNotYet, 0},
-	"ssubscribe":   {kNotYet, 0},
-	"sunsubscribe": {kNotYet, 0},
-	"publish":      {kNotYet, 0},
-	"spublish":     {kNotYet, 0},
-	"pubsub":       {kNotYet, 0},
 }
 
 // lower copies name into s.lname in lower case.
@@ -154,6 +130,9 @@ func (s *session) handle(args [][]byte) {
 		st = s.p.stats.lookup(cmd.Name)
 	}
 	c := s.newCall(args, opForward, st)
+	if s.hookState(c, name, args) {
+		return
+	}
 	switch {
 	case cmd == nil && info.kind == kForward: // neither Redis's nor the proxy's
 		s.errorReply(c, errUnknownCommand(args))
@@ -168,8 +147,6 @@ func (s *session) handle(args [][]byte) {
 	switch info.kind {
 	case kRefused:
 		s.errorReply(c, "ERR '"+string(name)+"' is not supported through the slotcache proxy")
-	case kNotYet:
-		s.errorReply(c, "ERR '"+string(name)+"' is not supported through the slotcache proxy yet")
 	case kLocal:
 		s.handleLocal(c, name, args)
 	case kSplit:

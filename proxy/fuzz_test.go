@@ -70,6 +70,9 @@ func FuzzDispatch(f *testing.F) {
 		"SLOWLOG GET\nSLOWLOG GET -1\nSLOWLOG LEN\nSLOWLOG RESET\nSLOWLOG HELP\nSLOWLOG x",
 		"RENAME a b\nRENAME {a}1 {a}2\nBLPOP a 0\nMONITOR\nCONFIG SET a b\nCONFIG GET x\nQUIT",
 		"EVAL x 2 a b\nZUNIONSTORE d 2 a b\nGET\nNOSUCH",
+		"MULTI\nSET a 1\nSET b 2\nGET\nMULTI\nEXEC\nEXEC\nDISCARD\nWATCH a b\nWATCH {a}1\nUNWATCH",
+		"SUBSCRIBE a b\nPSUBSCRIBE *\nSSUBSCRIBE\nPUBLISH a m\nSPUBLISH\nPUBSUB NUMSUB a\nPUBSUB CHANNELS\nPUBSUB NUMPAT",
+		"BRPOP a b 1\nBLMPOP 0 2 a {a}b LEFT\nBZMPOP x\nBLMOVE a {a}b LEFT RIGHT 0",
 	} {
 		f.Add(s)
 	}
@@ -88,11 +91,21 @@ func FuzzDispatch(f *testing.F) {
 			}
 			s.handle(args)
 			n++
-			if s.quit {
+			if s.quit || s.st.held != nil {
 				break
 			}
 		}
 		s.finish(0)
+		if fn := s.st.held; fn != nil { // runs after the batch, as in serve
+			s.st.held = nil
+			mark := len(s.out.Buf)
+			fn()
+			if s.st.aw != nil { // subscribed: replies go through the writer
+				s.out.Buf = s.out.Buf[:mark]
+				n--
+			}
+		}
+		s.closeState()
 		checkReplies(t, s.out.Buf, n, in)
 	})
 }
@@ -107,8 +120,12 @@ func FuzzMerge(f *testing.F) {
 	f.Add(uint8(opScan), []byte("*2\r\n$2\r\n17\r\n*1\r\n$1\r\nk\r\n"), []byte("+OK\r\n"))
 	f.Add(uint8(opInfo), []byte("$30\r\n# Keyspace\r\ndb0:keys=3,expires=1\r\n"), []byte("$0\r\n\r\n"))
 	f.Add(uint8(opAllOK), []byte("+OK\r\n"), []byte("-ERR x\r\n"))
+	f.Add(uint8(8), []byte("*2\r\n$1\r\na\r\n$1\r\nb\r\n"), []byte("*1\r\n$1\r\na\r\n"))
+	f.Add(uint8(9), []byte("*2\r\n$1\r\na\r\n:2\r\n"), []byte("*2\r\n$1\r\na\r\n:1\r\n"))
+	f.Add(uint8(10), []byte(":2\r\n"), []byte(":5\r\n"))
 	f.Fuzz(func(t *testing.T, o uint8, r1, r2 []byte) {
-		op := op(o%uint8(opInfo) + 1)
+		ops := []op{opForward, opSum, opAllOK, opMGet, opConcat, opRandomKey, opScan, opInfo, opUnion, opNumsub, opMax}
+		op := ops[int(o)%len(ops)]
 		if n, err := resp.ScanReply(r1, 1<<20); err != nil || n == 0 || n != len(r1) {
 			return // the backend connection only hands over complete replies
 		}

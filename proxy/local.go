@@ -297,8 +297,10 @@ func (s *session) info(now time.Time) string {
 		cmd = *c
 	}
 	idle := now.Sub(time.Unix(0, s.lastActive.Load())) / time.Second
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 cmd=%s user=%s resp=%d\n",
-		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), cmd, s.userName(), s.protoSeen.Load())
+	v := &s.st.view
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=%d flags=%s db=0 sub=%d psub=%d ssub=%d multi=%d cmd=%s user=%s resp=%d\n",
+		s.id, s.addr, s.laddr, name, int64(now.Sub(s.created)/time.Second), int64(max(idle, 0)), v.flags(),
+		v.sub.Load(), v.psub.Load(), v.ssub.Load(), v.multi.Load()-1, cmd, s.userName(), s.protoSeen.Load())
 }
 
 // clientList is CLIENT LIST: every session, by id.

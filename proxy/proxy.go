@@ -65,6 +65,10 @@ type Config struct {
 	// the map any more are kept (a redirect may still name it); a later map
 	// change closes them (default 1 min).
 	PoolGrace time.Duration
+	// PubsubOutputLimit is how many bytes of messages a subscriber may
+	// leave unread before it is disconnected, as Redis's
+	// client-output-buffer-limit pubsub (default 32 MB).
+	PubsubOutputLimit int
 	// Backend configures the connections to the nodes, their credentials
 	// (Backend.Username, Backend.Password) included.
 	Backend router.PoolConfig
@@ -117,6 +121,9 @@ func (c *Config) Validate() error {
 	if c.MemcacheItemSizeMax <= 0 {
 		c.MemcacheItemSizeMax = memcache.DefaultItemSizeMax
 	}
+	if c.PubsubOutputLimit <= 0 {
+		c.PubsubOutputLimit = defaultPubsubOutputLimit
+	}
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)
 	}
@@ -152,6 +159,7 @@ type Proxy struct {
 	stats   stats
 	slowlog slowlog
 	mc      mcState // memcached listener (memcache.go)
+	ded     dedicatedCache // idle dedicated backend connections
 
 	wg      sync.WaitGroup
 	closing chan struct{}
@@ -253,6 +261,7 @@ func (p *Proxy) Close() {
 	for _, pl := range pools {
 		pl.Close()
 	}
+	p.closeDedicated()
 }
 
 func (p *Proxy) accept(nc net.Conn) {

@@ -40,6 +40,10 @@ const (
 	opRandomKey           // one non-nil reply, chosen at random
 	opScan                // cursor rewritten; aux[0]: group index
 	opInfo                // proxy sections plus summed keyspace; aux[0]: sections
+	opHeld                // run after the batch on a dedicated connection (state.go)
+	opUnion               // union of array replies, duplicates dropped (PUBSUB CHANNELS)
+	opNumsub              // channel/count pairs, counts summed (PUBSUB NUMSUB)
+	opMax                 // the largest integer reply (PUBSUB NUMPAT)
 )
 
 // call is one client command of the current batch.
@@ -101,6 +105,9 @@ type session struct {
 	r3 map[*router.Pool]*router.Pool
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
+	// st is the connection state of transactions, WATCH, blocking
+	// commands and subscriptions (state.go)
+	st connState
 }
 
 func newSession(p *Proxy, nc net.Conn, id uint64) *session {
@@ -126,16 +133,20 @@ func newSession(p *Proxy, nc net.Conn, id uint64) *session {
 type idleReader struct{ s *session }
 
 func (r *idleReader) Read(b []byte) (int, error) {
-	if d := r.s.p.cfg.IdleTimeout; d > 0 {
+	if n := r.s.st.readPre(b); n > 0 {
+		return n, nil
+	}
+	if d := r.s.p.cfg.IdleTimeout; d > 0 && !r.s.st.subscribed() {
 		r.s.conn.SetReadDeadline(time.Now().Add(d))
 	}
-	n, err := r.s.conn.Read(b)
+	n, err := r.s.readClient(b)
 	r.s.p.stats.netInput.Add(int64(n))
 	return n, err
 }
 
 func (s *session) serve() {
 	defer s.conn.Close()
+	defer s.closeState()
 	for {
 		args, err := s.rd.ReadCommand()
 		if err != nil {
@@ -143,13 +154,13 @@ func (s *session) serve() {
 			if errors.As(err, &pe) {
 				s.p.stats.protocolErrors.Add(1)
 				s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-				s.conn.Write(resp.AppendError(nil, "ERR "+pe.Error()))
+				s.write(resp.AppendError(nil, "ERR "+pe.Error()))
 			}
 			return
 		}
 		s.begin()
 		s.handle(args)
-		for !s.quit && !s.switched && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+		for !s.quit && !s.switched && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
 			args, ok, err := s.rd.Next()
 			if !ok || err != nil {
 				break // a protocol error is reported by the next ReadCommand
@@ -166,9 +177,10 @@ func (s *session) serve() {
 		s.redirects()
 		s.finish(nanotime() - start)
 		s.lastActive.Store(time.Now().UnixNano())
-		n, err := s.conn.Write(s.out.Buf)
-		s.p.stats.netOutput.Add(int64(n))
-		if err != nil || s.quit {
+		if err := s.write(s.out.Buf); err != nil || s.quit {
+			return
+		}
+		if s.st.held != nil && !s.runHeld() {
 			return
 		}
 	}
@@ -360,6 +372,8 @@ func (s *session) reply(c *call) {
 	case opConfigGet:
 		s.configGetReply(reqs[0])
 		return
+	case opHeld:
+		return // answered by runHeld once the batch is written
 	}
 	// merged replies: the first failure is the answer
 	for _, r := range reqs {
@@ -385,6 +399,8 @@ func (s *session) reply(c *call) {
 		err = s.mergeScan(reqs[0], aux[0])
 	case opInfo:
 		err = s.mergeInfo(reqs, aux[0])
+	default:
+		err = s.mergeState(c.op, reqs)
 	}
 	if err != nil {
 		s.out.Error(err.Error())

@@ -278,7 +278,7 @@ func (c *conn) wait(err error) bool {
 // fail marks the connection down with err and fails every request pending
 // or in flight.
 func (c *conn) fail(err error) {
-	ue := &UnavailableError{Addr: c.addr, Reason: reason(err), err: err}
+	ue := Unavailable(c.addr, err)
 	c.broken.Store(true)
 	c.mu.Lock()
 	if c.closed {

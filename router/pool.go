@@ -44,6 +44,11 @@ type UnavailableError struct {
 	err error // the failure, when it was an error (a refused AUTH, say)
 }
 
+// Unavailable returns the failure of the backend at addr caused by err.
+func Unavailable(addr string, err error) *UnavailableError {
+	return &UnavailableError{Addr: addr, Reason: reason(err), err: err}
+}
+
 func (e *UnavailableError) Error() string {
 	return "backend unavailable: " + e.Addr + " (" + e.Reason + ")"
 }
