@@ -158,7 +158,7 @@ type Proxy struct {
 
 	stats   stats
 	slowlog slowlog
-	mc      mcState // memcached listener (memcache.go)
+	mc      mcState        // memcached listener (memcache.go)
 	ded     dedicatedCache // idle dedicated backend connections
 
 	wg      sync.WaitGroup
