@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net"
 	"slices"
 	"strconv"
@@ -56,58 +55,10 @@ type mcState struct {
 // the node owning its key (protocol/memcache), sent over the same backend
 // pools as RESP commands, and the node's reply translated back.
 func (p *Proxy) ServeMemcache(ctx context.Context, ln net.Listener) error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		ln.Close()
-		return nil
-	}
-	p.lns = append(p.lns, ln)
-	p.mu.Unlock()
 	if a, ok := ln.Addr().(*net.TCPAddr); ok {
 		p.mc.port.Store(int64(a.Port))
 	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-ctx.Done():
-			p.Close()
-		case <-p.closing:
-		case <-stop:
-			return
-		}
-		p.mc.mu.Lock()
-		for _, s := range p.mc.conns {
-			s.conn.Close()
-		}
-		p.mc.mu.Unlock()
-	}()
-	var delay time.Duration
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			select {
-			case <-p.closing:
-				p.closeMemcache()
-				p.wg.Wait()
-				return nil
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
-			}
-			p.Close()
-			p.closeMemcache()
-			p.wg.Wait()
-			return err
-		}
-		delay = 0
-		p.acceptMemcache(nc)
-	}
+	return p.serveListener(ctx, ln, p.acceptMemcache, p.closeMemcache)
 }
 
 // mcConns returns the number of memcached connections; p.mu is held.

@@ -197,6 +197,14 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 // Serve accepts clients on ln until ctx is cancelled or Close is called, then
 // closes every connection and backend pool and waits for their goroutines.
 func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
+	return p.serveListener(ctx, ln, p.accept, nil)
+}
+
+// serveListener runs the accept loop of ln, handing each connection to
+// accept, until the proxy is closed (ctx ending closes it). onClose, when
+// set, ends the listener's own connections once the proxy is closing; the
+// loop then waits for every connection goroutine.
+func (p *Proxy) serveListener(ctx context.Context, ln net.Listener, accept func(net.Conn), onClose func()) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -205,14 +213,20 @@ func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	p.lns = append(p.lns, ln)
 	p.mu.Unlock()
+	if onClose == nil {
+		onClose = func() {}
+	}
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
 		select {
 		case <-ctx.Done():
 			p.Close()
+		case <-p.closing:
 		case <-stop:
+			return
 		}
+		onClose()
 	}()
 	var delay time.Duration
 	for {
@@ -220,6 +234,7 @@ func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			select {
 			case <-p.closing:
+				onClose()
 				p.wg.Wait()
 				return nil
 			default:
@@ -231,11 +246,12 @@ func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
 				continue
 			}
 			p.Close()
+			onClose()
 			p.wg.Wait()
 			return err
 		}
 		delay = 0
-		p.accept(nc)
+		accept(nc)
 	}
 }
 
