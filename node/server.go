@@ -206,6 +206,9 @@ func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
 // then closes every connection and waits for their goroutines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.loopOnce.Do(s.startLoop)
+	if s.loop.Load() != nil {
+		ln = s.loopListener(ln)
+	}
 	return s.serve(ctx, ln, s.accept)
 }
 
@@ -313,14 +316,16 @@ func (s *Server) Addr() net.Addr {
 }
 
 func (s *Server) accept(conn net.Conn) {
+	s.mu.Lock()
+	ka := s.cfg.TCPKeepAlive
+	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
-		s.mu.Lock()
-		ka := s.cfg.TCPKeepAlive
-		s.mu.Unlock()
 		if ka > 0 {
 			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
 		}
+	} else {
+		setRawSockopts(conn, ka)
 	}
 	s.mu.Lock()
 	s.stats.connectionsReceived++
@@ -342,7 +347,10 @@ func (s *Server) accept(conn net.Conn) {
 	c := s.newClient(conn)
 	s.clients[c.id] = c
 	s.mu.Unlock()
-	if l := s.loop.Load(); l != nil && l.add(c) {
+	if l := s.loop.Load(); l != nil {
+		if !l.add(c) { // stopped: the server is closing
+			c.close()
+		}
 		return
 	}
 	s.wg.Add(1)
