@@ -599,7 +599,12 @@ func (c *rawConn) SetReadDeadline(t time.Time) error  { return nil }
 func (c *rawConn) SetWriteDeadline(t time.Time) error { return nil }
 
 // SyscallConn gives the descriptor to connFD (CLIENT LIST).
-func (c *rawConn) SyscallConn() (syscall.RawConn, error) { return rawFD(c.fd), nil }
+func (c *rawConn) SyscallConn() (syscall.RawConn, error) {
+	if c.closed.Load() {
+		return nil, net.ErrClosed
+	}
+	return rawFD(c.fd), nil
+}
 
 type rawFD int
 
