@@ -273,3 +273,15 @@ func TestEventLoopNetStats(t *testing.T) {
 		}
 	}
 }
+
+// The request path with a goroutine per client, for comparison with the
+// event loop (BenchmarkNodeGet and friends).
+func BenchmarkNodeGetNoEventLoop(b *testing.B) {
+	b.Setenv("SLOTCACHE_IO_EVENT_LOOP", "no")
+	benchPipelined(b, 1, getCmd)
+}
+
+func BenchmarkNodeGetPipeline16NoEventLoop(b *testing.B) {
+	b.Setenv("SLOTCACHE_IO_EVENT_LOOP", "no")
+	benchPipelined(b, 16, getCmd)
+}
