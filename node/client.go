@@ -317,6 +317,7 @@ func (c *client) execOne(args [][]byte) {
 	now := time.Now()
 	c.lastActive = now
 	c.now = now.UnixMilli()
+	s.cmdClock = c.now
 	cmd := s.commands.lookup(args[0])
 	if cmd == nil {
 		if isHTTPAttack(args[0]) {

@@ -42,6 +42,7 @@ type Server struct {
 	// blockedClients counts clients waiting in a blocking command.
 	blockedClients int
 	dirty          int64 // writes since start (rdb_changes_since_last_save)
+	cmdClock       int64 // unix ms of the running command (client.now)
 	shutdown       func()
 
 	// INFO and DEBUG state, guarded by mu
@@ -107,6 +108,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.dbs = make([]*db, cfg.Databases)
 	for i := range s.dbs {
 		s.dbs[i] = newDB(i, &s.ready)
+		s.dbs[i].clock = &s.cmdClock
 	}
 	return s, nil
 }
