@@ -137,7 +137,7 @@ func TestEventLoopQuitAfterPipeline(t *testing.T) {
 // take, goes on serving other clients, and sends everything in order.
 func TestEventLoopSlowReaderHugeReply(t *testing.T) {
 	p := nodetest.NewPair(t)
-	const elems, rounds = 20000, 6
+	const elems, rounds = 20000, 12
 	run := func(addr string) []resp.Value {
 		setup := nodetest.Dial(t, addr)
 		var buf []byte
