@@ -61,6 +61,10 @@ type client struct {
 
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64
+
+	// loop is set while the event loop serves the client (written by the
+	// loop thread with srv.mu held); nil on a goroutine of its own.
+	loop *loopConn
 }
 
 // multiState holds the commands queued between MULTI and EXEC.
@@ -180,6 +184,27 @@ func (c *client) serve() {
 	}
 }
 
+// resume serves, on a goroutine, a client the event loop handed over with
+// its input still buffered: it parks on the blocking command that caused
+// the handover, or sends the replies produced so far, then goes on as serve.
+func (c *client) resume() {
+	s := c.srv
+	s.mu.Lock()
+	if c.blk != nil {
+		if !c.blockWait() {
+			c.close()
+			return
+		}
+	} else {
+		s.mu.Unlock()
+		if !c.flush() {
+			c.close()
+			return
+		}
+	}
+	c.serve()
+}
+
 // runBuffered runs the complete commands already buffered, up to a batch
 // limit, with the lock held. It reports whether the input holds no further
 // complete command (so the replies should be flushed now).
@@ -292,6 +317,7 @@ func (c *client) execOne(args [][]byte) {
 	now := time.Now()
 	c.lastActive = now
 	c.now = now.UnixMilli()
+	s.cmdClock = c.now
 	cmd := s.commands.lookup(args[0])
 	if cmd == nil {
 		if isHTTPAttack(args[0]) {

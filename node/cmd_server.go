@@ -540,7 +540,7 @@ func cmdClientKill(c *client, args [][]byte) {
 func (c *client) kill(cl *client) {
 	cl.closing = true
 	if cl != c {
-		cl.conn.Close()
+		cl.srv.closeConn(cl)
 	}
 }
 

@@ -78,6 +78,12 @@ type Config struct {
 	// ClusterConfigFile, in Dir, keeps the node id and the last slot map
 	// across restarts.
 	ClusterConfigFile string `conf:"cluster-config-file"`
+	// IOEventLoop serves plain RESP clients from one epoll event loop on a
+	// locked OS thread instead of a goroutine each (Linux only): fewer
+	// context switches per request. A client that blocks, subscribes or
+	// sends a protocol error is handed to a goroutine for good. Set at
+	// startup; ignored on other systems.
+	IOEventLoop bool `conf:"io-event-loop"`
 	// ConfigFile is the file CONFIG REWRITE writes; empty disables it.
 	ConfigFile string `conf:"-"`
 }
@@ -108,6 +114,7 @@ func DefaultConfig() Config {
 		ZsetMaxListpackValue:       zsetMaxListpackValue,
 		ListMaxListpackSize:        listMaxListpackSize,
 		MemcacheItemSizeMax:        1 << 20,
+		IOEventLoop:                true,
 		OutputBufferLimits: [3]OutputBufferLimit{
 			{},
 			{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},

@@ -257,6 +257,15 @@ var params = func() map[string]*param {
 	boolean("cluster-require-full-coverage", func(c *Config) *bool { return &c.ClusterRequireFullCoverage })
 	constant("cluster-allow-reads-when-down", "no")
 	constant("io-threads", "1")
+	add(&param{name: "io-event-loop", immutable: true,
+		get: func(c *Config) string { return yesNo(c.IOEventLoop) },
+		set: func(c *Config, v string) error {
+			b, err := parseYesNo(v)
+			if err == nil {
+				c.IOEventLoop = b
+			}
+			return err
+		}})
 	constant("replica-read-only", "yes")
 	constant("slave-read-only", "yes")
 	constant("lua-time-limit", "5000")

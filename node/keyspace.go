@@ -66,9 +66,21 @@ type db struct {
 	// ready is the server's list of keys written while clients were
 	// blocked on them (served after the current command).
 	ready *[]readyKey
+	// clock is the server's command clock (unix ms, fixed for a command;
+	// 0 before the first command), which stamps access times without a
+	// clock read per key.
+	clock *int64
 }
 
 func newDB(id int, ready *[]readyKey) *db { return &db{id: id, ready: ready} }
+
+// lruNow is the access clock of the running command.
+func (d *db) lruNow() uint32 {
+	if d.clock != nil && *d.clock != 0 {
+		return lruClock(*d.clock)
+	}
+	return lruNow()
+}
 
 func (d *db) dict(key []byte) *slotDict { return d.slots[slots.KeySlot(key)] }
 
@@ -102,7 +114,7 @@ func (d *db) set(key []byte, o *object, keepTTL bool) {
 		sd = &slotDict{keys: make(map[string]*object, 4)}
 		d.slots[s] = sd
 	}
-	o.lru = lruNow()
+	o.lru = d.lruNow()
 	old, found := sd.keys[string(key)]
 	if found {
 		if old.hasTTL {

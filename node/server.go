@@ -42,6 +42,7 @@ type Server struct {
 	// blockedClients counts clients waiting in a blocking command.
 	blockedClients int
 	dirty          int64 // writes since start (rdb_changes_since_last_save)
+	cmdClock       int64 // unix ms of the running command (client.now)
 	shutdown       func()
 
 	// INFO and DEBUG state, guarded by mu
@@ -57,6 +58,11 @@ type Server struct {
 
 	// cluster is set once by StartCluster (nil: standalone mode).
 	cluster atomic.Pointer[cluster]
+
+	// loop is the event loop serving plain clients (io-event-loop), nil
+	// when they run on goroutines; set once by Serve.
+	loop     atomic.Pointer[eventLoop]
+	loopOnce sync.Once
 
 	cronOnce  sync.Once
 	wg        sync.WaitGroup
@@ -102,6 +108,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.dbs = make([]*db, cfg.Databases)
 	for i := range s.dbs {
 		s.dbs[i] = newDB(i, &s.ready)
+		s.dbs[i].clock = &s.cmdClock
 	}
 	return s, nil
 }
@@ -200,7 +207,39 @@ func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
 // Serve accepts clients on ln until ctx is cancelled or Close is called,
 // then closes every connection and waits for their goroutines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.loopOnce.Do(s.startLoop)
+	if s.loop.Load() != nil {
+		ln = s.loopListener(ln)
+	}
 	return s.serve(ctx, ln, s.accept)
+}
+
+// startLoop starts the event loop when io-event-loop is on.
+func (s *Server) startLoop() {
+	s.mu.Lock()
+	on := s.cfg.IOEventLoop
+	s.mu.Unlock()
+	if !on {
+		return
+	}
+	l, err := newEventLoop(s)
+	if err != nil {
+		s.log.Warn("event loop unavailable, serving clients on goroutines", "err", err)
+		return
+	}
+	s.loop.Store(l)
+	s.wg.Add(1)
+	go l.run()
+}
+
+// closeConn closes a client's connection from another goroutine, with the
+// lock held: the event loop closes the clients it owns itself.
+func (s *Server) closeConn(c *client) {
+	if c.loop != nil {
+		s.loop.Load().kill(c)
+		return
+	}
+	c.conn.Close()
 }
 
 // serve runs the accept loop of one listener, handing connections to accept.
@@ -257,9 +296,14 @@ func (s *Server) Close() {
 		s.lnMu.Unlock()
 		s.mu.Lock()
 		for _, c := range s.clients {
-			c.conn.Close()
+			if c.loop == nil {
+				c.conn.Close()
+			}
 		}
 		s.mu.Unlock()
+		if l := s.loop.Load(); l != nil {
+			l.stop() // it closes its own clients
+		}
 	})
 }
 
@@ -274,14 +318,16 @@ func (s *Server) Addr() net.Addr {
 }
 
 func (s *Server) accept(conn net.Conn) {
+	s.mu.Lock()
+	ka := s.cfg.TCPKeepAlive
+	s.mu.Unlock()
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
-		s.mu.Lock()
-		ka := s.cfg.TCPKeepAlive
-		s.mu.Unlock()
 		if ka > 0 {
 			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
 		}
+	} else {
+		setRawSockopts(conn, ka)
 	}
 	s.mu.Lock()
 	s.stats.connectionsReceived++
@@ -302,8 +348,14 @@ func (s *Server) accept(conn net.Conn) {
 	}
 	c := s.newClient(conn)
 	s.clients[c.id] = c
-	s.wg.Add(1)
 	s.mu.Unlock()
+	if l := s.loop.Load(); l != nil {
+		if !l.add(c) { // stopped: the server is closing
+			c.close()
+		}
+		return
+	}
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		c.serve()

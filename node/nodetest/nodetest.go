@@ -75,6 +75,10 @@ func StartNode(t testing.TB, mutate func(*node.Config)) (string, *node.Server) {
 	cfg.Dir = t.TempDir()
 	cfg.EnableDebugCommand = "yes"
 	cfg.Port = 0 // a free port unless mutate asks for one
+	// SLOTCACHE_IO_EVENT_LOOP=no runs the tests with a goroutine per client.
+	if v := os.Getenv("SLOTCACHE_IO_EVENT_LOOP"); v != "" {
+		cfg.IOEventLoop = v != "no"
+	}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -143,8 +143,46 @@ func (r *Reader) Next() (args [][]byte, ok bool, err error) {
 	}
 }
 
+// FillFrom reads once with read into the buffer, compacting or growing it
+// as ReadCommand does, for a caller that reads from a non-blocking source
+// and then parses with Next. The limits apply as in ReadCommand: past the
+// query buffer limit it returns ErrQueryBufferLimit, which Next then keeps
+// returning. An error of read (EAGAIN, EOF) is returned, not kept: the
+// caller decides what it means.
+func (r *Reader) FillFrom(read func(p []byte) (int, error)) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if err := r.makeRoom(); err != nil {
+		return 0, err
+	}
+	n, err := read(r.buf[r.w:])
+	if n > 0 {
+		r.w += n
+	}
+	return max(n, 0), err
+}
+
 // fill reads more data from the stream, compacting or growing the buffer.
 func (r *Reader) fill() error {
+	if err := r.makeRoom(); err != nil {
+		return err
+	}
+	n, err := r.rd.Read(r.buf[r.w:])
+	r.w += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	r.err = err
+	return err
+}
+
+// makeRoom compacts or grows the buffer so that it has free space after
+// the unread data, within the query buffer limit.
+func (r *Reader) makeRoom() error {
 	if r.r > 0 && r.r == r.w {
 		r.r, r.w = 0, 0
 		if len(r.buf) > maxRetainedBufSize {
@@ -178,16 +216,7 @@ func (r *Reader) fill() error {
 		}
 		r.r, r.w = 0, pending
 	}
-	n, err := r.rd.Read(r.buf[r.w:])
-	r.w += n
-	if n > 0 {
-		return nil
-	}
-	if err == nil {
-		err = io.ErrNoProgress
-	}
-	r.err = err
-	return err
+	return nil
 }
 
 // parseMultibulk parses one "*N\r\n$L\r\n...\r\n" frame from b. It returns

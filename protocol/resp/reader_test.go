@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -312,5 +313,86 @@ func TestSplitArgs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFillFrom feeds a pipeline byte by byte through FillFrom, with a
+// would-block error between bytes, as a non-blocking socket does.
+func TestFillFrom(t *testing.T) {
+	in := []byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n")
+	errAgain := errors.New("would block")
+	r := NewReader(nil, Limits{})
+	var got []string
+	again := false
+	for pos := 0; pos < len(in); {
+		n, err := r.FillFrom(func(p []byte) (int, error) {
+			if again = !again; again {
+				return 0, errAgain
+			}
+			p[0] = in[pos]
+			return 1, nil
+		})
+		if err == errAgain {
+			continue
+		}
+		if err != nil || n != 1 {
+			t.Fatalf("FillFrom = %d, %v", n, err)
+		}
+		pos++
+		for {
+			args, ok, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			got = append(got, string(bytes.Join(args, []byte(" "))))
+		}
+	}
+	if want := []string{"GET k", "PING", "QUIT"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("commands = %q, want %q", got, want)
+	}
+	// A read error is returned and not kept.
+	if _, err := r.FillFrom(func(p []byte) (int, error) { return 0, io.EOF }); err != io.EOF {
+		t.Errorf("FillFrom at EOF = %v", err)
+	}
+	if _, ok, err := r.Next(); ok || err != nil {
+		t.Errorf("Next after a read error = %v, %v; want no command, no error", ok, err)
+	}
+}
+
+// TestFillFromQueryLimit: past client-query-buffer-limit FillFrom fails
+// and Next keeps reporting it.
+func TestFillFromQueryLimit(t *testing.T) {
+	const limit = 64 << 10
+	r := NewReader(nil, Limits{MaxQueryBuf: limit})
+	header := []byte("*1\r\n$1000000\r\n")
+	total := 0
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		_, err = r.FillFrom(func(p []byte) (int, error) {
+			n := copy(p, header)
+			for j := n; j < len(p); j++ {
+				p[j] = 'x'
+			}
+			header = header[n:]
+			total += len(p)
+			return len(p), nil
+		})
+		if err == nil {
+			if _, _, nerr := r.Next(); nerr != nil {
+				t.Fatal(nerr)
+			}
+		}
+	}
+	if err != ErrQueryBufferLimit {
+		t.Fatalf("after %d bytes FillFrom = %v, want ErrQueryBufferLimit", total, err)
+	}
+	if total > 2*limit+maxLengthLineForHeader {
+		t.Errorf("buffered %d bytes past a %d limit", total, limit)
+	}
+	if _, _, err := r.Next(); err != ErrQueryBufferLimit {
+		t.Errorf("Next after the limit = %v", err)
 	}
 }

@@ -1,0 +1,462 @@
+//go:build linux
+
+package node
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// eventLoop serves plain RESP clients from one epoll loop on a locked OS
+// thread, as Redis does: each round it waits for readiness, reads every
+// ready client with non-blocking syscalls, runs the complete commands of
+// all of them under one acquisition of the server lock, then writes the
+// replies. This avoids the scheduler's park/wake cycle of a goroutine per
+// client. A client whose state needs a goroutine (a blocking command, a
+// subscription, a protocol or input limit error) is handed over to
+// client.resume for good.
+//
+// A loop client's connection is a rawConn, a socket outside the runtime's
+// poller (see rawListener). While the loop owns a client only the loop
+// thread reads, writes or closes its descriptor, so a descriptor number is
+// never reused under it.
+type eventLoop struct {
+	srv    *Server
+	epfd   int
+	wakeR  int // pipe read end, in the epoll set: control requests
+	wakeW  int
+	events []syscall.EpollEvent
+
+	mu      sync.Mutex // guards adds, kills and stopped
+	adds    []*client
+	kills   []*client
+	stopped bool
+
+	// owned by the loop thread
+	conns     map[int]*loopConn
+	ready     []*loopConn // clients to run this round
+	carry     []*loopConn // clients left with buffered commands (batch limit)
+	lastSweep time.Time
+}
+
+// loopConn is the loop's state for one client.
+type loopConn struct {
+	c       *client
+	fd      int
+	off     int  // bytes of c.w.Buf already written
+	more    bool // complete commands may be left in the input (batch limit)
+	queued  bool // in ready for this round
+	writing bool // waiting for EPOLLOUT: output pending, not reading
+	// decided under the lock by runReady
+	handoff, closing bool
+	dead             bool // left the loop but could not be handed over
+	lastIO           time.Time
+}
+
+const (
+	loopEvents   = 256
+	loopReadSize = 16 << 10
+	// loopTick bounds each wait so the idle timeout is checked.
+	loopTick = 1000 // ms
+)
+
+func newEventLoop(s *Server) (*eventLoop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		syscall.Close(epfd)
+		return nil, err
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p[0])}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p[0], &ev); err != nil {
+		syscall.Close(epfd)
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return nil, err
+	}
+	return &eventLoop{
+		srv: s, epfd: epfd, wakeR: p[0], wakeW: p[1],
+		events: make([]syscall.EpollEvent, loopEvents),
+		conns:  map[int]*loopConn{},
+	}, nil
+}
+
+// wake interrupts the loop's wait so it looks at its control requests.
+func (l *eventLoop) wake() {
+	syscall.Write(l.wakeW, []byte{0}) // EAGAIN: a wake-up is already pending
+}
+
+// add hands a new client to the loop; false when the loop has stopped.
+func (l *eventLoop) add(c *client) bool {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return false
+	}
+	l.adds = append(l.adds, c)
+	l.mu.Unlock()
+	l.wake()
+	return true
+}
+
+// kill asks the loop to close a client it owns; the caller holds the
+// server lock and has set c.closing.
+func (l *eventLoop) kill(c *client) {
+	l.mu.Lock()
+	l.kills = append(l.kills, c)
+	l.mu.Unlock()
+	l.wake()
+}
+
+// stop makes the loop close its clients and exit.
+func (l *eventLoop) stop() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+	l.wake()
+}
+
+func (l *eventLoop) run() {
+	s := l.srv
+	defer s.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer l.shutdown()
+	for {
+		timeout := loopTick
+		if len(l.carry) > 0 {
+			timeout = 0
+		}
+		n, err := syscall.EpollWait(l.epfd, l.events, timeout)
+		if err != nil && err != syscall.EINTR {
+			s.log.Error("event loop: epoll_wait failed", "err", err)
+			return
+		}
+		now := time.Now()
+		l.ready = l.ready[:0]
+		for _, lc := range l.carry {
+			l.queue(lc)
+		}
+		l.carry = l.carry[:0]
+		for i := 0; i < n; i++ {
+			ev := &l.events[i]
+			fd := int(ev.Fd)
+			if fd == l.wakeR {
+				if !l.control() {
+					return
+				}
+				continue
+			}
+			lc := l.conns[fd]
+			if lc == nil {
+				continue // closed or handed over earlier in this round
+			}
+			if lc.writing {
+				if ev.Events&(syscall.EPOLLOUT|syscall.EPOLLERR|syscall.EPOLLHUP) != 0 {
+					l.flush(lc, now)
+				}
+				continue
+			}
+			if !lc.more && ev.Events&(syscall.EPOLLIN|syscall.EPOLLERR|syscall.EPOLLHUP) != 0 {
+				l.read(lc, now)
+			}
+		}
+		if len(l.ready) > 0 {
+			l.runReady()
+			for _, lc := range l.ready {
+				lc.queued = false
+				l.finish(lc, now)
+			}
+		}
+		if now.Sub(l.lastSweep) >= time.Second {
+			l.lastSweep = now
+			l.sweepIdle(now)
+		}
+	}
+}
+
+func (l *eventLoop) queue(lc *loopConn) {
+	if !lc.queued {
+		lc.queued = true
+		l.ready = append(l.ready, lc)
+	}
+}
+
+// control takes the pending requests: new clients, kills, stop. It reports
+// false when the loop must stop.
+func (l *eventLoop) control() bool {
+	var buf [64]byte
+	for {
+		if n, _ := syscall.Read(l.wakeR, buf[:]); n <= 0 {
+			break
+		}
+	}
+	l.mu.Lock()
+	adds, kills, stopped := l.adds, l.kills, l.stopped
+	l.adds, l.kills = nil, nil
+	l.mu.Unlock()
+	for _, c := range adds {
+		l.register(c)
+	}
+	for _, c := range kills {
+		if lc := c.loop; lc != nil { // nil: handed over or closed
+			l.closeConn(lc)
+		}
+	}
+	return !stopped
+}
+
+// register adds a new client to the epoll set; on failure the client goes
+// to a goroutine.
+func (l *eventLoop) register(c *client) {
+	s := l.srv
+	s.mu.Lock() // Close and CLIENT KILL close connections under the lock
+	fd := connFD(c.conn)
+	lc := &loopConn{c: c, fd: fd, lastIO: time.Now()}
+	if c.closing || fd < 0 { // killed or closed before the loop saw it
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		s.log.Warn("event loop: cannot watch client, serving it on a goroutine", "addr", c.addr, "err", err)
+		err = goConn(c)
+		s.mu.Unlock()
+		if err != nil {
+			c.close()
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.serve()
+		}()
+		return
+	}
+	c.loop = lc
+	l.conns[fd] = lc
+	s.mu.Unlock()
+}
+
+// read reads once from a ready client; the client is queued to run when it
+// sent data or its input hit a limit.
+func (l *eventLoop) read(lc *loopConn, now time.Time) {
+	fd := lc.fd
+	n, err := lc.c.rd.FillFrom(func(p []byte) (int, error) {
+		for {
+			n, err := syscall.Read(fd, p)
+			if err != syscall.EINTR {
+				return n, err
+			}
+		}
+	})
+	if n > 0 {
+		l.srv.netInput.Add(int64(n))
+		lc.lastIO = now
+		l.queue(lc)
+		return
+	}
+	var errno syscall.Errno
+	switch {
+	case err == syscall.EAGAIN:
+	case err == nil || errors.As(err, &errno):
+		l.closeConn(lc) // EOF or a socket error: nothing left to answer
+	default:
+		l.queue(lc) // an input limit the reader keeps: run reports it
+	}
+}
+
+// runReady runs, under one lock acquisition, the buffered commands of every
+// ready client, up to the batch limit each, and decides which clients leave
+// the loop.
+func (l *eventLoop) runReady() {
+	s := l.srv
+	s.mu.Lock()
+	for _, lc := range l.ready {
+		c := lc.c
+		if l.conns[lc.fd] != lc {
+			continue // closed earlier in the round
+		}
+		if c.closing {
+			lc.closing = true
+			continue
+		}
+		lc.more = false
+		rdErr := false
+		for n := 0; ; n++ {
+			if c.closing || c.blk != nil || c.ps != nil {
+				break
+			}
+			if n == maxBatch || len(c.w.Buf) >= flushThreshold {
+				lc.more = true
+				break
+			}
+			args, ok, err := c.rd.Next()
+			if err != nil {
+				rdErr = true
+				break
+			}
+			if !ok {
+				break
+			}
+			c.exec(args)
+		}
+		lc.closing = c.closing
+		lc.handoff = !lc.closing && (rdErr || c.blk != nil || c.ps != nil)
+		if lc.handoff {
+			lc.more = false
+			if c.ps != nil && len(c.w.Buf) > 0 {
+				// Queue the replies behind the messages the subscriber
+				// may get once the lock is released.
+				c.deliver(c.w.Buf)
+				c.w.Buf = c.w.Buf[:0]
+			}
+			l.detach(lc)
+			if err := goConn(c); err != nil {
+				s.log.Warn("event loop: cannot hand the client over; closed", "addr", c.addr, "err", err)
+				lc.handoff, lc.dead = false, true
+			}
+		}
+	}
+	s.mu.Unlock()
+}
+
+// detach removes a client from the loop, with the server lock held.
+func (l *eventLoop) detach(lc *loopConn) {
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, lc.fd, nil)
+	delete(l.conns, lc.fd)
+	lc.c.loop = nil
+}
+
+// finish sends what a run produced and hands over or closes the client.
+func (l *eventLoop) finish(lc *loopConn, now time.Time) {
+	c := lc.c
+	if lc.handoff {
+		s := l.srv
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			c.resume()
+		}()
+		return
+	}
+	if lc.dead {
+		c.close()
+		return
+	}
+	if l.conns[lc.fd] != lc {
+		return // closed earlier in the round
+	}
+	if len(c.w.Buf) > 0 && !l.flush(lc, now) {
+		return
+	}
+	if lc.writing {
+		return
+	}
+	if lc.closing {
+		l.closeConn(lc)
+		return
+	}
+	if lc.more {
+		l.carry = append(l.carry, lc)
+	}
+}
+
+// flush writes pending output without blocking. A partial write waits for
+// EPOLLOUT and stops reading the client until the output is drained. It
+// reports false when the client was closed.
+func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
+	c := lc.c
+	for lc.off < len(c.w.Buf) {
+		n, err := syscall.Write(lc.fd, c.w.Buf[lc.off:])
+		if n > 0 {
+			lc.off += n
+			l.srv.netOutput.Add(int64(n))
+			lc.lastIO = now
+		}
+		switch {
+		case err == nil, err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			if !lc.writing {
+				lc.writing = true
+				l.watch(lc, syscall.EPOLLOUT)
+			}
+			return true
+		default:
+			l.closeConn(lc)
+			return false
+		}
+	}
+	lc.off = 0
+	if cap(c.w.Buf) > maxRetainedOut {
+		c.w.Buf = nil
+	} else {
+		c.w.Buf = c.w.Buf[:0]
+	}
+	if lc.writing {
+		lc.writing = false
+		l.watch(lc, syscall.EPOLLIN)
+		// Commands read before the partial write may be waiting.
+		if lc.closing {
+			l.closeConn(lc)
+			return false
+		}
+		l.carry = append(l.carry, lc)
+		lc.more = true
+	}
+	return true
+}
+
+func (l *eventLoop) watch(lc *loopConn, events uint32) {
+	ev := syscall.EpollEvent{Events: events, Fd: int32(lc.fd)}
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, lc.fd, &ev)
+}
+
+// closeConn closes a client the loop owns: out of the epoll set first, so
+// the descriptor is closed only once the loop no longer knows it.
+func (l *eventLoop) closeConn(lc *loopConn) {
+	s := l.srv
+	s.mu.Lock()
+	l.detach(lc)
+	s.mu.Unlock()
+	lc.c.close()
+}
+
+// sweepIdle closes the clients idle for longer than the timeout.
+func (l *eventLoop) sweepIdle(now time.Time) {
+	timeout := time.Duration(l.srv.idleTimeout.Load())
+	if timeout <= 0 {
+		return
+	}
+	for _, lc := range l.conns {
+		if now.Sub(lc.lastIO) > timeout {
+			l.closeConn(lc)
+		}
+	}
+}
+
+// shutdown closes every client of the loop and the loop's descriptors.
+func (l *eventLoop) shutdown() {
+	l.mu.Lock()
+	l.stopped = true
+	adds := l.adds
+	l.adds = nil
+	l.mu.Unlock()
+	for _, c := range adds {
+		c.close()
+	}
+	for _, lc := range l.conns {
+		l.closeConn(lc)
+	}
+	syscall.Close(l.epfd)
+	syscall.Close(l.wakeR)
+	syscall.Close(l.wakeW)
+}
