@@ -275,12 +275,7 @@ func appendMg(dst []byte, r *Request, v resp.Value) []byte {
 	}
 	e := v.Elems
 	val := e[mgValue].Str
-	if r.Meta.Value {
-		dst = append(dst, "VA "...)
-		dst = strconv.AppendInt(dst, int64(len(val)), 10)
-	} else {
-		dst = append(dst, "HD"...)
-	}
+	dst = r.appendMetaHead(dst, val)
 	for _, f := range r.Meta.Flags {
 		switch f[0] {
 		case 's':
@@ -340,12 +335,7 @@ func appendMa(dst []byte, r *Request, v resp.Value) []byte {
 		return dst
 	}
 	val := v.Elems[1].Str
-	if r.Meta.Value {
-		dst = append(dst, "VA "...)
-		dst = strconv.AppendInt(dst, int64(len(val)), 10)
-	} else {
-		dst = append(dst, "HD"...)
-	}
+	dst = r.appendMetaHead(dst, val)
 	for _, f := range r.Meta.Flags {
 		switch f[0] {
 		case 'c':
@@ -393,4 +383,14 @@ func AppendValues(dst []byte, r *Request, keys [][]byte, v resp.Value) []byte {
 		dst = append(dst, '\r', '\n')
 	}
 	return dst
+}
+
+// appendMetaHead starts a meta reply that found its item: "VA <size>" when
+// the value is asked for (v flag), else "HD".
+func (r *Request) appendMetaHead(dst, val []byte) []byte {
+	if !r.Meta.Value {
+		return append(dst, "HD"...)
+	}
+	dst = append(dst, "VA "...)
+	return strconv.AppendInt(dst, int64(len(val)), 10)
 }
