@@ -326,24 +326,11 @@ type target struct {
 	conns []*subConn // nil: answered by the proxy alone
 }
 
-// run sends the per-connection commands of targets, then, channel by
-// channel in the client's order, takes each node's confirmation, updates
-// the sets with apply and pushes the client's confirmation.
-func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) error {
-	cmds := map[*subConn][]string{}
-	var order []*subConn
-	for _, t := range ts {
-		for _, sc := range t.conns {
-			if cmds[sc] == nil {
-				order = append(order, sc)
-			}
-			cmds[sc] = append(cmds[sc], t.ch)
-		}
-	}
-	// A barrier first: a PING on every subscriber connection, whose reply
-	// comes after every message the node sent there before, so that a
-	// message published before this command reaches the client before its
-	// confirmations, as on one server.
+// barrier sends a PING on every subscriber connection and waits for the
+// replies, which come after every message the nodes sent there before: a
+// message published before the client's command then reaches the client
+// before that command's reply, as on one server.
+func (ps *pubsub) barrier() error {
 	var all []*subConn
 	for _, sc := range ps.conns {
 		all = append(all, sc)
@@ -359,6 +346,26 @@ func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) 
 			return err
 		}
 		sc.release()
+	}
+	return nil
+}
+
+// run sends the per-connection commands of targets, then, channel by
+// channel in the client's order, takes each node's confirmation, updates
+// the sets with apply and pushes the client's confirmation.
+func (ps *pubsub) run(kind int, unsub bool, ts []target, apply func(t *target)) error {
+	cmds := map[*subConn][]string{}
+	var order []*subConn
+	for _, t := range ts {
+		for _, sc := range t.conns {
+			if cmds[sc] == nil {
+				order = append(order, sc)
+			}
+			cmds[sc] = append(cmds[sc], t.ch)
+		}
+	}
+	if err := ps.barrier(); err != nil {
+		return err
 	}
 	name := strings.ToUpper(kindNames[kind][btoi(unsub)])
 	for _, sc := range order {
@@ -547,13 +554,25 @@ func (s *session) subscriberAllowed(c *call, name []byte, args [][]byte) bool {
 			s.errorReply(c, errArity("ping"))
 			return false
 		}
-		s.localReply(c, func(w *resp.Writer) {
-			w.Array(2)
-			w.BulkString("pong")
-			if len(args) == 2 {
-				w.Bulk(args[1])
-			} else {
-				w.BulkString("")
+		// after a barrier, so that messages published before the PING
+		// reach the client before its pong, as on one server
+		var arg []byte
+		hasArg := len(args) == 2
+		if hasArg {
+			arg = append(arg, args[1]...)
+		}
+		s.hold(c, func() {
+			switch ps := s.st.ps; {
+			case ps == nil: // an earlier command of the pipeline left subscriber mode
+				if hasArg {
+					s.out.Bulk(arg)
+				} else {
+					s.out.Simple("PONG")
+				}
+			case ps.barrier() == nil:
+				s.out.Array(2)
+				s.out.BulkString("pong")
+				s.out.Bulk(arg) // none: "" as Redis
 			}
 		})
 		return false
