@@ -3,6 +3,7 @@ package node_test
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -191,4 +192,44 @@ func TestBlockingChainedWake(t *testing.T) {
 		}
 	}
 	p.Check("LRANGE", "dst", "0", "-1")
+}
+
+// TestInfoBlockedClients compares INFO's blocked_clients and
+// clients_in_timeout_table with redis-server while two clients are blocked
+// (one without a timeout, one with) and after they are served.
+func TestInfoBlockedClients(t *testing.T) {
+	for _, addr := range []string{nodetest.StartRedis(t), nodeAddr(t)} {
+		a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+		a.Send("BLPOP", "ib:q", "0")
+		b.Send("BLPOP", "ib:q", "100")
+		info := nodetest.Dial(t, addr)
+		field := func(name string) string {
+			for _, l := range strings.Split(string(info.Do("INFO", "clients").Str), "\r\n") {
+				if v, ok := strings.CutPrefix(l, name+":"); ok {
+					return v
+				}
+			}
+			return ""
+		}
+		for deadline := time.Now().Add(10 * time.Second); field("blocked_clients") != "2"; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: blocked_clients %s, want 2", addr, field("blocked_clients"))
+			}
+		}
+		if got := field("clients_in_timeout_table"); got != "1" {
+			t.Errorf("%s: clients_in_timeout_table %s, want 1", addr, got)
+		}
+		info.Do("RPUSH", "ib:q", "x", "y")
+		a.Read()
+		b.Read()
+		if got := field("blocked_clients"); got != "0" {
+			t.Errorf("%s: blocked_clients %s after the pushes, want 0", addr, got)
+		}
+	}
+}
+
+// nodeAddr starts an in-process node and returns its address.
+func nodeAddr(t *testing.T) string {
+	addr, _ := nodetest.StartNode(t, nil)
+	return addr
 }

@@ -97,9 +97,9 @@ func (s *Server) infoString(want map[string]bool) string {
 			b.int("maxclients", int64(s.cfg.MaxClients))
 			b.int("client_recent_max_input_buffer", 0)
 			b.int("client_recent_max_output_buffer", 0)
-			b.int("blocked_clients", 0)
+			b.int("blocked_clients", int64(s.blockedClients))
 			b.int("tracking_clients", 0)
-			b.int("clients_in_timeout_table", 0)
+			b.int("clients_in_timeout_table", s.clientsWithTimeout())
 		case "memory":
 			b.header("Memory")
 			s.infoMemory(&b)
@@ -414,4 +414,16 @@ func bytesToHuman(n int64) string {
 		return strconv.FormatFloat(f/(1<<50), 'f', 2, 64) + "P"
 	}
 	return strconv.FormatInt(n, 10) + "B"
+}
+
+// clientsWithTimeout counts the blocked clients whose command has a
+// timeout (Redis's clients_in_timeout_table).
+func (s *Server) clientsWithTimeout() int64 {
+	var n int64
+	for _, c := range s.clients {
+		if c.blk != nil && !c.blk.deadline.IsZero() {
+			n++
+		}
+	}
+	return n
 }
