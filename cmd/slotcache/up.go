@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -44,7 +43,7 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("up", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o upOptions
-	fs.StringVar(&o.dir, "dir", "", "data and log directory (default: a new temporary one, removed at exit)")
+	fs.StringVar(&o.dir, "dir", "", "data and log directory (default: a new temporary one, removed at a clean exit)")
 	fs.StringVar(&o.bind, "bind", "127.0.0.1", "address every process listens on")
 	fs.IntVar(&o.groups, "groups", 3, "groups (masters)")
 	fs.IntVar(&o.replicas, "replicas", 1, "replicas per group")
@@ -61,12 +60,12 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.groups < 1 || o.replicas < 0 {
 		return errors.New("--groups must be at least 1 and --replicas at least 0")
 	}
-	if o.dir == "" {
+	temp := o.dir == ""
+	if temp {
 		d, err := os.MkdirTemp("", "slotcache-up-")
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(d)
 		o.dir = d
 	}
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
@@ -76,62 +75,64 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return upCluster(ctx, self, o, stdout, stderr)
+	err = upCluster(ctx, self, o, stdout, stderr)
+	if temp && err == nil {
+		os.RemoveAll(o.dir) // kept after a failure: the logs tell why
+	}
+	return err
 }
 
 func upCluster(ctx context.Context, self string, o upOptions, stdout, stderr io.Writer) error {
 	n := o.groups * (1 + o.replicas)
 	seed := net.JoinHostPort(o.bind, strconv.Itoa(o.nodePort+10000))
-	var children []*child
-	defer func() { stopChildren(children, stderr) }()
+	procs := &procs{self: self, exited: make(chan *child, n+1)}
+	defer procs.stop(stderr)
 	for i := range n {
 		port := o.nodePort + i
 		group, role := i%o.groups+1, "master"
 		if i >= o.groups {
 			role = "replica"
 		}
-		args := []string{"node", "--bind", o.bind, "--port", strconv.Itoa(port),
-			"--dir", filepath.Join(o.dir, "node-"+strconv.Itoa(port)),
+		dir := filepath.Join(o.dir, "node-"+strconv.Itoa(port))
+		args := []string{"node", "--bind", o.bind, "--port", strconv.Itoa(port), "--dir", dir,
 			"--cluster-name", o.clusterName, "--group", strconv.Itoa(group), "--role", role,
 			// one group down must not stop the others (behind the proxy)
 			"--cluster-require-full-coverage", "no"}
 		if i > 0 {
 			args = append(args, "--join", seed)
 		}
-		if err := os.MkdirAll(filepath.Join(o.dir, "node-"+strconv.Itoa(port)), 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		c, err := startChild(self, fmt.Sprintf("node %d", port), filepath.Join(o.dir, fmt.Sprintf("node-%d.log", port)), args)
-		if err != nil {
+		if err := procs.start(fmt.Sprintf("node %d", port), dir+".log", args); err != nil {
 			return err
 		}
-		children = append(children, c)
-		if i == 0 || i == n-1 {
-			// the seed must be up before the others join it, and every
-			// node before the slots are assigned
-			for _, a := range nodeAddrs(o, i) {
-				if err := waitChildren(ctx, children, func(ctx context.Context) error { return waitPing(ctx, a) }); err != nil {
-					return err
-				}
+		if i == 0 { // the seed must be up before the others join it
+			if err := procs.wait(ctx, pinger(net.JoinHostPort(o.bind, strconv.Itoa(port)))); err != nil {
+				return err
 			}
+		}
+	}
+	// every node answers before the slots are assigned
+	for i := 1; i < n; i++ {
+		if err := procs.wait(ctx, pinger(net.JoinHostPort(o.bind, strconv.Itoa(o.nodePort+i)))); err != nil {
+			return err
 		}
 	}
 	opts := createOptions{
 		ctlOptions: ctlOptions{Join: []string{seed}, ClusterName: o.clusterName, Bind: o.bind, Timeout: 30 * time.Second},
 		Replicas:   o.replicas, Nodes: n, IfNeeded: true,
 	}
-	if err := waitChildren(ctx, children, func(ctx context.Context) error { return createCluster(ctx, opts, stdout) }); err != nil {
+	if err := procs.wait(ctx, func(ctx context.Context) error { return createCluster(ctx, opts, stdout) }); err != nil {
 		return err
 	}
 	pargs := []string{"proxy", "--bind", o.bind, "--port", strconv.Itoa(o.port), "--join", seed,
 		"--cluster-name", o.clusterName, "--memcache-port", strconv.Itoa(o.memcachePort)}
-	p, err := startChild(self, "proxy", filepath.Join(o.dir, "proxy.log"), pargs)
-	if err != nil {
+	if err := procs.start("proxy", filepath.Join(o.dir, "proxy.log"), pargs); err != nil {
 		return err
 	}
-	children = append(children, p)
 	proxyAddr := net.JoinHostPort(o.bind, strconv.Itoa(o.port))
-	if err := waitChildren(ctx, children, func(ctx context.Context) error { return waitPing(ctx, proxyAddr) }); err != nil {
+	if err := procs.wait(ctx, pinger(proxyAddr)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nslotcache is up: %d groups of 1 master + %d replica(s), data and logs in %s\n", o.groups, o.replicas, o.dir)
@@ -142,62 +143,55 @@ func upCluster(ctx context.Context, self string, o upOptions, stdout, stderr io.
 	fmt.Fprintf(stdout, "  nodes              %s:%d-%d (gossip %d-%d)    redis-cli -c -p %d\n",
 		o.bind, o.nodePort, o.nodePort+n-1, o.nodePort+10000, o.nodePort+10000+n-1, o.nodePort)
 	fmt.Fprintf(stdout, "Ctrl-C stops the cluster.\n")
-	for {
-		select {
-		case <-ctx.Done():
-			fmt.Fprintf(stdout, "stopping\n")
-			return nil
-		case <-anyDone(children):
-			for _, c := range children {
-				select {
-				case <-c.done:
-					return fmt.Errorf("%s exited (%v); see %s", c.name, c.err, c.log)
-				default:
-				}
-			}
-		}
+	select {
+	case <-ctx.Done():
+		fmt.Fprintf(stdout, "stopping\n")
+		return nil
+	case c := <-procs.exited:
+		return c.failure()
 	}
 }
 
-// startChild starts one process of the cluster, its output going to logPath.
-func startChild(self, name, logPath string, args []string) (*child, error) {
+// procs are the processes of a local cluster, in start order.
+type procs struct {
+	self     string // the slotcache binary
+	children []*child
+	exited   chan *child // each child once it has exited; room for all
+}
+
+// start starts one process of the cluster, its output going to logPath.
+func (p *procs) start(name, logPath string, args []string) error {
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	cmd := exec.Command(self, args...)
+	cmd := exec.Command(p.self, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	// its own process group: the terminal's Ctrl-C reaches only us, and
 	// we stop the children in order
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
+		return fmt.Errorf("starting %s: %w", name, err)
 	}
 	c := &child{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	p.children = append(p.children, c)
 	go func() {
 		c.err = cmd.Wait()
 		f.Close()
 		close(c.done)
+		p.exited <- c
 	}()
-	return c, nil
+	return nil
 }
 
-// anyDone returns a channel closed as soon as one of the children exits.
-func anyDone(children []*child) <-chan struct{} {
-	out := make(chan struct{})
-	var once sync.Once
-	for _, c := range children {
-		go func() {
-			<-c.done
-			once.Do(func() { close(out) })
-		}()
-	}
-	return out
+// failure describes a child that exited on its own.
+func (c *child) failure() error {
+	return fmt.Errorf("%s exited (%v); see %s", c.name, c.err, c.log)
 }
 
-// waitChildren runs step, failing early if a child exits or ctx ends.
-func waitChildren(ctx context.Context, children []*child, step func(context.Context) error) error {
+// wait runs step, failing early if a child exits or ctx ends.
+func (p *procs) wait(ctx context.Context, step func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)
@@ -205,27 +199,16 @@ func waitChildren(ctx context.Context, children []*child, step func(context.Cont
 	select {
 	case err := <-errc:
 		return err
-	case <-anyDone(children):
+	case c := <-p.exited:
 		cancel()
 		<-errc
-		for _, c := range children {
-			select {
-			case <-c.done:
-				return fmt.Errorf("%s exited (%v); see %s", c.name, c.err, c.log)
-			default:
-			}
-		}
-		return errors.New("a process exited")
+		return c.failure()
 	}
 }
 
-// nodeAddrs returns the RESP addresses of nodes 0 to i.
-func nodeAddrs(o upOptions, i int) []string {
-	var out []string
-	for j := 0; j <= i; j++ {
-		out = append(out, net.JoinHostPort(o.bind, strconv.Itoa(o.nodePort+j)))
-	}
-	return out
+// pinger returns a step that waits until addr answers PING.
+func pinger(addr string) func(context.Context) error {
+	return func(ctx context.Context) error { return waitPing(ctx, addr) }
 }
 
 // waitPing waits until addr answers PING.
@@ -266,14 +249,11 @@ func ping(addr string) error {
 	return nil
 }
 
-// stopChildren stops the proxy, then every node at once: SIGTERM, then
-// SIGKILL after 10 seconds.
-func stopChildren(children []*child, stderr io.Writer) {
-	if len(children) == 0 {
-		return
-	}
-	last := len(children) - 1
-	if children[last].name == "proxy" {
+// stop stops the proxy, then every node at once: SIGTERM, then SIGKILL
+// after 10 seconds.
+func (p *procs) stop(stderr io.Writer) {
+	children := p.children
+	if last := len(children) - 1; last >= 0 && children[last].name == "proxy" {
 		stopAll(children[last:], stderr)
 		children = children[:last]
 	}
