@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// benchNode is a backend that answers without allocating: +OK to SET,
-// "$1 1" to GET and an array of those to MGET.
-func benchNode(b *testing.B) string {
+// benchBackend is a backend that reads pipelined commands and writes the
+// replies answer appends for them with one write per read; it allocates
+// nothing itself.
+func benchBackend(b *testing.B, answer func(out []byte, args [][]byte) []byte) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -32,17 +33,7 @@ func benchNode(b *testing.B) string {
 						return
 					}
 					for {
-						switch args[0][0] {
-						case 'S':
-							out = append(out, "+OK\r\n"...)
-						case 'G':
-							out = append(out, "$1\r\n1\r\n"...)
-						default:
-							out = resp.AppendArrayLen(out, len(args)-1)
-							for range len(args) - 1 {
-								out = append(out, "$1\r\n1\r\n"...)
-							}
-						}
+						out = answer(out, args)
 						var ok bool
 						if args, ok, _ = rd.Next(); !ok {
 							break
@@ -59,22 +50,35 @@ func benchNode(b *testing.B) string {
 	return ln.Addr().String()
 }
 
+// benchNode is a backend that answers without allocating: +OK to SET,
+// "$1 1" to GET and an array of those to MGET.
+func benchNode(b *testing.B) string {
+	return benchBackend(b, func(out []byte, args [][]byte) []byte {
+		switch args[0][0] {
+		case 'S':
+			return append(out, "+OK\r\n"...)
+		case 'G':
+			return append(out, "$1\r\n1\r\n"...)
+		}
+		out = resp.AppendArrayLen(out, len(args)-1)
+		for range len(args) - 1 {
+			out = append(out, "$1\r\n1\r\n"...)
+		}
+		return out
+	})
+}
+
 // benchPipeline measures one client sending pipelines of depth commands
 // through the proxy over three allocation-free backends; allocs/op are the
 // proxy's own.
 func benchPipeline(b *testing.B, depth int, reply string, cmd ...string) {
 	nodes := []string{benchNode(b), benchNode(b), benchNode(b)}
-	addr, _ := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	var frame []byte
-	for range depth {
-		frame = resp.AppendCommand(frame, cmd...)
-	}
-	want := bytes.Repeat([]byte(reply), depth)
+	benchAccess(b, StaticMap{staticMap(b, nodes)}, nil, nil, depth, reply, cmd...)
+}
+
+// benchRoundTrips writes frame on nc and reads len(want) bytes back b.N
+// times; the first replies must be want.
+func benchRoundTrips(b *testing.B, nc net.Conn, frame, want []byte) {
 	got := make([]byte, len(want))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))
