@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -168,31 +167,7 @@ func TestMemcacheSplitPerSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.handle(req)
-		groups, slotsSeen := map[uint16]bool{}, map[int]bool{}
-		for _, k := range keys {
-			groups[s.t.slot[slots.KeySlot([]byte(k))]] = true
-			slotsSeen[slots.KeySlot([]byte(k))] = true
-		}
-		want := len(groups)
-		if perSlot {
-			want = len(slotsSeen)
-		}
-		if s.nreq != want {
-			t.Fatalf("perSlot=%v: %d parts, want %d", perSlot, s.nreq, want)
-		}
-		for i := range s.nreq {
-			part, err := resp.NewReader(bytes.NewReader(s.reqs[i].Cmd), resp.Limits{}).ReadCommand()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, k := range part[2:] {
-				if perSlot && slots.KeySlot(k) != slots.KeySlot(part[1]) {
-					t.Fatalf("part %d mixes slots: %q", i, part)
-				}
-				if !perSlot && s.t.slot[slots.KeySlot(k)] != s.t.slot[slots.KeySlot(part[1])] {
-					t.Fatalf("part %d mixes groups: %q", i, part)
-				}
-			}
+		for i, part := range splitParts(t, perSlot, keys, s.t, &s.batch) {
 			// each part answers its keys' values: the key itself
 			var reply []byte
 			reply = resp.AppendArrayLen(reply, len(part)-1)
