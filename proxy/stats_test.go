@@ -179,3 +179,13 @@ func TestIdleTimeout(t *testing.T) {
 		t.Fatalf("idle client: read %q, %v; want a clean close", out, err)
 	}
 }
+
+// TestSlowlogHelpAsRedis: SLOWLOG HELP through the proxy is redis-server's.
+func TestSlowlogHelpAsRedis(t *testing.T) {
+	raddr := nodetest.StartRedis(t)
+	paddr, _ := startCluster(t, 1)
+	pv, rv := nodetest.Dial(t, paddr).Do("SLOWLOG", "HELP"), nodetest.Dial(t, raddr).Do("SLOWLOG", "HELP")
+	if !nodetest.Equal(pv, rv) {
+		t.Fatalf("SLOWLOG HELP:\n  proxy: %s\n  redis: %s", pv, rv)
+	}
+}
