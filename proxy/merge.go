@@ -19,8 +19,6 @@ func appendCommandHeader(b []byte, n int, name []byte) []byte {
 	return resp.AppendBulk(b, name)
 }
 
-func appendBulk(b, p []byte) []byte { return resp.AppendBulk(b, p) }
-
 // header parses the header line of the reply at b (":12", "*3", "$5"),
 // returning its type, its number and the offset after the line.
 func header(b []byte) (typ byte, n int64, pos int, ok bool) {
