@@ -78,6 +78,48 @@ func startCluster(t testing.TB, n int) (proxyAddr string, nodes []string) {
 	return addr, nodes
 }
 
+// scriptedNode is a backend that reads pipelined commands and writes the
+// replies answer appends for them, with one write per read; it allocates
+// nothing itself.
+func scriptedNode(t testing.TB, answer func(out []byte, args [][]byte) []byte) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { nc.Close() })
+			go func() {
+				rd := resp.NewReader(nc, resp.Limits{})
+				var out []byte
+				for {
+					args, err := rd.ReadCommand()
+					if err != nil {
+						return
+					}
+					for {
+						out = answer(out, args)
+						var ok bool
+						if args, ok, _ = rd.Next(); !ok {
+							break
+						}
+					}
+					if _, err := nc.Write(out); err != nil {
+						return
+					}
+					out = out[:0]
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
 // splitParts checks the requests of batch b, a command over keys split on
 // table tab: one part per slot with perSlot, else one per group, no part
 // mixing slots (perSlot) or groups. It returns each part's arguments.

@@ -16,7 +16,7 @@ import (
 // without allocating: MCGET with a hit of value "1" per key, MCSTORE with
 // [STORED, 1].
 func benchMCNode(b *testing.B) string {
-	return benchBackend(b, func(out []byte, args [][]byte) []byte {
+	return scriptedNode(b, func(out []byte, args [][]byte) []byte {
 		if string(args[0]) == "MCSTORE" {
 			return append(out, "*2\r\n+STORED\r\n:1\r\n"...)
 		}

@@ -2,58 +2,17 @@ package proxy
 
 import (
 	"bytes"
-	"github.com/slotcache/slotcache/protocol/resp"
 	"io"
 	"net"
 	"testing"
-)
 
-// benchBackend is a backend that reads pipelined commands and writes the
-// replies answer appends for them with one write per read; it allocates
-// nothing itself.
-func benchBackend(b *testing.B, answer func(out []byte, args [][]byte) []byte) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b.Cleanup(func() { nc.Close() })
-			go func() {
-				rd := resp.NewReader(nc, resp.Limits{})
-				var out []byte
-				for {
-					args, err := rd.ReadCommand()
-					if err != nil {
-						return
-					}
-					for {
-						out = answer(out, args)
-						var ok bool
-						if args, ok, _ = rd.Next(); !ok {
-							break
-						}
-					}
-					if _, err := nc.Write(out); err != nil {
-						return
-					}
-					out = out[:0]
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
+	"github.com/slotcache/slotcache/protocol/resp"
+)
 
 // benchNode is a backend that answers without allocating: +OK to SET,
 // "$1 1" to GET and an array of those to MGET.
 func benchNode(b *testing.B) string {
-	return benchBackend(b, func(out []byte, args [][]byte) []byte {
+	return scriptedNode(b, func(out []byte, args [][]byte) []byte {
 		switch args[0][0] {
 		case 'S':
 			return append(out, "+OK\r\n"...)
