@@ -188,3 +188,15 @@ func TestMemcacheSplitPerSlot(t *testing.T) {
 		}
 	}
 }
+
+// TestMemcacheProxyAsk: a -ASK from a node makes the proxy send ASKING and
+// the request to the named address; the client gets the request's reply.
+func TestMemcacheProxyAsk(t *testing.T) {
+	real, _ := nodetest.StartNode(t, nil)
+	asking := fakeNode(t, func(args [][]byte) string { return "-ASK 1234 " + real + "\r\n" })
+	_, p := startProxy(t, StaticMap{staticMap(t, []string{asking})}, nil)
+	c := nodetest.DialMC(t, serveMemcache(t, p))
+	if got := c.Do("set a 0 0 1\r\nv\r\nget a b\r\n"); got != "STORED\r\nVALUE a 0 1\r\nv\r\nEND\r\n" {
+		t.Fatalf("through ASK: %q", got)
+	}
+}
