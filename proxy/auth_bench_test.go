@@ -29,21 +29,7 @@ func benchAccess(b *testing.B, src MapSource, mutate func(*Config), login []stri
 	for range depth {
 		frame = resp.AppendCommand(frame, cmd...)
 	}
-	want := bytes.Repeat([]byte(reply), depth)
-	got := make([]byte, len(want))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(frame)))
-	for i := range b.N {
-		if _, err := nc.Write(frame); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(nc, got); err != nil {
-			b.Fatal(err)
-		}
-		if i == 0 && !bytes.Equal(got, want) {
-			b.Fatalf("replies %q, want %q", got, want)
-		}
-	}
+	benchRoundTrips(b, nc, frame, bytes.Repeat([]byte(reply), depth))
 }
 
 // BenchmarkProxyGetP16ReadOnlyUser: every command is looked up and

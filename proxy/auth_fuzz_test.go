@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/slotcache/slotcache/router"
@@ -30,15 +29,7 @@ func FuzzAuthDispatch(f *testing.F) {
 		s.initAuth()
 		s.begin()
 		n := 0
-		for line := range strings.SplitSeq(in, "\n") {
-			fields := strings.Fields(line)
-			if len(fields) == 0 || n >= 64 {
-				continue
-			}
-			args := make([][]byte, len(fields))
-			for i, a := range fields {
-				args[i] = []byte(a)
-			}
+		for args := range fuzzCommands(in) {
 			u, before := s.user.Load(), s.nreq
 			cmd := router.Lookup(args)
 			s.handle(args)
@@ -46,13 +37,13 @@ func FuzzAuthDispatch(f *testing.F) {
 			if s.nreq > before {
 				switch {
 				case u == nil:
-					t.Fatalf("%q reached a backend unauthenticated", line)
+					t.Fatalf("%q reached a backend unauthenticated", args)
 				case u.readOnly && cmd != nil && cmd.Has(router.FlagWrite):
-					t.Fatalf("%q reached a backend as read-only user %s", line, u.name)
+					t.Fatalf("%q reached a backend as read-only user %s", args, u.name)
 				}
 			}
 			if u == nil && s.rd.Unauthenticated != (s.user.Load() == nil) {
-				t.Fatalf("after %q: reader limits %v, user %v", line, s.rd.Unauthenticated, s.user.Load())
+				t.Fatalf("after %q: reader limits %v, user %v", args, s.rd.Unauthenticated, s.user.Load())
 			}
 			if s.quit {
 				break

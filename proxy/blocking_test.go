@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -274,30 +273,7 @@ func TestDedicatedAfterNodeRestart(t *testing.T) {
 // movedServer answers every command with -MOVED (or -ASK) to target, as a
 // node does for a slot it no longer owns.
 func movedServer(t *testing.T, verb, target string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer nc.Close()
-				rd := resp.NewReader(nc, resp.Limits{})
-				for {
-					if _, err := rd.ReadCommand(); err != nil {
-						return
-					}
-					nc.Write([]byte("-" + verb + " 1 " + target + "\r\n"))
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return fakeNode(t, func([][]byte) string { return "-" + verb + " 1 " + target + "\r\n" })
 }
 
 // TestBlockingRedirect checks that a blocking command answered with -MOVED

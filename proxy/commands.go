@@ -3,6 +3,7 @@ package proxy
 import (
 	"strconv"
 
+	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/router"
 	"github.com/slotcache/slotcache/slots"
 )
@@ -279,7 +280,7 @@ func (s *session) split(c *call, args [][]byte, step int, o op) {
 		for i, kb := range s.kb {
 			if int(kb) == bi {
 				for j := range step {
-					r.Cmd = appendBulk(r.Cmd, args[1+i*step+j])
+					r.Cmd = resp.AppendBulk(r.Cmd, args[1+i*step+j])
 				}
 			}
 		}
@@ -358,9 +359,9 @@ func (s *session) scan(c *call, args [][]byte) {
 	r := s.newReq()
 	r.Cmd = appendCommandHeader(r.Cmd, len(args), args[0])
 	var tmp [20]byte
-	r.Cmd = appendBulk(r.Cmd, strconv.AppendUint(tmp[:0], bc, 10))
+	r.Cmd = resp.AppendBulk(r.Cmd, strconv.AppendUint(tmp[:0], bc, 10))
 	for _, a := range args[2:] {
-		r.Cmd = appendBulk(r.Cmd, a)
+		r.Cmd = resp.AppendBulk(r.Cmd, a)
 	}
 	s.send(c, uint16(gi+1), r)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,33 +168,7 @@ func rawExchange(t *testing.T, addr, in string) []byte {
 
 // fakeNode answers every command with reply(args).
 func fakeNode(t *testing.T, reply func(args [][]byte) string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { nc.Close() })
-			go func() {
-				rd := resp.NewReader(nc, resp.Limits{})
-				for {
-					args, err := rd.ReadCommand()
-					if err != nil {
-						return
-					}
-					if _, err := nc.Write([]byte(reply(args))); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return scriptedNode(t, func(out []byte, args [][]byte) []byte { return append(out, reply(args)...) })
 }
 
 type countingSource struct {

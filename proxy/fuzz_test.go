@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"iter"
 	"net"
 	"strings"
 	"testing"
@@ -57,6 +58,30 @@ func checkReplies(t *testing.T, out []byte, n int, what any) {
 	}
 }
 
+// fuzzCommands yields the commands of in, one per non-blank line with its
+// arguments split on spaces, at most 64.
+func fuzzCommands(in string) iter.Seq[[][]byte] {
+	return func(yield func([][]byte) bool) {
+		n := 0
+		for line := range strings.SplitSeq(in, "\n") {
+			fields := strings.Fields(line)
+			if len(fields) == 0 {
+				continue
+			}
+			if n++; n > 64 {
+				return
+			}
+			args := make([][]byte, len(fields))
+			for i, a := range fields {
+				args[i] = []byte(a)
+			}
+			if !yield(args) {
+				return
+			}
+		}
+	}
+}
+
 // FuzzDispatch runs commands (one per line, arguments split on spaces)
 // through dispatch and reply assembly; every command must get exactly one
 // well-formed reply.
@@ -80,15 +105,7 @@ func FuzzDispatch(f *testing.F) {
 		s := fuzzSession()
 		s.begin()
 		n := 0
-		for line := range strings.SplitSeq(in, "\n") {
-			fields := strings.Fields(line)
-			if len(fields) == 0 || n >= 64 {
-				continue
-			}
-			args := make([][]byte, len(fields))
-			for i, a := range fields {
-				args[i] = []byte(a)
-			}
+		for args := range fuzzCommands(in) {
 			s.handle(args)
 			n++
 			if s.quit || s.st.held != nil {

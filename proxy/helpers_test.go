@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/slots"
 )
 
@@ -74,4 +76,82 @@ func startCluster(t testing.TB, n int) (proxyAddr string, nodes []string) {
 	nodes = startNodes(t, n)
 	addr, _ := startProxy(t, StaticMap{staticMap(t, nodes)}, nil)
 	return addr, nodes
+}
+
+// scriptedNode is a backend that reads pipelined commands and writes the
+// replies answer appends for them, with one write per read; it allocates
+// nothing itself.
+func scriptedNode(t testing.TB, answer func(out []byte, args [][]byte) []byte) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { nc.Close() })
+			go func() {
+				rd := resp.NewReader(nc, resp.Limits{})
+				var out []byte
+				for {
+					args, err := rd.ReadCommand()
+					if err != nil {
+						return
+					}
+					for {
+						out = answer(out, args)
+						var ok bool
+						if args, ok, _ = rd.Next(); !ok {
+							break
+						}
+					}
+					if _, err := nc.Write(out); err != nil {
+						return
+					}
+					out = out[:0]
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// splitParts checks the requests of batch b, a command over keys split on
+// table tab: one part per slot with perSlot, else one per group, no part
+// mixing slots (perSlot) or groups. It returns each part's arguments.
+func splitParts(t *testing.T, perSlot bool, keys []string, tab *table, b *batch) [][][]byte {
+	t.Helper()
+	groups, slotsSeen := map[uint16]bool{}, map[int]bool{}
+	for _, k := range keys {
+		groups[tab.slot[slots.KeySlot([]byte(k))]] = true
+		slotsSeen[slots.KeySlot([]byte(k))] = true
+	}
+	want := len(groups)
+	if perSlot {
+		want = len(slotsSeen)
+	}
+	if b.nreq != want {
+		t.Fatalf("perSlot=%v: %d parts, want %d", perSlot, b.nreq, want)
+	}
+	parts := make([][][]byte, b.nreq)
+	for i := range b.nreq {
+		part, err := resp.NewReader(bytes.NewReader(b.reqs[i].Cmd), resp.Limits{}).ReadCommand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range part[2:] {
+			if perSlot && slots.KeySlot(k) != slots.KeySlot(part[1]) {
+				t.Fatalf("part %d mixes slots: %q", i, part)
+			}
+			if !perSlot && tab.slot[slots.KeySlot(k)] != tab.slot[slots.KeySlot(part[1])] {
+				t.Fatalf("part %d mixes groups: %q", i, part)
+			}
+		}
+		parts[i] = part
+	}
+	return parts
 }

@@ -254,10 +254,7 @@ func (s *session) client(w *resp.Writer, args [][]byte) {
 		}
 		w.Verbatim("txt", s.p.clientList())
 	case "help":
-		w.Array(len(clientHelp))
-		for _, l := range clientHelp {
-			w.Simple(l)
-		}
+		writeHelp(w, clientHelp...)
 	case "kill", "pause", "unpause", "reply", "tracking", "trackinginfo", "caching",
 		"getredir", "unblock", "no-evict", "no-touch":
 		w.Error("ERR 'client|" + sub + "' is not supported through the slotcache proxy")
@@ -282,8 +279,17 @@ var clientHelp = []string{
 	"    * LIB-VER: the client lib version.",
 	"SETNAME <name>",
 	"    Assign the name <name> to the current connection.",
-	"HELP",
-	"    Print this help.",
+}
+
+// writeHelp writes a HELP reply as Redis does: lines, then the lines of HELP
+// itself.
+func writeHelp(w *resp.Writer, lines ...string) {
+	w.Array(len(lines) + 2)
+	for _, l := range lines {
+		w.Simple(l)
+	}
+	w.Simple("HELP")
+	w.Simple("    Prints this help.")
 }
 
 // info is the session's CLIENT LIST line.

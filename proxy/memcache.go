@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -141,12 +140,10 @@ type mcSession struct {
 	id   uint64
 	rd   *memcache.Reader
 
-	t      *table
-	mreqs  []*memcache.Request // the batch's requests; slices valid until the next Read
-	calls  []mcCall
-	reqs   []*router.Request
-	nreq   int
-	wg     sync.WaitGroup
+	t     *table
+	mreqs []*memcache.Request // the batch's requests; slices valid until the next Read
+	calls []mcCall
+	batch
 	args   [][]byte
 	nums   memcache.ArgBuffer
 	aux    []int32
@@ -160,8 +157,6 @@ type mcSession struct {
 	src    replyBytes
 	rr     *resp.Reader
 	quit   bool
-	// touched lists the pools requests were queued on since the last flush
-	touched []*router.Pool
 }
 
 // mcReader applies the idle timeout and counts input.
@@ -207,13 +202,9 @@ func (s *mcSession) serve() {
 			}
 			s.handle(req)
 		}
-		for i, pl := range s.touched {
-			pl.Flush(s.id)
-			s.touched[i] = nil
-		}
-		s.touched = s.touched[:0]
+		s.flush(s.id)
 		s.wg.Wait()
-		s.redirects()
+		s.redirects(s.p, s.id, 2)
 		for i := range s.calls {
 			s.reply(i)
 		}
@@ -234,7 +225,7 @@ func (s *mcSession) serve() {
 func (s *mcSession) begin() {
 	s.t = s.p.routes()
 	s.calls = s.calls[:0]
-	s.nreq = 0
+	s.reset()
 	s.aux = s.aux[:0]
 	s.held = s.held[:0]
 	s.mreqs = s.mreqs[:0]
@@ -255,22 +246,6 @@ func (s *mcSession) next() *memcache.Request {
 	return s.mreqs[n]
 }
 
-// newReq returns the next free backend request of the batch.
-func (s *mcSession) newReq() *router.Request {
-	if s.nreq == len(s.reqs) {
-		s.reqs = append(s.reqs, &router.Request{})
-	}
-	r := s.reqs[s.nreq]
-	s.nreq++
-	r.Cmd = r.Cmd[:0]
-	r.Err = nil
-	r.WG = &s.wg
-	if cap(r.Reply) > maxRetainedBuf {
-		r.Reply = nil
-	}
-	return r
-}
-
 // send queues the command args to group g for call c.
 func (s *mcSession) send(c *mcCall, g uint16, args [][]byte) {
 	r := s.newReq()
@@ -281,11 +256,7 @@ func (s *mcSession) send(c *mcCall, g uint16, args [][]byte) {
 		r.Err = errNotServed
 		return
 	}
-	s.wg.Add(1)
-	pl.Queue(s.id, r)
-	if !slices.Contains(s.touched, pl) {
-		s.touched = append(s.touched, pl)
-	}
+	s.enqueue(pl, s.id, r)
 }
 
 // group returns the group index serving key.
@@ -413,43 +384,6 @@ func (s *mcSession) splitGet(c *mcCall, req *memcache.Request) {
 		clear(s.parts[i])
 		s.parts[i] = s.parts[i][:0]
 	}
-}
-
-// redirects retries, once, the requests a node answered with -MOVED or
-// -ASK, at the address it named, after asking the map source for a newer
-// map.
-func (s *mcSession) redirects() {
-	var retry []*router.Request
-	for i := range s.nreq {
-		r := s.reqs[i]
-		if r.Err == nil && len(r.Reply) > 4 && r.Reply[0] == '-' &&
-			(bytes.HasPrefix(r.Reply, []byte("-MOVED ")) || bytes.HasPrefix(r.Reply, []byte("-ASK "))) {
-			retry = append(retry, r)
-		}
-	}
-	if len(retry) == 0 {
-		return
-	}
-	s.p.stats.redirects.Add(int64(len(retry)))
-	s.p.refresh()
-	for _, r := range retry {
-		ask, addr, ok := parseRedirect(r.Reply)
-		if !ok {
-			continue
-		}
-		pl := s.p.pool(addr, 2)
-		if pl == nil {
-			continue
-		}
-		if ask {
-			a := &router.Request{Cmd: []byte("*1\r\n$6\r\nASKING\r\n"), WG: &s.wg}
-			s.wg.Add(1)
-			pl.Send(s.id, a)
-		}
-		s.wg.Add(1)
-		pl.Send(s.id, r)
-	}
-	s.wg.Wait()
 }
 
 // decode parses a backend request's reply; a failed request becomes

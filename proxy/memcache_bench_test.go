@@ -16,50 +16,16 @@ import (
 // without allocating: MCGET with a hit of value "1" per key, MCSTORE with
 // [STORED, 1].
 func benchMCNode(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b.Cleanup(func() { nc.Close() })
-			go func() {
-				rd := resp.NewReader(nc, resp.Limits{})
-				var out []byte
-				for {
-					args, err := rd.ReadCommand()
-					if err != nil {
-						return
-					}
-					for {
-						switch string(args[0]) {
-						case "MCSTORE":
-							out = append(out, "*2\r\n+STORED\r\n:1\r\n"...)
-						default:
-							out = resp.AppendArrayLen(out, len(args)-1)
-							for range len(args) - 1 {
-								out = append(out, "*3\r\n$1\r\n1\r\n:0\r\n:1\r\n"...)
-							}
-						}
-						var ok bool
-						if args, ok, _ = rd.Next(); !ok {
-							break
-						}
-					}
-					if _, err := nc.Write(out); err != nil {
-						return
-					}
-					out = out[:0]
-				}
-			}()
+	return scriptedNode(b, func(out []byte, args [][]byte) []byte {
+		if string(args[0]) == "MCSTORE" {
+			return append(out, "*2\r\n+STORED\r\n:1\r\n"...)
 		}
-	}()
-	return ln.Addr().String()
+		out = resp.AppendArrayLen(out, len(args)-1)
+		for range len(args) - 1 {
+			out = append(out, "*3\r\n$1\r\n1\r\n:0\r\n:1\r\n"...)
+		}
+		return out
+	})
 }
 
 // benchMCPipeline measures one memcached client sending pipelines of depth
@@ -73,21 +39,7 @@ func benchMCPipeline(b *testing.B, depth int, req, reply string) {
 	}
 	defer nc.Close()
 	frame := []byte(strings.Repeat(req, depth))
-	want := bytes.Repeat([]byte(reply), depth)
-	got := make([]byte, len(want))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(frame)))
-	for i := range b.N {
-		if _, err := nc.Write(frame); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(nc, got); err != nil {
-			b.Fatal(err)
-		}
-		if i == 0 && !bytes.Equal(got, want) {
-			b.Fatalf("replies %q, want %q", got, want)
-		}
-	}
+	benchRoundTrips(b, nc, frame, bytes.Repeat([]byte(reply), depth))
 }
 
 func BenchmarkMemcacheProxyGetP1(b *testing.B) {

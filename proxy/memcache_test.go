@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -168,31 +167,7 @@ func TestMemcacheSplitPerSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.handle(req)
-		groups, slotsSeen := map[uint16]bool{}, map[int]bool{}
-		for _, k := range keys {
-			groups[s.t.slot[slots.KeySlot([]byte(k))]] = true
-			slotsSeen[slots.KeySlot([]byte(k))] = true
-		}
-		want := len(groups)
-		if perSlot {
-			want = len(slotsSeen)
-		}
-		if s.nreq != want {
-			t.Fatalf("perSlot=%v: %d parts, want %d", perSlot, s.nreq, want)
-		}
-		for i := range s.nreq {
-			part, err := resp.NewReader(bytes.NewReader(s.reqs[i].Cmd), resp.Limits{}).ReadCommand()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, k := range part[2:] {
-				if perSlot && slots.KeySlot(k) != slots.KeySlot(part[1]) {
-					t.Fatalf("part %d mixes slots: %q", i, part)
-				}
-				if !perSlot && s.t.slot[slots.KeySlot(k)] != s.t.slot[slots.KeySlot(part[1])] {
-					t.Fatalf("part %d mixes groups: %q", i, part)
-				}
-			}
+		for i, part := range splitParts(t, perSlot, keys, s.t, &s.batch) {
 			// each part answers its keys' values: the key itself
 			var reply []byte
 			reply = resp.AppendArrayLen(reply, len(part)-1)
@@ -211,5 +186,17 @@ func TestMemcacheSplitPerSlot(t *testing.T) {
 		if string(s.out) != wantOut.String() {
 			t.Fatalf("perSlot=%v: merged %q", perSlot, s.out)
 		}
+	}
+}
+
+// TestMemcacheProxyAsk: a -ASK from a node makes the proxy send ASKING and
+// the request to the named address; the client gets the request's reply.
+func TestMemcacheProxyAsk(t *testing.T) {
+	real, _ := nodetest.StartNode(t, nil)
+	asking := fakeNode(t, func(args [][]byte) string { return "-ASK 1234 " + real + "\r\n" })
+	_, p := startProxy(t, StaticMap{staticMap(t, []string{asking})}, nil)
+	c := nodetest.DialMC(t, serveMemcache(t, p))
+	if got := c.Do("set a 0 0 1\r\nv\r\nget a b\r\n"); got != "STORED\r\nVALUE a 0 1\r\nv\r\nEND\r\n" {
+		t.Fatalf("through ASK: %q", got)
 	}
 }

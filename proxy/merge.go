@@ -19,8 +19,6 @@ func appendCommandHeader(b []byte, n int, name []byte) []byte {
 	return resp.AppendBulk(b, name)
 }
 
-func appendBulk(b, p []byte) []byte { return resp.AppendBulk(b, p) }
-
 // header parses the header line of the reply at b (":12", "*3", "$5"),
 // returning its type, its number and the offset after the line.
 func header(b []byte) (typ byte, n int64, pos int, ok bool) {
@@ -170,44 +168,6 @@ func splitScanReply(b []byte) (cursor uint64, keys []byte, err error) {
 		return 0, nil, errBadReply
 	}
 	return cursor, keys, nil
-}
-
-// redirects retries, once, the requests a node answered with -MOVED or -ASK:
-// the map source is asked for a newer map, and the command goes to the
-// address the node named. A second redirection is passed to the client.
-func (s *session) redirects() {
-	var retry []int
-	for i := range s.nreq {
-		r := s.reqs[i]
-		if r.Err == nil && len(r.Reply) > 4 && r.Reply[0] == '-' &&
-			(bytes.HasPrefix(r.Reply, []byte("-MOVED ")) || bytes.HasPrefix(r.Reply, []byte("-ASK "))) {
-			retry = append(retry, i)
-		}
-	}
-	if len(retry) == 0 {
-		return
-	}
-	s.p.stats.redirects.Add(int64(len(retry)))
-	s.p.refresh()
-	for _, i := range retry {
-		r := s.reqs[i]
-		ask, addr, ok := parseRedirect(r.Reply)
-		if !ok {
-			continue
-		}
-		pl := s.p.pool(addr, s.proto)
-		if pl == nil {
-			continue
-		}
-		r.Skip = 0
-		if ask { // ASKING and the command back to back, one request
-			r.Cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), r.Cmd...)
-			r.Skip = 1
-		}
-		s.wg.Add(1)
-		pl.Send(s.id, r)
-	}
-	s.wg.Wait()
 }
 
 // parseRedirect parses "-MOVED <slot> <addr>" or "-ASK <slot> <addr>".

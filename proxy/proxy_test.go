@@ -2,61 +2,29 @@ package proxy
 
 import (
 	"bytes"
-	"github.com/slotcache/slotcache/protocol/resp"
 	"io"
 	"net"
 	"testing"
+
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // benchNode is a backend that answers without allocating: +OK to SET,
 // "$1 1" to GET and an array of those to MGET.
 func benchNode(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b.Cleanup(func() { nc.Close() })
-			go func() {
-				rd := resp.NewReader(nc, resp.Limits{})
-				var out []byte
-				for {
-					args, err := rd.ReadCommand()
-					if err != nil {
-						return
-					}
-					for {
-						switch args[0][0] {
-						case 'S':
-							out = append(out, "+OK\r\n"...)
-						case 'G':
-							out = append(out, "$1\r\n1\r\n"...)
-						default:
-							out = resp.AppendArrayLen(out, len(args)-1)
-							for range len(args) - 1 {
-								out = append(out, "$1\r\n1\r\n"...)
-							}
-						}
-						var ok bool
-						if args, ok, _ = rd.Next(); !ok {
-							break
-						}
-					}
-					if _, err := nc.Write(out); err != nil {
-						return
-					}
-					out = out[:0]
-				}
-			}()
+	return scriptedNode(b, func(out []byte, args [][]byte) []byte {
+		switch args[0][0] {
+		case 'S':
+			return append(out, "+OK\r\n"...)
+		case 'G':
+			return append(out, "$1\r\n1\r\n"...)
 		}
-	}()
-	return ln.Addr().String()
+		out = resp.AppendArrayLen(out, len(args)-1)
+		for range len(args) - 1 {
+			out = append(out, "$1\r\n1\r\n"...)
+		}
+		return out
+	})
 }
 
 // benchPipeline measures one client sending pipelines of depth commands
@@ -64,17 +32,12 @@ func benchNode(b *testing.B) string {
 // proxy's own.
 func benchPipeline(b *testing.B, depth int, reply string, cmd ...string) {
 	nodes := []string{benchNode(b), benchNode(b), benchNode(b)}
-	addr, _ := startProxy(b, StaticMap{staticMap(b, nodes)}, nil)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	var frame []byte
-	for range depth {
-		frame = resp.AppendCommand(frame, cmd...)
-	}
-	want := bytes.Repeat([]byte(reply), depth)
+	benchAccess(b, StaticMap{staticMap(b, nodes)}, nil, nil, depth, reply, cmd...)
+}
+
+// benchRoundTrips writes frame on nc and reads len(want) bytes back b.N
+// times; the first replies must be want.
+func benchRoundTrips(b *testing.B, nc net.Conn, frame, want []byte) {
 	got := make([]byte, len(want))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))

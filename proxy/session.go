@@ -3,8 +3,6 @@ package proxy
 import (
 	"errors"
 	"net"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,11 +76,9 @@ type session struct {
 	user        atomic.Pointer[authUser] // nil: not authenticated
 	protoSeen   atomic.Int32             // proto, for CLIENT LIST
 
-	t       *table // routing table of the current batch
-	calls   []call
-	reqs    []*router.Request
-	nreq    int
-	wg      sync.WaitGroup
+	t     *table // routing table of the current batch
+	calls []call
+	batch
 	local   resp.Writer // local replies of the batch
 	out     resp.Writer // the batch's replies, in order
 	aux     []int32
@@ -103,8 +99,6 @@ type session struct {
 	p3t      *table
 	// r3 maps the replica pools of s.p3t to their RESP3 twins
 	r3 map[*router.Pool]*router.Pool
-	// touched lists the pools requests were queued on since the last flush
-	touched []*router.Pool
 	// st is the connection state of transactions, WATCH, blocking
 	// commands and subscriptions (state.go)
 	st connState
@@ -167,14 +161,10 @@ func (s *session) serve() {
 			}
 			s.handle(args)
 		}
-		for i, pl := range s.touched {
-			pl.Flush(s.id)
-			s.touched[i] = nil
-		}
-		s.touched = s.touched[:0]
+		s.flush(s.id)
 		start := nanotime()
 		s.wg.Wait()
-		s.redirects()
+		s.redirects(s.p, s.id, s.proto)
 		s.finish(nanotime() - start)
 		s.lastActive.Store(time.Now().UnixNano())
 		if err := s.write(s.out.Buf); err != nil || s.quit {
@@ -191,15 +181,11 @@ func (s *session) begin() {
 	s.t = s.p.routes()
 	s.switched = false
 	s.calls = s.calls[:0]
-	s.nreq = 0
+	s.reset()
 	s.local.Buf = s.local.Buf[:0]
 	s.aux = s.aux[:0]
 	clear(s.argv)
 	s.argv = s.argv[:0]
-	if len(s.reqs) > maxRetainedReqs {
-		clear(s.reqs[maxRetainedReqs:])
-		s.reqs = s.reqs[:maxRetainedReqs]
-	}
 	// scratch grown by a command with very many arguments is not kept
 	if cap(s.argv) > maxRetainedArgs {
 		s.argv, s.aux, s.kb, s.keys, s.buckets = nil, nil, nil, nil, nil
@@ -221,27 +207,6 @@ func (s *session) newCall(args [][]byte, o op, st *cmdStat) *call {
 	return &s.calls[len(s.calls)-1]
 }
 
-// newReq returns the next free request of the batch, its command empty.
-func (s *session) newReq() *router.Request {
-	if s.nreq == len(s.reqs) {
-		s.reqs = append(s.reqs, &router.Request{})
-	}
-	r := s.reqs[s.nreq]
-	s.nreq++
-	r.Cmd = r.Cmd[:0]
-	r.Err = nil
-	r.Skip = 0
-	r.WG = &s.wg
-	// a session keeps up to MaxPipeline requests: only small buffers stay
-	if cap(r.Reply) > maxRetainedReqBuf {
-		r.Reply = nil
-	}
-	if cap(r.Cmd) > maxRetainedReqBuf {
-		r.Cmd = nil
-	}
-	return r
-}
-
 // send queues r to group g of the batch's table, on its RESP3 pool for a
 // RESP3 client; c counts it.
 func (s *session) send(c *call, g uint16, r *router.Request) {
@@ -259,11 +224,7 @@ func (s *session) sendPool(c *call, pl *router.Pool, r *router.Request) {
 		r.Err = errNotServed
 		return
 	}
-	s.wg.Add(1)
-	pl.Queue(s.id, r)
-	if !slices.Contains(s.touched, pl) {
-		s.touched = append(s.touched, pl)
-	}
+	s.enqueue(pl, s.id, r)
 }
 
 // pool3 returns the RESP3 pool of group g.

@@ -350,7 +350,7 @@ func (l *slowlog) command(w *resp.Writer, args [][]byte) {
 			w.BulkString(e.name)
 		}
 	case sub == "help" && len(args) == 2:
-		help := []string{
+		writeHelp(w,
 			"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 			"GET [<count>]",
 			"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
@@ -360,14 +360,7 @@ func (l *slowlog) command(w *resp.Writer, args [][]byte) {
 			"LEN",
 			"    Return the length of the slowlog.",
 			"RESET",
-			"    Reset the slowlog.",
-			"HELP",
-			"    Print this help.",
-		}
-		w.Array(len(help))
-		for _, h := range help {
-			w.Simple(h)
-		}
+			"    Reset the slowlog.")
 	case sub == "len" || sub == "reset" || sub == "get" || sub == "help":
 		w.Error(errArity("slowlog|" + sub))
 	default:

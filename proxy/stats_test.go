@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"bytes"
-	"github.com/slotcache/slotcache/protocol/resp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -119,7 +117,7 @@ func TestQuitClosesAfterReply(t *testing.T) {
 }
 
 // TestSplitPerSlot: with SplitPerSlot every part of a split command holds
-// keys of one slot; without it, one part per group.
+// keys of one slot; without it, one part per group, no part mixing groups.
 func TestSplitPerSlot(t *testing.T) {
 	for _, perSlot := range []bool{false, true} {
 		s := fuzzSession()
@@ -131,31 +129,7 @@ func TestSplitPerSlot(t *testing.T) {
 			args = append(args, []byte(k))
 		}
 		s.handle(args)
-		groups, slotsSeen := map[uint16]bool{}, map[int]bool{}
-		for _, k := range keys {
-			groups[s.t.slot[slots.KeySlot([]byte(k))]] = true
-			slotsSeen[slots.KeySlot([]byte(k))] = true
-		}
-		want := len(groups)
-		if perSlot {
-			want = len(slotsSeen)
-		}
-		if s.nreq != want {
-			t.Fatalf("perSlot=%v: %d parts, want %d", perSlot, s.nreq, want)
-		}
-		for i := range s.nreq {
-			rd := resp.NewReader(bytes.NewReader(s.reqs[i].Cmd), resp.Limits{})
-			part, err := rd.ReadCommand()
-			if err != nil {
-				t.Fatal(err)
-			}
-			first := slots.KeySlot(part[1])
-			for _, k := range part[2:] {
-				if perSlot && slots.KeySlot(k) != first {
-					t.Fatalf("part %d mixes slots: %q", i, part)
-				}
-			}
-		}
+		splitParts(t, perSlot, keys, s.t, &s.batch)
 	}
 }
 
@@ -203,5 +177,15 @@ func TestIdleTimeout(t *testing.T) {
 	out, err := c.ReadAll() // waits for the close (at most 2 s)
 	if len(out) != 0 || err != nil {
 		t.Fatalf("idle client: read %q, %v; want a clean close", out, err)
+	}
+}
+
+// TestSlowlogHelpAsRedis: SLOWLOG HELP through the proxy is redis-server's.
+func TestSlowlogHelpAsRedis(t *testing.T) {
+	raddr := nodetest.StartRedis(t)
+	paddr, _ := startCluster(t, 1)
+	pv, rv := nodetest.Dial(t, paddr).Do("SLOWLOG", "HELP"), nodetest.Dial(t, raddr).Do("SLOWLOG", "HELP")
+	if !nodetest.Equal(pv, rv) {
+		t.Fatalf("SLOWLOG HELP:\n  proxy: %s\n  redis: %s", pv, rv)
 	}
 }
