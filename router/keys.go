@@ -111,19 +111,6 @@ func (s keySpec) appendKeys(args [][]byte, dst []int) []int {
 	return dst
 }
 
-// HasKeys reports whether the command args[0] (any case) is known to take
-// key arguments at all.
-func HasKeys(name []byte) bool {
-	var buf [2*maxNameLen + 1]byte
-	n := lower(&buf, 0, name)
-	if n == nil {
-		return false
-	}
-	_, fixed := fixedKeys[string(n)]
-	_, movable := movableKeys[string(n)]
-	return fixed || movable || withSubcommands[string(n)]
-}
-
 // SlotOf returns the hash slot shared by the keys at positions idx of args.
 // It returns -1, true when there are no keys, and the first key's slot with
 // cross == true when the keys do not all hash to one slot.

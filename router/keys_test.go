@@ -133,14 +133,6 @@ func TestSlotOf(t *testing.T) {
 	}
 }
 
-func TestHasKeys(t *testing.T) {
-	for name, want := range map[string]bool{"get": true, "ZUNION": true, "object": true, "ping": false, "x": false} {
-		if HasKeys([]byte(name)) != want {
-			t.Errorf("HasKeys(%q) = %v", name, !want)
-		}
-	}
-}
-
 // FuzzKeyIndexes checks that any argument list gives in-range, increasing
 // positions without panicking.
 func FuzzKeyIndexes(f *testing.F) {
