@@ -129,13 +129,9 @@ func TestProxyReadPolicyCluster(t *testing.T) {
 	replica := startClusterProc(t, "--join", seed.gossip, "--group", "1", "--role", "replica")
 	procs := []*clusterProc{seed, replica}
 	waitAgree(t, procs, 2, nil)
+	ctlCreate(t, seed, 2, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var out strings.Builder
-	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: 2, Replicas: 1}
-	if err := createCluster(ctx, opts, &out); err != nil {
-		t.Fatalf("ctl create: %v\n%s", err, out.String())
-	}
 	waitAgree(t, procs, 2, nil)
 	start := func(policy string) *redis.Client {
 		addr := startProxyProcess(t, "--join", seed.gossip, "--cluster-name", t.Name(),
