@@ -83,19 +83,10 @@ func mcTargets(slotcacheBin string) []mcTarget {
 		}},
 		{name: "slotcache-proxy", start: func(ctx context.Context, dir string) (string, func(), error) {
 			c := &cluster{}
-			var nodes []string
-			for i := range proxyGroups {
-				d := mkdir(dir, "node"+strconv.Itoa(i))
-				s, err := startProcess(ctx, func(port int) *exec.Cmd {
-					return exec.CommandContext(ctx, slotcacheBin, "node", "--bind", "127.0.0.1",
-						"--port", strconv.Itoa(port), "--dir", d)
-				})
-				if err != nil {
-					c.stop()
-					return "", nil, err
-				}
-				c.backends = append(c.backends, s)
-				nodes = append(nodes, s.addr)
+			nodes, err := c.startNodes(ctx, slotcacheBin, dir)
+			if err != nil {
+				c.stop()
+				return "", nil, err
 			}
 			mport, err := freePort()
 			if err != nil {
