@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,22 +19,7 @@ import (
 func startProxyProcess(t *testing.T, args ...string) string {
 	t.Helper()
 	port := nodetest.FreePort(t)
-	cmd := exec.Command(binPath, append([]string{"proxy", "--port", strconv.Itoa(port), "--memcache-port", "0", "--loglevel", "warn"}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("proxy stderr:\n%s", stderr.String())
-		}
-	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	nodetest.WaitReady(t, addr)
-	return addr
+	return startBinProcess(t, port, append([]string{"proxy", "--port", strconv.Itoa(port), "--memcache-port", "0", "--loglevel", "warn"}, args...)...)
 }
 
 // useProxy drives a proxy with go-redis: keys over every slot range, split
