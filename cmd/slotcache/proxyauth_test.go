@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -84,16 +83,7 @@ maxclients: 50
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tc.args
-			if tc.yaml != "" {
-				if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append([]string{"--config", file}, args...)
-			}
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
+			args := configArgs(t, file, tc.yaml, tc.env, tc.args)
 			fs := pflag.NewFlagSet("proxy", pflag.ContinueOnError)
 			fs.Int("maxclients", 10000, "")
 			fs.Int("backend-conns", 2, "")
