@@ -357,21 +357,12 @@ func (m *Member) rejoinTargets(now time.Time) []string {
 	}
 	if alive == 1 {
 		for _, s := range m.cfg.Join {
-			if !containsString(out, s) {
+			if !slices.Contains(out, s) {
 				out = append(out, s)
 			}
 		}
 	}
 	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // memberDelegate is the Gossip with this member's changeable metadata.

@@ -1,10 +1,11 @@
 package slots
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 )
 
 // GroupID names a replication group (one master and its replicas). Zero means
@@ -382,74 +383,38 @@ func Merge(a, b *Map) *Map {
 	return m
 }
 
-func cmp3[T ~uint32 | ~uint64 | ~uint8 | ~string](x, y T) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
+// compareSlot runs for every slot of a merge, so it stops at the first
+// difference.
 func compareSlot(x, y Slot) int {
-	if c := cmp3(x.Epoch, y.Epoch); c != 0 {
+	if c := cmp.Compare(x.Epoch, y.Epoch); c != 0 {
 		return c
 	}
-	if c := cmp3(x.Group, y.Group); c != 0 {
+	if c := cmp.Compare(x.Group, y.Group); c != 0 {
 		return c
 	}
-	return cmp3(x.MigratingTo, y.MigratingTo)
+	return cmp.Compare(x.MigratingTo, y.MigratingTo)
 }
 
 func compareGroup(x, y *Group) int {
-	if c := cmp3(x.ConfigEpoch, y.ConfigEpoch); c != 0 {
-		return c
-	}
-	if c := cmp3(x.Master, y.Master); c != 0 {
-		return c
-	}
-	if c := slices.Compare(x.Replicas, y.Replicas); c != 0 {
-		return c
-	}
-	return cmp3(x.ID, y.ID)
+	return cmp.Or(cmp.Compare(x.ConfigEpoch, y.ConfigEpoch), cmp.Compare(x.Master, y.Master),
+		slices.Compare(x.Replicas, y.Replicas), cmp.Compare(x.ID, y.ID))
 }
 
 func compareNode(x, y *Node) int {
-	if c := cmp3(x.Version, y.Version); c != 0 {
-		return c
-	}
-	if c := cmp3(x.Group, y.Group); c != 0 {
-		return c
-	}
-	if c := cmp3(x.Role, y.Role); c != 0 {
-		return c
-	}
-	if c := cmp3(x.Addr, y.Addr); c != 0 {
-		return c
-	}
-	if c := cmp3(x.AdminAddr, y.AdminAddr); c != 0 {
-		return c
-	}
-	return cmp3(x.ID, y.ID)
+	return cmp.Or(cmp.Compare(x.Version, y.Version), cmp.Compare(x.Group, y.Group), cmp.Compare(x.Role, y.Role),
+		cmp.Compare(x.Addr, y.Addr), cmp.Compare(x.AdminAddr, y.AdminAddr), cmp.Compare(x.ID, y.ID))
 }
 
 // sortedGroups returns the group records ordered by id.
 func (m *Map) sortedGroups() []*Group {
-	gs := make([]*Group, 0, len(m.groups))
-	for _, g := range m.groups {
-		gs = append(gs, g)
-	}
-	sort.Slice(gs, func(i, j int) bool { return gs[i].ID < gs[j].ID })
+	gs := slices.AppendSeq(make([]*Group, 0, len(m.groups)), maps.Values(m.groups))
+	slices.SortFunc(gs, func(x, y *Group) int { return cmp.Compare(x.ID, y.ID) })
 	return gs
 }
 
 // sortedNodes returns the node records ordered by id.
 func (m *Map) sortedNodes() []*Node {
-	ns := make([]*Node, 0, len(m.nodes))
-	for _, n := range m.nodes {
-		ns = append(ns, n)
-	}
-	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
+	ns := slices.AppendSeq(make([]*Node, 0, len(m.nodes)), maps.Values(m.nodes))
+	slices.SortFunc(ns, func(x, y *Node) int { return cmp.Compare(x.ID, y.ID) })
 	return ns
 }

@@ -83,19 +83,10 @@ func mcTargets(slotcacheBin string) []mcTarget {
 		}},
 		{name: "slotcache-proxy", start: func(ctx context.Context, dir string) (string, func(), error) {
 			c := &cluster{}
-			var nodes []string
-			for i := range proxyGroups {
-				d := mkdir(dir, "node"+strconv.Itoa(i))
-				s, err := startProcess(ctx, func(port int) *exec.Cmd {
-					return exec.CommandContext(ctx, slotcacheBin, "node", "--bind", "127.0.0.1",
-						"--port", strconv.Itoa(port), "--dir", d)
-				})
-				if err != nil {
-					c.stop()
-					return "", nil, err
-				}
-				c.backends = append(c.backends, s)
-				nodes = append(nodes, s.addr)
+			nodes, err := c.startNodes(ctx, slotcacheBin, dir)
+			if err != nil {
+				c.stop()
+				return "", nil, err
 			}
 			mport, err := freePort()
 			if err != nil {
@@ -131,36 +122,7 @@ func nutcrackerMCConf(port int, backends []*server) string {
 // startMCProcess starts the command mk builds for a free port and waits
 // until the memcached port (mport, or that port when 0) answers a get.
 func startMCProcess(ctx context.Context, mk func(port int) *exec.Cmd, mport int) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	if mport == 0 {
-		mport = port
-	}
-	cmd := mk(port)
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = nil, &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{cmd: cmd, host: "127.0.0.1", port: port, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), done: make(chan struct{})}
-	go func() { cmd.Wait(); close(s.done) }()
-	maddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(mport))
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			return nil, fmt.Errorf("%s exited: %s", cmd.Path, strings.TrimSpace(stderr.String()))
-		default:
-		}
-		if mcReady(maddr) {
-			return s, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.stop()
-	return nil, fmt.Errorf("%s did not answer on %s", cmd.Path, maddr)
+	return startUntil(ctx, mk, mport, "answer", mcReady)
 }
 
 // mcReady reports whether addr answers "get" with END.

@@ -33,6 +33,25 @@ func (c *cluster) stop() {
 	}
 }
 
+// startNodes starts proxyGroups slotcache nodes as the backends, each on
+// its own directory under dir, and returns their addresses.
+func (c *cluster) startNodes(ctx context.Context, slotcacheBin, dir string) ([]string, error) {
+	var nodes []string
+	for i := range proxyGroups {
+		d := mkdir(dir, "node"+strconv.Itoa(i))
+		s, err := startProcess(ctx, func(port int) *exec.Cmd {
+			return exec.CommandContext(ctx, slotcacheBin, "node", "--bind", "127.0.0.1",
+				"--port", strconv.Itoa(port), "--dir", d)
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.backends = append(c.backends, s)
+		nodes = append(nodes, s.addr)
+	}
+	return nodes, nil
+}
+
 // proxyTarget is one column of the proxy table.
 type proxyTarget struct {
 	name  string
@@ -82,21 +101,11 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 		}},
 		{name: "slotcache-proxy", start: func(ctx context.Context, dir string) (*cluster, error) {
 			c := &cluster{}
-			var nodes []string
-			for i := range proxyGroups {
-				d := mkdir(dir, "node"+strconv.Itoa(i))
-				s, err := startProcess(ctx, func(port int) *exec.Cmd {
-					return exec.CommandContext(ctx, slotcacheBin, "node", "--bind", "127.0.0.1",
-						"--port", strconv.Itoa(port), "--dir", d)
-				})
-				if err != nil {
-					c.stop()
-					return nil, err
-				}
-				c.backends = append(c.backends, s)
-				nodes = append(nodes, s.addr)
+			nodes, err := c.startNodes(ctx, slotcacheBin, dir)
+			if err != nil {
+				c.stop()
+				return nil, err
 			}
-			var err error
 			c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
 				// one thread, as nutcracker has
 				return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",

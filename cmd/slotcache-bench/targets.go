@@ -53,9 +53,22 @@ func targets(slotcacheBin string) []target {
 // startProcess starts the command mk builds for a free port and waits until
 // it answers PING.
 func startProcess(ctx context.Context, mk func(port int) *exec.Cmd) (*server, error) {
+	return startUntil(ctx, mk, 0, "answer PING", func(addr string) bool {
+		v, err := do(addr, "PING")
+		return err == nil && string(v.Str) == "PONG"
+	})
+}
+
+// startUntil starts the command mk builds for a free port and waits until
+// ready holds for port readyPort (the command's own port when 0); what
+// names the wait in the error.
+func startUntil(ctx context.Context, mk func(port int) *exec.Cmd, readyPort int, what string, ready func(addr string) bool) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
+	}
+	if readyPort == 0 {
+		readyPort = port
 	}
 	cmd := mk(port)
 	var stderr strings.Builder
@@ -65,6 +78,7 @@ func startProcess(ctx context.Context, mk func(port int) *exec.Cmd) (*server, er
 	}
 	s := &server{cmd: cmd, host: "127.0.0.1", port: port, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
+	raddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(readyPort))
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -72,13 +86,13 @@ func startProcess(ctx context.Context, mk func(port int) *exec.Cmd) (*server, er
 			return nil, fmt.Errorf("%s exited: %s", cmd.Path, strings.TrimSpace(stderr.String()))
 		default:
 		}
-		if v, err := do(s.addr, "PING"); err == nil && string(v.Str) == "PONG" {
+		if ready(raddr) {
 			return s, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.stop()
-	return nil, fmt.Errorf("%s did not answer PING on %s", cmd.Path, s.addr)
+	return nil, fmt.Errorf("%s did not %s on %s", cmd.Path, what, raddr)
 }
 
 func (s *server) stop() {

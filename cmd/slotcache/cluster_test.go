@@ -45,6 +45,32 @@ func startClusterProc(t *testing.T, extra ...string) *clusterProc {
 	return p
 }
 
+// startMasters starts masters of groups 1..n, each with extra flags, all
+// joining the first, and returns them once they agree on the map.
+func startMasters(t *testing.T, n int, extra ...string) []*clusterProc {
+	t.Helper()
+	seed := startClusterProc(t, append([]string{"--group", "1", "--role", "master"}, extra...)...)
+	procs := []*clusterProc{seed}
+	for g := 2; g <= n; g++ {
+		procs = append(procs, startClusterProc(t, append([]string{"--join", seed.gossip, "--group", strconv.Itoa(g), "--role", "master"}, extra...)...))
+	}
+	waitAgree(t, procs, n, nil)
+	return procs
+}
+
+// ctlCreate runs `ctl create` through seed for a cluster of nodes members
+// with replicas replicas per master.
+func ctlCreate(t *testing.T, seed *clusterProc, nodes, replicas int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out strings.Builder
+	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: nodes, Replicas: replicas}
+	if err := createCluster(ctx, opts, &out); err != nil {
+		t.Fatalf("ctl create: %v\n%s", err, out.String())
+	}
+}
+
 // run starts (or restarts) the process with its arguments.
 func (p *clusterProc) run(t *testing.T) {
 	t.Helper()

@@ -15,6 +15,22 @@ import (
 	"github.com/slotcache/slotcache/slots"
 )
 
+// configArgs writes yaml, when set, to file and puts "--config file" before
+// args; it sets the environment variables of env for the test.
+func configArgs(t *testing.T, file, yaml string, env map[string]string, args []string) []string {
+	t.Helper()
+	if yaml != "" {
+		if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append([]string{"--config", file}, args...)
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	return args
+}
+
 func TestNodeConfigSources(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "node.yaml")
@@ -38,16 +54,7 @@ func TestNodeConfigSources(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tc.args
-			if tc.yaml != "" {
-				if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append([]string{"--config", file}, args...)
-			}
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
+			args := configArgs(t, file, tc.yaml, tc.env, tc.args)
 			fs := pflag.NewFlagSet("node", pflag.ContinueOnError)
 			addNodeFlags(fs)
 			v, err := loadConfig(fs, args, io.Discard)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -116,10 +114,8 @@ func joinAsCtl(opts ctlOptions) (*slots.Member, error) {
 			}
 		}
 	}
-	var raw [20]byte
-	_, _ = rand.Read(raw[:])
 	return slots.StartMember(slots.MemberConfig{
-		NodeID: slots.NodeID(hex.EncodeToString(raw[:])), BindAddr: bind, BindPort: 0,
+		NodeID: randomNodeID(), BindAddr: bind, BindPort: 0,
 		ClusterName: opts.ClusterName, SecretKey: opts.GossipKey, Join: opts.Join, MustJoin: true,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -45,12 +45,10 @@ func TestPlanCreate(t *testing.T) {
 		}
 		return m
 	}
-	t.Run("six nodes one replica, one host", func(t *testing.T) {
-		var ns []slots.Node
-		for i := 1; i <= 6; i++ {
-			ns = append(ns, ctlNode(i, "127.0.0.1"))
-		}
-		m := base(ns)
+	// createOn plans `ctl create` with one replica per master on m and
+	// applies the plan.
+	createOn := func(t *testing.T, m *slots.Map, ns []slots.Node) (*plan, *slots.Map) {
+		t.Helper()
 		p, err := planCreate(m, ns, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -59,6 +57,14 @@ func TestPlanCreate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		return p, next
+	}
+	t.Run("six nodes one replica, one host", func(t *testing.T) {
+		var ns []slots.Node
+		for i := 1; i <= 6; i++ {
+			ns = append(ns, ctlNode(i, "127.0.0.1"))
+		}
+		p, next := createOn(t, base(ns), ns)
 		want := []slots.Range{{Start: 0, End: 5460, Group: 1}, {Start: 5461, End: 10922, Group: 2}, {Start: 10923, End: 16383, Group: 3}}
 		if fmt.Sprint(next.Ranges()) != fmt.Sprint(want) {
 			t.Errorf("ranges %v", next.Ranges())
@@ -77,15 +83,7 @@ func TestPlanCreate(t *testing.T) {
 		for i := 1; i <= 6; i++ {
 			ns = append(ns, ctlNode(i, fmt.Sprintf("10.0.0.%d", (i-1)/2+1))) // two nodes per host
 		}
-		m := base(ns)
-		p, err := planCreate(m, ns, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		next, err := p.apply(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, next := createOn(t, base(ns), ns)
 		masters := map[string]bool{}
 		for g, hosts := range placedHosts(t, next) {
 			if masters[hosts[0]] {
@@ -102,12 +100,7 @@ func TestPlanCreate(t *testing.T) {
 		for i := 1; i <= 7; i++ {
 			ns = append(ns, ctlNode(i, "127.0.0.1"))
 		}
-		m := base(ns)
-		p, err := planCreate(m, ns, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		next, _ := p.apply(m)
+		p, next := createOn(t, base(ns), ns)
 		if n := len(next.Groups()); n != 3 || len(p.unplaced) != 0 {
 			t.Errorf("%d groups, unplaced %v", n, p.unplaced)
 		}
@@ -128,14 +121,7 @@ func TestPlanCreate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := planCreate(m, ns, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		next, err := p.apply(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, next := createOn(t, m, ns)
 		if fmt.Sprint(next.Groups()) != "[5 6]" || !next.Covered() || next.Lookup(0) != 5 || next.Lookup(16383) != 6 {
 			t.Errorf("groups %v, ranges %v", next.Groups(), next.Ranges())
 		}

@@ -41,7 +41,14 @@ func TestMain(m *testing.M) {
 func startNodeProcess(t *testing.T, extra ...string) string {
 	t.Helper()
 	port := nodetest.FreePort(t)
-	args := append([]string{"node", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir()}, extra...)
+	return startBinProcess(t, port, append([]string{"node", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", t.TempDir()}, extra...)...)
+}
+
+// startBinProcess runs the slotcache binary with args, serving RESP on port,
+// and returns its address once it answers PING. The process is killed at
+// cleanup and its stderr logged if the test failed.
+func startBinProcess(t *testing.T, port int, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(binPath, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -52,7 +59,7 @@ func startNodeProcess(t *testing.T, extra ...string) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 		if t.Failed() {
-			t.Logf("node stderr:\n%s", stderr.String())
+			t.Logf("%s stderr:\n%s", args[0], stderr.String())
 		}
 	})
 	addr := "127.0.0.1:" + strconv.Itoa(port)

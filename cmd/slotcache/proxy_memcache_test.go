@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,18 +17,9 @@ import (
 // GetMulti over every group comes back whole (the nodes refuse keys of two
 // slots in one command, so the proxy splits gets per slot).
 func TestProxyMemcacheCluster(t *testing.T) {
-	seed := startClusterProc(t, "--group", "1", "--role", "master")
-	procs := []*clusterProc{seed,
-		startClusterProc(t, "--join", seed.gossip, "--group", "2", "--role", "master"),
-		startClusterProc(t, "--join", seed.gossip, "--group", "3", "--role", "master")}
-	waitAgree(t, procs, 3, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out strings.Builder
-	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: 3}
-	if err := createCluster(ctx, opts, &out); err != nil {
-		t.Fatalf("ctl create: %v\n%s", err, out.String())
-	}
+	procs := startMasters(t, 3)
+	seed := procs[0]
+	ctlCreate(t, seed, 3, 0)
 	waitAgree(t, procs, 3, nil)
 	mport := nodetest.FreePort(t)
 	startProxyProcess(t, "--join", seed.gossip, "--cluster-name", t.Name(),

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,22 +19,7 @@ import (
 func startProxyProcess(t *testing.T, args ...string) string {
 	t.Helper()
 	port := nodetest.FreePort(t)
-	cmd := exec.Command(binPath, append([]string{"proxy", "--port", strconv.Itoa(port), "--memcache-port", "0", "--loglevel", "warn"}, args...)...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("proxy stderr:\n%s", stderr.String())
-		}
-	})
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	nodetest.WaitReady(t, addr)
-	return addr
+	return startBinProcess(t, port, append([]string{"proxy", "--port", strconv.Itoa(port), "--memcache-port", "0", "--loglevel", "warn"}, args...)...)
 }
 
 // useProxy drives a proxy with go-redis: keys over every slot range, split
@@ -104,18 +88,9 @@ func TestProxyStaticNodes(t *testing.T) {
 // key lands on the node that owns its slot (the nodes answer -MOVED
 // otherwise).
 func TestProxyJoinsCluster(t *testing.T) {
-	seed := startClusterProc(t, "--group", "1", "--role", "master")
-	procs := []*clusterProc{seed,
-		startClusterProc(t, "--join", seed.gossip, "--group", "2", "--role", "master"),
-		startClusterProc(t, "--join", seed.gossip, "--group", "3", "--role", "master")}
-	waitAgree(t, procs, 3, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out strings.Builder
-	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: 3}
-	if err := createCluster(ctx, opts, &out); err != nil {
-		t.Fatalf("ctl create: %v\n%s", err, out.String())
-	}
+	procs := startMasters(t, 3)
+	seed := procs[0]
+	ctlCreate(t, seed, 3, 0)
 	waitAgree(t, procs, 3, nil)
 	addr := startProxyProcess(t, "--join", seed.gossip, "--cluster-name", t.Name(),
 		"--gossip-port", strconv.Itoa(nodetest.FreePort(t)))
@@ -157,19 +132,11 @@ func TestProxyJoinsCluster(t *testing.T) {
 // dead, and its slots are served again when it is restarted on its
 // directory.
 func TestProxyClusterNodeKilled(t *testing.T) {
-	full := []string{"--cluster-require-full-coverage", "no"}
-	seed := startClusterProc(t, append([]string{"--group", "1", "--role", "master"}, full...)...)
-	procs := []*clusterProc{seed,
-		startClusterProc(t, append([]string{"--join", seed.gossip, "--group", "2", "--role", "master"}, full...)...),
-		startClusterProc(t, append([]string{"--join", seed.gossip, "--group", "3", "--role", "master"}, full...)...)}
-	waitAgree(t, procs, 3, nil)
+	procs := startMasters(t, 3, "--cluster-require-full-coverage", "no")
+	seed := procs[0]
+	ctlCreate(t, seed, 3, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var out strings.Builder
-	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: 3}
-	if err := createCluster(ctx, opts, &out); err != nil {
-		t.Fatalf("ctl create: %v\n%s", err, out.String())
-	}
 	addr := startProxyProcess(t, "--join", seed.gossip, "--cluster-name", t.Name(),
 		"--gossip-port", strconv.Itoa(nodetest.FreePort(t)))
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})

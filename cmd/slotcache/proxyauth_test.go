@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -84,16 +83,7 @@ maxclients: 50
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tc.args
-			if tc.yaml != "" {
-				if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append([]string{"--config", file}, args...)
-			}
-			for k, v := range tc.env {
-				t.Setenv(k, v)
-			}
+			args := configArgs(t, file, tc.yaml, tc.env, tc.args)
 			fs := pflag.NewFlagSet("proxy", pflag.ContinueOnError)
 			fs.Int("maxclients", 10000, "")
 			fs.Int("backend-conns", 2, "")
@@ -129,13 +119,9 @@ func TestProxyReadPolicyCluster(t *testing.T) {
 	replica := startClusterProc(t, "--join", seed.gossip, "--group", "1", "--role", "replica")
 	procs := []*clusterProc{seed, replica}
 	waitAgree(t, procs, 2, nil)
+	ctlCreate(t, seed, 2, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var out strings.Builder
-	opts := createOptions{ctlOptions: ctlOptions{Join: []string{seed.gossip}, ClusterName: t.Name(), Timeout: 15 * time.Second}, Nodes: 2, Replicas: 1}
-	if err := createCluster(ctx, opts, &out); err != nil {
-		t.Fatalf("ctl create: %v\n%s", err, out.String())
-	}
 	waitAgree(t, procs, 2, nil)
 	start := func(policy string) *redis.Client {
 		addr := startProxyProcess(t, "--join", seed.gossip, "--cluster-name", t.Name(),

@@ -148,6 +148,17 @@ func (r *Request) fail(msg string) {
 	r.Err = msg
 }
 
+// addKey appends the key of a single-key command; a key longer than
+// MaxKeyLen fails the request with ErrBadFormat instead.
+func (r *Request) addKey(k []byte) bool {
+	if len(k) > MaxKeyLen {
+		r.fail(ErrBadFormat)
+		return false
+	}
+	r.Keys = append(r.Keys, k)
+	return true
+}
+
 // badChunk turns a store whose data block did not end in CRLF into the
 // error memcached sends; the meta set always shows it.
 func (r *Request) badChunk() {
@@ -227,11 +238,9 @@ func parseLine(req *Request, line []byte, lim Limits) {
 			req.Cmd = CmdDecr
 		}
 		req.setNoreply(t)
-		if len(t[1]) > MaxKeyLen {
-			req.fail(ErrBadFormat)
+		if !req.addKey(t[1]) {
 			return
 		}
-		req.Keys = append(req.Keys, t[1])
 		d, ok := safeStrtoull(t[2])
 		if !ok {
 			req.fail(ErrInvalidDelta)
@@ -245,11 +254,9 @@ func parseLine(req *Request, line []byte, lim Limits) {
 		}
 		req.Cmd = CmdTouch
 		req.setNoreply(t)
-		if len(t[1]) > MaxKeyLen {
-			req.fail(ErrBadFormat)
+		if !req.addKey(t[1]) {
 			return
 		}
-		req.Keys = append(req.Keys, t[1])
 		e, ok := safeStrtol(t[2])
 		if !ok {
 			req.fail(ErrInvalidExptime)
@@ -270,11 +277,9 @@ func parseLine(req *Request, line []byte, lim Limits) {
 				return
 			}
 		}
-		if len(t[1]) > MaxKeyLen {
-			req.fail(ErrBadFormat)
+		if !req.addKey(t[1]) {
 			return
 		}
-		req.Keys = append(req.Keys, t[1])
 	case "flush_all":
 		if ntokens < 2 || ntokens > 4 {
 			req.fail(ReplyError)
@@ -377,11 +382,9 @@ func parseGet(req *Request, name string, t [][]byte, ntokens int, rest []byte) {
 func parseStore(req *Request, cmd Cmd, t [][]byte, ntokens int, lim Limits) {
 	req.Cmd = cmd
 	req.setNoreply(t)
-	if len(t[1]) > MaxKeyLen {
-		req.fail(ErrBadFormat)
+	if !req.addKey(t[1]) {
 		return
 	}
-	req.Keys = append(req.Keys, t[1])
 	flags, ok1 := safeStrtoul(t[2])
 	exp, ok2 := safeStrtol(t[3])
 	vlen, ok3 := safeStrtol(t[4])
