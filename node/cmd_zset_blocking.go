@@ -14,10 +14,13 @@ func blockingZsetCommands() []*command {
 	}
 }
 
-// popZset removes up to count members from one end of z at key.
+// popZset removes up to count members from one end of z at key. It signals
+// the change itself: ZMPOP and BZMPOP have movable keys, which the generic
+// signalling after a command does not see.
 func (c *client) popZset(key []byte, z *zset, fromMax bool, count int64) []zent {
 	nodes := z.collect(&rangeSpec{kind: byRank, rev: fromMax, start: 0, end: count - 1, limit: -1})
 	z.removeAll(nodes)
+	c.db.signalModified(key)
 	c.removeIfEmpty(key, z)
 	c.srv.dirty += int64(len(nodes))
 	return nodes
