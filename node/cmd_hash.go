@@ -61,7 +61,7 @@ func (c *client) getHash(key []byte) (*hash, bool) {
 // misses as Redis's lookupKeyRead does.
 func (c *client) getHashRead(key []byte) (*hash, bool) {
 	h, ok := c.getHash(key)
-	c.countRead(h != nil || !ok)
+	c.countLookup(h != nil || !ok)
 	return h, ok
 }
 

@@ -62,17 +62,8 @@ func (c *client) getList(key []byte) (*list, bool) {
 // misses as Redis's lookupKeyRead does.
 func (c *client) getListRead(key []byte) (*list, bool) {
 	l, ok := c.getList(key)
-	c.countRead(l != nil || !ok)
+	c.countLookup(l != nil || !ok)
 	return l, ok
-}
-
-// countRead records a keyspace hit or miss.
-func (c *client) countRead(hit bool) {
-	if hit {
-		c.srv.stats.keyspaceHits++
-	} else {
-		c.srv.stats.keyspaceMisses++
-	}
 }
 
 // newListObject wraps l in a keyspace object.
