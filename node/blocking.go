@@ -77,6 +77,23 @@ func (c *client) block(keys [][]byte, timeout time.Duration, retry func(c *clien
 	c.srv.blockedClients++
 }
 
+// serveOrBlock runs a blocking pop: serve pops from the first non-empty key
+// of keys and reports whether it replied (with check set it replies
+// WRONGTYPE for a key of another type; a blocked client's retry skips such
+// keys). When nothing can be popped the client blocks on keys, or inside
+// MULTI/EXEC gets a null array at once, as it does on timeout.
+func (c *client) serveOrBlock(keys [][]byte, timeout time.Duration, serve func(c *client, keys [][]byte, check bool) bool) {
+	if serve(c, keys, true) {
+		return
+	}
+	if c.inExec {
+		c.w.NullArray()
+		return
+	}
+	keys = copyArgs(keys)
+	c.block(keys, timeout, func(c *client) bool { return serve(c, keys, false) }, func(c *client) { c.w.NullArray() })
+}
+
 // unblock removes the client from the wait queues of its keys.
 func (c *client) unblock() {
 	b := c.blk

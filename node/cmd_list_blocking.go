@@ -89,16 +89,7 @@ func bpopGeneric(c *client, args [][]byte, left bool) {
 		c.listEmptied(key, l)
 		return true
 	}
-	keys := args[1 : len(args)-1]
-	if serve(c, keys, true) {
-		return
-	}
-	if c.inExec {
-		c.w.NullArray()
-		return
-	}
-	keys = copyArgs(keys)
-	c.block(keys, timeout, func(c *client) bool { return serve(c, keys, false) }, func(c *client) { c.w.NullArray() })
+	c.serveOrBlock(args[1:len(args)-1], timeout, serve)
 }
 
 func cmdBRPopLPush(c *client, args [][]byte) { bmoveGeneric(c, args[1], args[2], false, true, args[3]) }
@@ -149,29 +140,11 @@ func cmdBLMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	lmpop := append([][]byte{[]byte("blmpop")}, args[2:]...)
-	mark := len(c.w.Buf)
-	cmdLMPop(c, lmpop)
-	if !isNullArrayReply(c.w.Buf[mark:]) {
-		return // served, or an argument error
+	a, ok := parseMPop(c, args[2:], "right", "left")
+	if !ok {
+		return
 	}
-	if c.inExec {
-		return // the null array stands
-	}
-	c.w.Buf = c.w.Buf[:mark]
-	lmpop = copyArgs(lmpop)
-	numkeys, _ := parseInt(lmpop[1])
-	keys := lmpop[2 : 2+numkeys]
-	retry := func(c *client) bool {
-		if key, _, _ := c.firstNonEmpty(keys, typeList, false); key == nil {
-			return false
-		}
-		cmdLMPop(c, lmpop)
-		return true
-	}
-	c.block(keys, timeout, retry, func(c *client) { c.w.NullArray() })
-}
-
-func isNullArrayReply(b []byte) bool {
-	return string(b) == "*-1\r\n" || string(b) == "_\r\n"
+	c.serveOrBlock(a.keys, timeout, func(c *client, keys [][]byte, check bool) bool {
+		return c.lmpopServe(mpopArgs{keys, a.side, a.count}, check)
+	})
 }
