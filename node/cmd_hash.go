@@ -197,9 +197,7 @@ func cmdHDel(c *client, args [][]byte) {
 	if n > 0 {
 		c.db.signalModified(args[1])
 		c.srv.dirty += n
-		if h.length() == 0 {
-			c.db.remove(args[1], c.now)
-		}
+		c.removeIfEmpty(args[1], h)
 	}
 	c.w.Int(n)
 }

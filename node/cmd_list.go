@@ -69,13 +69,6 @@ func (c *client) getListRead(key []byte) (*list, bool) {
 // newListObject wraps l in a keyspace object.
 func newListObject(l *list) *object { return &object{typ: typeList, val: l} }
 
-// listEmptied removes key when its list became empty.
-func (c *client) listEmptied(key []byte, l *list) {
-	if l.n == 0 {
-		c.db.remove(key, c.now)
-	}
-}
-
 func cmdLPush(c *client, args [][]byte)  { pushGeneric(c, args, true, false) }
 func cmdRPush(c *client, args [][]byte)  { pushGeneric(c, args, false, false) }
 func cmdLPushX(c *client, args [][]byte) { pushGeneric(c, args, true, true) }
@@ -148,7 +141,7 @@ func popGeneric(c *client, args [][]byte, left bool) {
 	}
 	c.srv.dirty++
 	c.db.signalModified(args[1])
-	c.listEmptied(args[1], l)
+	c.removeIfEmpty(args[1], l)
 }
 
 func cmdLLen(c *client, args [][]byte) {
@@ -299,7 +292,7 @@ func cmdLRem(c *client, args [][]byte) {
 	if n > 0 {
 		c.db.signalModified(args[1])
 		c.srv.dirty += n
-		c.listEmptied(args[1], l)
+		c.removeIfEmpty(args[1], l)
 	}
 	c.w.Int(n)
 }
@@ -330,7 +323,7 @@ func cmdLTrim(c *client, args [][]byte) {
 	}
 	c.db.signalModified(args[1])
 	c.srv.dirty += int64(before - l.n)
-	c.listEmptied(args[1], l)
+	c.removeIfEmpty(args[1], l)
 	c.w.OK()
 }
 
@@ -506,7 +499,7 @@ func moveGeneric(c *client, src, dst []byte, fromLeft, toLeft bool) {
 	dl.push(toLeft, v)
 	c.db.signalModified(src)
 	c.srv.dirty++
-	c.listEmptied(src, sl)
+	c.removeIfEmpty(src, sl)
 	c.w.Bulk(v)
 }
 
@@ -541,6 +534,6 @@ func (c *client) lmpopServe(a mpopArgs, check bool) bool {
 	}
 	c.db.signalModified(key)
 	c.srv.dirty++
-	c.listEmptied(key, l)
+	c.removeIfEmpty(key, l)
 	return true
 }

@@ -86,7 +86,7 @@ func bpopGeneric(c *client, args [][]byte, left bool) {
 		c.w.Array(2)
 		c.w.Bulk(key)
 		c.w.Bulk(v)
-		c.listEmptied(key, l)
+		c.removeIfEmpty(key, l)
 		return true
 	}
 	c.serveOrBlock(args[1:len(args)-1], timeout, serve)
