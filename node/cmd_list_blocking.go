@@ -130,7 +130,7 @@ func bmoveGeneric(c *client, src, dst []byte, fromLeft, toLeft bool, timeoutArg 
 		return true
 	}
 	// a timeout answers with a null array, as Redis does for every list
-	c.block([][]byte{src}, timeout, retry, func(c *client) { c.w.NullArray() })
+	c.block([][]byte{src}, timeout, retry)
 }
 
 // cmdBLMPop implements BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n]
