@@ -22,9 +22,7 @@ type blockState struct {
 	// become ready. It writes the client's reply and returns true when it
 	// served the client; false leaves the client blocked.
 	retry func(c *client) bool
-	// onTimeout writes the reply for a timeout.
-	onTimeout func(c *client)
-	woken     chan struct{}
+	woken chan struct{}
 }
 
 // readyKey is a key that received data while clients were blocked on it.
@@ -51,10 +49,12 @@ func parseTimeout(b []byte) (time.Duration, string) {
 	return time.Duration(ms) * time.Millisecond, ""
 }
 
-// block parks the client on keys. Inside MULTI/EXEC a blocking command must
-// not block: callers check c.inExec and reply at once instead.
-func (c *client) block(keys [][]byte, timeout time.Duration, retry func(c *client) bool, onTimeout func(c *client)) {
-	b := &blockState{db: c.db, retry: retry, onTimeout: onTimeout, woken: make(chan struct{}, 1)}
+// block parks the client on keys; a timeout is answered with a null array,
+// as Redis answers every blocking list and sorted-set command. Inside
+// MULTI/EXEC a blocking command must not block: callers check c.inExec and
+// reply at once instead.
+func (c *client) block(keys [][]byte, timeout time.Duration, retry func(c *client) bool) {
+	b := &blockState{db: c.db, retry: retry, woken: make(chan struct{}, 1)}
 	if timeout > 0 {
 		b.deadline = time.Now().Add(timeout)
 	}
@@ -75,6 +75,23 @@ func (c *client) block(keys [][]byte, timeout time.Duration, retry func(c *clien
 	}
 	c.blk = b
 	c.srv.blockedClients++
+}
+
+// serveOrBlock runs a blocking pop: serve pops from the first non-empty key
+// of keys and reports whether it replied (with check set it replies
+// WRONGTYPE for a key of another type; a blocked client's retry skips such
+// keys). When nothing can be popped the client blocks on keys, or inside
+// MULTI/EXEC gets a null array at once, as it does on timeout.
+func (c *client) serveOrBlock(keys [][]byte, timeout time.Duration, serve func(c *client, keys [][]byte, check bool) bool) {
+	if serve(c, keys, true) {
+		return
+	}
+	if c.inExec {
+		c.w.NullArray()
+		return
+	}
+	keys = copyArgs(keys)
+	c.block(keys, timeout, func(c *client) bool { return serve(c, keys, false) })
 }
 
 // unblock removes the client from the wait queues of its keys.
@@ -175,7 +192,7 @@ func (c *client) waitBlocked() bool {
 		s.mu.Lock()
 		if c.blk == b {
 			c.unblock()
-			b.onTimeout(c)
+			c.w.NullArray()
 		}
 		s.mu.Unlock()
 	case <-gone:

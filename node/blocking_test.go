@@ -45,7 +45,7 @@ func testBlockingGet(c *client, args [][]byte) {
 		c.srv.dirty++
 		return true
 	}
-	c.block([][]byte{key}, timeout, retry, func(c *client) { c.w.NullArray() })
+	c.block([][]byte{key}, timeout, retry)
 }
 
 type testConn struct {

@@ -10,18 +10,17 @@ import (
 
 // Reply texts of the hash commands.
 const (
-	msgHashNotInteger   = "ERR hash value is not an integer"
-	msgHashNotFloat     = "ERR hash value is not a float"
-	msgNaNOrInfinity    = "ERR value is NaN or Infinity"
-	msgIncrNaNOrInf     = "ERR increment would produce NaN or Infinity"
-	msgValueOutOfRange  = "ERR value is out of range"
-	msgHRandCountRange  = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-	hashACLWriteFast    = "@write @hash @fast"
-	hashACLReadFast     = "@read @hash @fast"
-	hashACLReadSlow     = "@read @hash @slow"
-	hashGroup           = "hash"
-	hashSinceOriginal   = "2.0.0"
-	hashScanDefaultSize = 10
+	msgHashNotInteger  = "ERR hash value is not an integer"
+	msgHashNotFloat    = "ERR hash value is not a float"
+	msgNaNOrInfinity   = "ERR value is NaN or Infinity"
+	msgIncrNaNOrInf    = "ERR increment would produce NaN or Infinity"
+	msgValueOutOfRange = "ERR value is out of range"
+	msgHRandCountRange = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	hashACLWriteFast   = "@write @hash @fast"
+	hashACLReadFast    = "@read @hash @fast"
+	hashACLReadSlow    = "@read @hash @slow"
+	hashGroup          = "hash"
+	hashSinceOriginal  = "2.0.0"
 )
 
 // hashCommands: the hash type.
@@ -61,7 +60,7 @@ func (c *client) getHash(key []byte) (*hash, bool) {
 // misses as Redis's lookupKeyRead does.
 func (c *client) getHashRead(key []byte) (*hash, bool) {
 	h, ok := c.getHash(key)
-	c.countRead(h != nil || !ok)
+	c.countLookup(h != nil || !ok)
 	return h, ok
 }
 
@@ -197,9 +196,7 @@ func cmdHDel(c *client, args [][]byte) {
 	if n > 0 {
 		c.db.signalModified(args[1])
 		c.srv.dirty += n
-		if h.length() == 0 {
-			c.db.remove(args[1], c.now)
-		}
+		c.removeIfEmpty(args[1], h)
 	}
 	c.w.Int(n)
 }
@@ -437,9 +434,8 @@ func cmdHRandField(c *client, args [][]byte) {
 }
 
 func cmdHScan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(args[2])
+	cursor, ok := c.scanCursorArg(args[2])
 	if !ok {
-		c.w.Error(msgInvalidCursor)
 		return
 	}
 	h, ok := c.getHashRead(args[1])
@@ -447,48 +443,18 @@ func cmdHScan(c *client, args [][]byte) {
 		return
 	}
 	if h == nil {
-		c.w.Array(2)
-		c.w.BulkString("0")
-		c.w.Array(0)
+		writeScan(c, 0, nil)
 		return
 	}
-	count := int64(hashScanDefaultSize)
-	var pattern []byte
-	usePattern := false
-	for i := 3; i < len(args); i += 2 {
-		more := i+1 < len(args)
-		switch {
-		case bytes.EqualFold(args[i], []byte("count")) && more:
-			n, ok := parseInt(args[i+1])
-			if !ok {
-				c.w.Error(msgNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.Error(msgSyntax)
-				return
-			}
-			count = n
-		case bytes.EqualFold(args[i], []byte("match")) && more:
-			pattern = args[i+1]
-			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
-		default:
-			c.w.Error(msgSyntax)
-			return
-		}
+	sa, ok := parseScanOptions(c, args[3:])
+	if !ok {
+		return
 	}
-	var out []hashPair
-	next := h.scan(cursor, int(min(count, math.MaxInt32)), func(f, v string) {
-		if usePattern && !globMatch(pattern, []byte(f), false) {
-			return
+	var out []string
+	next := h.scan(cursor, sa.count, func(f, v string) {
+		if sa.pattern == nil || globMatch(sa.pattern, []byte(f), false) {
+			out = append(out, f, v)
 		}
-		out = append(out, hashPair{f, v})
 	})
-	c.w.Array(2)
-	c.w.BulkString(strconv.FormatUint(next, 10))
-	c.w.Array(2 * len(out))
-	for _, p := range out {
-		c.w.BulkString(p.field)
-		c.w.BulkString(p.value)
-	}
+	writeScan(c, next, out)
 }

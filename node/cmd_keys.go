@@ -134,11 +134,7 @@ func (d *db) peek(key []byte, now int64) *object {
 // peekRead is peek counting a keyspace hit or miss.
 func (c *client) peekRead(key []byte) *object {
 	o := c.db.peek(key, c.now)
-	if o == nil {
-		c.srv.stats.keyspaceMisses++
-	} else {
-		c.srv.stats.keyspaceHits++
-	}
+	c.countLookup(o != nil)
 	return o
 }
 
@@ -206,12 +202,9 @@ func cmdExists(c *client, args [][]byte) {
 func cmdTouch(c *client, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		if c.db.lookup(k, c.now) != nil {
-			c.srv.stats.keyspaceHits++
-			n++
-		} else {
-			c.srv.stats.keyspaceMisses++
-		}
+		hit := c.db.lookup(k, c.now) != nil
+		c.countLookup(hit)
+		n += b2i(hit)
 	}
 	c.w.Int(n)
 }

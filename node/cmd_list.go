@@ -62,28 +62,12 @@ func (c *client) getList(key []byte) (*list, bool) {
 // misses as Redis's lookupKeyRead does.
 func (c *client) getListRead(key []byte) (*list, bool) {
 	l, ok := c.getList(key)
-	c.countRead(l != nil || !ok)
+	c.countLookup(l != nil || !ok)
 	return l, ok
-}
-
-// countRead records a keyspace hit or miss.
-func (c *client) countRead(hit bool) {
-	if hit {
-		c.srv.stats.keyspaceHits++
-	} else {
-		c.srv.stats.keyspaceMisses++
-	}
 }
 
 // newListObject wraps l in a keyspace object.
 func newListObject(l *list) *object { return &object{typ: typeList, val: l} }
-
-// listEmptied removes key when its list became empty.
-func (c *client) listEmptied(key []byte, l *list) {
-	if l.n == 0 {
-		c.db.remove(key, c.now)
-	}
-}
 
 func cmdLPush(c *client, args [][]byte)  { pushGeneric(c, args, true, false) }
 func cmdRPush(c *client, args [][]byte)  { pushGeneric(c, args, false, false) }
@@ -157,7 +141,7 @@ func popGeneric(c *client, args [][]byte, left bool) {
 	}
 	c.srv.dirty++
 	c.db.signalModified(args[1])
-	c.listEmptied(args[1], l)
+	c.removeIfEmpty(args[1], l)
 }
 
 func cmdLLen(c *client, args [][]byte) {
@@ -308,7 +292,7 @@ func cmdLRem(c *client, args [][]byte) {
 	if n > 0 {
 		c.db.signalModified(args[1])
 		c.srv.dirty += n
-		c.listEmptied(args[1], l)
+		c.removeIfEmpty(args[1], l)
 	}
 	c.w.Int(n)
 }
@@ -339,7 +323,7 @@ func cmdLTrim(c *client, args [][]byte) {
 	}
 	c.db.signalModified(args[1])
 	c.srv.dirty += int64(before - l.n)
-	c.listEmptied(args[1], l)
+	c.removeIfEmpty(args[1], l)
 	c.w.OK()
 }
 
@@ -515,63 +499,41 @@ func moveGeneric(c *client, src, dst []byte, fromLeft, toLeft bool) {
 	dl.push(toLeft, v)
 	c.db.signalModified(src)
 	c.srv.dirty++
-	c.listEmptied(src, sl)
+	c.removeIfEmpty(src, sl)
 	c.w.Bulk(v)
 }
 
 func cmdLMPop(c *client, args [][]byte) {
-	numkeys, ok := parseInt(args[1])
-	if !ok || numkeys < 1 {
-		c.w.Error(msgNumkeysPositive)
-		return
-	}
-	if numkeys > int64(len(args)) || 2+int(numkeys) >= len(args) {
-		c.w.Error(msgSyntax)
-		return
-	}
-	whereIdx := 2 + int(numkeys)
-	left, ok := parseListSide(args[whereIdx])
+	a, ok := parseMPop(c, args[1:], "right", "left")
 	if !ok {
-		c.w.Error(msgSyntax)
 		return
 	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(args); j++ {
-		if count == -1 && bytes.EqualFold(args[j], []byte("count")) && j < len(args)-1 {
-			j++
-			n, ok := parseInt(args[j])
-			if !ok || n < 1 {
-				c.w.Error(msgCountPositive)
-				return
-			}
-			count = n
-			continue
-		}
-		c.w.Error(msgSyntax)
-		return
+	if !c.lmpopServe(a, true) {
+		c.w.NullArray()
 	}
-	if count == -1 {
-		count = 1
+}
+
+// lmpopServe pops up to a.count elements from the first non-empty list of
+// a.keys (from the left when a.side is set) and writes key, [element, ...];
+// it reports false when all are empty.
+func (c *client) lmpopServe(a mpopArgs, check bool) bool {
+	key, o, ok := c.firstNonEmpty(a.keys, typeList, check)
+	if !ok {
+		return true
 	}
-	for _, key := range args[2:whereIdx] {
-		l, ok := c.getList(key)
-		if !ok {
-			return
-		}
-		if l == nil || l.n == 0 {
-			continue
-		}
-		n := min(count, int64(l.n))
-		c.w.Array(2)
-		c.w.Bulk(key)
-		c.w.Array(int(n))
-		for i := int64(0); i < n; i++ {
-			c.w.Bulk(l.pop(left))
-		}
-		c.db.signalModified(key)
-		c.srv.dirty++
-		c.listEmptied(key, l)
-		return
+	if o == nil {
+		return false
 	}
-	c.w.NullArray()
+	l := o.val.(*list)
+	n := min(a.count, int64(l.n))
+	c.w.Array(2)
+	c.w.Bulk(key)
+	c.w.Array(int(n))
+	for i := int64(0); i < n; i++ {
+		c.w.Bulk(l.pop(a.side))
+	}
+	c.db.signalModified(key)
+	c.srv.dirty++
+	c.removeIfEmpty(key, l)
+	return true
 }

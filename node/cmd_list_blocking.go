@@ -86,19 +86,10 @@ func bpopGeneric(c *client, args [][]byte, left bool) {
 		c.w.Array(2)
 		c.w.Bulk(key)
 		c.w.Bulk(v)
-		c.listEmptied(key, l)
+		c.removeIfEmpty(key, l)
 		return true
 	}
-	keys := args[1 : len(args)-1]
-	if serve(c, keys, true) {
-		return
-	}
-	if c.inExec {
-		c.w.NullArray()
-		return
-	}
-	keys = copyArgs(keys)
-	c.block(keys, timeout, func(c *client) bool { return serve(c, keys, false) }, func(c *client) { c.w.NullArray() })
+	c.serveOrBlock(args[1:len(args)-1], timeout, serve)
 }
 
 func cmdBRPopLPush(c *client, args [][]byte) { bmoveGeneric(c, args[1], args[2], false, true, args[3]) }
@@ -139,7 +130,7 @@ func bmoveGeneric(c *client, src, dst []byte, fromLeft, toLeft bool, timeoutArg 
 		return true
 	}
 	// a timeout answers with a null array, as Redis does for every list
-	c.block([][]byte{src}, timeout, retry, func(c *client) { c.w.NullArray() })
+	c.block([][]byte{src}, timeout, retry)
 }
 
 // cmdBLMPop implements BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT n]
@@ -149,29 +140,11 @@ func cmdBLMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	lmpop := append([][]byte{[]byte("blmpop")}, args[2:]...)
-	mark := len(c.w.Buf)
-	cmdLMPop(c, lmpop)
-	if !isNullArrayReply(c.w.Buf[mark:]) {
-		return // served, or an argument error
+	a, ok := parseMPop(c, args[2:], "right", "left")
+	if !ok {
+		return
 	}
-	if c.inExec {
-		return // the null array stands
-	}
-	c.w.Buf = c.w.Buf[:mark]
-	lmpop = copyArgs(lmpop)
-	numkeys, _ := parseInt(lmpop[1])
-	keys := lmpop[2 : 2+numkeys]
-	retry := func(c *client) bool {
-		if key, _, _ := c.firstNonEmpty(keys, typeList, false); key == nil {
-			return false
-		}
-		cmdLMPop(c, lmpop)
-		return true
-	}
-	c.block(keys, timeout, retry, func(c *client) { c.w.NullArray() })
-}
-
-func isNullArrayReply(b []byte) bool {
-	return string(b) == "*-1\r\n" || string(b) == "_\r\n"
+	c.serveOrBlock(a.keys, timeout, func(c *client, keys [][]byte, check bool) bool {
+		return c.lmpopServe(mpopArgs{keys, a.side, a.count}, check)
+	})
 }

@@ -96,17 +96,9 @@ func (c *client) getString(key []byte) (o *object, ok bool) {
 // readString is a read lookup: like getString, and it counts a keyspace
 // hit or miss as Redis's lookupKeyRead does.
 func (c *client) readString(key []byte) (o *object, ok bool) {
-	o = c.db.lookup(key, c.now)
-	if o == nil {
-		c.srv.stats.keyspaceMisses++
-		return nil, true
-	}
-	c.srv.stats.keyspaceHits++
-	if o.typ != typeString {
-		c.w.Error(msgWrongType)
-		return nil, false
-	}
-	return o, true
+	o, ok = c.getString(key)
+	c.countLookup(o != nil || !ok)
+	return o, ok
 }
 
 // replyGet sends the value of key, or nil; it reports false after a

@@ -590,11 +590,7 @@ func zpop(c *client, args [][]byte, fromMax bool) {
 		c.w.Array(0)
 		return
 	}
-	nodes := z.collect(&rangeSpec{kind: byRank, rev: fromMax, start: 0, end: count - 1, limit: -1})
-	z.removeAll(nodes)
-	c.db.signalModified(args[1])
-	c.removeIfEmpty(args[1], z)
-	c.srv.dirty += int64(len(nodes))
+	nodes := c.popZset(args[1], z, fromMax, count)
 	if len(args) == 3 {
 		writeScored(c, nodes, true)
 		return

@@ -14,10 +14,13 @@ func blockingZsetCommands() []*command {
 	}
 }
 
-// popZset removes up to count members from one end of z at key.
+// popZset removes up to count members from one end of z at key. It signals
+// the change itself: ZMPOP and BZMPOP have movable keys, which the generic
+// signalling after a command does not see.
 func (c *client) popZset(key []byte, z *zset, fromMax bool, count int64) []zent {
 	nodes := z.collect(&rangeSpec{kind: byRank, rev: fromMax, start: 0, end: count - 1, limit: -1})
 	z.removeAll(nodes)
+	c.db.signalModified(key)
 	c.removeIfEmpty(key, z)
 	c.srv.dirty += int64(len(nodes))
 	return nodes
@@ -48,28 +51,21 @@ func bzpopGeneric(c *client, args [][]byte, fromMax bool) {
 		c.w.Double(e.score)
 		return true
 	}
-	keys := args[1 : len(args)-1]
-	if serve(c, keys, true) {
-		return
-	}
-	if c.inExec {
-		c.w.NullArray()
-		return
-	}
-	keys = copyArgs(keys)
-	c.block(keys, timeout, func(c *client) bool { return serve(c, keys, false) }, func(c *client) { c.w.NullArray() })
+	c.serveOrBlock(args[1:len(args)-1], timeout, serve)
 }
 
-// zmpopArgs is a parsed ZMPOP/BZMPOP tail: numkeys key... MIN|MAX [COUNT n].
-type zmpopArgs struct {
-	keys    [][]byte
-	fromMax bool
-	count   int64
+// mpopArgs is a parsed LMPOP/BLMPOP/ZMPOP/BZMPOP tail:
+// numkeys key... side [COUNT n].
+type mpopArgs struct {
+	keys  [][]byte
+	side  bool // the end to pop from is the second of the two side words
+	count int64
 }
 
-// parseZMPop parses args (numkeys first); it replies on error.
-func parseZMPop(c *client, args [][]byte) (zmpopArgs, bool) {
-	var a zmpopArgs
+// parseMPop parses args (numkeys first), the side being one of the words
+// first and second (LEFT|RIGHT, MIN|MAX); it replies on error.
+func parseMPop(c *client, args [][]byte, first, second string) (mpopArgs, bool) {
+	var a mpopArgs
 	numkeys, ok := parseInt(args[0])
 	if !ok || numkeys < 1 {
 		c.w.Error(msgNumkeysPositive)
@@ -82,9 +78,9 @@ func parseZMPop(c *client, args [][]byte) (zmpopArgs, bool) {
 	where := 1 + int(numkeys)
 	a.keys = args[1:where]
 	switch {
-	case bytes.EqualFold(args[where], []byte("min")):
-	case bytes.EqualFold(args[where], []byte("max")):
-		a.fromMax = true
+	case bytes.EqualFold(args[where], []byte(first)):
+	case bytes.EqualFold(args[where], []byte(second)):
+		a.side = true
 	default:
 		c.w.Error(msgSyntax)
 		return a, false
@@ -110,9 +106,10 @@ func parseZMPop(c *client, args [][]byte) (zmpopArgs, bool) {
 	return a, true
 }
 
-// zmpopServe pops from the first non-empty sorted set of a.keys and writes
-// key, [[member, score], ...]; it reports false when all are empty.
-func (c *client) zmpopServe(a zmpopArgs, check bool) bool {
+// zmpopServe pops from the first non-empty sorted set of a.keys (from the
+// maximum when a.side is set) and writes key, [[member, score], ...]; it
+// reports false when all are empty.
+func (c *client) zmpopServe(a mpopArgs, check bool) bool {
 	key, o, ok := c.firstNonEmpty(a.keys, typeZSet, check)
 	if !ok {
 		return true
@@ -120,7 +117,7 @@ func (c *client) zmpopServe(a zmpopArgs, check bool) bool {
 	if o == nil {
 		return false
 	}
-	nodes := c.popZset(key, o.val.(*zset), a.fromMax, a.count)
+	nodes := c.popZset(key, o.val.(*zset), a.side, a.count)
 	c.w.Array(2)
 	c.w.Bulk(key)
 	c.w.Array(len(nodes))
@@ -133,7 +130,7 @@ func (c *client) zmpopServe(a zmpopArgs, check bool) bool {
 }
 
 func cmdZMPop(c *client, args [][]byte) {
-	a, ok := parseZMPop(c, args[1:])
+	a, ok := parseMPop(c, args[1:], "min", "max")
 	if !ok {
 		return
 	}
@@ -147,14 +144,11 @@ func cmdBZMPop(c *client, args [][]byte) {
 	if !ok {
 		return
 	}
-	a, ok := parseZMPop(c, args[2:])
-	if !ok || c.zmpopServe(a, true) {
+	a, ok := parseMPop(c, args[2:], "min", "max")
+	if !ok {
 		return
 	}
-	if c.inExec {
-		c.w.NullArray()
-		return
-	}
-	a.keys = copyArgs(a.keys)
-	c.block(a.keys, timeout, func(c *client) bool { return c.zmpopServe(a, false) }, func(c *client) { c.w.NullArray() })
+	c.serveOrBlock(a.keys, timeout, func(c *client, keys [][]byte, check bool) bool {
+		return c.zmpopServe(mpopArgs{keys, a.side, a.count}, check)
+	})
 }

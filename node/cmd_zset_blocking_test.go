@@ -54,3 +54,26 @@ func TestBlockingZsetWake(t *testing.T) {
 		p.Check("ZRANGE", k, "0", "-1", "WITHSCORES")
 	}
 }
+
+// TestDiffZsetPopInvalidatesWatch: a pop that leaves members behind still
+// aborts a transaction watching the key, also for the movable-key ZMPOP and
+// BZMPOP.
+func TestDiffZsetPopInvalidatesWatch(t *testing.T) {
+	for _, pop := range [][]string{
+		{"BZPOPMIN", "k", "0"},
+		{"ZMPOP", "1", "k", "MIN"},
+		{"BZMPOP", "0", "1", "k", "MAX"},
+	} {
+		t.Run(pop[0], func(t *testing.T) {
+			p := nodetest.NewPair(t)
+			p.CheckAll([][]string{
+				{"ZADD", "k", "1", "a", "2", "b"},
+				{"WATCH", "k"},
+				pop,
+				{"MULTI"},
+				{"PING"},
+				{"EXEC"},
+			})
+		})
+	}
+}
