@@ -352,6 +352,15 @@ func (s *Server) admit(conn net.Conn, tooMany, protected string, admitted func(*
 		setRawSockopts(conn, ka)
 	}
 	s.mu.Lock()
+	select {
+	case <-s.closing:
+		// Close has already closed the registered clients: one
+		// registered now would be left open, its goroutine never ending.
+		s.mu.Unlock()
+		conn.Close()
+		return nil
+	default:
+	}
 	s.stats.connectionsReceived++
 	refusal := ""
 	if len(s.clients) >= s.cfg.MaxClients {
