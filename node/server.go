@@ -328,6 +328,11 @@ func (s *Server) accept(conn net.Conn) {
 		}
 		return
 	}
+	s.goServe(c)
+}
+
+// goServe serves c on a goroutine of its own, which Serve waits for.
+func (s *Server) goServe(c *client) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
