@@ -26,8 +26,8 @@ var params = func() map[string]*param {
 			get: func(c *Config) string { return *f(c) },
 			set: func(c *Config, v string) error { *f(c) = v; return nil }})
 	}
-	boolean := func(name string, f func(c *Config) *bool) {
-		add(&param{name: name,
+	boolean := func(name string, immutable bool, f func(c *Config) *bool) {
+		add(&param{name: name, immutable: immutable,
 			get: func(c *Config) string { return yesNo(*f(c)) },
 			set: func(c *Config, v string) error {
 				b, err := parseYesNo(v)
@@ -129,7 +129,7 @@ var params = func() map[string]*param {
 	intp("port", true, 0, 65535, func(c *Config) *int { return &c.Port })
 	str("dir", true, func(c *Config) *string { return &c.Dir })
 	str("requirepass", false, func(c *Config) *string { return &c.RequirePass })
-	boolean("protected-mode", func(c *Config) *bool { return &c.ProtectedMode })
+	boolean("protected-mode", false, func(c *Config) *bool { return &c.ProtectedMode })
 	intp("maxclients", false, 1, 1<<32-1, func(c *Config) *int { return &c.MaxClients })
 	seconds("timeout", func(c *Config) *time.Duration { return &c.Timeout })
 	seconds("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive })
@@ -230,15 +230,7 @@ var params = func() map[string]*param {
 	constant("save", "")
 	constant("appendonly", "no")
 	constant("appendfsync", "everysec")
-	add(&param{name: "cluster-enabled", immutable: true,
-		get: func(c *Config) string { return yesNo(c.ClusterEnabled) },
-		set: func(c *Config, v string) error {
-			b, err := parseYesNo(v)
-			if err == nil {
-				c.ClusterEnabled = b
-			}
-			return err
-		}})
+	boolean("cluster-enabled", true, func(c *Config) *bool { return &c.ClusterEnabled })
 	// Gossip timings are set from cluster-node-timeout at start.
 	add(&param{name: "cluster-node-timeout", immutable: true,
 		get: func(c *Config) string { return strconv.FormatInt(c.ClusterNodeTimeout.Milliseconds(), 10) },
@@ -254,18 +246,10 @@ var params = func() map[string]*param {
 			return nil
 		}})
 	str("cluster-config-file", true, func(c *Config) *string { return &c.ClusterConfigFile })
-	boolean("cluster-require-full-coverage", func(c *Config) *bool { return &c.ClusterRequireFullCoverage })
+	boolean("cluster-require-full-coverage", false, func(c *Config) *bool { return &c.ClusterRequireFullCoverage })
 	constant("cluster-allow-reads-when-down", "no")
 	constant("io-threads", "1")
-	add(&param{name: "io-event-loop", immutable: true,
-		get: func(c *Config) string { return yesNo(c.IOEventLoop) },
-		set: func(c *Config, v string) error {
-			b, err := parseYesNo(v)
-			if err == nil {
-				c.IOEventLoop = b
-			}
-			return err
-		}})
+	boolean("io-event-loop", true, func(c *Config) *bool { return &c.IOEventLoop })
 	constant("replica-read-only", "yes")
 	constant("slave-read-only", "yes")
 	constant("lua-time-limit", "5000")

@@ -233,11 +233,7 @@ func (l *eventLoop) register(c *client) {
 			c.close()
 			return
 		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			c.serve()
-		}()
+		s.goServe(c)
 		return
 	}
 	c.loop = lc

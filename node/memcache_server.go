@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"net"
-	"time"
 
 	"github.com/slotcache/slotcache/protocol/memcache"
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -22,39 +21,16 @@ func (s *Server) ServeMemcache(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) acceptMemcache(conn net.Conn) {
-	s.mu.Lock()
-	ka := s.cfg.TCPKeepAlive
-	s.mu.Unlock()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-		if ka > 0 {
-			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
-		}
-	}
-	s.mu.Lock()
-	s.stats.connectionsReceived++
-	if len(s.clients) >= s.cfg.MaxClients {
-		s.stats.rejectedConns++
-		s.mu.Unlock()
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte(msgMCMaxConns))
-		conn.Close()
+	var lim memcache.Limits
+	c := s.admit(conn, msgMCMaxConns, "SERVER_ERROR "+msgProtectedMode[:min(len(msgProtectedMode), 200)]+"\r\n", func(*client) {
+		s.mc.conns++
+		s.mc.connsTot++
+		s.wg.Add(1)
+		lim = memcache.Limits{ItemSizeMax: int(s.cfg.MemcacheItemSizeMax)}
+	})
+	if c == nil {
 		return
 	}
-	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(conn.RemoteAddr()) {
-		s.mu.Unlock()
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte("SERVER_ERROR " + msgProtectedMode[:min(len(msgProtectedMode), 200)] + "\r\n"))
-		conn.Close()
-		return
-	}
-	c := s.newClient(conn)
-	s.clients[c.id] = c
-	s.mc.conns++
-	s.mc.connsTot++
-	s.wg.Add(1)
-	lim := memcache.Limits{ItemSizeMax: int(s.cfg.MemcacheItemSizeMax)}
-	s.mu.Unlock()
 	m := &mcConn{c: c, rd: memcache.NewReader(&timeoutReader{c: c}, lim)}
 	m.rr = resp.NewReader(&m.src, resp.Limits{MaxBulkLen: 1 << 31})
 	go func() {

@@ -318,6 +318,33 @@ func (s *Server) Addr() net.Addr {
 }
 
 func (s *Server) accept(conn net.Conn) {
+	c := s.admit(conn, "-"+msgMaxClients+"\r\n", "-"+msgProtectedMode+"\r\n", nil)
+	if c == nil {
+		return
+	}
+	if l := s.loop.Load(); l != nil {
+		if !l.add(c) { // stopped: the server is closing
+			c.close()
+		}
+		return
+	}
+	s.goServe(c)
+}
+
+// goServe serves c on a goroutine of its own, which Serve waits for.
+func (s *Server) goServe(c *client) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c.serve()
+	}()
+}
+
+// admit sets the socket options of a new connection and registers its
+// client, or writes the refusal (tooMany over maxclients, protected for a
+// remote client in protected mode) and closes it, returning nil. admitted,
+// if set, runs with the lock held once the client is registered.
+func (s *Server) admit(conn net.Conn, tooMany, protected string, admitted func(*client)) *client {
 	s.mu.Lock()
 	ka := s.cfg.TCPKeepAlive
 	s.mu.Unlock()
@@ -330,36 +357,37 @@ func (s *Server) accept(conn net.Conn) {
 		setRawSockopts(conn, ka)
 	}
 	s.mu.Lock()
+	select {
+	case <-s.closing:
+		// Close has already closed the registered clients: one
+		// registered now would be left open, its goroutine never ending.
+		s.mu.Unlock()
+		conn.Close()
+		return nil
+	default:
+	}
 	s.stats.connectionsReceived++
+	refusal := ""
 	if len(s.clients) >= s.cfg.MaxClients {
 		s.stats.rejectedConns++
-		s.mu.Unlock()
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte("-" + msgMaxClients + "\r\n"))
-		conn.Close()
-		return
+		refusal = tooMany
+	} else if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(conn.RemoteAddr()) {
+		refusal = protected
 	}
-	if s.cfg.ProtectedMode && s.cfg.RequirePass == "" && !isLoopback(conn.RemoteAddr()) {
+	if refusal != "" {
 		s.mu.Unlock()
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte("-" + msgProtectedMode + "\r\n"))
+		conn.Write([]byte(refusal))
 		conn.Close()
-		return
+		return nil
 	}
 	c := s.newClient(conn)
 	s.clients[c.id] = c
-	s.mu.Unlock()
-	if l := s.loop.Load(); l != nil {
-		if !l.add(c) { // stopped: the server is closing
-			c.close()
-		}
-		return
+	if admitted != nil {
+		admitted(c)
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		c.serve()
-	}()
+	s.mu.Unlock()
+	return c
 }
 
 // cron runs the periodic tasks (active expiry) at hz until the server closes.
