@@ -222,6 +222,11 @@ func (s *Server) startLoop() {
 	if !on {
 		return
 	}
+	select {
+	case <-s.closing: // Close has run: nothing would stop the loop
+		return
+	default:
+	}
 	l, err := newEventLoop(s)
 	if err != nil {
 		s.log.Warn("event loop unavailable, serving clients on goroutines", "err", err)
@@ -245,6 +250,16 @@ func (s *Server) closeConn(c *client) {
 // serve runs the accept loop of one listener, handing connections to accept.
 func (s *Server) serve(ctx context.Context, ln net.Listener, accept func(net.Conn)) error {
 	s.lnMu.Lock()
+	select {
+	case <-s.closing:
+		// Close ran before this listener was registered: it would never
+		// close it, and Accept would wait for ever
+		s.lnMu.Unlock()
+		ln.Close()
+		s.wg.Wait()
+		return nil
+	default:
+	}
 	s.listeners = append(s.listeners, ln)
 	s.lnMu.Unlock()
 	stop := make(chan struct{})
