@@ -3,13 +3,13 @@ package node
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/slotcache/slotcache/internal/rawnet"
 )
 
 // Reply texts of the server commands.
@@ -415,25 +415,9 @@ func (cl *client) writeInfoLine(sb *strings.Builder, self *client, args [][]byte
 		cmd = "NULL"
 	}
 	fmt.Fprintf(sb, "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=%d multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=default redir=-1 resp=%d",
-		cl.id, cl.addr, cl.laddr, connFD(cl.conn), cl.name,
+		cl.id, cl.addr, cl.laddr, rawnet.FD(cl.conn), cl.name,
 		int64(now.Sub(cl.created)/time.Second), int64(now.Sub(cl.lastActive)/time.Second),
 		flags, cl.db.id, multi, argvMem, 16384+argvMem, cmd, cl.w.Proto)
-}
-
-// connFD returns the file descriptor of a TCP or Unix connection, -1 for
-// other connections.
-func connFD(conn net.Conn) int {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return -1
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return -1
-	}
-	fd := -1
-	rc.Control(func(f uintptr) { fd = int(f) })
-	return fd
 }
 
 // cmdClientKill implements both CLIENT KILL addr:port and the filter form

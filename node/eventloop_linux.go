@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/slotcache/slotcache/internal/rawnet"
 )
 
 // eventLoop serves plain RESP clients from one epoll loop on a locked OS
@@ -19,15 +21,13 @@ import (
 // subscription, a protocol or input limit error) is handed over to
 // client.resume for good.
 //
-// A loop client's connection is a rawConn, a socket outside the runtime's
-// poller (see rawListener). While the loop owns a client only the loop
+// A loop client's connection is a rawnet.Conn, a socket outside the
+// runtime's poller. While the loop owns a client only the loop
 // thread reads, writes or closes its descriptor, so a descriptor number is
 // never reused under it.
 type eventLoop struct {
 	srv    *Server
-	epfd   int
-	wakeR  int // pipe read end, in the epoll set: control requests
-	wakeW  int
+	poll   *rawnet.Poller // its wake-up: control requests
 	events []syscall.EpollEvent
 
 	mu      sync.Mutex // guards adds, kills and stopped
@@ -64,24 +64,12 @@ const (
 )
 
 func newEventLoop(s *Server) (*eventLoop, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	poll, err := rawnet.NewPoller()
 	if err != nil {
 		return nil, err
 	}
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
-		syscall.Close(epfd)
-		return nil, err
-	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p[0])}
-	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p[0], &ev); err != nil {
-		syscall.Close(epfd)
-		syscall.Close(p[0])
-		syscall.Close(p[1])
-		return nil, err
-	}
 	return &eventLoop{
-		srv: s, epfd: epfd, wakeR: p[0], wakeW: p[1],
+		srv: s, poll: poll,
 		events: make([]syscall.EpollEvent, loopEvents),
 		conns:  map[int]*loopConn{},
 	}, nil
@@ -89,7 +77,7 @@ func newEventLoop(s *Server) (*eventLoop, error) {
 
 // wake interrupts the loop's wait so it looks at its control requests.
 func (l *eventLoop) wake() {
-	syscall.Write(l.wakeW, []byte{0}) // EAGAIN: a wake-up is already pending
+	l.poll.Wake()
 }
 
 // add hands a new client to the loop; false when the loop has stopped.
@@ -133,8 +121,8 @@ func (l *eventLoop) run() {
 		if len(l.carry) > 0 {
 			timeout = 0
 		}
-		n, err := syscall.EpollWait(l.epfd, l.events, timeout)
-		if err != nil && err != syscall.EINTR {
+		n, err := l.poll.Wait(l.events, timeout)
+		if err != nil {
 			s.log.Error("event loop: epoll_wait failed", "err", err)
 			return
 		}
@@ -147,7 +135,7 @@ func (l *eventLoop) run() {
 		for i := 0; i < n; i++ {
 			ev := &l.events[i]
 			fd := int(ev.Fd)
-			if fd == l.wakeR {
+			if l.poll.IsWake(fd) {
 				if !l.control() {
 					return
 				}
@@ -191,12 +179,6 @@ func (l *eventLoop) queue(lc *loopConn) {
 // control takes the pending requests: new clients, kills, stop. It reports
 // false when the loop must stop.
 func (l *eventLoop) control() bool {
-	var buf [64]byte
-	for {
-		if n, _ := syscall.Read(l.wakeR, buf[:]); n <= 0 {
-			break
-		}
-	}
 	l.mu.Lock()
 	adds, kills, stopped := l.adds, l.kills, l.stopped
 	l.adds, l.kills = nil, nil
@@ -217,17 +199,16 @@ func (l *eventLoop) control() bool {
 func (l *eventLoop) register(c *client) {
 	s := l.srv
 	s.mu.Lock() // Close and CLIENT KILL close connections under the lock
-	fd := connFD(c.conn)
+	fd := rawnet.FD(c.conn)
 	lc := &loopConn{c: c, fd: fd, lastIO: time.Now()}
 	if c.closing || fd < 0 { // killed or closed before the loop saw it
 		s.mu.Unlock()
 		c.close()
 		return
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
-	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := l.poll.Add(fd, syscall.EPOLLIN); err != nil {
 		s.log.Warn("event loop: cannot watch client, serving it on a goroutine", "addr", c.addr, "err", err)
-		err = goConn(c)
+		err = c.goConn()
 		s.mu.Unlock()
 		if err != nil {
 			c.close()
@@ -315,7 +296,7 @@ func (l *eventLoop) runReady() {
 				c.w.Buf = c.w.Buf[:0]
 			}
 			l.detach(lc)
-			if err := goConn(c); err != nil {
+			if err := c.goConn(); err != nil {
 				s.log.Warn("event loop: cannot hand the client over; closed", "addr", c.addr, "err", err)
 				lc.handoff, lc.dead = false, true
 			}
@@ -326,7 +307,7 @@ func (l *eventLoop) runReady() {
 
 // detach removes a client from the loop, with the server lock held.
 func (l *eventLoop) detach(lc *loopConn) {
-	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, lc.fd, nil)
+	l.poll.Del(lc.fd)
 	delete(l.conns, lc.fd)
 	lc.c.loop = nil
 }
@@ -412,8 +393,7 @@ func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
 }
 
 func (l *eventLoop) watch(lc *loopConn, events uint32) {
-	ev := syscall.EpollEvent{Events: events, Fd: int32(lc.fd)}
-	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_MOD, lc.fd, &ev)
+	l.poll.Mod(lc.fd, events)
 }
 
 // closeConn closes a client the loop owns: out of the epoll set first, so
@@ -452,7 +432,17 @@ func (l *eventLoop) shutdown() {
 	for _, lc := range l.conns {
 		l.closeConn(lc)
 	}
-	syscall.Close(l.epfd)
-	syscall.Close(l.wakeR)
-	syscall.Close(l.wakeW)
+	l.poll.Close()
+}
+
+// goConn gives a client leaving the loop a net.Conn of the runtime; the
+// caller holds the server lock and the loop no longer watches the
+// descriptor.
+func (c *client) goConn() error {
+	nc, err := rawnet.GoConn(c.conn)
+	if err != nil {
+		return err
+	}
+	c.conn = nc
+	return nil
 }

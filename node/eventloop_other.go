@@ -4,8 +4,6 @@ package node
 
 import (
 	"errors"
-	"net"
-	"time"
 )
 
 // eventLoop is Linux only: elsewhere every client has its own goroutine.
@@ -21,7 +19,3 @@ func (l *eventLoop) run()             {}
 func (l *eventLoop) add(*client) bool { return false }
 func (l *eventLoop) kill(*client)     {}
 func (l *eventLoop) stop()            {}
-
-func (s *Server) loopListener(ln net.Listener) net.Listener { return ln }
-
-func setRawSockopts(conn net.Conn, keepAlive time.Duration) {}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/slotcache/slotcache/internal/rawnet"
 )
 
 // Server is a Redis-compatible storage node. All keyspace state is guarded
@@ -209,7 +211,7 @@ func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.loopOnce.Do(s.startLoop)
 	if s.loop.Load() != nil {
-		ln = s.loopListener(ln)
+		ln = rawnet.Listener(ln)
 	}
 	return s.serve(ctx, ln, s.accept)
 }
@@ -369,7 +371,7 @@ func (s *Server) admit(conn net.Conn, tooMany, protected string, admitted func(*
 			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka / 3, Count: 3})
 		}
 	} else {
-		setRawSockopts(conn, ka)
+		rawnet.SetSockopts(conn, ka)
 	}
 	s.mu.Lock()
 	select {

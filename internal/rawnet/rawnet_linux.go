@@ -1,0 +1,316 @@
+//go:build linux
+
+// Package rawnet holds the sockets of the event loops: connections outside
+// the Go runtime's poller, which a loop thread reads and writes with
+// non-blocking system calls, and the epoll set it waits on.
+package rawnet
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Supported reports whether this system has the event loop's sockets.
+const Supported = true
+
+// listener accepts with accept4 on the listening socket, so that a new
+// connection's descriptor is not registered with the runtime's poller: the
+// runtime would otherwise wake up for every packet the loop reads.
+type listener struct {
+	*net.TCPListener
+	f  *os.File // a duplicate of the listening socket, for accept4
+	rc syscall.RawConn
+}
+
+// Listener returns a listener whose Accept gives *Conn values; ln itself
+// when it is no TCP listener or the duplicate cannot be made.
+func Listener(ln net.Listener) net.Listener {
+	tl, ok := ln.(*net.TCPListener)
+	if !ok {
+		return ln
+	}
+	// A listener's own RawConn cannot wait for readability: accept on a
+	// non-blocking duplicate that the runtime's poller watches.
+	lrc, err := tl.SyscallConn()
+	if err != nil {
+		return ln
+	}
+	dup := -1
+	var derr error
+	lrc.Control(func(fd uintptr) {
+		dup, derr = syscall.Dup(int(fd))
+	})
+	if derr != nil {
+		return ln
+	}
+	syscall.CloseOnExec(dup)
+	if err := syscall.SetNonblock(dup, true); err != nil {
+		syscall.Close(dup)
+		return ln
+	}
+	f := os.NewFile(uintptr(dup), "listener")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return ln
+	}
+	return &listener{TCPListener: tl, f: f, rc: rc}
+}
+
+func (rl *listener) Close() error {
+	rl.f.Close()
+	return rl.TCPListener.Close()
+}
+
+func (rl *listener) Accept() (net.Conn, error) {
+	var nfd int
+	var sa syscall.Sockaddr
+	var aerr error
+	err := rl.rc.Read(func(fd uintptr) bool {
+		nfd, sa, aerr = syscall.Accept4(int(fd), syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		return aerr != syscall.EAGAIN
+	})
+	if err == nil {
+		err = aerr
+	}
+	if err != nil {
+		if err == syscall.ECONNABORTED || err == syscall.EMFILE || err == syscall.ENFILE || err == syscall.EINTR {
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Err: tempErr{err}}
+		}
+		return nil, err
+	}
+	return newConn(nfd, sa), nil
+}
+
+func newConn(fd int, remote syscall.Sockaddr) *Conn {
+	c := &Conn{fd: fd, raddr: sockaddrToTCP(remote)}
+	if lsa, err := syscall.Getsockname(fd); err == nil {
+		c.laddr = sockaddrToTCP(lsa)
+	}
+	return c
+}
+
+// tempErr marks an accept error to retry after a pause.
+type tempErr struct{ error }
+
+func (tempErr) Timeout() bool   { return true }
+func (tempErr) Temporary() bool { return true }
+
+func sockaddrToTCP(sa syscall.Sockaddr) *net.TCPAddr {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
+	}
+	return &net.TCPAddr{}
+}
+
+// Conn is a connection an event loop owns: a non-blocking socket outside
+// the runtime's poller. Only the loop thread reads and writes it (and the
+// accept path, for a refusal); deadlines do not apply. A connection leaving
+// the loop becomes a net.Conn of the runtime with GoConn.
+type Conn struct {
+	fd           int
+	laddr, raddr *net.TCPAddr
+	closed       atomic.Bool
+}
+
+// FD is the connection's descriptor.
+func (c *Conn) FD() int { return c.fd }
+
+func (c *Conn) Read(p []byte) (int, error) {
+	n, err := syscall.Read(c.fd, p)
+	if n < 0 {
+		n = 0
+	}
+	if err == nil && n == 0 {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// Write writes what the socket takes without waiting: it serves the short
+// refusals of the accept path.
+func (c *Conn) Write(p []byte) (int, error) {
+	n, err := syscall.Write(c.fd, p)
+	if n < 0 {
+		n = 0
+	}
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return n, err
+}
+
+func (c *Conn) Close() error {
+	if c.closed.Swap(true) {
+		return net.ErrClosed
+	}
+	return syscall.Close(c.fd)
+}
+
+func (c *Conn) LocalAddr() net.Addr                { return c.laddr }
+func (c *Conn) RemoteAddr() net.Addr               { return c.raddr }
+func (c *Conn) SetDeadline(t time.Time) error      { return nil }
+func (c *Conn) SetReadDeadline(t time.Time) error  { return nil }
+func (c *Conn) SetWriteDeadline(t time.Time) error { return nil }
+
+// SyscallConn gives the descriptor to FD (CLIENT LIST).
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	if c.closed.Load() {
+		return nil, net.ErrClosed
+	}
+	return rawFD(c.fd), nil
+}
+
+type rawFD int
+
+func (fd rawFD) Control(f func(fd uintptr)) error { f(uintptr(fd)); return nil }
+func (fd rawFD) Read(f func(fd uintptr) bool) error {
+	return errors.New("raw read not supported")
+}
+func (fd rawFD) Write(f func(fd uintptr) bool) error {
+	return errors.New("raw write not supported")
+}
+
+// SetSockopts applies TCP_NODELAY and, when keepAlive > 0, TCP keepalive
+// probes to a raw connection; other connections are left alone.
+func SetSockopts(conn net.Conn, keepAlive time.Duration) {
+	c, ok := conn.(*Conn)
+	if !ok {
+		return
+	}
+	syscall.SetsockoptInt(c.fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	if keepAlive <= 0 {
+		return
+	}
+	secs := max(int(keepAlive/time.Second), 1)
+	syscall.SetsockoptInt(c.fd, syscall.SOL_SOCKET, syscall.SO_KEEPALIVE, 1)
+	syscall.SetsockoptInt(c.fd, syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE, secs)
+	syscall.SetsockoptInt(c.fd, syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL, max(secs/3, 1))
+	syscall.SetsockoptInt(c.fd, syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT, 3)
+}
+
+// GoConn returns a net.Conn of the runtime for conn, a raw connection
+// leaving its loop (the loop no longer watches the descriptor); conn is
+// closed. Other connections are returned unchanged.
+func GoConn(conn net.Conn) (net.Conn, error) {
+	rc, ok := conn.(*Conn)
+	if !ok {
+		return conn, nil
+	}
+	f := os.NewFile(uintptr(rc.fd), "conn")
+	nc, err := net.FileConn(f) // a duplicate descriptor
+	rc.closed.Store(true)
+	f.Close()
+	return nc, err
+}
+
+// FromNetConn moves a connected TCP socket out of the runtime's poller: the
+// result owns a non-blocking duplicate of its descriptor, and nc is closed.
+func FromNetConn(nc net.Conn) (*Conn, error) {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		nc.Close()
+		return nil, errors.New("rawnet: not a TCP connection")
+	}
+	f, err := tc.File() // a blocking duplicate
+	tc.Close()
+	if err != nil {
+		return nil, err
+	}
+	fd, err := syscall.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	sa, _ := syscall.Getpeername(fd)
+	return newConn(fd, sa), nil
+}
+
+// Poller is an epoll set with a wake-up pipe in it.
+type Poller struct {
+	fd           int
+	wakeR, wakeW int
+}
+
+// NewPoller creates the epoll set and its wake-up pipe.
+func NewPoller() (*Poller, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		syscall.Close(epfd)
+		return nil, err
+	}
+	pl := &Poller{fd: epfd, wakeR: p[0], wakeW: p[1]}
+	if err := pl.Add(p[0], syscall.EPOLLIN); err != nil {
+		pl.Close()
+		return nil, err
+	}
+	return pl, nil
+}
+
+// Add watches fd for events.
+func (p *Poller) Add(fd int, events uint32) error {
+	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
+	return syscall.EpollCtl(p.fd, syscall.EPOLL_CTL_ADD, fd, &ev)
+}
+
+// Mod changes the events fd is watched for.
+func (p *Poller) Mod(fd int, events uint32) error {
+	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
+	return syscall.EpollCtl(p.fd, syscall.EPOLL_CTL_MOD, fd, &ev)
+}
+
+// Del stops watching fd.
+func (p *Poller) Del(fd int) error {
+	return syscall.EpollCtl(p.fd, syscall.EPOLL_CTL_DEL, fd, nil)
+}
+
+// Wait waits up to msec milliseconds (-1: for ever) for events.
+func (p *Poller) Wait(events []syscall.EpollEvent, msec int) (int, error) {
+	n, err := syscall.EpollWait(p.fd, events, msec)
+	if err == syscall.EINTR {
+		return 0, nil
+	}
+	return n, err
+}
+
+// Wake interrupts a Wait from another goroutine.
+func (p *Poller) Wake() {
+	syscall.Write(p.wakeW, []byte{0}) // EAGAIN: a wake-up is already pending
+}
+
+// IsWake reports whether fd is the wake-up pipe; it then empties it.
+func (p *Poller) IsWake(fd int) bool {
+	if fd != p.wakeR {
+		return false
+	}
+	var buf [64]byte
+	for {
+		if n, _ := syscall.Read(p.wakeR, buf[:]); n <= 0 {
+			return true
+		}
+	}
+}
+
+// Close closes the epoll set and the pipe.
+func (p *Poller) Close() {
+	syscall.Close(p.fd)
+	syscall.Close(p.wakeR)
+	syscall.Close(p.wakeW)
+}
