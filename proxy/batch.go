@@ -17,6 +17,10 @@ type batch struct {
 	wg   sync.WaitGroup
 	// touched lists the pools requests were queued on since the last flush
 	touched []*router.Pool
+	// lc is set while an event loop serves the session: requests go to the
+	// loop's own backend connections, written at the end of its round, and
+	// the loop completes the batch instead of wg.
+	lc *loopClient
 }
 
 // reset starts a new batch; requests grown by a large batch are not kept.
@@ -51,6 +55,10 @@ func (b *batch) newReq() *router.Request {
 
 // enqueue queues r on pl for the session id, to be written by flush.
 func (b *batch) enqueue(pl *router.Pool, id uint64, r *router.Request) {
+	if b.lc != nil {
+		b.lc.send(pl, r)
+		return
+	}
 	b.wg.Add(1)
 	pl.Queue(id, r)
 	if !slices.Contains(b.touched, pl) {
@@ -67,11 +75,19 @@ func (b *batch) flush(id uint64) {
 	b.touched = b.touched[:0]
 }
 
-// redirects retries, once, the requests a node answered with -MOVED or -ASK:
-// the map source is asked for a newer map, and the command goes to the
-// address the node named, on a pool of protocol proto. A second redirection
-// is passed to the client.
+// redirects retries, once, the requests a node answered with -MOVED or -ASK
+// (see resend) and waits for their replies.
 func (b *batch) redirects(p *Proxy, id uint64, proto int) {
+	if b.resend(p, id, proto) {
+		b.wg.Wait()
+	}
+}
+
+// resend sends again the requests a node answered with -MOVED or -ASK: the
+// map source is asked for a newer map, and the command goes to the address
+// the node named, on a pool of protocol proto. It reports whether any
+// request was sent. A second redirection is passed to the client.
+func (b *batch) resend(p *Proxy, id uint64, proto int) bool {
 	var retry []int
 	for i := range b.nreq {
 		r := b.reqs[i]
@@ -81,9 +97,10 @@ func (b *batch) redirects(p *Proxy, id uint64, proto int) {
 		}
 	}
 	if len(retry) == 0 {
-		return
+		return false
 	}
 	p.stats.redirects.Add(int64(len(retry)))
+	sent := false
 	p.refresh()
 	for _, i := range retry {
 		r := b.reqs[i]
@@ -100,8 +117,13 @@ func (b *batch) redirects(p *Proxy, id uint64, proto int) {
 			r.Cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), r.Cmd...)
 			r.Skip = 1
 		}
+		sent = true
+		if b.lc != nil {
+			b.lc.send(pl, r)
+			continue
+		}
 		b.wg.Add(1)
 		pl.Send(id, r)
 	}
-	b.wg.Wait()
+	return sent
 }

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/slotcache/slotcache/internal/rawnet"
 	"github.com/slotcache/slotcache/protocol/memcache"
 	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/router"
@@ -82,6 +84,14 @@ type Config struct {
 	Users []User
 	// ReadPolicy says where read-only commands go (default ReadMaster).
 	ReadPolicy ReadPolicy
+	// EventLoops is how many epoll loops serve RESP clients, each on one
+	// OS thread with its own backend connections (Linux; default
+	// GOMAXPROCS). A client whose commands need connection state (MULTI,
+	// WATCH, blocking commands, subscriptions) or that sends bad input
+	// moves to a goroutine of its own.
+	EventLoops int
+	// NoEventLoop gives every client a goroutine of its own instead.
+	NoEventLoop bool
 }
 
 // DefaultConfig returns the defaults.
@@ -124,6 +134,15 @@ func (c *Config) Validate() error {
 	if c.PubsubOutputLimit <= 0 {
 		c.PubsubOutputLimit = defaultPubsubOutputLimit
 	}
+	if c.EventLoops < 0 {
+		return fmt.Errorf("proxy: negative event loop count %d", c.EventLoops)
+	}
+	if c.EventLoops == 0 {
+		c.EventLoops = runtime.GOMAXPROCS(0)
+	}
+	if c.NoEventLoop || !rawnet.Supported {
+		c.EventLoops = 0
+	}
 	if c.IdleTimeout < 0 {
 		return fmt.Errorf("proxy: negative idle timeout %v", c.IdleTimeout)
 	}
@@ -160,6 +179,7 @@ type Proxy struct {
 	slowlog slowlog
 	mc      mcState        // memcached listener (memcache.go)
 	ded     dedicatedCache // idle dedicated backend connections
+	loops   []*eventLoop   // started with the first client they serve
 
 	wg      sync.WaitGroup
 	closing chan struct{}
@@ -197,6 +217,9 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 // Serve accepts clients on ln until ctx is cancelled or Close is called, then
 // closes every connection and backend pool and waits for their goroutines.
 func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
+	if p.cfg.EventLoops > 0 {
+		ln = rawnet.Listener(ln)
+	}
 	return p.serveListener(ctx, ln, p.accept, nil)
 }
 
@@ -269,11 +292,17 @@ func (p *Proxy) Close() {
 		ln.Close()
 	}
 	for _, s := range p.clients {
-		s.conn.Close()
+		if !s.looped { // an event loop closes its own
+			s.conn.Close()
+		}
 	}
+	loops := p.loops
 	pools := p.pools
 	p.pools = map[string]*router.Pool{}
 	p.mu.Unlock()
+	for _, l := range loops {
+		l.stop()
+	}
 	for _, pl := range pools {
 		pl.Close()
 	}
@@ -284,6 +313,7 @@ func (p *Proxy) accept(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
+	rawnet.SetSockopts(nc, 0)
 	p.stats.connections.Add(1)
 	p.mu.Lock()
 	if p.closed || len(p.clients)+p.mcConns() >= p.cfg.MaxClients {
@@ -298,14 +328,42 @@ func (p *Proxy) accept(nc net.Conn) {
 	s := newSession(p, nc, p.nextID)
 	p.clients[s.id] = s
 	p.wg.Add(1)
+	l := p.loopFor(s)
 	p.mu.Unlock()
+	if l != nil && l.add(s) {
+		return
+	}
+	p.goServe(s, nil)
+}
+
+// goServe runs session s on a goroutine, from its first command when set;
+// the session was counted in p.wg and p.clients.
+func (p *Proxy) goServe(s *session, first [][]byte) {
+	p.mu.Lock()
+	nc, err := rawnet.GoConn(s.conn)
+	if err == nil {
+		s.conn = nc
+	}
+	s.looped = false
+	p.mu.Unlock()
+	if err != nil {
+		p.log.Warn("cannot serve a client on a goroutine; closed", "addr", s.addr, "err", err)
+		p.endSession(s)
+		return
+	}
 	go func() {
-		defer p.wg.Done()
-		s.serve()
-		p.mu.Lock()
-		delete(p.clients, s.id)
-		p.mu.Unlock()
+		s.serve(first)
+		p.endSession(s)
 	}()
+}
+
+// endSession forgets a session that ended.
+func (p *Proxy) endSession(s *session) {
+	s.conn.Close()
+	p.mu.Lock()
+	delete(p.clients, s.id)
+	p.mu.Unlock()
+	p.wg.Done()
 }
 
 // pool returns the backend pool for addr and protocol (2 or 3), creating it

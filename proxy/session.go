@@ -63,9 +63,11 @@ type call struct {
 // with one system call.
 type session struct {
 	p    *Proxy
-	conn net.Conn
-	rd   *resp.Reader
-	id   uint64
+	conn net.Conn // replaced, under p.mu, when an event loop hands it over
+	// looped: an event loop owns the connection (p.mu)
+	looped bool
+	rd     *resp.Reader
+	id     uint64
 
 	// read by CLIENT LIST on other goroutines
 	addr, laddr string
@@ -138,11 +140,21 @@ func (r *idleReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (s *session) serve() {
+// serve runs the session on its goroutine until the connection ends. first,
+// when set, is the first command, already read by an event loop that
+// handed the client over; a command the loop held is run first.
+func (s *session) serve(first [][]byte) {
 	defer s.conn.Close()
 	defer s.closeState()
+	if s.st.held != nil && !s.runHeld() {
+		return
+	}
 	for {
-		args, err := s.rd.ReadCommand()
+		args, err := first, error(nil)
+		first = nil
+		if args == nil {
+			args, err = s.rd.ReadCommand()
+		}
 		if err != nil {
 			var pe *resp.ProtocolError
 			if errors.As(err, &pe) {
@@ -154,7 +166,7 @@ func (s *session) serve() {
 		}
 		s.begin()
 		s.handle(args)
-		for !s.quit && !s.switched && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+		for s.batchOpen() {
 			args, ok, err := s.rd.Next()
 			if !ok || err != nil {
 				break // a protocol error is reported by the next ReadCommand
@@ -174,6 +186,11 @@ func (s *session) serve() {
 			return
 		}
 	}
+}
+
+// batchOpen reports whether the batch may take one more command.
+func (s *session) batchOpen() bool {
+	return !s.quit && !s.switched && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply
 }
 
 // begin starts a batch.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -127,15 +128,17 @@ func (c PoolConfig) withDefaults() PoolConfig {
 
 // Pool is the set of connections to one backend address.
 type Pool struct {
-	addr  string
-	conns []*conn
+	addr   string
+	cfg    PoolConfig
+	conns  []*conn
+	closed atomic.Bool
 }
 
 // NewPool starts the connections to addr; they connect in the background and
 // reconnect until Close.
 func NewPool(addr string, cfg PoolConfig) *Pool {
 	cfg = cfg.withDefaults()
-	p := &Pool{addr: addr}
+	p := &Pool{addr: addr, cfg: cfg}
 	for range cfg.Conns {
 		p.conns = append(p.conns, newConn(addr, cfg))
 	}
@@ -160,6 +163,14 @@ func (p *Pool) retryAll() {
 
 // Addr returns the backend's address.
 func (p *Pool) Addr() string { return p.addr }
+
+// Config returns the pool's configuration, defaults filled in: code that
+// opens its own connections to the backend (an event loop's) uses the same
+// credentials, handshake and timeouts.
+func (p *Pool) Config() PoolConfig { return p.cfg }
+
+// Closed reports whether Close was called.
+func (p *Pool) Closed() bool { return p.closed.Load() }
 
 // Send queues r on the connection that client id is pinned to and wakes
 // its writer, which sends r with whatever else is queued there. When the
@@ -202,6 +213,7 @@ func (p *Pool) Ready(id uint64) bool {
 
 // Close closes the connections; pending requests fail.
 func (p *Pool) Close() {
+	p.closed.Store(true)
 	for _, c := range p.conns {
 		c.close()
 	}

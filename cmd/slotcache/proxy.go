@@ -45,6 +45,7 @@ func runProxy(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int("slowlog-max-len", 128, "slowlog length")
 	fs.Int("procs", 0, "OS threads running Go code (GOMAXPROCS); 0: one per core. 1 suits a host shared with the nodes")
 	fs.String("loglevel", "info", "log level: debug, info, warn, error")
+	fs.Bool("io-event-loop", true, "serve RESP clients from epoll loops, one per --procs thread (Linux); false: a goroutine per client")
 	addProxyAccessFlags(fs)
 	v, err := loadConfig(fs, args, stderr)
 	if err != nil {
@@ -117,6 +118,7 @@ func proxyConfig(v *viper.Viper) (proxy.Config, error) {
 	cfg.MaxBulkLen = v.GetInt64("proto-max-bulk-len")
 	cfg.MaxQueryBuf = v.GetInt("client-query-buffer-limit")
 	cfg.IdleTimeout = v.GetDuration("timeout")
+	cfg.NoEventLoop = !v.GetBool("io-event-loop")
 	cfg.Backend.Conns = v.GetInt("backend-conns")
 	cfg.SlowlogSlowerThan = v.GetInt64("slowlog-log-slower-than")
 	cfg.SlowlogMaxLen = v.GetInt("slowlog-max-len")

@@ -1,0 +1,832 @@
+//go:build linux
+
+package proxy
+
+import (
+	"errors"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/slotcache/slotcache/internal/rawnet"
+	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
+)
+
+// eventLoop serves RESP clients from one epoll set on a locked OS thread,
+// as twemproxy does: each round it reads every ready client, dispatches
+// their complete commands to the loop's own backend connections, writes
+// every backend connection touched once, reads the replies as they arrive
+// and writes each client's replies once its whole batch is answered. No
+// goroutine is parked or woken on this path.
+//
+// The loop owns the sockets of its clients (rawnet.Conn) and of its
+// backend connections; only the loop thread reads, writes or closes them.
+// Dialing happens on goroutines, which pass the connected socket to the
+// loop. A client whose next command needs connection state (MULTI, WATCH,
+// a blocking command, a subscription) or that sent bad input is handed to a
+// goroutine of its own (session.serve) for good, once its earlier replies
+// are written.
+type eventLoop struct {
+	p      *Proxy
+	poll   *rawnet.Poller
+	events []syscall.EpollEvent
+
+	mu      sync.Mutex // guards adds, dialed and stopped
+	adds    []*session
+	dialed  []dialResult
+	stopped bool
+
+	// owned by the loop thread
+	clients  map[int]*loopClient
+	backends map[int]*loopBackend // connected, by descriptor
+	byPool   map[*router.Pool]*loopBackend
+	ready    []*loopClient  // clients to run
+	dirty    []*loopBackend // backends with output to write
+	lastTick time.Time
+}
+
+// loopClient is the loop's state of one client.
+type loopClient struct {
+	l      *eventLoop
+	s      *session
+	fd     int
+	queued bool // in l.ready
+	// input: the socket may hold unread bytes (edge-triggered: it stays
+	// set until a read comes back short)
+	input bool
+	// hup: the client shut its side down; reads go on until EOF
+	hup     bool
+	pending int  // requests of the batch not answered yet
+	waiting bool // a batch is dispatched
+	resent  bool // its redirections were sent again
+	start   int64
+	off     int  // bytes of s.out.Buf written
+	writing bool // output left, waiting for EPOLLOUT
+	// next is a command read that needs a goroutine: the client is handed
+	// over with it once the batch before it is written
+	next   [][]byte
+	closed bool
+	lastIO time.Time
+}
+
+// loopReq is a request in a backend connection's queue.
+type loopReq struct {
+	r    *router.Request
+	lc   *loopClient
+	skip int   // replies still to drop
+	sent int64 // nanotime it was queued
+}
+
+// loopBackend is the loop's connection to one pool's backend.
+type loopBackend struct {
+	l    *eventLoop
+	pl   *router.Pool
+	cfg  router.PoolConfig
+	hs   router.Handshake
+	conn *rawnet.Conn // nil while not connected
+	fd   int
+	// down fails requests at once while the backend cannot be reached;
+	// dialing: a goroutine is connecting (requests queue meanwhile, on
+	// the first attempt only)
+	down    error
+	dialing bool
+	failing bool // logged as unavailable
+	backoff time.Duration
+	hsLeft  int // handshake replies still to check
+
+	out     []byte // encoded commands not written yet
+	off     int    // bytes of out written
+	dirty   bool   // in l.dirty
+	blocked bool   // the socket is full: waiting for EPOLLOUT
+	queue   []loopReq
+	head    int // queue[head:] wait for replies, oldest first
+
+	in        []byte
+	r, w      int
+	scanFrom  int
+	lastWrite int64
+}
+
+type dialResult struct {
+	b    *loopBackend
+	conn *rawnet.Conn
+	err  error
+}
+
+// edgeEvents is what the loop watches its sockets for, edge-triggered
+// (EPOLLET, negative in package syscall).
+const edgeEvents uint32 = syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHUP | 1<<31
+
+var errUnexpectedReply = errors.New("unexpected reply")
+
+const (
+	loopEvents      = 256
+	loopBackendRead = 16 << 10
+	loopTickMS      = 100
+	// maxRetainedIn is the backend read buffer kept once drained.
+	maxRetainedIn = 1 << 20
+)
+
+// loopFor returns the event loop that serves s, starting the loops on
+// first use; nil when s stays on a goroutine. The caller holds p.mu.
+func (p *Proxy) loopFor(s *session) *eventLoop {
+	if p.cfg.EventLoops == 0 || p.closed {
+		return nil
+	}
+	if _, ok := s.conn.(*rawnet.Conn); !ok {
+		return nil
+	}
+	if p.loops == nil {
+		for range p.cfg.EventLoops {
+			l, err := newEventLoop(p)
+			if err != nil {
+				p.log.Warn("event loop unavailable, clients are served on goroutines", "err", err)
+				for _, l := range p.loops {
+					l.stop()
+				}
+				p.loops = nil
+				p.cfg.EventLoops = 0
+				return nil
+			}
+			p.loops = append(p.loops, l)
+			p.wg.Add(1)
+			go l.run()
+		}
+	}
+	s.looped = true
+	return p.loops[s.id%uint64(len(p.loops))]
+}
+
+func newEventLoop(p *Proxy) (*eventLoop, error) {
+	poll, err := rawnet.NewPoller()
+	if err != nil {
+		return nil, err
+	}
+	return &eventLoop{
+		p:        p,
+		poll:     poll,
+		events:   make([]syscall.EpollEvent, loopEvents),
+		clients:  map[int]*loopClient{},
+		backends: map[int]*loopBackend{},
+		byPool:   map[*router.Pool]*loopBackend{},
+	}, nil
+}
+
+// add hands a new client to the loop; false once the loop has stopped.
+func (l *eventLoop) add(s *session) bool {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return false
+	}
+	l.adds = append(l.adds, s)
+	l.mu.Unlock()
+	l.poll.Wake()
+	return true
+}
+
+// stop makes the loop close its clients and backends and exit.
+func (l *eventLoop) stop() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+	l.poll.Wake()
+}
+
+func (l *eventLoop) isStopped() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stopped
+}
+
+func (l *eventLoop) run() {
+	defer l.p.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer l.shutdown()
+	for {
+		n, err := l.poll.Wait(l.events, loopTickMS)
+		if err != nil {
+			l.p.log.Error("event loop: epoll_wait failed", "err", err)
+			return
+		}
+		now := time.Now()
+		for i := range n {
+			ev := &l.events[i]
+			fd := int(ev.Fd)
+			if l.poll.IsWake(fd) {
+				if !l.control() {
+					return
+				}
+				continue
+			}
+			if lc := l.clients[fd]; lc != nil {
+				if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+					lc.input = true
+				}
+				if ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+					lc.hup = true
+				}
+				if lc.writing && ev.Events&(syscall.EPOLLOUT|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+					lc.writing = false
+				}
+				l.queue(lc)
+				continue
+			}
+			if b := l.backends[fd]; b != nil {
+				if ev.Events&(syscall.EPOLLOUT|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 && b.blocked {
+					b.blocked = false
+					l.markDirty(b)
+				}
+				if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+					b.read(now)
+				}
+			}
+		}
+		l.drain(now)
+		if now.Sub(l.lastTick) >= loopTickMS*time.Millisecond {
+			l.lastTick = now
+			l.tick(now)
+			l.drain(now)
+		}
+	}
+}
+
+// drain runs the ready clients and writes the dirty backends until neither
+// is left: a failed write answers requests, which makes clients ready.
+func (l *eventLoop) drain(now time.Time) {
+	for len(l.ready) > 0 || len(l.dirty) > 0 {
+		for i := 0; i < len(l.ready); i++ { // running a client may ready others
+			lc := l.ready[i]
+			lc.queued = false
+			l.runClient(lc, now)
+		}
+		clear(l.ready)
+		l.ready = l.ready[:0]
+		for i := 0; i < len(l.dirty); i++ {
+			b := l.dirty[i]
+			b.dirty = false
+			b.flush()
+		}
+		clear(l.dirty)
+		l.dirty = l.dirty[:0]
+	}
+}
+
+func (l *eventLoop) queue(lc *loopClient) {
+	if !lc.queued && !lc.closed {
+		lc.queued = true
+		l.ready = append(l.ready, lc)
+	}
+}
+
+func (l *eventLoop) markDirty(b *loopBackend) {
+	if !b.dirty {
+		b.dirty = true
+		l.dirty = append(l.dirty, b)
+	}
+}
+
+// control takes new clients and dialed backend connections; false once
+// the loop must stop.
+func (l *eventLoop) control() bool {
+	l.mu.Lock()
+	adds, dialed, stopped := l.adds, l.dialed, l.stopped
+	l.adds, l.dialed = nil, nil
+	l.mu.Unlock()
+	if stopped {
+		for _, s := range adds {
+			l.p.endSession(s)
+		}
+		for _, d := range dialed {
+			if d.conn != nil {
+				d.conn.Close()
+			}
+		}
+		return false
+	}
+	for _, s := range adds {
+		l.register(s)
+	}
+	for _, d := range dialed {
+		d.b.connected(d.conn, d.err)
+	}
+	return true
+}
+
+// register starts serving a new client; on failure it goes to a goroutine.
+func (l *eventLoop) register(s *session) {
+	rc := s.conn.(*rawnet.Conn)
+	fd := rc.FD()
+	lc := &loopClient{l: l, s: s, fd: fd, input: true, lastIO: time.Now()}
+	if err := l.poll.Add(fd, edgeEvents); err != nil {
+		l.p.log.Warn("event loop: cannot watch client, serving it on a goroutine", "addr", s.addr, "err", err)
+		l.p.goServe(s, nil)
+		return
+	}
+	s.lc = lc
+	l.clients[fd] = lc
+	l.queue(lc) // bytes may have arrived before the registration
+}
+
+// runClient moves a client forward as far as it can: completes an answered
+// batch, writes, reads and dispatches the next batch.
+func (l *eventLoop) runClient(lc *loopClient, now time.Time) {
+	s := lc.s
+	for !lc.closed {
+		if lc.off < len(s.out.Buf) {
+			if lc.writing || !l.write(lc, now) {
+				return
+			}
+			if s.quit {
+				l.closeClient(lc)
+				return
+			}
+		}
+		if lc.waiting {
+			if lc.pending > 0 {
+				return
+			}
+			l.complete(lc)
+			continue
+		}
+		if lc.next != nil || s.st.held != nil {
+			l.handoff(lc)
+			return
+		}
+		args, ok, err := s.rd.Next()
+		if err != nil { // the goroutine reports it
+			l.handoff(lc)
+			return
+		}
+		if !ok {
+			if !lc.input || !l.read(lc, now) {
+				return
+			}
+			continue
+		}
+		if needsGoroutine(s, args) {
+			lc.next = args
+			continue
+		}
+		s.begin()
+		s.handle(args)
+		for s.batchOpen() {
+			args, ok, err := s.rd.Next()
+			if !ok || err != nil {
+				break // an error is met again by the next round
+			}
+			if needsGoroutine(s, args) {
+				lc.next = args
+				break
+			}
+			s.handle(args)
+		}
+		lc.waiting, lc.resent, lc.start = true, false, nanotime()
+	}
+}
+
+// needsGoroutine reports whether a command needs the connection state only
+// a goroutine of its own serves.
+func needsGoroutine(s *session, args [][]byte) bool {
+	if len(args) == 0 || len(args[0]) < 4 || len(args[0]) > 12 {
+		return false
+	}
+	switch string(s.lower(args[0])) {
+	case "multi", "exec", "discard", "watch", "unwatch", "reset",
+		"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
+		"blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
+		return true
+	}
+	return false
+}
+
+// complete ends an answered batch: its redirections are sent again once,
+// else its replies are built into s.out.
+func (l *eventLoop) complete(lc *loopClient) {
+	s := lc.s
+	if !lc.resent {
+		lc.resent = true
+		if s.resend(s.p, s.id, s.proto) && lc.pending > 0 {
+			return
+		}
+	}
+	lc.waiting = false
+	s.finish(nanotime() - lc.start)
+	s.lastActive.Store(time.Now().UnixNano())
+	lc.off = 0
+}
+
+// read reads the client once; false when nothing was read (the client may
+// have been closed).
+func (l *eventLoop) read(lc *loopClient, now time.Time) bool {
+	s := lc.s
+	want := 0
+	n, err := s.rd.FillFrom(func(p []byte) (int, error) {
+		want = len(p)
+		for {
+			n, err := syscall.Read(lc.fd, p)
+			if err != syscall.EINTR {
+				return n, err
+			}
+		}
+	})
+	if n > 0 {
+		lc.input = n == want || lc.hup
+		lc.lastIO = now
+		l.p.stats.netInput.Add(int64(n))
+		return true
+	}
+	switch err {
+	case syscall.EAGAIN:
+		lc.input = false
+	case nil, syscall.ECONNRESET, syscall.EPIPE, syscall.ETIMEDOUT:
+		l.closeClient(lc) // EOF or a socket error: nothing left to answer
+	default:
+		if _, ok := err.(syscall.Errno); ok {
+			l.closeClient(lc)
+		} else {
+			l.handoff(lc) // an input limit, which the goroutine reports
+		}
+	}
+	return false
+}
+
+// write writes the client's pending output without blocking; false when
+// some is left (it waits for EPOLLOUT) or the client was closed.
+func (l *eventLoop) write(lc *loopClient, now time.Time) bool {
+	s := lc.s
+	for lc.off < len(s.out.Buf) {
+		n, err := syscall.Write(lc.fd, s.out.Buf[lc.off:])
+		if n > 0 {
+			lc.off += n
+			lc.lastIO = now
+			l.p.stats.netOutput.Add(int64(n))
+		}
+		switch err {
+		case nil, syscall.EINTR:
+		case syscall.EAGAIN:
+			lc.writing = true
+			return false
+		default:
+			l.closeClient(lc)
+			return false
+		}
+	}
+	return true
+}
+
+// handoff moves a client to a goroutine of its own, with the command the
+// loop read for it, if any.
+func (l *eventLoop) handoff(lc *loopClient) {
+	l.detach(lc)
+	s, next := lc.s, lc.next
+	lc.next = nil
+	l.p.goServe(s, next) // the client's output was written: it is never handed over before
+}
+
+// detach removes a client from the loop.
+func (l *eventLoop) detach(lc *loopClient) {
+	lc.closed = true
+	l.poll.Del(lc.fd)
+	delete(l.clients, lc.fd)
+	lc.s.lc = nil
+}
+
+// closeClient ends a client the loop owns.
+func (l *eventLoop) closeClient(lc *loopClient) {
+	l.detach(lc)
+	lc.s.closeState()
+	l.p.endSession(lc.s)
+}
+
+// send queues r for pl's backend; a client of this loop calls it while its
+// batch is dispatched.
+func (lc *loopClient) send(pl *router.Pool, r *router.Request) {
+	l := lc.l
+	b := l.byPool[pl]
+	if b == nil {
+		b = l.newBackend(pl)
+	}
+	if b.down != nil { // the first connection attempt is waited for, later ones not
+
+		r.Reply, r.Err = r.Reply[:0], b.down
+		return
+	}
+	lc.pending++
+	b.queue = append(b.queue, loopReq{r: r, lc: lc, skip: r.Skip, sent: nanotime()})
+	b.out = append(b.out, r.Cmd...)
+	if b.conn != nil {
+		l.markDirty(b)
+	}
+}
+
+func (l *eventLoop) newBackend(pl *router.Pool) *loopBackend {
+	cfg := pl.Config()
+	b := &loopBackend{l: l, pl: pl, cfg: cfg, hs: router.NewHandshake(cfg), fd: -1, backoff: cfg.MinBackoff}
+	l.byPool[pl] = b
+	b.dial(0)
+	return b
+}
+
+// dial connects on a goroutine after wait; the loop takes the result in
+// control.
+func (b *loopBackend) dial(wait time.Duration) {
+	b.dialing = true
+	l := b.l
+	addr, timeout := b.pl.Addr(), b.cfg.DialTimeout
+	l.p.wg.Add(1)
+	go func() {
+		defer l.p.wg.Done()
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-l.p.closing:
+				t.Stop()
+				return
+			}
+		}
+		var rc *rawnet.Conn
+		nc, err := (&net.Dialer{Timeout: timeout}).Dial("tcp", addr)
+		if err == nil {
+			rc, err = rawnet.FromNetConn(nc)
+		}
+		l.mu.Lock()
+		if l.stopped {
+			l.mu.Unlock()
+			if rc != nil {
+				rc.Close()
+			}
+			return
+		}
+		l.dialed = append(l.dialed, dialResult{b: b, conn: rc, err: err})
+		l.mu.Unlock()
+		l.poll.Wake()
+	}()
+}
+
+// connected takes the result of a dial.
+func (b *loopBackend) connected(rc *rawnet.Conn, err error) {
+	l := b.l
+	b.dialing = false
+	if err == nil && b.pl.Closed() {
+		rc.Close()
+		err = net.ErrClosed
+	}
+	if err == nil {
+		syscall.SetsockoptInt(rc.FD(), syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+		if err = l.poll.Add(rc.FD(), edgeEvents); err != nil {
+			rc.Close()
+		}
+	}
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	b.conn, b.fd = rc, rc.FD()
+	l.backends[b.fd] = b
+	b.down = nil
+	b.hsLeft = b.hs.Replies
+	if b.hsLeft == 0 {
+		b.up()
+	}
+	if len(b.hs.Cmd) > 0 {
+		b.out = append(append(b.out[:0:0], b.hs.Cmd...), b.out...)
+	}
+	b.lastWrite = nanotime()
+	l.markDirty(b)
+}
+
+// up is the end of a successful handshake.
+func (b *loopBackend) up() {
+	b.backoff = b.cfg.MinBackoff
+	if b.failing {
+		b.cfg.Logger.Info("backend connected", "addr", b.pl.Addr())
+		b.failing = false
+	}
+}
+
+// fail closes the connection, fails every request queued on it and dials
+// again after the backoff (not once the pool is closed).
+func (b *loopBackend) fail(err error) {
+	l := b.l
+	ue := router.Unavailable(b.pl.Addr(), err)
+	if b.conn != nil {
+		l.poll.Del(b.fd)
+		delete(l.backends, b.fd)
+		b.conn.Close()
+		b.conn, b.fd = nil, -1
+	}
+	b.down = ue
+	for _, q := range b.queue[b.head:] {
+		q.r.Reply, q.r.Err = q.r.Reply[:0], ue
+		q.lc.answered()
+	}
+	clear(b.queue)
+	b.queue, b.head = b.queue[:0], 0
+	b.out, b.off, b.blocked = b.out[:0], 0, false
+	b.r, b.w, b.scanFrom = 0, 0, 0
+	if b.pl.Closed() || l.isStopped() {
+		delete(l.byPool, b.pl)
+		return
+	}
+	if !b.failing {
+		b.cfg.Logger.Warn("backend unavailable", "addr", b.pl.Addr(), "reason", ue.Reason)
+		b.failing = true
+	}
+	wait := b.backoff
+	b.backoff = min(2*b.backoff, b.cfg.MaxBackoff)
+	b.dial(wait)
+}
+
+// answered counts one reply of the client's batch.
+func (lc *loopClient) answered() {
+	lc.pending--
+	if lc.pending == 0 {
+		lc.l.queue(lc)
+	}
+}
+
+// flush writes the backend's pending output without blocking.
+func (b *loopBackend) flush() {
+	if b.conn == nil || b.blocked {
+		return
+	}
+	for b.off < len(b.out) {
+		n, err := syscall.Write(b.fd, b.out[b.off:])
+		if n > 0 {
+			b.off += n
+			b.lastWrite = nanotime()
+		}
+		switch err {
+		case nil, syscall.EINTR:
+		case syscall.EAGAIN:
+			b.blocked = true
+			return
+		default:
+			b.fail(err)
+			return
+		}
+	}
+	if cap(b.out) > maxRetainedIn {
+		b.out = nil
+	}
+	b.out, b.off = b.out[:0], 0
+}
+
+// read reads every reply available and answers the requests in order.
+func (b *loopBackend) read(now time.Time) {
+	for b.conn != nil {
+		if b.w == len(b.in) {
+			b.grow()
+		}
+		n, err := syscall.Read(b.fd, b.in[b.w:])
+		if n > 0 {
+			short := b.w+n < len(b.in)
+			b.w += n
+			if err := b.scan(short); err != nil {
+				b.fail(err)
+				return
+			}
+			if short {
+				return
+			}
+			continue
+		}
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return
+		case nil:
+			b.fail(nil) // closed by the node
+		default:
+			b.fail(err)
+		}
+		return
+	}
+}
+
+// grow makes room at the end of the read buffer.
+func (b *loopBackend) grow() {
+	switch {
+	case b.in == nil:
+		b.in = make([]byte, loopBackendRead)
+	case b.r > 0:
+		copy(b.in, b.in[b.r:b.w])
+		b.w -= b.r
+		b.scanFrom = max(b.scanFrom-b.r, 0)
+		b.r = 0
+	default:
+		nb := make([]byte, 2*len(b.in))
+		copy(nb, b.in[:b.w])
+		b.in = nb
+	}
+}
+
+// scan answers the requests whose replies are complete in the buffer. A
+// large incomplete reply is scanned again only once the buffer has doubled
+// past scanFrom or a read was short.
+func (b *loopBackend) scan(short bool) error {
+	for b.w > b.r && (b.w >= b.scanFrom || short) {
+		n, err := resp.ScanReply(b.in[b.r:b.w], b.cfg.MaxBulkLen)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if pending := b.w - b.r; pending > 64<<10 {
+				b.scanFrom = b.r + 2*pending
+			}
+			break
+		}
+		b.scanFrom = 0
+		reply := b.in[b.r : b.r+n]
+		b.r += n
+		if b.hsLeft > 0 {
+			i := b.hs.Replies - b.hsLeft
+			if err := b.hs.Check(i, reply); err != nil {
+				return err
+			}
+			if b.hsLeft--; b.hsLeft == 0 {
+				b.up()
+			}
+			continue
+		}
+		if b.head == len(b.queue) {
+			return errUnexpectedReply
+		}
+		q := &b.queue[b.head]
+		if q.skip > 0 {
+			q.skip--
+			continue
+		}
+		q.r.Reply, q.r.Err = append(q.r.Reply[:0], reply...), nil
+		q.lc.answered()
+		*q = loopReq{}
+		b.head++
+	}
+	if b.head == len(b.queue) {
+		b.queue, b.head = b.queue[:0], 0
+	}
+	if b.r == b.w {
+		b.r, b.w = 0, 0
+		if len(b.in) > maxRetainedIn {
+			b.in = nil
+		}
+	}
+	return nil
+}
+
+// tick fails backends whose oldest request waited longer than the read
+// timeout or whose output is stuck longer than the write timeout, drops
+// the connections of closed pools and closes idle clients.
+func (l *eventLoop) tick(now time.Time) {
+	mono := nanotime()
+	for _, b := range l.byPool {
+		switch {
+		case b.conn == nil:
+		case b.head < len(b.queue) && mono-b.queue[b.head].sent > int64(b.cfg.ReadTimeout):
+			b.fail(os.ErrDeadlineExceeded)
+		case b.blocked && mono-b.lastWrite > int64(b.cfg.WriteTimeout):
+			b.fail(os.ErrDeadlineExceeded)
+		case b.pl.Closed() && b.head == len(b.queue):
+			b.fail(net.ErrClosed)
+		}
+	}
+	if d := l.p.cfg.IdleTimeout; d > 0 {
+		for _, lc := range l.clients {
+			if !lc.waiting && now.Sub(lc.lastIO) > d {
+				l.closeClient(lc)
+			}
+		}
+	}
+}
+
+// shutdown closes every client and backend connection of the loop.
+func (l *eventLoop) shutdown() {
+	l.mu.Lock()
+	l.stopped = true
+	adds, dialed := l.adds, l.dialed
+	l.adds, l.dialed = nil, nil
+	l.mu.Unlock()
+	for _, s := range adds {
+		l.p.endSession(s)
+	}
+	for _, d := range dialed {
+		if d.conn != nil {
+			d.conn.Close()
+		}
+	}
+	for _, lc := range l.clients {
+		l.closeClient(lc)
+	}
+	for _, b := range l.byPool {
+		b.fail(net.ErrClosed)
+	}
+	l.poll.Close()
+}
