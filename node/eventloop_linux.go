@@ -4,7 +4,6 @@ package node
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -12,12 +11,12 @@ import (
 	"github.com/slotcache/slotcache/internal/rawnet"
 )
 
-// eventLoop serves plain RESP clients from one epoll loop on a locked OS
-// thread, as Redis does: each round it waits for readiness, reads every
+// eventLoop serves plain RESP clients from one epoll loop, as Redis does,
+// on one goroutine that parks only when no client is ready: each round it waits for readiness, reads every
 // ready client with non-blocking syscalls, runs the complete commands of
 // all of them under one acquisition of the server lock, then writes the
 // replies. This avoids the scheduler's park/wake cycle of a goroutine per
-// client. A client whose state needs a goroutine (a blocking command, a
+// client and the thread switches of a thread blocked in epoll_wait. A client whose state needs a goroutine (a blocking command, a
 // subscription, a protocol or input limit error) is handed over to
 // client.resume for good.
 //
@@ -60,7 +59,7 @@ const (
 	loopEvents   = 256
 	loopReadSize = 16 << 10
 	// loopTick bounds each wait so the idle timeout is checked.
-	loopTick = 1000 // ms
+	loopTick = time.Second
 )
 
 func newEventLoop(s *Server) (*eventLoop, error) {
@@ -113,8 +112,6 @@ func (l *eventLoop) stop() {
 func (l *eventLoop) run() {
 	s := l.srv
 	defer s.wg.Done()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	defer l.shutdown()
 	for {
 		timeout := loopTick
@@ -227,12 +224,7 @@ func (l *eventLoop) register(c *client) {
 func (l *eventLoop) read(lc *loopConn, now time.Time) {
 	fd := lc.fd
 	n, err := lc.c.rd.FillFrom(func(p []byte) (int, error) {
-		for {
-			n, err := syscall.Read(fd, p)
-			if err != syscall.EINTR {
-				return n, err
-			}
-		}
+		return rawnet.Read(fd, p)
 	})
 	if n > 0 {
 		l.srv.netInput.Add(int64(n))
@@ -352,7 +344,7 @@ func (l *eventLoop) finish(lc *loopConn, now time.Time) {
 func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
 	c := lc.c
 	for lc.off < len(c.w.Buf) {
-		n, err := syscall.Write(lc.fd, c.w.Buf[lc.off:])
+		n, err := rawnet.Write(lc.fd, c.w.Buf[lc.off:])
 		if n > 0 {
 			lc.off += n
 			l.srv.netOutput.Add(int64(n))

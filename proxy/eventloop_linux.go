@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -16,12 +15,11 @@ import (
 	"github.com/slotcache/slotcache/router"
 )
 
-// eventLoop serves RESP clients from one epoll set on a locked OS thread,
-// as twemproxy does: each round it reads every ready client, dispatches
+// eventLoop serves RESP clients from one epoll set, as twemproxy does: each round it reads every ready client, dispatches
 // their complete commands to the loop's own backend connections, writes
 // every backend connection touched once, reads the replies as they arrive
-// and writes each client's replies once its whole batch is answered. No
-// goroutine is parked or woken on this path.
+// and writes each client's replies once its whole batch is answered. One
+// goroutine does it all: it parks only when no socket is ready.
 //
 // The loop owns the sockets of its clients (rawnet.Conn) and of its
 // backend connections; only the loop thread reads, writes or closes them.
@@ -126,7 +124,7 @@ var errUnexpectedReply = errors.New("unexpected reply")
 const (
 	loopEvents      = 256
 	loopBackendRead = 16 << 10
-	loopTickMS      = 100
+	loopTick        = 100 * time.Millisecond
 	// maxRetainedIn is the backend read buffer kept once drained.
 	maxRetainedIn = 1 << 20
 )
@@ -205,11 +203,9 @@ func (l *eventLoop) isStopped() bool {
 
 func (l *eventLoop) run() {
 	defer l.p.wg.Done()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	defer l.shutdown()
 	for {
-		n, err := l.poll.Wait(l.events, loopTickMS)
+		n, err := l.poll.Wait(l.events, loopTick)
 		if err != nil {
 			l.p.log.Error("event loop: epoll_wait failed", "err", err)
 			return
@@ -248,7 +244,7 @@ func (l *eventLoop) run() {
 			}
 		}
 		l.drain(now)
-		if now.Sub(l.lastTick) >= loopTickMS*time.Millisecond {
+		if now.Sub(l.lastTick) >= loopTick {
 			l.lastTick = now
 			l.tick(now)
 			l.drain(now)
@@ -428,12 +424,7 @@ func (l *eventLoop) read(lc *loopClient, now time.Time) bool {
 	want := 0
 	n, err := s.rd.FillFrom(func(p []byte) (int, error) {
 		want = len(p)
-		for {
-			n, err := syscall.Read(lc.fd, p)
-			if err != syscall.EINTR {
-				return n, err
-			}
-		}
+		return rawnet.Read(lc.fd, p)
 	})
 	if n > 0 {
 		lc.input = n == want || lc.hup
@@ -461,7 +452,7 @@ func (l *eventLoop) read(lc *loopClient, now time.Time) bool {
 func (l *eventLoop) write(lc *loopClient, now time.Time) bool {
 	s := lc.s
 	for lc.off < len(s.out.Buf) {
-		n, err := syscall.Write(lc.fd, s.out.Buf[lc.off:])
+		n, err := rawnet.Write(lc.fd, s.out.Buf[lc.off:])
 		if n > 0 {
 			lc.off += n
 			lc.lastIO = now
@@ -658,7 +649,7 @@ func (b *loopBackend) flush() {
 		return
 	}
 	for b.off < len(b.out) {
-		n, err := syscall.Write(b.fd, b.out[b.off:])
+		n, err := rawnet.Write(b.fd, b.out[b.off:])
 		if n > 0 {
 			b.off += n
 			b.lastWrite = nanotime()
@@ -685,7 +676,7 @@ func (b *loopBackend) read(now time.Time) {
 		if b.w == len(b.in) {
 			b.grow()
 		}
-		n, err := syscall.Read(b.fd, b.in[b.w:])
+		n, err := rawnet.Read(b.fd, b.in[b.w:])
 		if n > 0 {
 			short := b.w+n < len(b.in)
 			b.w += n

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Supported reports whether this system has the event loop's sockets.
@@ -239,10 +240,18 @@ func FromNetConn(nc net.Conn) (*Conn, error) {
 	return newConn(fd, sa), nil
 }
 
-// Poller is an epoll set with a wake-up pipe in it.
+// Poller is an epoll set with a wake-up pipe in it. The set itself is
+// registered with the runtime's poller: a loop waiting for events parks its
+// goroutine, as any Go code waiting on a socket does, instead of blocking
+// an OS thread in epoll_wait. A thread blocked in a system call while
+// holding a P makes the runtime's monitor thread poll every 20 µs to take
+// the P back, which costs more CPU than the loop saves.
 type Poller struct {
 	fd           int
 	wakeR, wakeW int
+	f            *os.File // fd, in the runtime's poller
+	rc           syscall.RawConn
+	deadline     time.Time // of f's reads
 }
 
 // NewPoller creates the epoll set and its wake-up pipe.
@@ -251,12 +260,22 @@ func NewPoller() (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+	if err := syscall.SetNonblock(epfd, true); err != nil {
 		syscall.Close(epfd)
 		return nil, err
 	}
-	pl := &Poller{fd: epfd, wakeR: p[0], wakeW: p[1]}
+	f := os.NewFile(uintptr(epfd), "epoll")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		f.Close()
+		return nil, err
+	}
+	pl := &Poller{fd: epfd, wakeR: p[0], wakeW: p[1], f: f, rc: rc}
 	if err := pl.Add(p[0], syscall.EPOLLIN); err != nil {
 		pl.Close()
 		return nil, err
@@ -281,13 +300,82 @@ func (p *Poller) Del(fd int) error {
 	return syscall.EpollCtl(p.fd, syscall.EPOLL_CTL_DEL, fd, nil)
 }
 
-// Wait waits up to msec milliseconds (-1: for ever) for events.
-func (p *Poller) Wait(events []syscall.EpollEvent, msec int) (int, error) {
-	n, err := syscall.EpollWait(p.fd, events, msec)
-	if err == syscall.EINTR {
-		return 0, nil
+// Wait returns the events ready. With none ready it parks the goroutine
+// until some are, or for up to d (d <= 0: it returns at once). It may
+// return earlier, with no events.
+func (p *Poller) Wait(events []syscall.EpollEvent, d time.Duration) (int, error) {
+	n, err := p.poll(events)
+	if n != 0 || err != nil || d <= 0 {
+		return n, err
+	}
+	now := time.Now()
+	if p.deadline.Before(now) || p.deadline.After(now.Add(d)) {
+		p.deadline = now.Add(d)
+		if err := p.f.SetReadDeadline(p.deadline); err != nil {
+			return 0, err
+		}
+	}
+	rerr := p.rc.Read(func(uintptr) bool {
+		n, err = p.poll(events)
+		return n != 0 || err != nil
+	})
+	if rerr != nil && !errors.Is(rerr, os.ErrDeadlineExceeded) {
+		return 0, rerr
 	}
 	return n, err
+}
+
+// poll takes the ready events without waiting.
+func (p *Poller) poll(events []syscall.EpollEvent) (int, error) {
+	if len(events) == 0 {
+		return 0, nil
+	}
+	for {
+		n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(p.fd),
+			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+		switch e {
+		case 0:
+			return int(n), nil
+		case syscall.EINTR:
+			continue
+		}
+		return 0, e
+	}
+}
+
+// Read reads a non-blocking socket without entering the scheduler's system
+// call path, which only matters for calls that may block.
+func Read(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case 0:
+			return int(n), nil
+		case syscall.EINTR:
+			continue
+		}
+		return 0, e
+	}
+}
+
+// Write writes to a non-blocking socket like Read reads.
+func Write(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case 0:
+			return int(n), nil
+		case syscall.EINTR:
+			continue
+		}
+		return 0, e
+	}
 }
 
 // Wake interrupts a Wait from another goroutine.
@@ -310,7 +398,7 @@ func (p *Poller) IsWake(fd int) bool {
 
 // Close closes the epoll set and the pipe.
 func (p *Poller) Close() {
-	syscall.Close(p.fd)
+	p.f.Close()
 	syscall.Close(p.wakeR)
 	syscall.Close(p.wakeW)
 }
