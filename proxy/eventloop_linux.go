@@ -34,7 +34,7 @@ type eventLoop struct {
 	events []syscall.EpollEvent
 
 	mu      sync.Mutex // guards adds, dialed and stopped
-	adds    []*session
+	adds    []loopSession
 	dialed  []dialResult
 	stopped bool
 
@@ -50,7 +50,8 @@ type eventLoop struct {
 // loopClient is the loop's state of one client.
 type loopClient struct {
 	l      *eventLoop
-	s      *session
+	sess   loopSession
+	b      *batch
 	fd     int
 	queued bool // in l.ready
 	// input: the socket may hold unread bytes (edge-triggered: it stays
@@ -62,13 +63,10 @@ type loopClient struct {
 	waiting bool // a batch is dispatched
 	resent  bool // its redirections were sent again
 	start   int64
-	off     int  // bytes of s.out.Buf written
+	off     int  // bytes of the session's output written
 	writing bool // output left, waiting for EPOLLOUT
-	// next is a command read that needs a goroutine: the client is handed
-	// over with it once the batch before it is written
-	next   [][]byte
-	closed bool
-	lastIO time.Time
+	closed  bool
+	lastIO  time.Time
 }
 
 // loopReq is a request in a backend connection's queue.
@@ -129,13 +127,14 @@ const (
 	maxRetainedIn = 1 << 20
 )
 
-// loopFor returns the event loop that serves s, starting the loops on
-// first use; nil when s stays on a goroutine. The caller holds p.mu.
-func (p *Proxy) loopFor(s *session) *eventLoop {
+// loopFor returns the event loop that serves client id on nc, starting the
+// loops on first use; nil when the client gets a goroutine. The caller
+// holds p.mu.
+func (p *Proxy) loopFor(nc net.Conn, id uint64) *eventLoop {
 	if p.cfg.EventLoops == 0 || p.closed {
 		return nil
 	}
-	if _, ok := s.conn.(*rawnet.Conn); !ok {
+	if _, ok := nc.(*rawnet.Conn); !ok {
 		return nil
 	}
 	if p.loops == nil {
@@ -155,8 +154,7 @@ func (p *Proxy) loopFor(s *session) *eventLoop {
 			go l.run()
 		}
 	}
-	s.looped = true
-	return p.loops[s.id%uint64(len(p.loops))]
+	return p.loops[id%uint64(len(p.loops))]
 }
 
 func newEventLoop(p *Proxy) (*eventLoop, error) {
@@ -175,7 +173,7 @@ func newEventLoop(p *Proxy) (*eventLoop, error) {
 }
 
 // add hands a new client to the loop; false once the loop has stopped.
-func (l *eventLoop) add(s *session) bool {
+func (l *eventLoop) add(s loopSession) bool {
 	l.mu.Lock()
 	if l.stopped {
 		l.mu.Unlock()
@@ -291,20 +289,13 @@ func (l *eventLoop) markDirty(b *loopBackend) {
 // the loop must stop.
 func (l *eventLoop) control() bool {
 	l.mu.Lock()
-	adds, dialed, stopped := l.adds, l.dialed, l.stopped
+	if l.stopped {
+		l.mu.Unlock()
+		return false // shutdown ends the clients and connections handed over
+	}
+	adds, dialed := l.adds, l.dialed
 	l.adds, l.dialed = nil, nil
 	l.mu.Unlock()
-	if stopped {
-		for _, s := range adds {
-			l.p.endSession(s)
-		}
-		for _, d := range dialed {
-			if d.conn != nil {
-				d.conn.Close()
-			}
-		}
-		return false
-	}
 	for _, s := range adds {
 		l.register(s)
 	}
@@ -314,17 +305,17 @@ func (l *eventLoop) control() bool {
 	return true
 }
 
-// register starts serving a new client; on failure it goes to a goroutine.
-func (l *eventLoop) register(s *session) {
-	rc := s.conn.(*rawnet.Conn)
-	fd := rc.FD()
-	lc := &loopClient{l: l, s: s, fd: fd, input: true, lastIO: time.Now()}
+// register starts serving a new client, whose connection is a
+// rawnet.Conn; on failure it goes to a goroutine.
+func (l *eventLoop) register(sess loopSession) {
+	fd := rawnet.FD(sess.netConn())
+	lc := &loopClient{l: l, sess: sess, b: sess.batchOf(), fd: fd, input: true, lastIO: time.Now()}
 	if err := l.poll.Add(fd, edgeEvents); err != nil {
-		l.p.log.Warn("event loop: cannot watch client, serving it on a goroutine", "addr", s.addr, "err", err)
-		l.p.goServe(s, nil)
+		l.p.log.Warn("event loop: cannot watch client, serving it on a goroutine", "err", err)
+		sess.leave()
 		return
 	}
-	s.lc = lc
+	lc.b.lc = lc
 	l.clients[fd] = lc
 	l.queue(lc) // bytes may have arrived before the registration
 }
@@ -332,16 +323,14 @@ func (l *eventLoop) register(s *session) {
 // runClient moves a client forward as far as it can: completes an answered
 // batch, writes, reads and dispatches the next batch.
 func (l *eventLoop) runClient(lc *loopClient, now time.Time) {
-	s := lc.s
+	sess := lc.sess
 	for !lc.closed {
-		if lc.off < len(s.out.Buf) {
-			if lc.writing || !l.write(lc, now) {
-				return
-			}
-			if s.quit {
-				l.closeClient(lc)
-				return
-			}
+		if lc.off < len(sess.output()) && (lc.writing || !l.write(lc, now)) {
+			return
+		}
+		if !lc.waiting && sess.quitting() {
+			l.closeClient(lc)
+			return
 		}
 		if lc.waiting {
 			if lc.pending > 0 {
@@ -350,113 +339,76 @@ func (l *eventLoop) runClient(lc *loopClient, now time.Time) {
 			l.complete(lc)
 			continue
 		}
-		if lc.next != nil || s.st.held != nil {
-			l.handoff(lc)
+		if sess.leaving() {
+			l.detach(lc)
+			sess.leave()
 			return
 		}
-		args, ok, err := s.rd.Next()
-		if err != nil { // the goroutine reports it
-			l.handoff(lc)
-			return
-		}
-		if !ok {
+		if !sess.dispatch() {
+			if sess.leaving() {
+				continue
+			}
 			if !lc.input || !l.read(lc, now) {
 				return
 			}
 			continue
 		}
-		if needsGoroutine(s, args) {
-			lc.next = args
-			continue
-		}
-		s.begin()
-		s.handle(args)
-		for s.batchOpen() {
-			args, ok, err := s.rd.Next()
-			if !ok || err != nil {
-				break // an error is met again by the next round
-			}
-			if needsGoroutine(s, args) {
-				lc.next = args
-				break
-			}
-			s.handle(args)
-		}
 		lc.waiting, lc.resent, lc.start = true, false, nanotime()
 	}
 }
 
-// needsGoroutine reports whether a command needs the connection state only
-// a goroutine of its own serves.
-func needsGoroutine(s *session, args [][]byte) bool {
-	if len(args) == 0 || len(args[0]) < 4 || len(args[0]) > 12 {
-		return false
-	}
-	switch string(s.lower(args[0])) {
-	case "multi", "exec", "discard", "watch", "unwatch", "reset",
-		"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
-		"blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
-		return true
-	}
-	return false
-}
-
 // complete ends an answered batch: its redirections are sent again once,
-// else its replies are built into s.out.
+// else its replies are built.
 func (l *eventLoop) complete(lc *loopClient) {
-	s := lc.s
 	if !lc.resent {
 		lc.resent = true
-		if s.resend(s.p, s.id, s.proto) && lc.pending > 0 {
+		if lc.b.resend(l.p, lc.sess.clientID(), lc.sess.protocol()) && lc.pending > 0 {
 			return
 		}
 	}
 	lc.waiting = false
-	s.finish(nanotime() - lc.start)
-	s.lastActive.Store(time.Now().UnixNano())
+	lc.sess.finishBatch(nanotime() - lc.start)
 	lc.off = 0
 }
 
 // read reads the client once; false when nothing was read (the client may
-// have been closed).
+// have been closed or have left the loop).
 func (l *eventLoop) read(lc *loopClient, now time.Time) bool {
-	s := lc.s
 	want := 0
-	n, err := s.rd.FillFrom(func(p []byte) (int, error) {
+	n, err := lc.sess.fillFrom(func(p []byte) (int, error) {
 		want = len(p)
 		return rawnet.Read(lc.fd, p)
 	})
 	if n > 0 {
 		lc.input = n == want || lc.hup
 		lc.lastIO = now
-		l.p.stats.netInput.Add(int64(n))
+		lc.sess.counted(n, 0)
 		return true
 	}
-	switch err {
-	case syscall.EAGAIN:
+	if err == syscall.EAGAIN {
 		lc.input = false
-	case nil, syscall.ECONNRESET, syscall.EPIPE, syscall.ETIMEDOUT:
-		l.closeClient(lc) // EOF or a socket error: nothing left to answer
-	default:
-		if _, ok := err.(syscall.Errno); ok {
-			l.closeClient(lc)
-		} else {
-			l.handoff(lc) // an input limit, which the goroutine reports
-		}
+		return false
 	}
+	if _, ok := err.(syscall.Errno); ok || err == nil {
+		l.closeClient(lc) // EOF or a socket error: nothing left to answer
+		return false
+	}
+	// an input limit, which the session reports off the loop
+	l.detach(lc)
+	lc.sess.leave()
 	return false
 }
 
 // write writes the client's pending output without blocking; false when
 // some is left (it waits for EPOLLOUT) or the client was closed.
 func (l *eventLoop) write(lc *loopClient, now time.Time) bool {
-	s := lc.s
-	for lc.off < len(s.out.Buf) {
-		n, err := rawnet.Write(lc.fd, s.out.Buf[lc.off:])
+	out := lc.sess.output()
+	for lc.off < len(out) {
+		n, err := rawnet.Write(lc.fd, out[lc.off:])
 		if n > 0 {
 			lc.off += n
 			lc.lastIO = now
-			l.p.stats.netOutput.Add(int64(n))
+			lc.sess.counted(0, n)
 		}
 		switch err {
 		case nil, syscall.EINTR:
@@ -471,28 +423,18 @@ func (l *eventLoop) write(lc *loopClient, now time.Time) bool {
 	return true
 }
 
-// handoff moves a client to a goroutine of its own, with the command the
-// loop read for it, if any.
-func (l *eventLoop) handoff(lc *loopClient) {
-	l.detach(lc)
-	s, next := lc.s, lc.next
-	lc.next = nil
-	l.p.goServe(s, next) // the client's output was written: it is never handed over before
-}
-
 // detach removes a client from the loop.
 func (l *eventLoop) detach(lc *loopClient) {
 	lc.closed = true
 	l.poll.Del(lc.fd)
 	delete(l.clients, lc.fd)
-	lc.s.lc = nil
+	lc.b.lc = nil
 }
 
 // closeClient ends a client the loop owns.
 func (l *eventLoop) closeClient(lc *loopClient) {
 	l.detach(lc)
-	lc.s.closeState()
-	l.p.endSession(lc.s)
+	lc.sess.end()
 }
 
 // send queues r for pl's backend; a client of this loop calls it while its
@@ -806,7 +748,7 @@ func (l *eventLoop) shutdown() {
 	l.adds, l.dialed = nil, nil
 	l.mu.Unlock()
 	for _, s := range adds {
-		l.p.endSession(s)
+		s.end()
 	}
 	for _, d := range dialed {
 		if d.conn != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"testing"
 
 	"github.com/slotcache/slotcache/node/nodetest"
@@ -38,10 +39,15 @@ func staticMap(t testing.TB, addrs []string) *slots.Map {
 	return m
 }
 
+// noEventLoop runs the tests with a goroutine per client instead of the
+// event loops (make test runs the package both ways).
+var noEventLoop = os.Getenv("SLOTCACHE_TEST_NO_EVENT_LOOP") != ""
+
 // startProxy serves a proxy over src on a free port until the test ends.
 func startProxy(t testing.TB, src MapSource, mutate func(*Config)) (string, *Proxy) {
 	t.Helper()
 	cfg := DefaultConfig()
+	cfg.NoEventLoop = noEventLoop
 	if mutate != nil {
 		mutate(&cfg)
 	}

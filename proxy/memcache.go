@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/slotcache/slotcache/internal/rawnet"
 	"github.com/slotcache/slotcache/protocol/memcache"
 	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/router"
@@ -57,6 +58,9 @@ func (p *Proxy) ServeMemcache(ctx context.Context, ln net.Listener) error {
 	if a, ok := ln.Addr().(*net.TCPAddr); ok {
 		p.mc.port.Store(int64(a.Port))
 	}
+	if p.cfg.EventLoops > 0 {
+		ln = rawnet.Listener(ln)
+	}
 	return p.serveListener(ctx, ln, p.acceptMemcache, p.closeMemcache)
 }
 
@@ -71,7 +75,9 @@ func (p *Proxy) mcConns() int {
 func (p *Proxy) closeMemcache() {
 	p.mc.mu.Lock()
 	for _, s := range p.mc.conns {
-		s.conn.Close()
+		if !s.looped { // an event loop closes its own
+			s.conn.Close()
+		}
 	}
 	p.mc.mu.Unlock()
 }
@@ -80,6 +86,7 @@ func (p *Proxy) acceptMemcache(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
+	rawnet.SetSockopts(nc, 0)
 	p.mc.total.Add(1)
 	p.mu.Lock()
 	p.mc.mu.Lock()
@@ -101,15 +108,37 @@ func (p *Proxy) acceptMemcache(nc net.Conn) {
 	}
 	p.mc.conns[s.id] = s
 	p.wg.Add(1)
+	l := p.loopFor(nc, s.id)
+	s.looped = l != nil
 	p.mc.mu.Unlock()
 	p.mu.Unlock()
+	if l != nil && l.add(s) {
+		return
+	}
+	p.mc.mu.Lock()
+	nc, err := rawnet.GoConn(s.conn)
+	if err == nil {
+		s.conn = nc
+	}
+	s.looped = false
+	p.mc.mu.Unlock()
+	if err != nil {
+		p.endMemcache(s)
+		return
+	}
 	go func() {
-		defer p.wg.Done()
 		s.serve()
-		p.mc.mu.Lock()
-		delete(p.mc.conns, s.id)
-		p.mc.mu.Unlock()
+		p.endMemcache(s)
 	}()
+}
+
+// endMemcache forgets a memcached session that ended.
+func (p *Proxy) endMemcache(s *mcSession) {
+	s.conn.Close()
+	p.mc.mu.Lock()
+	delete(p.mc.conns, s.id)
+	p.mc.mu.Unlock()
+	p.wg.Done()
 }
 
 // mcOp says how a request's reply is built.
@@ -136,9 +165,12 @@ type mcCall struct {
 // with one system call.
 type mcSession struct {
 	p    *Proxy
-	conn net.Conn
-	id   uint64
-	rd   *memcache.Reader
+	conn net.Conn // replaced, under p.mc.mu, if it leaves an event loop
+	// looped: an event loop owns the connection (p.mc.mu)
+	looped  bool
+	loopErr bool // the loop met bad input: the session ends
+	id      uint64
+	rd      *memcache.Reader
 
 	t     *table
 	mreqs []*memcache.Request // the batch's requests; slices valid until the next Read
@@ -194,14 +226,7 @@ func (s *mcSession) serve() {
 			return
 		}
 		s.handle(req)
-		for !s.quit && len(s.calls) < mcMaxBatch {
-			req := s.next()
-			ok, err := s.rd.Next(req)
-			if !ok || err != nil {
-				break // an error comes back from the next Read
-			}
-			s.handle(req)
-		}
+		s.more()
 		s.flush(s.id)
 		s.wg.Wait()
 		s.redirects(s.p, s.id, 2)

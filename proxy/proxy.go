@@ -328,7 +328,8 @@ func (p *Proxy) accept(nc net.Conn) {
 	s := newSession(p, nc, p.nextID)
 	p.clients[s.id] = s
 	p.wg.Add(1)
-	l := p.loopFor(s)
+	l := p.loopFor(nc, s.id)
+	s.looped = l != nil
 	p.mu.Unlock()
 	if l != nil && l.add(s) {
 		return

@@ -66,8 +66,12 @@ type session struct {
 	conn net.Conn // replaced, under p.mu, when an event loop hands it over
 	// looped: an event loop owns the connection (p.mu)
 	looped bool
-	rd     *resp.Reader
-	id     uint64
+	// loopNext is a command an event loop read that needs a goroutine;
+	// loopErr: the loop met bad input, which the goroutine reports
+	loopNext [][]byte
+	loopErr  bool
+	rd       *resp.Reader
+	id       uint64
 
 	// read by CLIENT LIST on other goroutines
 	addr, laddr string

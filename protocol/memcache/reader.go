@@ -178,8 +178,39 @@ func (r *Reader) longLineAllowed(b []byte) bool {
 	return bytes.HasPrefix(b[i:], []byte("get ")) || bytes.HasPrefix(b[i:], []byte("gets "))
 }
 
+// FillFrom reads once with read into the buffer, compacting or growing it
+// as needed, for a caller that owns the connection itself (an event loop
+// with a non-blocking socket). It returns what read returned; Next then
+// parses what arrived.
+func (r *Reader) FillFrom(read func(p []byte) (int, error)) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	r.makeRoom()
+	n, err := read(r.buf[r.w:])
+	if n > 0 {
+		r.w += n
+	}
+	return max(n, 0), err
+}
+
 // fill reads more input, compacting or growing the buffer as needed.
 func (r *Reader) fill() error {
+	r.makeRoom()
+	n, err := r.rd.Read(r.buf[r.w:])
+	r.w += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	r.err = err
+	return err
+}
+
+// makeRoom makes room at the end of the buffer for the next read.
+func (r *Reader) makeRoom() {
 	if r.r == r.w {
 		r.r, r.w = 0, 0
 		if len(r.buf) > maxRetainedBuf {
@@ -206,13 +237,4 @@ func (r *Reader) fill() error {
 		copy(nb, r.buf[:r.w])
 		r.buf = nb
 	}
-	n, err := r.rd.Read(r.buf[r.w:])
-	r.w += n
-	if n > 0 {
-		return nil
-	}
-	if err == nil {
-		err = io.ErrNoProgress
-	}
-	return err
 }
