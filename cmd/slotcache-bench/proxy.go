@@ -59,7 +59,8 @@ type proxyTarget struct {
 }
 
 // proxyTargets: one redis-server reached directly, nutcracker (twemproxy)
-// over three redis-servers, and slotcache's proxy over three slotcache nodes.
+// over three redis-servers, slotcache's proxy over three slotcache nodes,
+// and slotcache's proxy over three redis-servers.
 func proxyTargets(slotcacheBin string) []proxyTarget {
 	redis := func(ctx context.Context, dir string) (*server, error) {
 		return startProcess(ctx, func(port int) *exec.Cmd {
@@ -74,13 +75,9 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 		}},
 		{name: "nutcracker", start: func(ctx context.Context, dir string) (*cluster, error) {
 			c := &cluster{}
-			for i := range proxyGroups {
-				s, err := redis(ctx, mkdir(dir, "redis"+strconv.Itoa(i)))
-				if err != nil {
-					c.stop()
-					return nil, err
-				}
-				c.backends = append(c.backends, s)
+			if err := c.startRedises(ctx, dir, redis); err != nil {
+				c.stop()
+				return nil, err
 			}
 			stats, err := freePort()
 			if err != nil {
@@ -106,18 +103,49 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 				c.stop()
 				return nil, err
 			}
-			c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
-				// one thread, as nutcracker has
-				return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-					"--port", strconv.Itoa(port), "--memcache-port", "0", "--procs", "1", "--node", strings.Join(nodes, ","))
-			})
-			if err != nil {
+			return c, c.startProxy(ctx, slotcacheBin, nodes)
+		}},
+		// the same proxy over the redis-servers nutcracker has: the
+		// proxies compared alone, on equal backends
+		{name: "slotcache-proxy-redis", start: func(ctx context.Context, dir string) (*cluster, error) {
+			c := &cluster{}
+			if err := c.startRedises(ctx, dir, redis); err != nil {
 				c.stop()
 				return nil, err
 			}
-			return c, nil
+			var nodes []string
+			for _, s := range c.backends {
+				nodes = append(nodes, s.addr)
+			}
+			return c, c.startProxy(ctx, slotcacheBin, nodes)
 		}},
 	}
+}
+
+// startRedises starts proxyGroups redis-servers as c's backends.
+func (c *cluster) startRedises(ctx context.Context, dir string, redis func(context.Context, string) (*server, error)) error {
+	for i := range proxyGroups {
+		s, err := redis(ctx, mkdir(dir, "redis"+strconv.Itoa(i)))
+		if err != nil {
+			return err
+		}
+		c.backends = append(c.backends, s)
+	}
+	return nil
+}
+
+// startProxy starts slotcache's proxy in front of nodes, single-threaded as
+// nutcracker is; c is stopped on failure.
+func (c *cluster) startProxy(ctx context.Context, slotcacheBin string, nodes []string) error {
+	var err error
+	c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
+		return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
+			"--port", strconv.Itoa(port), "--memcache-port", "0", "--procs", "1", "--node", strings.Join(nodes, ","))
+	})
+	if err != nil {
+		c.stop()
+	}
+	return err
 }
 
 // nutcrackerConf is a twemproxy pool over the backends, keys placed by
@@ -179,20 +207,22 @@ func proxyThroughput(ctx context.Context, o options, slotcacheBin, tmp string, s
 		}
 	}
 	fmt.Fprintf(stdout, "### Proxies (requests/s and p99 ms, median; %d backends behind each proxy, -r %s; slotcache-proxy --procs 1, single-threaded as nutcracker)\n\n", proxyGroups, proxyKeyspace)
-	fmt.Fprintln(stdout, "| test | pipeline | redis direct | nutcracker | slotcache-proxy | proxy/nutcracker | p99 redis | p99 nutcracker | p99 slotcache-proxy |")
-	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(stdout, "| test | pipeline | redis direct | nutcracker | slotcache-proxy | proxy/nutcracker | slotcache-proxy over redis | (over redis)/nutcracker | p99 redis | p99 nutcracker | p99 slotcache-proxy | p99 over redis |")
+	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, w := range tests {
 		for _, p := range o.pipelines {
 			m := make([]result, len(tgts))
 			for i, t := range tgts {
 				m[i] = median(results[cell{t.name, w.test, p}])
 			}
-			ratio := 0.0
-			if m[1].rps > 0 {
-				ratio = m[2].rps / m[1].rps
+			ratio := func(r result) float64 {
+				if m[1].rps == 0 {
+					return 0
+				}
+				return r.rps / m[1].rps
 			}
-			fmt.Fprintf(stdout, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %s | %s | %s |\n", w.title, p,
-				m[0].rps, m[1].rps, m[2].rps, ratio, p99(m[0]), p99(m[1]), p99(m[2]))
+			fmt.Fprintf(stdout, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.0f | %.2f | %s | %s | %s | %s |\n", w.title, p,
+				m[0].rps, m[1].rps, m[2].rps, ratio(m[2]), m[3].rps, ratio(m[3]), p99(m[0]), p99(m[1]), p99(m[2]), p99(m[3]))
 		}
 	}
 	fmt.Fprintln(stdout)
