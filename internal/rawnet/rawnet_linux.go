@@ -312,7 +312,12 @@ func (p *Poller) Wait(events []syscall.EpollEvent, d time.Duration) (int, error)
 	if p.deadline.Before(now) || p.deadline.After(now.Add(d)) {
 		p.deadline = now.Add(d)
 		if err := p.f.SetReadDeadline(p.deadline); err != nil {
-			return 0, err
+			// not in the runtime's poller: block the thread instead
+			n, err := syscall.EpollWait(p.fd, events, int(d/time.Millisecond))
+			if err == syscall.EINTR {
+				return 0, nil
+			}
+			return n, err
 		}
 	}
 	rerr := p.rc.Read(func(uintptr) bool {
