@@ -15,14 +15,16 @@ import (
 	"github.com/slotcache/slotcache/router"
 )
 
-// eventLoop serves RESP clients from one epoll set, as twemproxy does: each round it reads every ready client, dispatches
-// their complete commands to the loop's own backend connections, writes
+// eventLoop serves RESP and memcached clients from one epoll set, as
+// twemproxy does: each round it reads every ready client, dispatches their
+// complete commands to the loop's own backend connections, writes
 // every backend connection touched once, reads the replies as they arrive
 // and writes each client's replies once its whole batch is answered. One
 // goroutine does it all: it parks only when no socket is ready.
 //
 // The loop owns the sockets of its clients (rawnet.Conn) and of its
-// backend connections; only the loop thread reads, writes or closes them.
+// backend connections; only the loop's goroutine reads, writes or closes
+// them.
 // Dialing happens on goroutines, which pass the connected socket to the
 // loop. A client whose next command needs connection state (MULTI, WATCH,
 // a blocking command, a subscription) or that sent bad input is handed to a
@@ -85,11 +87,9 @@ type loopBackend struct {
 	hs   router.Handshake
 	conn *rawnet.Conn // nil while not connected
 	fd   int
-	// down fails requests at once while the backend cannot be reached;
-	// dialing: a goroutine is connecting (requests queue meanwhile, on
-	// the first attempt only)
+	// down fails requests at once while the backend cannot be reached
+	// (not during the first connection attempt: requests queue then)
 	down    error
-	dialing bool
 	failing bool // logged as unavailable
 	backoff time.Duration
 	hsLeft  int // handshake replies still to check
@@ -469,7 +469,6 @@ func (l *eventLoop) newBackend(pl *router.Pool) *loopBackend {
 // dial connects on a goroutine after wait; the loop takes the result in
 // control.
 func (b *loopBackend) dial(wait time.Duration) {
-	b.dialing = true
 	l := b.l
 	addr, timeout := b.pl.Addr(), b.cfg.DialTimeout
 	l.p.wg.Add(1)
@@ -506,13 +505,11 @@ func (b *loopBackend) dial(wait time.Duration) {
 // connected takes the result of a dial.
 func (b *loopBackend) connected(rc *rawnet.Conn, err error) {
 	l := b.l
-	b.dialing = false
 	if err == nil && b.pl.Closed() {
 		rc.Close()
 		err = net.ErrClosed
 	}
 	if err == nil {
-		syscall.SetsockoptInt(rc.FD(), syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 		if err = l.poll.Add(rc.FD(), edgeEvents); err != nil {
 			rc.Close()
 		}

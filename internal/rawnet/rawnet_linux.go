@@ -214,30 +214,21 @@ func GoConn(conn net.Conn) (net.Conn, error) {
 }
 
 // FromNetConn moves a connected TCP socket out of the runtime's poller: the
-// result owns a non-blocking duplicate of its descriptor, and nc is closed.
+// result owns a duplicate of its descriptor (non-blocking, as the runtime
+// keeps it), and nc is closed.
 func FromNetConn(nc net.Conn) (*Conn, error) {
-	tc, ok := nc.(*net.TCPConn)
-	if !ok {
-		nc.Close()
+	defer nc.Close()
+	fd := FD(nc)
+	if _, ok := nc.(*net.TCPConn); !ok || fd < 0 {
 		return nil, errors.New("rawnet: not a TCP connection")
 	}
-	f, err := tc.File() // a blocking duplicate
-	tc.Close()
+	dup, err := syscall.Dup(fd)
 	if err != nil {
 		return nil, err
 	}
-	fd, err := syscall.Dup(int(f.Fd()))
-	f.Close()
-	if err != nil {
-		return nil, err
-	}
-	syscall.CloseOnExec(fd)
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return nil, err
-	}
-	sa, _ := syscall.Getpeername(fd)
-	return newConn(fd, sa), nil
+	syscall.CloseOnExec(dup)
+	sa, _ := syscall.Getpeername(dup)
+	return newConn(dup, sa), nil
 }
 
 // Poller is an epoll set with a wake-up pipe in it. The set itself is
