@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/slotcache/slotcache/internal/rawnet"
-	"github.com/slotcache/slotcache/protocol/resp"
 	"github.com/slotcache/slotcache/router"
 )
 
@@ -101,9 +100,7 @@ type loopBackend struct {
 	queue   []loopReq
 	head    int // queue[head:] wait for replies, oldest first
 
-	in        []byte
-	r, w      int
-	scanFrom  int
+	in        router.ReplyBuffer
 	lastWrite int64
 }
 
@@ -120,11 +117,10 @@ const edgeEvents uint32 = syscall.EPOLLIN | syscall.EPOLLOUT | syscall.EPOLLRDHU
 var errUnexpectedReply = errors.New("unexpected reply")
 
 const (
-	loopEvents      = 256
-	loopBackendRead = 16 << 10
-	loopTick        = 100 * time.Millisecond
-	// maxRetainedIn is the backend read buffer kept once drained.
-	maxRetainedIn = 1 << 20
+	loopEvents = 256
+	loopTick   = 100 * time.Millisecond
+	// maxRetainedOut is the backend output buffer kept once written.
+	maxRetainedOut = 1 << 20
 )
 
 // loopFor returns the event loop that serves client id on nc, starting the
@@ -237,7 +233,7 @@ func (l *eventLoop) run() {
 					l.markDirty(b)
 				}
 				if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
-					b.read(now)
+					b.read()
 				}
 			}
 		}
@@ -461,6 +457,7 @@ func (lc *loopClient) send(pl *router.Pool, r *router.Request) {
 func (l *eventLoop) newBackend(pl *router.Pool) *loopBackend {
 	cfg := pl.Config()
 	b := &loopBackend{l: l, pl: pl, cfg: cfg, hs: router.NewHandshake(cfg), fd: -1, backoff: cfg.MinBackoff}
+	b.in.MaxBulkLen = cfg.MaxBulkLen
 	l.byPool[pl] = b
 	b.dial(0)
 	return b
@@ -560,7 +557,7 @@ func (b *loopBackend) fail(err error) {
 	clear(b.queue)
 	b.queue, b.head = b.queue[:0], 0
 	b.out, b.off, b.blocked = b.out[:0], 0, false
-	b.r, b.w, b.scanFrom = 0, 0, 0
+	b.in.Reset()
 	if b.pl.Closed() || l.isStopped() {
 		delete(l.byPool, b.pl)
 		return
@@ -603,28 +600,25 @@ func (b *loopBackend) flush() {
 			return
 		}
 	}
-	if cap(b.out) > maxRetainedIn {
+	if cap(b.out) > maxRetainedOut {
 		b.out = nil
 	}
 	b.out, b.off = b.out[:0], 0
 }
 
 // read reads every reply available and answers the requests in order.
-func (b *loopBackend) read(now time.Time) {
+func (b *loopBackend) read() {
 	for b.conn != nil {
-		if b.w == len(b.in) {
-			b.grow()
-		}
-		n, err := rawnet.Read(b.fd, b.in[b.w:])
+		room := b.in.Room()
+		n, err := rawnet.Read(b.fd, room)
 		if n > 0 {
-			short := b.w+n < len(b.in)
-			b.w += n
-			if err := b.scan(short); err != nil {
+			b.in.Filled(n)
+			if err := b.scan(); err != nil {
 				b.fail(err)
 				return
 			}
-			if short {
-				return
+			if n < len(room) {
+				return // drained
 			}
 			continue
 		}
@@ -642,44 +636,18 @@ func (b *loopBackend) read(now time.Time) {
 	}
 }
 
-// grow makes room at the end of the read buffer.
-func (b *loopBackend) grow() {
-	switch {
-	case b.in == nil:
-		b.in = make([]byte, loopBackendRead)
-	case b.r > 0:
-		copy(b.in, b.in[b.r:b.w])
-		b.w -= b.r
-		b.scanFrom = max(b.scanFrom-b.r, 0)
-		b.r = 0
-	default:
-		nb := make([]byte, 2*len(b.in))
-		copy(nb, b.in[:b.w])
-		b.in = nb
-	}
-}
-
-// scan answers the requests whose replies are complete in the buffer. A
-// large incomplete reply is scanned again only once the buffer has doubled
-// past scanFrom or a read was short.
-func (b *loopBackend) scan(short bool) error {
-	for b.w > b.r && (b.w >= b.scanFrom || short) {
-		n, err := resp.ScanReply(b.in[b.r:b.w], b.cfg.MaxBulkLen)
+// scan answers the requests whose replies are complete in the buffer.
+func (b *loopBackend) scan() error {
+	for {
+		reply, err := b.in.Next()
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			if pending := b.w - b.r; pending > 64<<10 {
-				b.scanFrom = b.r + 2*pending
-			}
+		if reply == nil {
 			break
 		}
-		b.scanFrom = 0
-		reply := b.in[b.r : b.r+n]
-		b.r += n
 		if b.hsLeft > 0 {
-			i := b.hs.Replies - b.hsLeft
-			if err := b.hs.Check(i, reply); err != nil {
+			if err := b.hs.Check(b.hs.Replies-b.hsLeft, reply); err != nil {
 				return err
 			}
 			if b.hsLeft--; b.hsLeft == 0 {
@@ -702,12 +670,6 @@ func (b *loopBackend) scan(short bool) error {
 	}
 	if b.head == len(b.queue) {
 		b.queue, b.head = b.queue[:0], 0
-	}
-	if b.r == b.w {
-		b.r, b.w = 0, 0
-		if len(b.in) > maxRetainedIn {
-			b.in = nil
-		}
 	}
 	return nil
 }
