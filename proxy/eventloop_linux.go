@@ -25,10 +25,10 @@ import (
 // backend connections; only the loop's goroutine reads, writes or closes
 // them.
 // Dialing happens on goroutines, which pass the connected socket to the
-// loop. A client whose next command needs connection state (MULTI, WATCH,
-// a blocking command, a subscription) or that sent bad input is handed to a
-// goroutine of its own (session.serve) for good, once its earlier replies
-// are written.
+// loop. A client whose batch left connection state (MULTI, WATCH, a
+// subscription, a command held for a dedicated connection) or that sent
+// bad input is handed to a goroutine of its own for good, once the batch's
+// replies are written.
 type eventLoop struct {
 	p      *Proxy
 	poll   *rawnet.Poller

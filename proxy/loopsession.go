@@ -55,47 +55,16 @@ func (s *session) dispatch() bool {
 		s.loopErr = true
 		return false
 	}
-	if !ok {
-		return false
+	if ok {
+		s.dispatchBatch(args)
 	}
-	if needsGoroutine(s, args) {
-		s.loopNext = args
-		return false
-	}
-	s.begin()
-	s.handle(args)
-	for s.batchOpen() {
-		args, ok, err := s.rd.Next()
-		if !ok || err != nil {
-			break // an error is met again by the next dispatch
-		}
-		if needsGoroutine(s, args) {
-			s.loopNext = args
-			break
-		}
-		s.handle(args)
-	}
-	return true
+	return ok
 }
 
-// needsGoroutine reports whether a command needs the connection state only
-// a goroutine of its own serves.
-func needsGoroutine(s *session, args [][]byte) bool {
-	if len(args) == 0 || len(args[0]) < 4 || len(args[0]) > 12 {
-		return false
-	}
-	switch string(s.lower(args[0])) {
-	case "multi", "exec", "discard", "watch", "unwatch", "reset",
-		"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe",
-		"blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
-		return true
-	}
-	return false
-}
-
-func (s *session) leaving() bool {
-	return s.loopNext != nil || s.loopErr || s.st.held != nil
-}
+// leaving: bad input, which the goroutine reports, or connection state (a
+// transaction, WATCH, a subscription, a held blocking command), which only
+// a goroutine serves.
+func (s *session) leaving() bool { return s.loopErr || s.st.busy() }
 
 func (s *session) finishBatch(d int64) {
 	s.finish(d)
@@ -108,10 +77,9 @@ func (s *session) protocol() int    { return s.proto }
 func (s *session) clientID() uint64 { return s.id }
 
 func (s *session) leave() {
-	next := s.loopNext
-	s.loopNext, s.loopErr = nil, false
+	s.loopErr = false
 	s.out.Buf = s.out.Buf[:0] // written before the session leaves
-	s.p.goServe(s, next)
+	s.p.goServe(s)
 }
 
 func (s *session) end() {

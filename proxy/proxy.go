@@ -334,12 +334,12 @@ func (p *Proxy) accept(nc net.Conn) {
 	if l != nil && l.add(s) {
 		return
 	}
-	p.goServe(s, nil)
+	p.goServe(s)
 }
 
-// goServe runs session s on a goroutine, from its first command when set;
-// the session was counted in p.wg and p.clients.
-func (p *Proxy) goServe(s *session, first [][]byte) {
+// goServe runs session s on a goroutine; the session was counted in p.wg
+// and p.clients.
+func (p *Proxy) goServe(s *session) {
 	p.mu.Lock()
 	nc, err := rawnet.GoConn(s.conn)
 	if err == nil {
@@ -353,7 +353,7 @@ func (p *Proxy) goServe(s *session, first [][]byte) {
 		return
 	}
 	go func() {
-		s.serve(first)
+		s.serve()
 		p.endSession(s)
 	}()
 }

@@ -66,10 +66,8 @@ type session struct {
 	conn net.Conn // replaced, under p.mu, when an event loop hands it over
 	// looped: an event loop owns the connection (p.mu)
 	looped bool
-	// loopNext is a command an event loop read that needs a goroutine;
-	// loopErr: the loop met bad input, which the goroutine reports
-	loopNext [][]byte
-	loopErr  bool
+	// loopErr: an event loop met bad input, which the goroutine reports
+	loopErr bool
 	rd       *resp.Reader
 	id       uint64
 
@@ -144,21 +142,16 @@ func (r *idleReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// serve runs the session on its goroutine until the connection ends. first,
-// when set, is the first command, already read by an event loop that
-// handed the client over; a command the loop held is run first.
-func (s *session) serve(first [][]byte) {
+// serve runs the session on its goroutine until the connection ends. A
+// session an event loop handed over first runs the command the loop held.
+func (s *session) serve() {
 	defer s.conn.Close()
 	defer s.closeState()
 	if s.st.held != nil && !s.runHeld() {
 		return
 	}
 	for {
-		args, err := first, error(nil)
-		first = nil
-		if args == nil {
-			args, err = s.rd.ReadCommand()
-		}
+		args, err := s.rd.ReadCommand()
 		if err != nil {
 			var pe *resp.ProtocolError
 			if errors.As(err, &pe) {
@@ -168,15 +161,7 @@ func (s *session) serve(first [][]byte) {
 			}
 			return
 		}
-		s.begin()
-		s.handle(args)
-		for s.batchOpen() {
-			args, ok, err := s.rd.Next()
-			if !ok || err != nil {
-				break // a protocol error is reported by the next ReadCommand
-			}
-			s.handle(args)
-		}
+		s.dispatchBatch(args)
 		s.flush(s.id)
 		start := nanotime()
 		s.wg.Wait()
@@ -192,9 +177,19 @@ func (s *session) serve(first [][]byte) {
 	}
 }
 
-// batchOpen reports whether the batch may take one more command.
-func (s *session) batchOpen() bool {
-	return !s.quit && !s.switched && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply
+// dispatchBatch starts a batch with args and dispatches the further commands
+// already buffered: up to MaxPipeline, until a held command, QUIT or a
+// protocol switch.
+func (s *session) dispatchBatch(args [][]byte) {
+	s.begin()
+	s.handle(args)
+	for !s.quit && !s.switched && s.st.held == nil && len(s.calls) < s.p.cfg.MaxPipeline && len(s.local.Buf) < maxBatchReply {
+		args, ok, err := s.rd.Next()
+		if !ok || err != nil {
+			break // a protocol error is met again by the next read
+		}
+		s.handle(args)
+	}
 }
 
 // begin starts a batch.

@@ -82,6 +82,12 @@ func (st *connState) publish() {
 	v.watching.Store(st.watch != nil)
 }
 
+// busy reports whether the connection carries state beyond its batch: a
+// held command, a transaction, a WATCH or a subscriber's writer.
+func (st *connState) busy() bool {
+	return st.held != nil || st.multi || st.watch != nil || st.ps != nil || st.aw != nil
+}
+
 // subscribed reports whether the client has a subscription: it is then
 // exempt from the idle timeout, as in Redis.
 func (st *connState) subscribed() bool { return st.ps != nil && st.ps.count() > 0 }
