@@ -68,8 +68,8 @@ type session struct {
 	looped bool
 	// loopErr: an event loop met bad input, which the goroutine reports
 	loopErr bool
-	rd       *resp.Reader
-	id       uint64
+	rd      *resp.Reader
+	id      uint64
 
 	// read by CLIENT LIST on other goroutines
 	addr, laddr string
