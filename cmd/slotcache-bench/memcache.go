@@ -9,9 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,18 +62,7 @@ func mcTargets(slotcacheBin string) []mcTarget {
 				}
 				c.backends = append(c.backends, s)
 			}
-			stats, err := freePort()
-			if err != nil {
-				c.stop()
-				return "", nil, err
-			}
-			c.front, err = startMCProcess(ctx, func(port int) *exec.Cmd {
-				conf := filepath.Join(dir, "nutcracker.yml")
-				os.WriteFile(conf, []byte(nutcrackerMCConf(port, c.backends)), 0o644)
-				return exec.CommandContext(ctx, "nutcracker", "-c", conf, "-s", strconv.Itoa(stats),
-					"-o", filepath.Join(dir, "nutcracker.log"))
-			}, 0)
-			if err != nil {
+			if err := c.startNutcracker(ctx, dir, true); err != nil {
 				c.stop()
 				return "", nil, err
 			}
@@ -106,17 +93,6 @@ func mcTargets(slotcacheBin string) []mcTarget {
 			return net.JoinHostPort("127.0.0.1", strconv.Itoa(mport)), c.stop, nil
 		}},
 	}
-}
-
-// nutcrackerMCConf is a twemproxy memcache pool over the backends.
-func nutcrackerMCConf(port int, backends []*server) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "bench:\n  listen: 127.0.0.1:%d\n  hash: fnv1a_64\n  distribution: ketama\n  redis: false\n"+
-		"  auto_eject_hosts: false\n  timeout: 5000\n  servers:\n", port)
-	for _, s := range backends {
-		fmt.Fprintf(&b, "   - %s:1\n", s.addr)
-	}
-	return b.String()
 }
 
 // startMCProcess starts the command mk builds for a free port and waits
