@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -80,14 +79,7 @@ func mcTargets(slotcacheBin string) []mcTarget {
 				c.stop()
 				return "", nil, err
 			}
-			c.front, err = startMCProcess(ctx, func(port int) *exec.Cmd {
-				// one thread, as nutcracker has
-				return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-					"--port", strconv.Itoa(port), "--memcache-port", strconv.Itoa(mport), "--procs", "1",
-					"--node", strings.Join(nodes, ","))
-			}, mport)
-			if err != nil {
-				c.stop()
+			if err := c.startProxy(ctx, slotcacheBin, nodes, mport); err != nil {
 				return "", nil, err
 			}
 			return net.JoinHostPort("127.0.0.1", strconv.Itoa(mport)), c.stop, nil

@@ -92,7 +92,7 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 				c.stop()
 				return nil, err
 			}
-			return c, c.startProxy(ctx, slotcacheBin, nodes)
+			return c, c.startProxy(ctx, slotcacheBin, nodes, 0)
 		}},
 		// the same proxy over the redis-servers nutcracker has: the
 		// proxies compared alone, on equal backends
@@ -106,7 +106,7 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 			for _, s := range c.backends {
 				nodes = append(nodes, s.addr)
 			}
-			return c, c.startProxy(ctx, slotcacheBin, nodes)
+			return c, c.startProxy(ctx, slotcacheBin, nodes, 0)
 		}},
 	}
 }
@@ -124,13 +124,19 @@ func (c *cluster) startRedises(ctx context.Context, dir string, redis func(conte
 }
 
 // startProxy starts slotcache's proxy in front of nodes, single-threaded as
-// nutcracker is; c is stopped on failure.
-func (c *cluster) startProxy(ctx context.Context, slotcacheBin string, nodes []string) error {
+// nutcracker is; with mport > 0 it also serves memcached there, and is
+// ready once that port answers. c is stopped on failure.
+func (c *cluster) startProxy(ctx context.Context, slotcacheBin string, nodes []string, mport int) error {
+	mk := func(port int) *exec.Cmd {
+		return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--memcache-port", strconv.Itoa(mport), "--procs", "1", "--node", strings.Join(nodes, ","))
+	}
 	var err error
-	c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
-		return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-			"--port", strconv.Itoa(port), "--memcache-port", "0", "--procs", "1", "--node", strings.Join(nodes, ","))
-	})
+	if mport > 0 {
+		c.front, err = startMCProcess(ctx, mk, mport)
+	} else {
+		c.front, err = startProcess(ctx, mk)
+	}
 	if err != nil {
 		c.stop()
 	}
