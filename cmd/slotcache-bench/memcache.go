@@ -144,7 +144,8 @@ func (l mcLoad) run(ctx context.Context) (result, error) {
 	return result{rps: float64(per*l.conns) / el.Seconds(), p50: ms(0.5), p99: ms(0.99), hasLatency: true}, nil
 }
 
-// conn runs per requests on one connection and returns the round trips.
+// conn runs per requests on one connection, keys drawn at random, and
+// returns the round trips.
 func (l mcLoad) conn(ctx context.Context, i, per int) ([]time.Duration, error) {
 	c, err := net.DialTimeout("tcp", l.addr, 5*time.Second)
 	if err != nil {
@@ -152,6 +153,12 @@ func (l mcLoad) conn(ctx context.Context, i, per int) ([]time.Duration, error) {
 	}
 	defer c.Close()
 	r := rand.New(rand.NewPCG(uint64(l.seed), uint64(i)))
+	return l.rounds(ctx, c, per, func(int) int { return r.IntN(mcKeyspace) })
+}
+
+// rounds runs per requests on c, the j-th on key key(j), depth per round
+// trip, and returns the round trips.
+func (l mcLoad) rounds(ctx context.Context, c net.Conn, per int, key func(j int) int) ([]time.Duration, error) {
 	rd := bufio.NewReaderSize(c, 64<<10)
 	value := bytes.Repeat([]byte("v"), mcValueSize)
 	var buf []byte
@@ -161,8 +168,8 @@ func (l mcLoad) conn(ctx context.Context, i, per int) ([]time.Duration, error) {
 			return nil, ctx.Err()
 		}
 		buf = buf[:0]
-		for range l.depth {
-			k := r.IntN(mcKeyspace)
+		for j := done; j < done+l.depth; j++ {
+			k := key(j)
 			if l.kind == "set" {
 				buf = fmt.Appendf(buf, "set key:%06d 0 0 %d\r\n", k, mcValueSize)
 				buf = append(append(buf, value...), '\r', '\n')
@@ -217,35 +224,14 @@ func readMCReply(rd *bufio.Reader, kind string) error {
 
 // mcPreload stores every key of the keyspace at addr.
 func mcPreload(ctx context.Context, addr string) error {
-	l := mcLoad{addr: addr, kind: "set", conns: 1, depth: 100}
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	rd := bufio.NewReaderSize(c, 64<<10)
-	value := bytes.Repeat([]byte("v"), mcValueSize)
-	var buf []byte
-	for k := 0; k < mcKeyspace; k += l.depth {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		buf = buf[:0]
-		for j := k; j < k+l.depth; j++ {
-			buf = fmt.Appendf(buf, "set key:%06d 0 0 %d\r\n", j, mcValueSize)
-			buf = append(append(buf, value...), '\r', '\n')
-		}
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		if _, err := c.Write(buf); err != nil {
-			return err
-		}
-		for range l.depth {
-			if err := readMCReply(rd, "set"); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	l := mcLoad{addr: addr, kind: "set", depth: 100}
+	_, err = l.rounds(ctx, c, mcKeyspace, func(j int) int { return j })
+	return err
 }
 
 // memcacheThroughput runs get and set load through each memcached target
