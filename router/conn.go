@@ -137,6 +137,10 @@ func (c *conn) flush() {
 				complete(r, nil, err)
 			}
 			clear(batch)
+			// pending now has the spare array: batch's becomes the spare
+			c.mu.Lock()
+			c.spare = batch[:0]
+			c.mu.Unlock()
 			continue
 		}
 		if c.head > 0 && c.head == len(c.inflight) {
