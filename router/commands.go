@@ -1,5 +1,7 @@
 package router
 
+import "strings"
+
 // Flag is a property of a command, as Redis's command table gives it.
 type Flag uint16
 
@@ -40,20 +42,31 @@ func (c *Command) ArityOK(n int) bool {
 // Has reports whether c has every flag of f.
 func (c *Command) Has(f Flag) bool { return c.Flags&f == f }
 
-var (
-	commands   = make(map[string]*Command, len(commandTable))
-	containers = make(map[string]bool)
-)
+// entry is a command of the table with what the router derives from it.
+type entry struct {
+	Command
+	container bool     // has subcommands ("config" of "config|get")
+	keys      keysFunc // finds its keys; nil: none
+}
+
+// commands indexes commandTable by name, each entry with its key finder:
+// positions from fixedKeyTable or a finder from movableKeys.
+var commands = make(map[string]*entry, len(commandTable))
 
 func init() {
-	for i := range commandTable {
-		c := &commandTable[i]
-		commands[c.Name] = c
-		for j := 0; j < len(c.Name); j++ {
-			if c.Name[j] == '|' {
-				containers[c.Name[:j]] = true
-			}
+	for _, c := range commandTable {
+		commands[c.Name] = &entry{Command: c}
+	}
+	for _, c := range commandTable {
+		if i := strings.IndexByte(c.Name, '|'); i >= 0 {
+			commands[c.Name[:i]].container = true
 		}
+	}
+	for _, k := range fixedKeyTable {
+		commands[k.name].keys = keySpec{k.first, k.last, k.step}.appendKeys
+	}
+	for name, f := range movableKeys {
+		commands[name].keys = f
 	}
 }
 
@@ -62,25 +75,34 @@ func init() {
 // whose subcommand is missing or unknown it returns the container itself.
 // It returns nil for unknown commands, and allocates nothing.
 func Lookup(args [][]byte) *Command {
-	if len(args) == 0 {
-		return nil
-	}
 	var buf [2*maxNameLen + 1]byte
-	name := lower(&buf, 0, args[0])
-	if name == nil {
-		return nil
+	if e, _ := lookup(&buf, args); e != nil {
+		return &e.Command
 	}
-	c := commands[string(name)]
-	if c == nil || len(args) < 2 || !containers[string(name)] {
-		return c
+	return nil
+}
+
+// lookup is Lookup's entry, and the lower-case name of args[0] (nil when
+// too long to be a command's), written into buf.
+func lookup(buf *[2*maxNameLen + 1]byte, args [][]byte) (e *entry, name []byte) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	name = lower(buf, 0, args[0])
+	if name == nil {
+		return nil, nil
+	}
+	e = commands[string(name)]
+	if e == nil || !e.container || len(args) < 2 {
+		return e, name
 	}
 	buf[len(name)] = '|'
-	if full := lower(&buf, len(name)+1, args[1]); full != nil {
+	if full := lower(buf, len(name)+1, args[1]); full != nil {
 		if sub := commands[string(full)]; sub != nil {
-			return sub
+			return sub, name
 		}
 	}
-	return c
+	return e, name
 }
 
 // commandTable is Redis 7.0's command table (name, arity, flags);

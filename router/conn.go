@@ -44,8 +44,9 @@ type conn struct {
 	qmu      sync.Mutex
 	inflight []*Request // written, waiting for a reply, oldest first
 	head     int
-	qdead    bool   // the connection failed: nothing more may enter inflight
-	gen      uint64 // connection number, raised on each connect
+	// gen is raised on each connect and each failure: a batch written on
+	// an nc of an older gen must not enter inflight, nobody reads its replies
+	gen uint64
 
 	wake  chan struct{} // cap 1: work for writeLoop
 	retry chan struct{} // cap 1: end the backoff now
@@ -124,7 +125,7 @@ func (c *conn) flush() {
 			r.skip = r.Skip
 		}
 		c.qmu.Lock()
-		if c.qdead || c.gen != gen { // failed since nc was taken: nobody will read replies
+		if c.gen != gen { // failed since nc was taken: nobody will read replies
 			c.qmu.Unlock()
 			var err error = &UnavailableError{Addr: c.addr, Reason: "connection lost"}
 			c.mu.Lock()
@@ -136,6 +137,10 @@ func (c *conn) flush() {
 				complete(r, nil, err)
 			}
 			clear(batch)
+			// pending now has the spare array: batch's becomes the spare
+			c.mu.Lock()
+			c.spare = batch[:0]
+			c.mu.Unlock()
 			continue
 		}
 		if c.head > 0 && c.head == len(c.inflight) {
@@ -211,7 +216,6 @@ func (c *conn) run() {
 		}
 		if err == nil {
 			c.qmu.Lock()
-			c.qdead = false
 			c.gen++
 			gen := c.gen
 			c.qmu.Unlock()
@@ -294,7 +298,8 @@ func (c *conn) fail(err error) {
 	c.mu.Unlock()
 	c.qmu.Lock()
 	inflight := c.inflight[c.head:]
-	c.inflight, c.head, c.qdead = nil, 0, true
+	c.inflight, c.head = nil, 0
+	c.gen++
 	c.qmu.Unlock()
 	for _, r := range inflight {
 		complete(r, nil, ue)

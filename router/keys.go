@@ -14,35 +14,25 @@ type keySpec struct {
 	first, last, step int
 }
 
-// keysFunc finds the keys of a command whose key positions depend on its
-// arguments (Redis's "movablekeys" commands). It appends positions to dst.
+// keysFunc finds the keys of a command in its arguments: a keySpec's
+// appendKeys, or a finder of movableKeys. It appends positions to dst.
 type keysFunc func(args [][]byte, dst []int) []int
 
-var (
-	fixedKeys   = make(map[string]keySpec, len(fixedKeyTable))
-	movableKeys = map[string]keysFunc{
-		"zunionstore": storeNumkeys, "zinterstore": storeNumkeys, "zdiffstore": storeNumkeys,
-		"zunion": numkeysAt(1), "zinter": numkeysAt(1), "zdiff": numkeysAt(1),
-		"zintercard": numkeysAt(1), "sintercard": numkeysAt(1),
-		"lmpop": numkeysAt(1), "zmpop": numkeysAt(1),
-		"blmpop": numkeysAt(2), "bzmpop": numkeysAt(2),
-		"eval": numkeysAt(2), "evalsha": numkeysAt(2), "eval_ro": numkeysAt(2),
-		"evalsha_ro": numkeysAt(2), "fcall": numkeysAt(2), "fcall_ro": numkeysAt(2),
-		"sort": sortKeys, "sort_ro": sortKeys,
-		"migrate":           migrateKeys,
-		"georadius":         geoStoreKeys(6),
-		"georadiusbymember": geoStoreKeys(5),
-		"xread":             streamsKeys, "xreadgroup": streamsKeys,
-	}
-	// withSubcommands lists the commands whose keys depend on the
-	// subcommand; their entries are keyed "name|sub".
-	withSubcommands = map[string]bool{"object": true, "memory": true, "xinfo": true, "xgroup": true}
-)
-
-func init() {
-	for _, e := range fixedKeyTable {
-		fixedKeys[e.name] = keySpec{e.first, e.last, e.step}
-	}
+// movableKeys gives the key finders of the commands whose key positions
+// depend on their arguments (Redis's "movablekeys" commands).
+var movableKeys = map[string]keysFunc{
+	"zunionstore": storeNumkeys, "zinterstore": storeNumkeys, "zdiffstore": storeNumkeys,
+	"zunion": numkeysAt(1), "zinter": numkeysAt(1), "zdiff": numkeysAt(1),
+	"zintercard": numkeysAt(1), "sintercard": numkeysAt(1),
+	"lmpop": numkeysAt(1), "zmpop": numkeysAt(1),
+	"blmpop": numkeysAt(2), "bzmpop": numkeysAt(2),
+	"eval": numkeysAt(2), "evalsha": numkeysAt(2), "eval_ro": numkeysAt(2),
+	"evalsha_ro": numkeysAt(2), "fcall": numkeysAt(2), "fcall_ro": numkeysAt(2),
+	"sort": sortKeys, "sort_ro": sortKeys,
+	"migrate":           migrateKeys,
+	"georadius":         geoStoreKeys(6),
+	"georadiusbymember": geoStoreKeys(5),
+	"xread":             streamsKeys, "xreadgroup": streamsKeys,
 }
 
 // maxNameLen bounds the command names looked up: longer ones are unknown.
@@ -70,31 +60,18 @@ func lower(buf *[2*maxNameLen + 1]byte, n int, b []byte) []byte {
 // give none; so does a movable-key command whose key count is malformed (the
 // server will reject it). It allocates nothing.
 func KeyIndexes(args [][]byte, dst []int) []int {
-	if len(args) == 0 {
-		return dst
-	}
 	var buf [2*maxNameLen + 1]byte
-	name := lower(&buf, 0, args[0])
-	if name == nil {
+	e, name := lookup(&buf, args)
+	if e == nil {
+		if f := memcacheKeys[string(name)]; f != nil {
+			return f(args, dst)
+		}
 		return dst
 	}
-	if withSubcommands[string(name)] {
-		if len(args) < 2 {
-			return dst
-		}
-		buf[len(name)] = '|'
-		if name = lower(&buf, len(name)+1, args[1]); name == nil {
-			return dst
-		}
-	}
-	if f, ok := movableKeys[string(name)]; ok {
-		return f(args, dst)
-	}
-	spec, ok := fixedKeys[string(name)]
-	if !ok {
+	if e.keys == nil {
 		return dst
 	}
-	return spec.appendKeys(args, dst)
+	return e.keys(args, dst)
 }
 
 func (s keySpec) appendKeys(args [][]byte, dst []int) []int {

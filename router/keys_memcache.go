@@ -18,8 +18,11 @@ var memcacheKeyTable = []struct {
 	{"mcme", 1, 1, 1},
 }
 
+// memcacheKeys indexes memcacheKeyTable by name.
+var memcacheKeys = make(map[string]keysFunc, len(memcacheKeyTable))
+
 func init() {
-	for _, e := range memcacheKeyTable {
-		fixedKeys[e.name] = keySpec{e.first, e.last, e.step}
+	for _, k := range memcacheKeyTable {
+		memcacheKeys[k.name] = keySpec{k.first, k.last, k.step}.appendKeys
 	}
 }

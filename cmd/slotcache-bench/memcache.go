@@ -9,12 +9,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -64,18 +61,7 @@ func mcTargets(slotcacheBin string) []mcTarget {
 				}
 				c.backends = append(c.backends, s)
 			}
-			stats, err := freePort()
-			if err != nil {
-				c.stop()
-				return "", nil, err
-			}
-			c.front, err = startMCProcess(ctx, func(port int) *exec.Cmd {
-				conf := filepath.Join(dir, "nutcracker.yml")
-				os.WriteFile(conf, []byte(nutcrackerMCConf(port, c.backends)), 0o644)
-				return exec.CommandContext(ctx, "nutcracker", "-c", conf, "-s", strconv.Itoa(stats),
-					"-o", filepath.Join(dir, "nutcracker.log"))
-			}, 0)
-			if err != nil {
+			if err := c.startNutcracker(ctx, dir, true); err != nil {
 				c.stop()
 				return "", nil, err
 			}
@@ -93,30 +79,12 @@ func mcTargets(slotcacheBin string) []mcTarget {
 				c.stop()
 				return "", nil, err
 			}
-			c.front, err = startMCProcess(ctx, func(port int) *exec.Cmd {
-				// one thread, as nutcracker has
-				return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-					"--port", strconv.Itoa(port), "--memcache-port", strconv.Itoa(mport), "--procs", "1",
-					"--node", strings.Join(nodes, ","))
-			}, mport)
-			if err != nil {
-				c.stop()
+			if err := c.startProxy(ctx, slotcacheBin, nodes, mport); err != nil {
 				return "", nil, err
 			}
 			return net.JoinHostPort("127.0.0.1", strconv.Itoa(mport)), c.stop, nil
 		}},
 	}
-}
-
-// nutcrackerMCConf is a twemproxy memcache pool over the backends.
-func nutcrackerMCConf(port int, backends []*server) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "bench:\n  listen: 127.0.0.1:%d\n  hash: fnv1a_64\n  distribution: ketama\n  redis: false\n"+
-		"  auto_eject_hosts: false\n  timeout: 5000\n  servers:\n", port)
-	for _, s := range backends {
-		fmt.Fprintf(&b, "   - %s:1\n", s.addr)
-	}
-	return b.String()
 }
 
 // startMCProcess starts the command mk builds for a free port and waits
@@ -176,7 +144,8 @@ func (l mcLoad) run(ctx context.Context) (result, error) {
 	return result{rps: float64(per*l.conns) / el.Seconds(), p50: ms(0.5), p99: ms(0.99), hasLatency: true}, nil
 }
 
-// conn runs per requests on one connection and returns the round trips.
+// conn runs per requests on one connection, keys drawn at random, and
+// returns the round trips.
 func (l mcLoad) conn(ctx context.Context, i, per int) ([]time.Duration, error) {
 	c, err := net.DialTimeout("tcp", l.addr, 5*time.Second)
 	if err != nil {
@@ -184,6 +153,12 @@ func (l mcLoad) conn(ctx context.Context, i, per int) ([]time.Duration, error) {
 	}
 	defer c.Close()
 	r := rand.New(rand.NewPCG(uint64(l.seed), uint64(i)))
+	return l.rounds(ctx, c, per, func(int) int { return r.IntN(mcKeyspace) })
+}
+
+// rounds runs per requests on c, the j-th on key key(j), depth per round
+// trip, and returns the round trips.
+func (l mcLoad) rounds(ctx context.Context, c net.Conn, per int, key func(j int) int) ([]time.Duration, error) {
 	rd := bufio.NewReaderSize(c, 64<<10)
 	value := bytes.Repeat([]byte("v"), mcValueSize)
 	var buf []byte
@@ -193,8 +168,8 @@ func (l mcLoad) conn(ctx context.Context, i, per int) ([]time.Duration, error) {
 			return nil, ctx.Err()
 		}
 		buf = buf[:0]
-		for range l.depth {
-			k := r.IntN(mcKeyspace)
+		for j := done; j < done+l.depth; j++ {
+			k := key(j)
 			if l.kind == "set" {
 				buf = fmt.Appendf(buf, "set key:%06d 0 0 %d\r\n", k, mcValueSize)
 				buf = append(append(buf, value...), '\r', '\n')
@@ -249,35 +224,14 @@ func readMCReply(rd *bufio.Reader, kind string) error {
 
 // mcPreload stores every key of the keyspace at addr.
 func mcPreload(ctx context.Context, addr string) error {
-	l := mcLoad{addr: addr, kind: "set", conns: 1, depth: 100}
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	rd := bufio.NewReaderSize(c, 64<<10)
-	value := bytes.Repeat([]byte("v"), mcValueSize)
-	var buf []byte
-	for k := 0; k < mcKeyspace; k += l.depth {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		buf = buf[:0]
-		for j := k; j < k+l.depth; j++ {
-			buf = fmt.Appendf(buf, "set key:%06d 0 0 %d\r\n", j, mcValueSize)
-			buf = append(append(buf, value...), '\r', '\n')
-		}
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		if _, err := c.Write(buf); err != nil {
-			return err
-		}
-		for range l.depth {
-			if err := readMCReply(rd, "set"); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	l := mcLoad{addr: addr, kind: "set", depth: 100}
+	_, err = l.rounds(ctx, c, mcKeyspace, func(j int) int { return j })
+	return err
 }
 
 // memcacheThroughput runs get and set load through each memcached target

@@ -75,21 +75,10 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 		}},
 		{name: "nutcracker", start: func(ctx context.Context, dir string) (*cluster, error) {
 			c := &cluster{}
-			if err := c.startRedises(ctx, dir, redis); err != nil {
-				c.stop()
-				return nil, err
+			err := c.startRedises(ctx, dir, redis)
+			if err == nil {
+				err = c.startNutcracker(ctx, dir, false)
 			}
-			stats, err := freePort()
-			if err != nil {
-				c.stop()
-				return nil, err
-			}
-			c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
-				conf := filepath.Join(dir, "nutcracker.yml")
-				os.WriteFile(conf, []byte(nutcrackerConf(port, c.backends)), 0o644)
-				return exec.CommandContext(ctx, "nutcracker", "-c", conf, "-s", strconv.Itoa(stats),
-					"-o", filepath.Join(dir, "nutcracker.log"))
-			})
 			if err != nil {
 				c.stop()
 				return nil, err
@@ -103,7 +92,7 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 				c.stop()
 				return nil, err
 			}
-			return c, c.startProxy(ctx, slotcacheBin, nodes)
+			return c, c.startProxy(ctx, slotcacheBin, nodes, 0)
 		}},
 		// the same proxy over the redis-servers nutcracker has: the
 		// proxies compared alone, on equal backends
@@ -117,7 +106,7 @@ func proxyTargets(slotcacheBin string) []proxyTarget {
 			for _, s := range c.backends {
 				nodes = append(nodes, s.addr)
 			}
-			return c, c.startProxy(ctx, slotcacheBin, nodes)
+			return c, c.startProxy(ctx, slotcacheBin, nodes, 0)
 		}},
 	}
 }
@@ -135,25 +124,57 @@ func (c *cluster) startRedises(ctx context.Context, dir string, redis func(conte
 }
 
 // startProxy starts slotcache's proxy in front of nodes, single-threaded as
-// nutcracker is; c is stopped on failure.
-func (c *cluster) startProxy(ctx context.Context, slotcacheBin string, nodes []string) error {
+// nutcracker is; with mport > 0 it also serves memcached there, and is
+// ready once that port answers. c is stopped on failure.
+func (c *cluster) startProxy(ctx context.Context, slotcacheBin string, nodes []string, mport int) error {
+	mk := func(port int) *exec.Cmd {
+		return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--memcache-port", strconv.Itoa(mport), "--procs", "1", "--node", strings.Join(nodes, ","))
+	}
 	var err error
-	c.front, err = startProcess(ctx, func(port int) *exec.Cmd {
-		return exec.CommandContext(ctx, slotcacheBin, "proxy", "--bind", "127.0.0.1",
-			"--port", strconv.Itoa(port), "--memcache-port", "0", "--procs", "1", "--node", strings.Join(nodes, ","))
-	})
+	if mport > 0 {
+		c.front, err = startMCProcess(ctx, mk, mport)
+	} else {
+		c.front, err = startProcess(ctx, mk)
+	}
 	if err != nil {
 		c.stop()
 	}
 	return err
 }
 
-// nutcrackerConf is a twemproxy pool over the backends, keys placed by
-// crc16 modulo the number of servers.
-func nutcrackerConf(port int, backends []*server) string {
+// startNutcracker starts nutcracker in dir as c's front, with one pool over
+// c's backends (see nutcrackerConf).
+func (c *cluster) startNutcracker(ctx context.Context, dir string, memcache bool) error {
+	stats, err := freePort()
+	if err != nil {
+		return err
+	}
+	mk := func(port int) *exec.Cmd {
+		conf := filepath.Join(dir, "nutcracker.yml")
+		os.WriteFile(conf, []byte(nutcrackerConf(port, c.backends, memcache)), 0o644)
+		return exec.CommandContext(ctx, "nutcracker", "-c", conf, "-s", strconv.Itoa(stats),
+			"-o", filepath.Join(dir, "nutcracker.log"))
+	}
+	if memcache {
+		c.front, err = startMCProcess(ctx, mk, 0)
+	} else {
+		c.front, err = startProcess(ctx, mk)
+	}
+	return err
+}
+
+// nutcrackerConf is a twemproxy pool over the backends: RESP with keys
+// placed by crc16 modulo the number of servers or, for memcache, the
+// memcached protocol with keys on a fnv1a_64 ketama ring.
+func nutcrackerConf(port int, backends []*server, memcache bool) string {
+	hash, dist := "crc16", "modula"
+	if memcache {
+		hash, dist = "fnv1a_64", "ketama"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "bench:\n  listen: 127.0.0.1:%d\n  hash: crc16\n  distribution: modula\n  redis: true\n"+
-		"  auto_eject_hosts: false\n  timeout: 5000\n  servers:\n", port)
+	fmt.Fprintf(&b, "bench:\n  listen: 127.0.0.1:%d\n  hash: %s\n  distribution: %s\n  redis: %t\n"+
+		"  auto_eject_hosts: false\n  timeout: 5000\n  servers:\n", port, hash, dist, !memcache)
 	for _, s := range backends {
 		fmt.Fprintf(&b, "   - %s:1\n", s.addr)
 	}

@@ -171,12 +171,11 @@ func joinAsProxy(v *viper.Viper, log *slog.Logger) (*slots.Member, error) {
 		Logger: log.With("component", "gossip"),
 	}
 	if adv := v.GetString("gossip-advertise"); adv != "" {
-		host, p, err := net.SplitHostPort(adv)
+		host, port, err := slots.SplitHostPort(adv)
 		if err != nil {
-			return nil, fmt.Errorf("--gossip-advertise %q: %v", adv, err)
+			return nil, fmt.Errorf("--gossip-advertise: %w", err)
 		}
-		mc.AdvertiseAddr = host
-		mc.AdvertisePort, _ = strconv.Atoi(p)
+		mc.AdvertiseAddr, mc.AdvertisePort = host, port
 	}
 	return slots.StartMember(mc)
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,5 +197,19 @@ func TestProxyClusterNodeKilled(t *testing.T) {
 	}
 	if v, err := rdb.Get(ctx, keyOf[1]).Result(); err != nil || v != "back" {
 		t.Fatalf("after restart: %q %v", v, err)
+	}
+}
+
+// TestProxyBadGossipAdvertise: a --gossip-advertise whose port is not a
+// port is refused with an error naming the flag, before joining.
+func TestProxyBadGossipAdvertise(t *testing.T) {
+	for _, adv := range []string{"10.0.0.1:x", "10.0.0.1:70000", "10.0.0.1:-1", "nohostport"} {
+		t.Run(adv, func(t *testing.T) {
+			err := runProxy(t.Context(), []string{"--port", "0", "--memcache-port", "0", "--loglevel", "error",
+				"--join", "127.0.0.1:1", "--gossip-advertise", adv}, io.Discard)
+			if !errors.Is(err, slots.ErrMemberAddr) || !strings.Contains(err.Error(), "--gossip-advertise") {
+				t.Fatalf("runProxy --gossip-advertise %s: %v, want %v naming the flag", adv, err, slots.ErrMemberAddr)
+			}
+		})
 	}
 }

@@ -230,23 +230,11 @@ func waitPing(ctx context.Context, addr string) error {
 
 // ping sends one PING and expects +PONG.
 func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
+	v, err := respDo(addr, "PING")
+	if err == nil && (v.Type != '+' || string(v.Str) != "PONG") {
+		err = fmt.Errorf("unexpected reply %s", v)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	buf := make([]byte, 7)
-	if _, err := io.ReadFull(c, buf); err != nil {
-		return err
-	}
-	if string(buf) != "+PONG\r\n" {
-		return fmt.Errorf("unexpected reply %q", buf)
-	}
-	return nil
+	return err
 }
 
 // stop stops the proxy, then every node at once: SIGTERM, then SIGKILL
