@@ -2,14 +2,11 @@ package router
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // conn is one pipelined connection. Requests sent during the first
@@ -345,32 +342,22 @@ func unwrapAll(err error) error {
 
 // readLoop reads replies and completes the in-flight requests in order.
 func (c *conn) readLoop(nc net.Conn) error {
-	buf := make([]byte, 16<<10)
-	r, w := 0, 0
-	// A large incomplete reply is rescanned only once the buffer has doubled
-	// past scanFrom or a read drained the socket, not after every read.
-	scanFrom, short := 0, true
+	in := ReplyBuffer{MaxBulkLen: c.cfg.MaxBulkLen}
 	hs := 0 // handshake replies read
 	for {
-		for w > r && (w >= scanFrom || short) {
-			n, err := resp.ScanReply(buf[r:w], c.cfg.MaxBulkLen)
+		for {
+			reply, err := in.Next()
 			if err != nil {
-				return fmt.Errorf("bad reply: %w", err)
+				return err
 			}
-			if n == 0 {
-				if pending := w - r; pending > 64<<10 {
-					scanFrom = r + 2*pending
-				}
+			if reply == nil {
 				break
 			}
-			scanFrom = 0
 			if hs < c.hs.Replies {
-				if err := c.hs.Check(hs, buf[r:r+n]); err != nil {
+				if err := c.hs.Check(hs, reply); err != nil {
 					return err
 				}
-				hs++
-				r += n
-				if hs == c.hs.Replies {
+				if hs++; hs == c.hs.Replies {
 					c.connected()
 				}
 				continue
@@ -380,32 +367,12 @@ func (c *conn) readLoop(nc net.Conn) error {
 				return errors.New("unexpected reply")
 			}
 			if last {
-				complete(req, buf[r:r+n], nil)
-			}
-			r += n
-		}
-		if r == w {
-			r, w = 0, 0
-			if len(buf) > 1<<20 {
-				buf = make([]byte, 16<<10)
-			}
-		}
-		if w == len(buf) {
-			if r > 0 {
-				copy(buf, buf[r:w])
-				w -= r
-				scanFrom -= r
-				r = 0
-			} else {
-				nb := make([]byte, 2*len(buf))
-				copy(nb, buf[:w])
-				buf = nb
+				complete(req, reply, nil)
 			}
 		}
 		nc.SetReadDeadline(time.Now().Add(c.cfg.ReadTimeout))
-		n, err := nc.Read(buf[w:])
-		short = w+n < len(buf)
-		w += n
+		n, err := nc.Read(in.Room())
+		in.Filled(n)
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !c.overdue() {

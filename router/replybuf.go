@@ -1,6 +1,10 @@
 package router
 
-import "github.com/slotcache/slotcache/protocol/resp"
+import (
+	"fmt"
+
+	"github.com/slotcache/slotcache/protocol/resp"
+)
 
 const (
 	replyBufSize = 16 << 10
@@ -63,7 +67,7 @@ func (b *ReplyBuffer) Next() ([]byte, error) {
 	}
 	n, err := resp.ScanReply(b.buf[b.r:b.w], b.MaxBulkLen)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bad reply: %w", err)
 	}
 	if n == 0 {
 		if pending := b.w - b.r; pending > 64<<10 {
