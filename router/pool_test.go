@@ -151,16 +151,19 @@ func TestPoolHungBackendTimesOut(t *testing.T) {
 // the connection fail with the documented error; later ones succeed on the
 // new connection.
 func TestPoolBackendClosesMidway(t *testing.T) {
-	addr, srv := nodetest.StartNode(t, nil)
+	addr, _ := nodetest.StartNode(t, nil)
 	p := NewPool(addr, PoolConfig{Conns: 1, MinBackoff: 10 * time.Millisecond})
 	defer p.Close()
 	waitUp(t, p)
-	// CLIENT KILL TYPE normal closes the pool's own connection
-	r := do(p, 0, "CLIENT", "KILL", "TYPE", "normal")
-	if r.Err == nil && string(r.Reply) != ":1\r\n" {
-		t.Logf("CLIENT KILL: %q", r.Reply)
+	before := do(p, 0, "CLIENT", "ID")
+	if before.Err != nil {
+		t.Fatal(before.Err)
 	}
-	_ = srv
+	// the node closes the pool's own connection after replying
+	r := do(p, 0, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no")
+	if r.Err == nil && string(r.Reply) != ":1\r\n" || r.Err != nil && !errors.Is(r.Err, ErrUnavailable) {
+		t.Fatalf("CLIENT KILL of the pool's connection: %q %v", r.Reply, r.Err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r := do(p, 0, "PING")
@@ -174,6 +177,9 @@ func TestPoolBackendClosesMidway(t *testing.T) {
 			t.Fatal("pool did not reconnect within 10 s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	if after := do(p, 0, "CLIENT", "ID"); after.Err != nil || string(after.Reply) == string(before.Reply) {
+		t.Fatalf("CLIENT ID after the kill: %q %v, before %q: the connection was not replaced", after.Reply, after.Err, before.Reply)
 	}
 }
 
