@@ -8,7 +8,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Debian packages the tests and benchmarks drive (real peers and clients).
 DEB_PKGS := redis-server redis-tools memcached libmemcached-tools nutcracker
 
-.PHONY: all build run deps test test-short bench fuzz lint clean
+.PHONY: all build run deps test test-short bench microbench fuzz lint clean
 
 all: build
 
