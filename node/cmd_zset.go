@@ -969,7 +969,7 @@ func cmdZscan(c *client, args [][]byte) {
 		writeScan(c, 0, nil)
 		return
 	}
-	sa, ok := parseScanOptions(c, args[3:])
+	sa, ok := parseScanOptions(c, args[3:], false)
 	if !ok {
 		return
 	}
