@@ -446,7 +446,7 @@ func cmdHScan(c *client, args [][]byte) {
 		writeScan(c, 0, nil)
 		return
 	}
-	sa, ok := parseScanOptions(c, args[3:])
+	sa, ok := parseScanOptions(c, args[3:], false)
 	if !ok {
 		return
 	}

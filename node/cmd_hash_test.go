@@ -238,6 +238,8 @@ func TestDiffHashScan(t *testing.T) {
 		{"HSCAN", "h", "0", "COUNT", "x"},
 		{"HSCAN", "h", "0", "MATCH"},
 		{"HSCAN", "h", "0", "FOO", "1"},
+		{"HSCAN", "h", "0", "TYPE", "hash"},
+		{"HSCAN", "h", "0", "mAtCh\x00x", "a*"},
 		{"HSCAN", "h", "0", "MATCH", "b*", "COUNT", "100"},
 		{"HSCAN", "h", "x"},
 		{"HSCAN", "h", "-1"},

@@ -440,52 +440,26 @@ func parseScanCursor(b []byte) (uint64, bool) {
 // for the whole iteration is returned, and exactly once; keys added or
 // removed meanwhile may or may not be.
 func cmdScan(c *client, args [][]byte) {
-	cursor, ok := parseScanCursor(args[1])
+	cursor, ok := c.scanCursorArg(args[1])
 	if !ok {
-		c.w.Error(msgInvalidCursor)
 		return
 	}
-	count := int64(10)
-	var pat, typ []byte
-	for i := 2; i < len(args); i += 2 {
-		more := len(args) - i
-		opt := optName(args[i])
-		switch {
-		case opt == "count" && more >= 2:
-			n, ok := parseInt(args[i+1])
-			if !ok {
-				c.w.Error(msgNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.Error(msgSyntax)
-				return
-			}
-			count = n
-		case opt == "match" && more >= 2:
-			pat = args[i+1]
-			if len(pat) == 1 && pat[0] == '*' {
-				pat = nil
-			}
-		case opt == "type" && more >= 2:
-			typ = args[i+1]
-		default:
-			c.w.Error(msgSyntax)
-			return
-		}
+	sa, ok := parseScanOptions(c, args[2:], true)
+	if !ok {
+		return
 	}
 	var keys []string
 	next := uint64(0)
 	if cursor < slots.NumSlots {
-		var scanned int64
+		scanned := 0
 		s := int(cursor)
-		for ; s < slots.NumSlots && scanned < count; s++ {
+		for ; s < slots.NumSlots && scanned < sa.count; s++ {
 			c.db.forEachInSlot(s, c.now, func(k string, o *object) bool {
 				scanned++
-				if pat != nil && !globMatch(pat, []byte(k), false) {
+				if sa.pattern != nil && !globMatch(sa.pattern, []byte(k), false) {
 					return true
 				}
-				if typ != nil && !strings.EqualFold(string(typ), typeName(o.typ)) {
+				if sa.typ != nil && !strings.EqualFold(string(sa.typ), typeName(o.typ)) {
 					return true
 				}
 				keys = append(keys, k)

@@ -156,7 +156,7 @@ func cmdLLen(c *client, args [][]byte) {
 	c.w.Int(int64(l.n))
 }
 
-// parseIndexArgs parses integer arguments, replying with the error on failure.
+// parseIntArg parses an integer argument, replying with the error on failure.
 func (c *client) parseIntArg(b []byte) (int64, bool) {
 	n, ok := parseInt(b)
 	if !ok {

@@ -32,16 +32,8 @@ func memcacheCommands() []*command {
 
 const msgMCSyntax = "ERR syntax error"
 
-// mcInt parses a decimal argument; it replies with an error when it is not
-// one.
-func (c *client) mcInt(b []byte) (int64, bool) {
-	n, ok := parseInt(b)
-	if !ok {
-		c.w.Error(msgNotInteger)
-	}
-	return n, ok
-}
-
+// mcUint parses an unsigned decimal argument; it replies with an error when
+// it is not one.
 func (c *client) mcUint(b []byte) (uint64, bool) {
 	n, ok := parseUint64(b)
 	if !ok {
@@ -78,7 +70,7 @@ func cmdMCGet(c *client, args [][]byte) {
 }
 
 func cmdMCGat(c *client, args [][]byte) {
-	exptime, ok := c.mcInt(args[1])
+	exptime, ok := c.parseIntArg(args[1])
 	if !ok {
 		return
 	}
@@ -104,9 +96,9 @@ func cmdMCGat(c *client, args [][]byte) {
 func cmdMCStore(c *client, args [][]byte) {
 	s := c.srv
 	key, mode := args[1], string(args[2])
-	flags64, ok1 := c.mcUintNoReply(args[3])
+	flags64, ok1 := parseUint64(args[3])
 	exptime, ok2 := parseInt(args[4])
-	cas, ok3 := c.mcUintNoReply(args[5])
+	cas, ok3 := parseUint64(args[5])
 	value := args[6]
 	var stale, binaryKey bool
 	for _, a := range args[7:] {
@@ -207,10 +199,8 @@ func cmdMCStore(c *client, args [][]byte) {
 	c.w.Int(int64(newCAS))
 }
 
-func (c *client) mcUintNoReply(b []byte) (uint64, bool) { return parseUint64(b) }
-
 func cmdMCTouch(c *client, args [][]byte) {
-	exptime, ok := c.mcInt(args[2])
+	exptime, ok := c.parseIntArg(args[2])
 	if !ok {
 		return
 	}
@@ -251,7 +241,7 @@ func (c *client) parseMCOptions(args [][]byte) (o mcOptions, ok bool) {
 		case "CAS":
 			i++
 			if i < len(args) {
-				o.cas, good = c.mcUintNoReply(args[i])
+				o.cas, good = parseUint64(args[i])
 				o.hasCas = true
 			}
 		case "STALE":
@@ -267,7 +257,7 @@ func (c *client) parseMCOptions(args [][]byte) (o mcOptions, ok bool) {
 		case "INITIAL":
 			i++
 			if i < len(args) {
-				o.initial, good = c.mcUintNoReply(args[i])
+				o.initial, good = parseUint64(args[i])
 			}
 		case "RECACHE":
 			i++

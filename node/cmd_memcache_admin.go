@@ -49,7 +49,7 @@ func cmdMCFlush(c *client, args [][]byte) {
 	var delay int64
 	if len(args) == 2 {
 		var ok bool
-		if delay, ok = c.mcInt(args[1]); !ok {
+		if delay, ok = c.parseIntArg(args[1]); !ok {
 			return
 		}
 	}

@@ -517,10 +517,10 @@ func cmdSintercard(c *client, args [][]byte) {
 	c.w.Int(int64(len(interMembers(sets, int(min(limit, 1<<31))))))
 }
 
-// scanArgs are the parsed options of SSCAN/ZSCAN.
+// scanArgs are the parsed options of the SCAN family.
 type scanArgs struct {
-	cursor  uint64
-	pattern []byte
+	pattern []byte // nil matches everything
+	typ     []byte // SCAN only; nil for any type
 	count   int
 }
 
@@ -534,16 +534,15 @@ func (c *client) scanCursorArg(b []byte) (uint64, bool) {
 	return v, ok
 }
 
-// parseScanOptions parses MATCH and COUNT from args; it replies on error.
-func parseScanOptions(c *client, args [][]byte) (scanArgs, bool) {
+// parseScanOptions parses the options after the cursor: MATCH and COUNT,
+// and TYPE when keyspace is set (SCAN). It replies on error.
+func parseScanOptions(c *client, args [][]byte, keyspace bool) (scanArgs, bool) {
 	sa := scanArgs{count: 10}
 	for i := 0; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.w.Error(msgSyntax)
-			return sa, false
-		}
-		switch strings.ToLower(string(args[i])) {
-		case "count":
+		more := len(args) - i
+		opt := optName(args[i])
+		switch {
+		case opt == "count" && more >= 2:
 			n, ok := parseInt(args[i+1])
 			if !ok {
 				c.w.Error(msgNotInteger)
@@ -554,11 +553,13 @@ func parseScanOptions(c *client, args [][]byte) (scanArgs, bool) {
 				return sa, false
 			}
 			sa.count = int(min(n, 1<<30))
-		case "match":
+		case opt == "match" && more >= 2:
 			sa.pattern = args[i+1]
 			if len(sa.pattern) == 1 && sa.pattern[0] == '*' {
 				sa.pattern = nil
 			}
+		case keyspace && opt == "type" && more >= 2:
+			sa.typ = args[i+1]
 		default:
 			c.w.Error(msgSyntax)
 			return sa, false
@@ -590,11 +591,10 @@ func cmdSscan(c *client, args [][]byte) {
 		writeScan(c, 0, nil)
 		return
 	}
-	sa, ok := parseScanOptions(c, args[3:])
+	sa, ok := parseScanOptions(c, args[3:], false)
 	if !ok {
 		return
 	}
-	sa.cursor = cursor
 	var out []string
 	match := func(m string) bool {
 		return sa.pattern == nil || globMatch(sa.pattern, []byte(m), false)
@@ -610,7 +610,7 @@ func cmdSscan(c *client, args [][]byte) {
 	}
 	// Hashtable: visit positions downwards so that the members moved by a
 	// deletion (the last one into the hole) were already visited.
-	next := scanPositions(sa.cursor, s.length(), sa.count, func(i int) {
+	next := scanPositions(cursor, s.length(), sa.count, func(i int) {
 		if m := s.tab.members[i]; match(m) {
 			out = append(out, m)
 		}

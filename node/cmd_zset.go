@@ -369,9 +369,15 @@ func storeNodes(c *client, dst []byte, nodes []zent) {
 	for _, x := range nodes {
 		z.insert(&c.srv.cfg, x.score, x.member)
 	}
+	storeZset(c, dst, z)
+}
+
+// storeZset stores z, which is not empty, at dst and replies with its
+// length.
+func storeZset(c *client, dst []byte, z *zset) {
 	c.db.set(dst, z.obj(), false)
 	c.srv.dirty++
-	c.w.Int(int64(len(nodes)))
+	c.w.Int(int64(z.length()))
 }
 
 // zrangeGeneric implements the ZRANGE family. args holds the command's
@@ -762,6 +768,11 @@ func zsetOpGeneric(c *client, name string, dst []byte, args [][]byte, op setOp) 
 		}
 	}
 	res := zsetCompute(op, srcs, agg, &c.srv.cfg)
+	if dst != nil && res.length() > c.srv.cfg.ZsetMaxListpackEntries {
+		// Too many members for a listpack: res is already the set to store.
+		storeZset(c, dst, res)
+		return
+	}
 	nodes := make([]zent, 0, res.length())
 	res.each(func(e zent) { nodes = append(nodes, e) })
 	if dst != nil {
@@ -958,7 +969,7 @@ func cmdZscan(c *client, args [][]byte) {
 		writeScan(c, 0, nil)
 		return
 	}
-	sa, ok := parseScanOptions(c, args[3:])
+	sa, ok := parseScanOptions(c, args[3:], false)
 	if !ok {
 		return
 	}

@@ -12,21 +12,21 @@ import (
 )
 
 // eventLoop serves plain RESP clients from one epoll loop, as Redis does,
-// on one goroutine that parks only when no client is ready: each round it waits for readiness, reads every
-// ready client with non-blocking syscalls, runs the complete commands of
-// all of them under one acquisition of the server lock, then writes the
-// replies. This avoids the scheduler's park/wake cycle of a goroutine per
-// client and the thread switches of a thread blocked in epoll_wait. A client whose state needs a goroutine (a blocking command, a
-// subscription, a protocol or input limit error) is handed over to
-// client.resume for good.
+// on one goroutine that parks in the runtime's poller (rawnet.Poller) while
+// no client is ready. Each round it reads every ready client with
+// non-blocking system calls, runs the complete commands of all of them
+// under one acquisition of the server lock, then writes the replies. This
+// avoids the scheduler's park/wake cycle of a goroutine per client. A client
+// whose state needs a goroutine (a blocking command, a subscription, a
+// protocol or input limit error) is handed over to client.resume for good.
 //
 // A loop client's connection is a rawnet.Conn, a socket outside the
 // runtime's poller. While the loop owns a client only the loop
-// thread reads, writes or closes its descriptor, so a descriptor number is
-// never reused under it.
+// goroutine reads, writes or closes its descriptor, so a descriptor number
+// is never reused under it.
 type eventLoop struct {
 	srv    *Server
-	poll   *rawnet.Poller // its wake-up: control requests
+	poll   *rawnet.Poller // the clients' descriptors; woken for control requests
 	events []syscall.EpollEvent
 
 	mu      sync.Mutex // guards adds, kills and stopped
@@ -75,11 +75,6 @@ func newEventLoop(s *Server) (*eventLoop, error) {
 	}, nil
 }
 
-// wake interrupts the loop's wait so it looks at its control requests.
-func (l *eventLoop) wake() {
-	l.poll.Wake()
-}
-
 // add hands a new client to the loop; false when the loop has stopped.
 func (l *eventLoop) add(c *client) bool {
 	l.mu.Lock()
@@ -89,7 +84,7 @@ func (l *eventLoop) add(c *client) bool {
 	}
 	l.adds = append(l.adds, c)
 	l.mu.Unlock()
-	l.wake()
+	l.poll.Wake()
 	return true
 }
 
@@ -99,7 +94,7 @@ func (l *eventLoop) kill(c *client) {
 	l.mu.Lock()
 	l.kills = append(l.kills, c)
 	l.mu.Unlock()
-	l.wake()
+	l.poll.Wake()
 }
 
 // stop makes the loop close its clients and exit.
@@ -107,7 +102,7 @@ func (l *eventLoop) stop() {
 	l.mu.Lock()
 	l.stopped = true
 	l.mu.Unlock()
-	l.wake()
+	l.poll.Wake()
 }
 
 func (l *eventLoop) run() {
@@ -352,12 +347,12 @@ func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
 			lc.lastIO = now
 		}
 		switch {
-		case err == nil, err == syscall.EINTR:
+		case err == nil:
 			continue
 		case err == syscall.EAGAIN:
 			if !lc.writing {
 				lc.writing = true
-				l.watch(lc, syscall.EPOLLOUT)
+				l.poll.Mod(lc.fd, syscall.EPOLLOUT)
 			}
 			return true
 		default:
@@ -373,7 +368,7 @@ func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
 	}
 	if lc.writing {
 		lc.writing = false
-		l.watch(lc, syscall.EPOLLIN)
+		l.poll.Mod(lc.fd, syscall.EPOLLIN)
 		// Commands read before the partial write may be waiting.
 		if lc.closing {
 			l.closeConn(lc)
@@ -383,10 +378,6 @@ func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
 		lc.more = true
 	}
 	return true
-}
-
-func (l *eventLoop) watch(lc *loopConn, events uint32) {
-	l.poll.Mod(lc.fd, events)
 }
 
 // closeConn closes a client the loop owns: out of the epoll set first, so

@@ -123,13 +123,10 @@ func (m *mcConn) run() (quit bool) {
 	if req.Cmd.IsGet() && len(req.Keys) > mcGetChunk {
 		return m.runLongGet(req)
 	}
-	c := m.c
 	if m.holds(req) {
 		m.args = append(m.args, wNewItem)
 	}
-	c.w.Buf = c.w.Buf[:0]
-	c.exec(m.args)
-	v, err := m.decode()
+	v, err := m.call(m.args)
 	if err != nil {
 		m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
 		return true
@@ -141,11 +138,13 @@ func (m *mcConn) run() (quit bool) {
 
 var wNewItem = []byte("NEWITEM")
 
-// decode reads back the RESP reply the command left in the client's
-// buffer; the value is valid until the next decode. A large reply buffer
-// is not kept.
-func (m *mcConn) decode() (resp.Value, error) {
+// call runs an internal command and reads back the RESP reply it left in
+// the client's buffer; the value is valid until the next call. A large
+// reply buffer is not kept.
+func (m *mcConn) call(args [][]byte) (resp.Value, error) {
 	c := m.c
+	c.w.Buf = c.w.Buf[:0]
+	c.exec(args)
 	m.src.b = c.w.Buf
 	v, err := m.rr.ReadReply()
 	if cap(c.w.Buf) > maxRetainedOut {
@@ -169,9 +168,7 @@ func (m *mcConn) runLongGet(req *memcache.Request) (quit bool) {
 	for i := 0; i < len(req.Keys); i += mcGetChunk {
 		keys := req.Keys[i:min(i+mcGetChunk, len(req.Keys))]
 		m.args = req.GetArgs(m.args, keys, &m.nums)
-		c.w.Buf = c.w.Buf[:0]
-		c.exec(m.args)
-		v, err := m.decode()
+		v, err := m.call(m.args)
 		if err != nil {
 			m.out = append(m.out, "SERVER_ERROR internal error\r\n"...)
 			return true

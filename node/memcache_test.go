@@ -15,30 +15,16 @@ import (
 // ports; it returns the memcached and RESP addresses.
 func startMCNode(t testing.TB, mutate func(*node.Config)) (mcAddr, respAddr string, srv *node.Server) {
 	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.Bind = []string{"127.0.0.1"}
-	cfg.Dir = t.TempDir()
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	srv, err := node.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mln, err := net.Listen("tcp", "127.0.0.1:0")
+	respAddr, srv = nodetest.StartNode(t, mutate)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { srv.Serve(ctx, rln); done <- struct{}{} }()
-	go func() { srv.ServeMemcache(ctx, mln); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-	return mln.Addr().String(), rln.Addr().String(), srv
+	done := make(chan struct{})
+	go func() { srv.ServeMemcache(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String(), respAddr, srv
 }
 
 // newMCPair compares a node's memcached listener with memcached.

@@ -1,12 +1,10 @@
 package nodetest
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,12 +19,7 @@ func StartMemcached(t testing.TB, extra ...string) string {
 	bin := RequirePeer(t, "memcached")
 	port := FreePort(t)
 	args := append([]string{"-p", strconv.Itoa(port), "-U", "0", "-l", "127.0.0.1", "-u", "nobody"}, extra...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
+	addr := startPeer(t, bin, port, args)
 	WaitMemcached(t, addr)
 	return addr
 }
@@ -34,21 +27,7 @@ func StartMemcached(t testing.TB, extra ...string) string {
 // WaitMemcached polls addr with "version" until it answers (or 10 s pass).
 func WaitMemcached(t testing.TB, addr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.SetDeadline(time.Now().Add(time.Second))
-			c.Write([]byte("version\r\n"))
-			line, err := bufio.NewReader(c).ReadString('\n')
-			c.Close()
-			if err == nil && strings.HasPrefix(line, "VERSION") {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s did not become ready", addr)
+	waitAnswer(t, addr, "version\r\n", func(line string) bool { return strings.HasPrefix(line, "VERSION") })
 }
 
 // MCConn is a raw memcached connection for tests.

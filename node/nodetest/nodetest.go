@@ -56,14 +56,21 @@ func StartRedis(t testing.TB, extra ...string) string {
 	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 		"--appendonly", "no", "--dir", t.TempDir(), "--enable-debug-command", "yes"}
 	args = append(args, extra...)
+	addr := startPeer(t, bin, port, args)
+	WaitReady(t, addr)
+	return addr
+}
+
+// startPeer runs bin with args, listening on port, until the test ends, and
+// returns its address.
+func startPeer(t testing.TB, bin string, port int, args []string) string {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	WaitReady(t, addr)
-	return addr
+	return "127.0.0.1:" + strconv.Itoa(port)
 }
 
 // StartNode starts an in-process slotcache node on a free loopback port.
@@ -100,15 +107,24 @@ func StartNode(t testing.TB, mutate func(*node.Config)) (string, *node.Server) {
 // WaitReady polls addr with PING until it answers (or 10 s pass).
 func WaitReady(t testing.TB, addr string) {
 	t.Helper()
+	waitAnswer(t, addr, "PING\r\n", func(line string) bool {
+		return strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-LOADING")
+	})
+}
+
+// waitAnswer sends probe to addr on a new connection until the first line
+// of the reply satisfies ready; it fails the test after 10 s.
+func waitAnswer(t testing.TB, addr, probe string, ready func(line string) bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.SetDeadline(time.Now().Add(time.Second))
-			c.Write([]byte("PING\r\n"))
+			c.Write([]byte(probe))
 			line, err := bufio.NewReader(c).ReadString('\n')
 			c.Close()
-			if err == nil && (strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") || strings.HasPrefix(line, "-LOADING")) {
+			if err == nil && ready(line) {
 				return
 			}
 		}

@@ -196,9 +196,7 @@ func (r *Reader) FillFrom(read func(p []byte) (int, error)) (int, error) {
 
 // fill reads more input, compacting or growing the buffer as needed.
 func (r *Reader) fill() error {
-	r.makeRoom()
-	n, err := r.rd.Read(r.buf[r.w:])
-	r.w += n
+	n, err := r.FillFrom(r.rd.Read)
 	if n > 0 {
 		return nil
 	}

@@ -165,11 +165,7 @@ func (r *Reader) FillFrom(read func(p []byte) (int, error)) (int, error) {
 
 // fill reads more data from the stream, compacting or growing the buffer.
 func (r *Reader) fill() error {
-	if err := r.makeRoom(); err != nil {
-		return err
-	}
-	n, err := r.rd.Read(r.buf[r.w:])
-	r.w += n
+	n, err := r.FillFrom(r.rd.Read)
 	if n > 0 {
 		return nil
 	}
