@@ -53,8 +53,13 @@ func (b *batch) newReq() *router.Request {
 	return r
 }
 
-// enqueue queues r on pl for the session id, to be written by flush.
+// enqueue queues r on pl for the session id, to be written by flush; with
+// no pool (the slot is not served) r fails at once with errNotServed.
 func (b *batch) enqueue(pl *router.Pool, id uint64, r *router.Request) {
+	if pl == nil {
+		r.Err = errNotServed
+		return
+	}
 	if b.lc != nil {
 		b.lc.send(pl, r)
 		return

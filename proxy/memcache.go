@@ -276,12 +276,7 @@ func (s *mcSession) send(c *mcCall, g uint16, args [][]byte) {
 	r := s.newReq()
 	r.Cmd = appendCommand(r.Cmd, args)
 	c.nr++
-	pl := s.t.groups[g].pool
-	if pl == nil {
-		r.Err = errNotServed
-		return
-	}
-	s.enqueue(pl, s.id, r)
+	s.enqueue(s.t.groups[g].pool, s.id, r)
 }
 
 // group returns the group index serving key.

@@ -241,10 +241,6 @@ func (s *session) send(c *call, g uint16, r *router.Request) {
 // sendPool queues r to pl (nil: the slot is not served); c counts it.
 func (s *session) sendPool(c *call, pl *router.Pool, r *router.Request) {
 	c.nr++
-	if pl == nil {
-		r.Err = errNotServed
-		return
-	}
 	s.enqueue(pl, s.id, r)
 }
 
