@@ -110,30 +110,14 @@ func DefaultConfig() Config {
 // Validate checks the configuration and fills in defaults.
 func (c *Config) Validate() error {
 	d := DefaultConfig()
-	if c.MaxBulkLen <= 0 {
-		c.MaxBulkLen = d.MaxBulkLen
-	}
-	if c.MaxQueryBuf <= 0 {
-		c.MaxQueryBuf = d.MaxQueryBuf
-	}
-	if c.MaxPipeline <= 0 {
-		c.MaxPipeline = d.MaxPipeline
-	}
-	if c.MaxClients <= 0 {
-		c.MaxClients = d.MaxClients
-	}
-	if c.SlowlogMaxLen <= 0 {
-		c.SlowlogMaxLen = d.SlowlogMaxLen
-	}
-	if c.PoolGrace <= 0 {
-		c.PoolGrace = d.PoolGrace
-	}
-	if c.MemcacheItemSizeMax <= 0 {
-		c.MemcacheItemSizeMax = memcache.DefaultItemSizeMax
-	}
-	if c.PubsubOutputLimit <= 0 {
-		c.PubsubOutputLimit = defaultPubsubOutputLimit
-	}
+	orDefault(&c.MaxBulkLen, d.MaxBulkLen)
+	orDefault(&c.MaxQueryBuf, d.MaxQueryBuf)
+	orDefault(&c.MaxPipeline, d.MaxPipeline)
+	orDefault(&c.MaxClients, d.MaxClients)
+	orDefault(&c.SlowlogMaxLen, d.SlowlogMaxLen)
+	orDefault(&c.PoolGrace, d.PoolGrace)
+	orDefault(&c.MemcacheItemSizeMax, memcache.DefaultItemSizeMax)
+	orDefault(&c.PubsubOutputLimit, defaultPubsubOutputLimit)
 	if c.EventLoops < 0 {
 		return fmt.Errorf("proxy: negative event loop count %d", c.EventLoops)
 	}
@@ -154,6 +138,13 @@ func (c *Config) Validate() error {
 	}
 	c.Backend.MaxBulkLen = c.MaxBulkLen
 	return nil
+}
+
+// orDefault sets *v to d when it is zero or negative.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Proxy routes the commands of RESP clients to the groups that own their
