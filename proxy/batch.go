@@ -80,6 +80,9 @@ func (b *batch) flush(id uint64) {
 	b.touched = b.touched[:0]
 }
 
+// askingCmd is ASKING, sent with a command redirected by -ASK.
+const askingCmd = "*1\r\n$6\r\nASKING\r\n"
+
 // redirects retries, once, the requests a node answered with -MOVED or -ASK
 // (see resend) and waits for their replies.
 func (b *batch) redirects(p *Proxy, id uint64, proto int) {
@@ -119,7 +122,7 @@ func (b *batch) resend(p *Proxy, id uint64, proto int) bool {
 		}
 		r.Skip = 0
 		if ask { // ASKING and the command back to back, one request
-			r.Cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), r.Cmd...)
+			r.Cmd = append([]byte(askingCmd), r.Cmd...)
 			r.Skip = 1
 		}
 		sent = true
