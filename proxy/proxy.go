@@ -368,8 +368,8 @@ func (p *Proxy) pool(addr string, proto int) *router.Pool {
 // poolAt returns the pool of key and proto, creating it to addr with cfg
 // (and HELLO 3 for proto 3) on first use.
 func (p *Proxy) poolAt(key, addr string, proto int, cfg router.PoolConfig) *router.Pool {
+	key = protoKey(key, proto)
 	if proto == 3 {
-		key += resp3Suffix
 		cfg.Hello = hello3
 	}
 	p.mu.Lock()
@@ -385,8 +385,17 @@ func (p *Proxy) poolAt(key, addr string, proto int, cfg router.PoolConfig) *rout
 	return pl
 }
 
-// resp3Suffix marks the RESP3 pools in Proxy.pools.
+// resp3Suffix marks the RESP3 pools in Proxy.pools and the RESP3
+// dedicated connections.
 const resp3Suffix = "|resp3"
+
+// protoKey is the cache key of connections to key speaking proto (2 or 3).
+func protoKey(key string, proto int) string {
+	if proto == 3 {
+		return key + resp3Suffix
+	}
+	return key
+}
 
 var hello3 = []byte("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n")
 
