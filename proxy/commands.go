@@ -304,11 +304,7 @@ func (s *session) fanout(c *call, name []byte, args [][]byte, o op) {
 		return
 	}
 	if o == opInfo {
-		sections, ok := infoSections(args[1:])
-		if !ok {
-			s.errorReply(c, msgSyntax)
-			return
-		}
+		sections := infoSections(args[1:])
 		c.a0 = int32(len(s.aux))
 		s.aux = append(s.aux, int32(sections))
 		c.a1 = int32(len(s.aux))

@@ -85,9 +85,9 @@ const (
 
 // infoSections maps INFO's arguments to sections; unknown names select
 // nothing, as in Redis.
-func infoSections(args [][]byte) (int, bool) {
+func infoSections(args [][]byte) int {
 	if len(args) == 0 {
-		return secServer | secProxy | secKeyspace, true
+		return secServer | secProxy | secKeyspace
 	}
 	sec := 0
 	for _, a := range args {
@@ -106,7 +106,7 @@ func infoSections(args [][]byte) (int, bool) {
 			sec |= secCommandstats
 		}
 	}
-	return sec, true
+	return sec
 }
 
 // mergeInfo builds INFO from the proxy's own sections and the nodes'
