@@ -156,7 +156,10 @@ type Proxy struct {
 	start time.Time
 
 	route atomic.Pointer[table]
-	auth  *authTable
+	// routeMu makes one caller build the table of a new map while the
+	// others wait for it
+	routeMu sync.Mutex
+	auth    *authTable
 
 	mu      sync.Mutex
 	pools   map[string]*router.Pool
@@ -416,14 +419,19 @@ type groupRoute struct {
 }
 
 // routes returns the routing table of the source's current map, rebuilding
-// it when the map changed.
+// it when the map changed: once, however many sessions see the change at
+// the same time.
 func (p *Proxy) routes() *table {
 	m := p.src.Map()
-	t := p.route.Load()
-	if t != nil && t.m == m {
+	if t := p.route.Load(); t != nil && t.m == m {
 		return t
 	}
-	t = p.buildTable(m)
+	p.routeMu.Lock()
+	defer p.routeMu.Unlock()
+	if t := p.route.Load(); t != nil && t.m == m {
+		return t
+	}
+	t := p.buildTable(m)
 	p.route.Store(t)
 	return t
 }
