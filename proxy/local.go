@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -309,7 +311,7 @@ func (p *Proxy) clientList() string {
 		ss = append(ss, s)
 	}
 	p.mu.Unlock()
-	sortSessions(ss)
+	slices.SortFunc(ss, func(a, b *session) int { return cmp.Compare(a.id, b.id) })
 	now := time.Now()
 	var b strings.Builder
 	for _, s := range ss {

@@ -237,18 +237,6 @@ func parseKeyspaceLine(line []byte) (db int, keys, expires int64, ok bool) {
 	return db, keys, expires, true
 }
 
-func sortSessions(ss []*session) {
-	slices.SortFunc(ss, func(a, b *session) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
-}
-
 // Slowlog limits, as Redis's.
 const (
 	slowlogMaxArgs   = 32
