@@ -230,9 +230,7 @@ func (s *mcSession) serve() {
 		s.flush(s.id)
 		s.wg.Wait()
 		s.redirects(s.p, s.id, 2)
-		for i := range s.calls {
-			s.reply(i)
-		}
+		s.finishBatch(0)
 		if len(s.out) > 0 {
 			n, err := s.conn.Write(s.out)
 			s.p.mc.netOut.Add(int64(n))

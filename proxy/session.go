@@ -181,8 +181,7 @@ func (s *session) serve(first [][]byte) {
 		start := nanotime()
 		s.wg.Wait()
 		s.redirects(s.p, s.id, s.proto)
-		s.finish(nanotime() - start)
-		s.lastActive.Store(time.Now().UnixNano())
+		s.finishBatch(nanotime() - start)
 		if err := s.write(s.out.Buf); err != nil || s.quit {
 			return
 		}
