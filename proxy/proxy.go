@@ -97,13 +97,15 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxBulkLen:        resp.DefaultMaxBulkLen,
-		MaxQueryBuf:       resp.DefaultMaxQueryBuf,
-		MaxPipeline:       1024,
-		MaxClients:        10000,
-		SlowlogSlowerThan: 10000,
-		SlowlogMaxLen:     128,
-		PoolGrace:         time.Minute,
+		MaxBulkLen:          resp.DefaultMaxBulkLen,
+		MaxQueryBuf:         resp.DefaultMaxQueryBuf,
+		MaxPipeline:         1024,
+		MaxClients:          10000,
+		SlowlogSlowerThan:   10000,
+		SlowlogMaxLen:       128,
+		PoolGrace:           time.Minute,
+		PubsubOutputLimit:   defaultPubsubOutputLimit,
+		MemcacheItemSizeMax: memcache.DefaultItemSizeMax,
 	}
 }
 
@@ -116,8 +118,8 @@ func (c *Config) Validate() error {
 	orDefault(&c.MaxClients, d.MaxClients)
 	orDefault(&c.SlowlogMaxLen, d.SlowlogMaxLen)
 	orDefault(&c.PoolGrace, d.PoolGrace)
-	orDefault(&c.MemcacheItemSizeMax, memcache.DefaultItemSizeMax)
-	orDefault(&c.PubsubOutputLimit, defaultPubsubOutputLimit)
+	orDefault(&c.MemcacheItemSizeMax, d.MemcacheItemSizeMax)
+	orDefault(&c.PubsubOutputLimit, d.PubsubOutputLimit)
 	if c.EventLoops < 0 {
 		return fmt.Errorf("proxy: negative event loop count %d", c.EventLoops)
 	}
