@@ -53,8 +53,13 @@ func (b *batch) newReq() *router.Request {
 	return r
 }
 
-// enqueue queues r on pl for the session id, to be written by flush.
+// enqueue queues r on pl for the session id, to be written by flush; with
+// no pool (the slot is not served) r fails at once with errNotServed.
 func (b *batch) enqueue(pl *router.Pool, id uint64, r *router.Request) {
+	if pl == nil {
+		r.Err = errNotServed
+		return
+	}
 	if b.lc != nil {
 		b.lc.send(pl, r)
 		return
@@ -74,6 +79,9 @@ func (b *batch) flush(id uint64) {
 	}
 	b.touched = b.touched[:0]
 }
+
+// askingCmd is ASKING, sent with a command redirected by -ASK.
+const askingCmd = "*1\r\n$6\r\nASKING\r\n"
 
 // redirects retries, once, the requests a node answered with -MOVED or -ASK
 // (see resend) and waits for their replies.
@@ -114,7 +122,7 @@ func (b *batch) resend(p *Proxy, id uint64, proto int) bool {
 		}
 		r.Skip = 0
 		if ask { // ASKING and the command back to back, one request
-			r.Cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), r.Cmd...)
+			r.Cmd = append([]byte(askingCmd), r.Cmd...)
 			r.Skip = 1
 		}
 		sent = true

@@ -41,7 +41,7 @@ func (s *session) blocking(c *call, name []byte, args [][]byte) bool {
 			s.out.Buf = s.out.Buf[:mark]
 			skip := 0
 			if ask {
-				cmd = append([]byte("*1\r\n$6\r\nASKING\r\n"), cmd...)
+				cmd = append([]byte(askingCmd), cmd...)
 				skip = 1
 			}
 			s.runBlocking(to, cmd, wait, skip)

@@ -151,15 +151,15 @@ func (s *session) handle(args [][]byte) {
 	case kLocal:
 		s.handleLocal(c, name, args)
 	case kSplit:
-		s.split(c, args, 1, info.op)
+		s.split(c, cmd, args, 1, info.op)
 	case kMSet:
-		s.split(c, args, 2, info.op)
+		s.split(c, cmd, args, 2, info.op)
 	case kFanout:
 		s.fanout(c, name, args, info.op)
 	case kScan:
 		s.scan(c, args)
 	default:
-		s.forwardByKeys(c, args)
+		s.forwardByKeys(c, cmd, args)
 	}
 }
 
@@ -172,9 +172,10 @@ func (s *session) defaultGroup(c *call) (uint16, bool) {
 	return 1, true
 }
 
-// forwardByKeys sends a command to the group of its keys, which must all
-// hash to one slot; a keyless command goes to the default group.
-func (s *session) forwardByKeys(c *call, args [][]byte) {
+// forwardByKeys sends a command (cmd: its table entry) to the group of its
+// keys, which must all hash to one slot; a keyless command goes to the
+// default group.
+func (s *session) forwardByKeys(c *call, cmd *router.Command, args [][]byte) {
 	s.keys = router.KeyIndexes(args, s.keys[:0])
 	if len(s.keys) == 0 {
 		if g, ok := s.defaultGroup(c); ok {
@@ -192,7 +193,7 @@ func (s *session) forwardByKeys(c *call, args [][]byte) {
 		s.errorReply(c, msgNotServed)
 		return
 	}
-	if !s.readRouted(c, g, args) {
+	if !s.readRouted(c, cmd, g, args) {
 		s.forward(c, g, args)
 	}
 }
@@ -213,8 +214,9 @@ const maxLinearBuckets = 32
 // split sends a multi-key command to every group that owns some of its keys
 // (step 2: key/value pairs), each group getting its keys in the client's
 // order; o merges the replies. With SplitPerSlot, each slot gets its own
-// command, as nodes in cluster mode refuse keys of two slots.
-func (s *session) split(c *call, args [][]byte, step int, o op) {
+// command, as nodes in cluster mode refuse keys of two slots. cmd is the
+// command's table entry.
+func (s *session) split(c *call, cmd *router.Command, args [][]byte, step int, o op) {
 	if len(args) < 2 || (len(args)-1)%step != 0 {
 		if g, ok := s.defaultGroup(c); ok { // the node replies the arity error
 			s.forward(c, g, args)
@@ -267,7 +269,7 @@ func (s *session) split(c *call, args [][]byte, step int, o op) {
 	}
 	s.buckets = bs
 	if len(bs) == 1 {
-		if !s.readRoutedKeys(c, bs[0].g, args, step, perSlot) {
+		if !s.readRoutedKeys(c, cmd, bs[0].g, args, step, perSlot) {
 			s.forward(c, bs[0].g, args)
 		}
 		return
@@ -302,11 +304,7 @@ func (s *session) fanout(c *call, name []byte, args [][]byte, o op) {
 		return
 	}
 	if o == opInfo {
-		sections, ok := infoSections(args[1:])
-		if !ok {
-			s.errorReply(c, msgSyntax)
-			return
-		}
+		sections := infoSections(args[1:])
 		c.a0 = int32(len(s.aux))
 		s.aux = append(s.aux, int32(sections))
 		c.a1 = int32(len(s.aux))

@@ -35,10 +35,7 @@ type dedicatedCache struct {
 // or 3), or dials one.
 func (p *Proxy) dedicated(addr string, proto int) (*dconn, error) {
 	c := &p.ded
-	key := addr
-	if proto == 3 {
-		key += resp3Suffix
-	}
+	key := protoKey(addr, proto)
 	c.mu.Lock()
 	if c.shut {
 		c.mu.Unlock()
@@ -108,10 +105,7 @@ func (d *dconn) handshake(hs router.Handshake, deadline time.Time, wt time.Durat
 // subscription) may be released.
 func (p *Proxy) release(d *dconn) {
 	c := &p.ded
-	key := d.addr
-	if d.proto == 3 {
-		key += resp3Suffix
-	}
+	key := protoKey(d.addr, d.proto)
 	c.mu.Lock()
 	if !c.shut && d.r == d.w && len(c.idle[key]) < maxIdleDedicated {
 		if c.idle == nil {

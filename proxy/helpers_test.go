@@ -55,15 +55,22 @@ func startProxy(t testing.TB, src MapSource, mutate func(*Config)) (string, *Pro
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveLocal(t, p.Serve), p
+}
+
+// serveLocal runs serve on a free loopback port until the test ends and
+// returns the address.
+func serveLocal(t testing.TB, serve func(context.Context, net.Listener) error) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { p.Serve(ctx, ln); close(done) }()
+	go func() { serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), p
+	return ln.Addr().String()
 }
 
 // startNodes starts n in-process nodes.

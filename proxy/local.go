@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,12 +158,8 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 		w.Error(msgHelloNoAuth)
 		return
 	}
-	if setName {
-		if !validName(name) {
-			w.Error(msgBadName)
-			return
-		}
-		s.setName(name)
+	if setName && !s.setName(w, name) {
+		return
 	}
 	s.setProto(proto)
 	w.Map(7)
@@ -183,22 +181,23 @@ func (s *session) hello(w *resp.Writer, args [][]byte) {
 
 const msgBadName = "ERR Client names cannot contain spaces, newlines or special characters."
 
-func validName(b []byte) bool {
+// setName names the connection b (empty: no name); a name with a space,
+// newline or special character is refused with msgBadName on w, and
+// setName reports false.
+func (s *session) setName(w *resp.Writer, b []byte) bool {
 	for _, c := range b {
 		if c < '!' || c > '~' {
+			w.Error(msgBadName)
 			return false
 		}
 	}
-	return true
-}
-
-func (s *session) setName(b []byte) {
 	if len(b) == 0 {
 		s.name.Store(nil)
-		return
+		return true
 	}
 	n := string(b)
 	s.name.Store(&n)
+	return true
 }
 
 // client answers the CLIENT subcommands that concern the proxy's own
@@ -230,12 +229,7 @@ func (s *session) client(w *resp.Writer, args [][]byte) {
 			}
 		}
 	case "setname":
-		if arity(3) {
-			if !validName(args[2]) {
-				w.Error(msgBadName)
-				return
-			}
-			s.setName(args[2])
+		if arity(3) && s.setName(w, args[2]) {
 			w.OK()
 		}
 	case "setinfo":
@@ -317,7 +311,7 @@ func (p *Proxy) clientList() string {
 		ss = append(ss, s)
 	}
 	p.mu.Unlock()
-	sortSessions(ss)
+	slices.SortFunc(ss, func(a, b *session) int { return cmp.Compare(a.id, b.id) })
 	now := time.Now()
 	var b strings.Builder
 	for _, s := range ss {

@@ -230,9 +230,7 @@ func (s *mcSession) serve() {
 		s.flush(s.id)
 		s.wg.Wait()
 		s.redirects(s.p, s.id, 2)
-		for i := range s.calls {
-			s.reply(i)
-		}
+		s.finishBatch(0)
 		if len(s.out) > 0 {
 			n, err := s.conn.Write(s.out)
 			s.p.mc.netOut.Add(int64(n))
@@ -276,12 +274,7 @@ func (s *mcSession) send(c *mcCall, g uint16, args [][]byte) {
 	r := s.newReq()
 	r.Cmd = appendCommand(r.Cmd, args)
 	c.nr++
-	pl := s.t.groups[g].pool
-	if pl == nil {
-		r.Err = errNotServed
-		return
-	}
-	s.enqueue(pl, s.id, r)
+	s.enqueue(s.t.groups[g].pool, s.id, r)
 }
 
 // group returns the group index serving key.
@@ -435,7 +428,7 @@ func (s *mcSession) reply(i int) {
 	case mcLocal:
 		s.out = memcache.AppendLocal(s.out, req)
 	case mcSingle:
-		if r := reqs[0]; r.Err == nil && s.appendFast(req, r.Reply) {
+		if s.appendFast(req, reqs) {
 			return
 		}
 		v := s.decode(reqs[0])
@@ -451,7 +444,7 @@ func (s *mcSession) reply(i int) {
 		}
 		s.out = memcache.AppendReply(s.out, req, v)
 	case mcSplit:
-		if s.appendSplitFast(req, reqs, int(c.a0)) {
+		if s.appendGetFast(req, reqs, s.aux[c.a0:int(c.a0)+len(req.Keys)]) {
 			return
 		}
 		merged := resp.Value{Type: '*', Elems: make([]resp.Value, len(req.Keys))}
@@ -495,13 +488,17 @@ func (s *mcSession) countGet(req *memcache.Request, v resp.Value) {
 	}
 }
 
-// appendFast translates the commonest replies (a get from one group, a
-// text store) straight from the backend's bytes, without decoding them;
-// it reports false, having appended nothing, for anything else.
-func (s *mcSession) appendFast(req *memcache.Request, b []byte) bool {
+// appendFast translates the commonest replies of a request sent whole
+// (reqs, its one backend request: a get, a text store) straight from the
+// backend's bytes, without decoding them; it reports false, having
+// appended nothing, for anything else.
+func (s *mcSession) appendFast(req *memcache.Request, reqs []*router.Request) bool {
+	b := reqs[0].Reply
 	switch {
+	case reqs[0].Err != nil:
+		return false
 	case req.Cmd.IsGet():
-		return s.appendGetFast(req, b)
+		return s.appendGetFast(req, reqs, nil)
 	case req.TooLarge:
 		return false
 	case req.Cmd >= memcache.CmdSet && req.Cmd <= memcache.CmdCas:
@@ -526,39 +523,13 @@ func (s *mcSession) appendFast(req *memcache.Request, b []byte) bool {
 	return false
 }
 
-// appendGetFast writes the VALUE lines of a get-family reply: an array of
-// one element per key, nil or [value, flags, cas].
-func (s *mcSession) appendGetFast(req *memcache.Request, b []byte) bool {
-	typ, n, pos, ok := header(b)
-	if !ok || typ != '*' || int(n) != len(req.Keys) {
-		return false
-	}
-	start := len(s.out)
-	withCas := req.Cmd == memcache.CmdGets || req.Cmd == memcache.CmdGats
-	hits := 0
-	for _, key := range req.Keys {
-		hit, ok := s.appendValue(key, b, &pos, withCas)
-		if !ok {
-			s.out = s.out[:start]
-			return false
-		}
-		if hit {
-			hits++
-		}
-	}
-	if pos != len(b) {
-		s.out = s.out[:start]
-		return false
-	}
-	s.out = append(s.out, "END\r\n"...)
-	s.p.mc.getHits.Add(int64(hits))
-	s.p.mc.getMiss.Add(int64(len(req.Keys) - hits))
-	return true
-}
-
-// appendSplitFast merges the parts of a split get in the client's key
-// order: key k's element is the next one of part s.aux[a0+k].
-func (s *mcSession) appendSplitFast(req *memcache.Request, reqs []*router.Request, a0 int) bool {
+// appendGetFast writes the VALUE lines of a get-family request, then END,
+// from the replies of its backend requests reqs: arrays of one element per
+// key, nil or [value, flags, cas]. Key k's element is the next one of
+// reqs[parts[k]] (a split get), or of reqs[0] when parts is nil (a get sent
+// whole). Every reply must be used up. It reports false, having appended
+// nothing, for anything else.
+func (s *mcSession) appendGetFast(req *memcache.Request, reqs []*router.Request, parts []int32) bool {
 	if cap(s.offs) < len(reqs) {
 		s.offs = make([]int, len(reqs))
 	}
@@ -567,8 +538,8 @@ func (s *mcSession) appendSplitFast(req *memcache.Request, reqs []*router.Reques
 		if r.Err != nil {
 			return false
 		}
-		typ, _, pos, ok := header(r.Reply)
-		if !ok || typ != '*' {
+		typ, n, pos, ok := header(r.Reply)
+		if !ok || typ != '*' || (parts == nil && int(n) != len(req.Keys)) {
 			return false
 		}
 		offs[j] = pos
@@ -577,7 +548,10 @@ func (s *mcSession) appendSplitFast(req *memcache.Request, reqs []*router.Reques
 	withCas := req.Cmd == memcache.CmdGets || req.Cmd == memcache.CmdGats
 	hits := 0
 	for k, key := range req.Keys {
-		part := s.aux[a0+k]
+		part := int32(0)
+		if parts != nil {
+			part = parts[k]
+		}
 		hit, ok := s.appendValue(key, reqs[part].Reply, &offs[part], withCas)
 		if !ok {
 			s.out = s.out[:start]
@@ -585,6 +559,12 @@ func (s *mcSession) appendSplitFast(req *memcache.Request, reqs []*router.Reques
 		}
 		if hit {
 			hits++
+		}
+	}
+	for j, r := range reqs {
+		if offs[j] != len(r.Reply) {
+			s.out = s.out[:start]
+			return false
 		}
 	}
 	s.out = append(s.out, "END\r\n"...)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/slotcache/slotcache/protocol/memcache"
 	"github.com/slotcache/slotcache/protocol/resp"
+	"github.com/slotcache/slotcache/router"
 )
 
 // FuzzMemcacheReplyFast: whenever the proxy translates a backend reply
@@ -26,7 +27,7 @@ func FuzzMemcacheReplyFast(f *testing.F) {
 		}
 		s := &mcSession{p: &Proxy{}}
 		s.rr = resp.NewReader(&s.src, resp.Limits{})
-		if !s.appendFast(&req, reply) {
+		if !s.appendFast(&req, []*router.Request{{Reply: reply}}) {
 			if len(s.out) != 0 {
 				t.Fatalf("refused but appended %q", s.out)
 			}

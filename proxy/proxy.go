@@ -97,43 +97,29 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxBulkLen:        resp.DefaultMaxBulkLen,
-		MaxQueryBuf:       resp.DefaultMaxQueryBuf,
-		MaxPipeline:       1024,
-		MaxClients:        10000,
-		SlowlogSlowerThan: 10000,
-		SlowlogMaxLen:     128,
-		PoolGrace:         time.Minute,
+		MaxBulkLen:          resp.DefaultMaxBulkLen,
+		MaxQueryBuf:         resp.DefaultMaxQueryBuf,
+		MaxPipeline:         1024,
+		MaxClients:          10000,
+		SlowlogSlowerThan:   10000,
+		SlowlogMaxLen:       128,
+		PoolGrace:           time.Minute,
+		PubsubOutputLimit:   defaultPubsubOutputLimit,
+		MemcacheItemSizeMax: memcache.DefaultItemSizeMax,
 	}
 }
 
 // Validate checks the configuration and fills in defaults.
 func (c *Config) Validate() error {
 	d := DefaultConfig()
-	if c.MaxBulkLen <= 0 {
-		c.MaxBulkLen = d.MaxBulkLen
-	}
-	if c.MaxQueryBuf <= 0 {
-		c.MaxQueryBuf = d.MaxQueryBuf
-	}
-	if c.MaxPipeline <= 0 {
-		c.MaxPipeline = d.MaxPipeline
-	}
-	if c.MaxClients <= 0 {
-		c.MaxClients = d.MaxClients
-	}
-	if c.SlowlogMaxLen <= 0 {
-		c.SlowlogMaxLen = d.SlowlogMaxLen
-	}
-	if c.PoolGrace <= 0 {
-		c.PoolGrace = d.PoolGrace
-	}
-	if c.MemcacheItemSizeMax <= 0 {
-		c.MemcacheItemSizeMax = memcache.DefaultItemSizeMax
-	}
-	if c.PubsubOutputLimit <= 0 {
-		c.PubsubOutputLimit = defaultPubsubOutputLimit
-	}
+	orDefault(&c.MaxBulkLen, d.MaxBulkLen)
+	orDefault(&c.MaxQueryBuf, d.MaxQueryBuf)
+	orDefault(&c.MaxPipeline, d.MaxPipeline)
+	orDefault(&c.MaxClients, d.MaxClients)
+	orDefault(&c.SlowlogMaxLen, d.SlowlogMaxLen)
+	orDefault(&c.PoolGrace, d.PoolGrace)
+	orDefault(&c.MemcacheItemSizeMax, d.MemcacheItemSizeMax)
+	orDefault(&c.PubsubOutputLimit, d.PubsubOutputLimit)
 	if c.EventLoops < 0 {
 		return fmt.Errorf("proxy: negative event loop count %d", c.EventLoops)
 	}
@@ -156,6 +142,13 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// orDefault sets *v to d when it is zero or negative.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
 // Proxy routes the commands of RESP clients to the groups that own their
 // keys.
 type Proxy struct {
@@ -165,7 +158,10 @@ type Proxy struct {
 	start time.Time
 
 	route atomic.Pointer[table]
-	auth  *authTable
+	// routeMu makes one caller build the table of a new map while the
+	// others wait for it
+	routeMu sync.Mutex
+	auth    *authTable
 
 	mu      sync.Mutex
 	pools   map[string]*router.Pool
@@ -377,8 +373,8 @@ func (p *Proxy) pool(addr string, proto int) *router.Pool {
 // poolAt returns the pool of key and proto, creating it to addr with cfg
 // (and HELLO 3 for proto 3) on first use.
 func (p *Proxy) poolAt(key, addr string, proto int, cfg router.PoolConfig) *router.Pool {
+	key = protoKey(key, proto)
 	if proto == 3 {
-		key += resp3Suffix
 		cfg.Hello = hello3
 	}
 	p.mu.Lock()
@@ -394,8 +390,17 @@ func (p *Proxy) poolAt(key, addr string, proto int, cfg router.PoolConfig) *rout
 	return pl
 }
 
-// resp3Suffix marks the RESP3 pools in Proxy.pools.
+// resp3Suffix marks the RESP3 pools in Proxy.pools and the RESP3
+// dedicated connections.
 const resp3Suffix = "|resp3"
+
+// protoKey is the cache key of connections to key speaking proto (2 or 3).
+func protoKey(key string, proto int) string {
+	if proto == 3 {
+		return key + resp3Suffix
+	}
+	return key
+}
 
 var hello3 = []byte("*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n")
 
@@ -416,14 +421,19 @@ type groupRoute struct {
 }
 
 // routes returns the routing table of the source's current map, rebuilding
-// it when the map changed.
+// it when the map changed: once, however many sessions see the change at
+// the same time.
 func (p *Proxy) routes() *table {
 	m := p.src.Map()
-	t := p.route.Load()
-	if t != nil && t.m == m {
+	if t := p.route.Load(); t != nil && t.m == m {
 		return t
 	}
-	t = p.buildTable(m)
+	p.routeMu.Lock()
+	defer p.routeMu.Unlock()
+	if t := p.route.Load(); t != nil && t.m == m {
+		return t
+	}
+	t := p.buildTable(m)
 	p.route.Store(t)
 	return t
 }

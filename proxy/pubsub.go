@@ -465,29 +465,32 @@ func (ps *pubsub) subscribe(t *table, kind int, chans []string) error {
 		for _, sc := range t.conns {
 			sc.n++
 		}
-		switch kind {
-		case subChannel:
-			ps.channels[t.ch] = t.conns[0]
-		case subShard:
-			ps.shard[t.ch] = t.conns[0]
-		case subPattern:
+		if kind == subPattern {
 			ps.patterns[t.ch] = true
 			for _, sc := range t.conns {
 				sc.pats = true
 			}
+		} else {
+			ps.chans(kind)[t.ch] = t.conns[0]
 		}
 		ps.order[kind] = append(ps.order[kind], t.ch)
 	})
 }
 
 func (ps *pubsub) has(kind int, ch string) bool {
-	switch kind {
-	case subChannel:
-		return ps.channels[ch] != nil
-	case subShard:
-		return ps.shard[ch] != nil
+	if kind == subPattern {
+		return ps.patterns[ch]
 	}
-	return ps.patterns[ch]
+	return ps.chans(kind)[ch] != nil
+}
+
+// chans is the subscriber connection per channel of the kind subChannel
+// or subShard.
+func (ps *pubsub) chans(kind int) map[string]*subConn {
+	if kind == subShard {
+		return ps.shard
+	}
+	return ps.channels
 }
 
 // unsubscribe unsubscribes chans of the kind, or every one of that kind
@@ -507,15 +510,12 @@ func (ps *pubsub) unsubscribe(kind int, chans []string) error {
 			continue
 		}
 		seen[ch] = true
-		switch kind {
-		case subChannel:
-			ts[i].conns = []*subConn{ps.channels[ch]}
-		case subShard:
-			ts[i].conns = []*subConn{ps.shard[ch]}
-		default:
+		if kind == subPattern {
 			for _, sc := range ps.conns {
 				ts[i].conns = append(ts[i].conns, sc)
 			}
+		} else {
+			ts[i].conns = []*subConn{ps.chans(kind)[ch]}
 		}
 	}
 	err := ps.run(kind, true, ts, func(t *target) {
@@ -525,13 +525,10 @@ func (ps *pubsub) unsubscribe(kind int, chans []string) error {
 		for _, sc := range t.conns {
 			sc.n--
 		}
-		switch kind {
-		case subChannel:
-			delete(ps.channels, t.ch)
-		case subShard:
-			delete(ps.shard, t.ch)
-		case subPattern:
+		if kind == subPattern {
 			delete(ps.patterns, t.ch)
+		} else {
+			delete(ps.chans(kind), t.ch)
 		}
 		if i := slices.Index(ps.order[kind], t.ch); i >= 0 {
 			ps.order[kind] = slices.Delete(ps.order[kind], i, i+1)

@@ -70,6 +70,9 @@ func TestPubsubRepliesMatchRedis(t *testing.T) {
 		{"SSUBSCRIBE", "{s}1", "{s}2"},
 		{"UNSUBSCRIBE", "b", "zz"},
 		{"PUBLISH_OTHER", "a", "m1"},
+		// a barrier: messages of channels held by different groups may
+		// interleave differently than on one server (docs/compat.md)
+		{"UNSUBSCRIBE", "zz"},
 		{"PUBLISH_OTHER", "{s}1", "sm"},
 		{"PUNSUBSCRIBE", "x*"},
 		{"PUBLISH_OTHER", "c", "m2"},

@@ -74,14 +74,14 @@ func (p *Proxy) addReplicas(gr *groupRoute, m *slots.Map, g slots.Group) {
 }
 
 // readRouted sends args, whose keys hash to one slot of group g, to a
-// replica when the read policy and the command allow it. It reports
-// whether it took care of c; if not, the caller sends to the master.
-func (s *session) readRouted(c *call, g uint16, args [][]byte) bool {
+// replica when the read policy and the command (cmd: its table entry, as
+// handle looked it up) allow it. It reports whether it took care of c; if
+// not, the caller sends to the master.
+func (s *session) readRouted(c *call, cmd *router.Command, g uint16, args [][]byte) bool {
 	policy := s.p.cfg.ReadPolicy
 	if policy == ReadMaster {
 		return false
 	}
-	cmd := router.Lookup(args)
 	if cmd == nil || !cmd.Has(router.FlagReadonly) {
 		return false
 	}
@@ -109,7 +109,7 @@ func (s *session) readRouted(c *call, g uint16, args [][]byte) bool {
 // readRoutedKeys is readRouted for a multi-key command whose keys (every
 // step-th argument from the first) belong to group g: only when they share
 // one slot, which oneSlot already tells.
-func (s *session) readRoutedKeys(c *call, g uint16, args [][]byte, step int, oneSlot bool) bool {
+func (s *session) readRoutedKeys(c *call, cmd *router.Command, g uint16, args [][]byte, step int, oneSlot bool) bool {
 	if s.p.cfg.ReadPolicy == ReadMaster {
 		return false
 	}
@@ -121,5 +121,5 @@ func (s *session) readRoutedKeys(c *call, g uint16, args [][]byte, step int, one
 			}
 		}
 	}
-	return s.readRouted(c, g, args)
+	return s.readRouted(c, cmd, g, args)
 }

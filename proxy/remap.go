@@ -81,10 +81,7 @@ func (s *session) resubscribe() {
 	t := s.p.routes()
 	ok := true
 	for _, kind := range []int{subChannel, subShard} {
-		set := ps.channels
-		if kind == subShard {
-			set = ps.shard
-		}
+		set := ps.chans(kind)
 		for _, ch := range ps.order[kind] {
 			old := set[ch]
 			g := t.slot[slots.KeySlot([]byte(ch))]

@@ -166,8 +166,7 @@ func (s *session) serve() {
 		start := nanotime()
 		s.wg.Wait()
 		s.redirects(s.p, s.id, s.proto)
-		s.finish(nanotime() - start)
-		s.lastActive.Store(time.Now().UnixNano())
+		s.finishBatch(nanotime() - start)
 		if err := s.write(s.out.Buf); err != nil || s.quit {
 			return
 		}
@@ -236,10 +235,6 @@ func (s *session) send(c *call, g uint16, r *router.Request) {
 // sendPool queues r to pl (nil: the slot is not served); c counts it.
 func (s *session) sendPool(c *call, pl *router.Pool, r *router.Request) {
 	c.nr++
-	if pl == nil {
-		r.Err = errNotServed
-		return
-	}
 	s.enqueue(pl, s.id, r)
 }
 

@@ -160,33 +160,39 @@ func (s *session) resetState() {
 }
 
 // hookState handles the commands that need connection state. It reports
-// whether it answered c.
-func (s *session) hookState(c *call, name []byte, args [][]byte) bool {
-	defer s.st.publish()
-	if s.st.subscribed() && s.proto < 3 && !s.subscriberAllowed(c, name, args) {
-		return true
-	}
-	if s.st.multi {
-		return s.handleInMulti(c, name, args)
-	}
-	switch string(name) {
-	case "multi", "exec", "discard", "watch", "unwatch":
-		s.handleTx(c, name, args)
-	case "reset":
-		s.resetState()
-		return false
-	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe":
-		s.subscribeCommand(c, name, args)
-	case "publish", "spublish":
-		s.publish(c, name, args)
-	case "pubsub":
-		s.pubsubCommand(c, args)
-	case "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
-		return s.blocking(c, name, args)
+// whether it answered c. The view CLIENT LIST shows is updated after each
+// command but an ordinary one, which changes no connection state (held
+// commands update it once they ran: runHeld).
+func (s *session) hookState(c *call, name []byte, args [][]byte) (answered bool) {
+	switch {
+	case s.st.subscribed() && s.proto < 3 && !s.subscriberAllowed(c, name, args):
+		answered = true
+	case s.st.multi:
+		answered = s.handleInMulti(c, name, args)
 	default:
-		return false
+		switch string(name) {
+		case "multi", "exec", "discard", "watch", "unwatch":
+			s.handleTx(c, name, args)
+			answered = true
+		case "reset":
+			s.resetState()
+		case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe":
+			s.subscribeCommand(c, name, args)
+			answered = true
+		case "publish", "spublish":
+			s.publish(c, name, args)
+			answered = true
+		case "pubsub":
+			s.pubsubCommand(c, args)
+			answered = true
+		case "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
+			answered = s.blocking(c, name, args)
+		default:
+			return false
+		}
 	}
-	return true
+	s.st.publish()
+	return answered
 }
 
 // checkCommand returns the command table entry of args, or the error Redis

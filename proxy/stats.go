@@ -85,9 +85,9 @@ const (
 
 // infoSections maps INFO's arguments to sections; unknown names select
 // nothing, as in Redis.
-func infoSections(args [][]byte) (int, bool) {
+func infoSections(args [][]byte) int {
 	if len(args) == 0 {
-		return secServer | secProxy | secKeyspace, true
+		return secServer | secProxy | secKeyspace
 	}
 	sec := 0
 	for _, a := range args {
@@ -106,7 +106,7 @@ func infoSections(args [][]byte) (int, bool) {
 			sec |= secCommandstats
 		}
 	}
-	return sec, true
+	return sec
 }
 
 // mergeInfo builds INFO from the proxy's own sections and the nodes'
@@ -235,18 +235,6 @@ func parseKeyspaceLine(line []byte) (db int, keys, expires int64, ok bool) {
 		}
 	}
 	return db, keys, expires, true
-}
-
-func sortSessions(ss []*session) {
-	slices.SortFunc(ss, func(a, b *session) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
-	})
 }
 
 // Slowlog limits, as Redis's.

@@ -33,14 +33,12 @@ func (s *session) localReply(c *call, fn func(w *resp.Writer)) {
 
 // handleTx answers MULTI, EXEC, DISCARD, WATCH and UNWATCH outside MULTI.
 func (s *session) handleTx(c *call, name []byte, args [][]byte) {
-	if string(name) == "exec" {
-		if _, msg := checkCommand(args); msg != "" {
-			s.execRefused(c, msg)
-			return
-		}
-	}
 	if _, msg := checkCommand(args); msg != "" {
-		s.errorReply(c, msg)
+		if string(name) == "exec" {
+			s.execRefused(c, msg)
+		} else {
+			s.errorReply(c, msg)
+		}
 		return
 	}
 	switch string(name) {
