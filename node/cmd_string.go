@@ -228,7 +228,7 @@ func invalidExpire(cmd string) string {
 func cmdSet(c *client, args [][]byte) {
 	if len(args) == 3 {
 		// Plain SET: the hot path.
-		c.db.set(args[1], newStringValue(args[2]), false)
+		c.db.setString(args[1], args[2], false)
 		c.srv.dirty++
 		c.w.OK()
 		return
@@ -266,8 +266,7 @@ func (c *client) setGeneric(key, val []byte, flags int, expire []byte, cmd strin
 		}
 		return
 	}
-	o := newStringValue(val)
-	c.db.set(key, o, flags&setKeepTTL != 0)
+	o := c.db.setString(key, val, flags&setKeepTTL != 0)
 	c.srv.dirty++
 	if expire != nil {
 		c.db.setExpire(key, o, at)
@@ -297,7 +296,7 @@ func cmdGetSet(c *client, args [][]byte) {
 	if _, ok := c.replyGet(args[1]); !ok {
 		return
 	}
-	c.db.set(args[1], newStringValue(args[2]), false)
+	c.db.setString(args[1], args[2], false)
 	c.srv.dirty++
 }
 
@@ -351,7 +350,7 @@ func cmdMSet(c *client, args [][]byte) {
 		return
 	}
 	for i := 1; i < len(args); i += 2 {
-		c.db.set(args[i], newStringValue(args[i+1]), false)
+		c.db.setString(args[i], args[i+1], false)
 	}
 	c.srv.dirty += int64(len(args) / 2)
 	c.w.OK()
@@ -369,7 +368,7 @@ func cmdMSetNX(c *client, args [][]byte) {
 		}
 	}
 	for i := 1; i < len(args); i += 2 {
-		c.db.set(args[i], newStringValue(args[i+1]), false)
+		c.db.setString(args[i], args[i+1], false)
 	}
 	c.srv.dirty += int64(len(args) / 2)
 	c.w.Int(1)
@@ -411,7 +410,7 @@ func cmdAppend(c *client, args [][]byte) {
 		return
 	}
 	if o == nil {
-		c.db.set(key, newStringValue(val), false)
+		c.db.setString(key, val, false)
 		c.srv.dirty++
 		c.w.Int(int64(len(val)))
 		return

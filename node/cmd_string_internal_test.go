@@ -254,3 +254,27 @@ func TestStringLengthLimit(t *testing.T) {
 		t.Errorf("SETRANGE with an empty value created the key: %q", got)
 	}
 }
+
+// TestSetStringInPlace checks that overwriting a string reuses its object
+// when the buffer fits, without allocating, and not when it does not.
+func TestSetStringInPlace(t *testing.T) {
+	d := newDB(0, nil)
+	key := []byte("k")
+	o := d.setString(key, []byte("0123456789"), false)
+	if got := d.setString(key, []byte("abc"), false); got != o || string(got.str) != "abc" {
+		t.Fatalf("a shorter value: object %p (was %p), %q", got, o, got.str)
+	}
+	if n := testing.AllocsPerRun(100, func() { d.setString(key, []byte("0123456789abcdef"), false) }); n != 0 {
+		t.Errorf("overwrite in place allocates %v times", n)
+	}
+	big := strings.Repeat("b", 100)
+	if got := d.setString(key, []byte(big), false); got == o || string(got.str) != big {
+		t.Fatalf("a value larger than the buffer reused it")
+	}
+	if got := d.setString(key, []byte("s"), false); string(got.str) != "s" || cap(got.str) > 48 {
+		t.Fatalf("a short value kept a %d-byte buffer", cap(got.str))
+	}
+	if d.nkeys != 1 {
+		t.Fatalf("nkeys = %d, want 1", d.nkeys)
+	}
+}

@@ -386,3 +386,35 @@ func TestDiffStringIncrByFloatRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffStringOverwrite overwrites strings in every size class with
+// shorter, equal and longer values (in place when the buffer fits, a new
+// object otherwise), across TTLs, KEEPTTL, APPEND and INCR, and compares
+// values, lengths, encodings and TTLs with redis-server.
+func TestDiffStringOverwrite(t *testing.T) {
+	p := nodetest.NewPair(t)
+	long := strings.Repeat("L", 60)
+	var cmds [][]string
+	for _, v := range []string{"a", "0123456789abcdef", "12345", strings.Repeat("m", 30), strings.Repeat("n", 47), long, "x"} {
+		cmds = append(cmds,
+			[]string{"SET", "s", v},
+			[]string{"GET", "s"}, []string{"STRLEN", "s"}, []string{"OBJECT", "ENCODING", "s"},
+			[]string{"MSET", "m1", v, "m2", v + "z"},
+			[]string{"MGET", "m1", "m2"}, []string{"OBJECT", "ENCODING", "m2"},
+		)
+	}
+	cmds = append(cmds,
+		[]string{"SET", "t", "with-ttl", "EX", "100"},
+		[]string{"SET", "t", "kept", "KEEPTTL"}, []string{"TTL", "t"}, []string{"GET", "t"},
+		[]string{"SET", "t", "gone"}, []string{"TTL", "t"},
+		[]string{"SET", "t", "again", "PX", "100000"},
+		[]string{"MSET", "t", "mset-drops-ttl"}, []string{"TTL", "t"},
+		[]string{"SET", "c", "10"}, []string{"INCR", "c"}, []string{"SET", "c", "7"}, []string{"INCR", "c"},
+		[]string{"OBJECT", "ENCODING", "c"},
+		[]string{"APPEND", "c", "tail"}, []string{"OBJECT", "ENCODING", "c"},
+		[]string{"SET", "c", "short"}, []string{"GET", "c"}, []string{"OBJECT", "ENCODING", "c"},
+		[]string{"GETSET", "c", "newer"}, []string{"SET", "c", "x", "GET"}, []string{"GET", "c"},
+		[]string{"LPUSH", "l", "e"}, []string{"SET", "l", "string-now"}, []string{"TYPE", "l"},
+	)
+	p.CheckAll(cmds)
+}

@@ -134,6 +134,35 @@ func (d *db) set(key []byte, o *object, keepTTL bool) {
 	d.signalModified(key)
 }
 
+// setString sets key to a string holding a copy of v, like set with
+// newStringValue, and returns the key's object. An existing string whose
+// buffer fits v takes the bytes in place (a string's buffer is its own, as
+// APPEND, SETRANGE and INCR, which write in place too, assume): overwriting
+// a key then leaves no garbage behind, which on a write-heavy load with a
+// fixed keyspace (MSET over existing keys) was most of the collector's
+// work. A buffer more than twice the size v needs is not kept.
+func (d *db) setString(key, v []byte, keepTTL bool) *object {
+	if sd := d.slots[slots.KeySlot(key)]; sd != nil {
+		old := sd.keys[string(key)]
+		if old != nil && old.typ == typeString && old.val == nil &&
+			len(v) <= cap(old.str) && cap(old.str) <= max(48, 2*len(v)) {
+			old.str = old.str[:copy(old.str[:cap(old.str)], v)]
+			old.enc, old.freq = encAuto, 0 // as a new string's
+			old.lru = d.lruNow()
+			if old.hasTTL && !keepTTL {
+				delete(sd.expires, string(key))
+				d.nexpire--
+				old.hasTTL = false
+			}
+			d.signalModified(key)
+			return old
+		}
+	}
+	o := newStringValue(v)
+	d.set(key, o, keepTTL)
+	return o
+}
+
 // remove deletes key and reports whether it was present (expired keys count
 // as absent).
 func (d *db) remove(key []byte, now int64) bool {
