@@ -68,6 +68,16 @@ type loopClient struct {
 	writing bool // output left, waiting for EPOLLOUT
 	closed  bool
 	lastIO  time.Time
+	// readFn is lc.readSocket as a value, made once: a closure made per
+	// read would cost an allocation each time.
+	readFn func([]byte) (int, error)
+	want   int // the room readSocket was last given
+}
+
+// readSocket reads the client's socket into p without blocking.
+func (lc *loopClient) readSocket(p []byte) (int, error) {
+	lc.want = len(p)
+	return rawnet.Read(lc.fd, p)
 }
 
 // loopReq is a request in a backend connection's queue.
@@ -311,6 +321,7 @@ func (l *eventLoop) register(sess loopSession) {
 		sess.leave()
 		return
 	}
+	lc.readFn = lc.readSocket
 	lc.b.lc = lc
 	l.clients[fd] = lc
 	l.queue(lc) // bytes may have arrived before the registration
@@ -370,13 +381,9 @@ func (l *eventLoop) complete(lc *loopClient) {
 // read reads the client once; false when nothing was read (the client may
 // have been closed or have left the loop).
 func (l *eventLoop) read(lc *loopClient, now time.Time) bool {
-	want := 0
-	n, err := lc.sess.fillFrom(func(p []byte) (int, error) {
-		want = len(p)
-		return rawnet.Read(lc.fd, p)
-	})
+	n, err := lc.sess.fillFrom(lc.readFn)
 	if n > 0 {
-		lc.input = n == want || lc.hup
+		lc.input = n == lc.want || lc.hup
 		lc.lastIO = now
 		lc.sess.counted(n, 0)
 		return true

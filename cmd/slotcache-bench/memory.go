@@ -119,11 +119,9 @@ func hashValue(b []byte, i, j int) []byte {
 	return b
 }
 
-// loadBatch is the number of commands the loaders send per round trip. It
-// stays under the node's 128-command batch: a pipeline that ends exactly on
-// a full batch leaves the last replies unflushed until more input arrives
-// (node/client.go serve, as of this writing), and the loader would wait for
-// them forever.
+// loadBatch is the number of commands the loaders send per round trip:
+// deep enough that the round trips do not dominate the load, small enough
+// that every target's first reply comes back within one socket buffer.
 const loadBatch = 100
 
 // errReply marks an error reply from the server, as opposed to a failure of

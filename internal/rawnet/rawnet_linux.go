@@ -243,6 +243,14 @@ type Poller struct {
 	f            *os.File // fd, in the runtime's poller
 	rc           syscall.RawConn
 	deadline     time.Time // of f's reads
+
+	// ready is the condition rc.Read waits on, built once: a closure
+	// made in Wait would capture its results and cost two allocations
+	// per wait. It polls into events and leaves the outcome in n, err.
+	ready  func(uintptr) bool
+	events []syscall.EpollEvent
+	n      int
+	err    error
 }
 
 // NewPoller creates the epoll set and its wake-up pipe.
@@ -267,6 +275,10 @@ func NewPoller() (*Poller, error) {
 		return nil, err
 	}
 	pl := &Poller{fd: epfd, wakeR: p[0], wakeW: p[1], f: f, rc: rc}
+	pl.ready = func(uintptr) bool {
+		pl.n, pl.err = pl.poll(pl.events)
+		return pl.n != 0 || pl.err != nil
+	}
 	if err := pl.Add(p[0], syscall.EPOLLIN); err != nil {
 		pl.Close()
 		return nil, err
@@ -311,10 +323,10 @@ func (p *Poller) Wait(events []syscall.EpollEvent, d time.Duration) (int, error)
 			return n, err
 		}
 	}
-	rerr := p.rc.Read(func(uintptr) bool {
-		n, err = p.poll(events)
-		return n != 0 || err != nil
-	})
+	p.events, p.n, p.err = events, 0, nil
+	rerr := p.rc.Read(p.ready)
+	n, err = p.n, p.err
+	p.events, p.err = nil, nil
 	if rerr != nil && !errors.Is(rerr, os.ErrDeadlineExceeded) {
 		return 0, rerr
 	}
