@@ -466,13 +466,14 @@ func (l *eventLoop) newBackend(pl *router.Pool) *loopBackend {
 	b := &loopBackend{l: l, pl: pl, cfg: cfg, hs: router.NewHandshake(cfg), fd: -1, backoff: cfg.MinBackoff}
 	b.in.MaxBulkLen = cfg.MaxBulkLen
 	l.byPool[pl] = b
-	b.dial(0)
+	b.dial(0, nil)
 	return b
 }
 
-// dial connects on a goroutine after wait; the loop takes the result in
+// dial connects on a goroutine after wait, or as soon as back is closed (a
+// sibling connection reached the node); the loop takes the result in
 // control.
-func (b *loopBackend) dial(wait time.Duration) {
+func (b *loopBackend) dial(wait time.Duration, back <-chan struct{}) {
 	l := b.l
 	addr, timeout := b.pl.Addr(), b.cfg.DialTimeout
 	l.p.wg.Add(1)
@@ -482,6 +483,8 @@ func (b *loopBackend) dial(wait time.Duration) {
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
+			case <-back:
+				t.Stop()
 			case <-l.p.closing:
 				t.Stop()
 				return
@@ -538,6 +541,7 @@ func (b *loopBackend) connected(rc *rawnet.Conn, err error) {
 
 // up is the end of a successful handshake.
 func (b *loopBackend) up() {
+	b.pl.MarkUp() // the pool's connections and other loops' stop backing off
 	b.backoff = b.cfg.MinBackoff
 	if b.failing {
 		b.cfg.Logger.Info("backend connected", "addr", b.pl.Addr())
@@ -575,7 +579,7 @@ func (b *loopBackend) fail(err error) {
 	}
 	wait := b.backoff
 	b.backoff = min(2*b.backoff, b.cfg.MaxBackoff)
-	b.dial(wait)
+	b.dial(wait, b.pl.BackUp())
 }
 
 // answered counts one reply of the client's batch.

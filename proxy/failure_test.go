@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +109,41 @@ func TestBackendDownFailsFastAndRecovers(t *testing.T) {
 	if u := unexpected.Load(); u != nil {
 		t.Fatal(u)
 	}
+}
+
+// TestBackendBackEndsEveryBackoff: once one connection reaches a restarted
+// node, every other connection to it (the pool's, the other event loops')
+// stops backing off and reconnects, instead of each waiting out its own
+// backoff. The backoff here is an hour: only that signal can bring the
+// first client's connection back within the test.
+func TestBackendBackEndsEveryBackoff(t *testing.T) {
+	if noEventLoop || runtime.GOOS != "linux" {
+		t.Skip("needs two event loops, each with its own backend connection")
+	}
+	port := nodetest.FreePort(t)
+	addr, srv := nodetest.StartNode(t, func(c *node.Config) { c.Port = port })
+	paddr, _ := startProxy(t, StaticMap{staticMap(t, []string{addr})}, func(c *Config) {
+		c.EventLoops = 2
+		c.Backend.MinBackoff = time.Hour
+		c.Backend.MaxBackoff = time.Hour
+	})
+	a := nodetest.Dial(t, paddr) // the first loop's client
+	if v := a.Do("SET", "k", "1"); v.Type != '+' {
+		t.Fatalf("SET = %s", v)
+	}
+	srv.Close()
+	waitFor(t, "the error of the dead node", func() bool {
+		return strings.HasPrefix(string(a.Do("GET", "k").Str), "ERR backend unavailable")
+	})
+	nodetest.StartNode(t, func(c *node.Config) { c.Port = port })
+	// the second loop has no connection to the node yet: it dials at once
+	b := nodetest.Dial(t, paddr)
+	if v := b.Do("SET", "k", "2"); v.Type != '+' {
+		t.Fatalf("SET on the second loop after the restart = %s", v)
+	}
+	waitFor(t, "the first loop's connection back", func() bool {
+		return a.Do("GET", "k").Type == '$'
+	})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -45,11 +45,11 @@ type conn struct {
 	// an nc of an older gen must not enter inflight, nobody reads its replies
 	gen uint64
 
-	wake  chan struct{} // cap 1: work for writeLoop
-	retry chan struct{} // cap 1: end the backoff now
-	onUp  func()        // called on each connect whose handshake went through
-	quit  chan struct{}
-	done  chan struct{}
+	wake   chan struct{}          // cap 1: work for writeLoop
+	onUp   func()                 // called on each connect whose handshake went through
+	backUp func() <-chan struct{} // closed when a sibling connection got through
+	quit   chan struct{}
+	done   chan struct{}
 }
 
 func newConn(addr string, cfg PoolConfig) *conn {
@@ -58,7 +58,6 @@ func newConn(addr string, cfg PoolConfig) *conn {
 		cfg:   cfg,
 		hs:    NewHandshake(cfg),
 		wake:  make(chan struct{}, 1),
-		retry: make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -252,10 +251,6 @@ func (c *conn) connected() {
 	if c.onUp != nil {
 		c.onUp()
 	}
-	select { // not for this connection, which is up
-	case <-c.retry:
-	default:
-	}
 }
 
 // wait logs a new failure and waits the backoff, which it doubles, or
@@ -266,11 +261,17 @@ func (c *conn) wait(err error) bool {
 		c.cfg.Logger.Warn("backend unavailable", "addr", c.addr, "reason", reason(err))
 		c.failing = true
 	}
+	var back <-chan struct{} // nil (never ready) for a connection outside a pool
+	if c.backUp != nil {
+		back = c.backUp()
+	}
+	t := time.NewTimer(c.backoff)
+	defer t.Stop()
 	select {
 	case <-c.quit:
 		return false
-	case <-time.After(c.backoff):
-	case <-c.retry: // a sibling connection reached the node: it is back
+	case <-t.C:
+	case <-back: // a sibling connection reached the node: it is back
 	}
 	c.backoff = min(2*c.backoff, c.cfg.MaxBackoff)
 	return true

@@ -132,6 +132,9 @@ type Pool struct {
 	cfg    PoolConfig
 	conns  []*conn
 	closed atomic.Bool
+
+	upMu sync.Mutex
+	upCh chan struct{} // see BackUp; nil until asked for
 }
 
 // NewPool starts the connections to addr; they connect in the background and
@@ -143,22 +146,36 @@ func NewPool(addr string, cfg PoolConfig) *Pool {
 		p.conns = append(p.conns, newConn(addr, cfg))
 	}
 	for _, c := range p.conns {
-		c.onUp = p.retryAll
+		c.onUp, c.backUp = p.MarkUp, p.BackUp
 		go c.run()
 		go c.writeLoop()
 	}
 	return p
 }
 
-// retryAll ends the backoff of every connection: one of them just reached
-// the node, so the others need not wait out their backoff.
-func (p *Pool) retryAll() {
-	for _, c := range p.conns {
-		select {
-		case c.retry <- struct{}{}:
-		default:
-		}
+// BackUp returns a channel closed the next time a connection to the
+// backend gets through its handshake: one of the pool's, or one that code
+// using the pool's configuration opened (an event loop's) and reported with
+// MarkUp. Connections waiting out their reconnection backoff wait on it
+// too: once the node answers one of them, the others need not wait.
+func (p *Pool) BackUp() <-chan struct{} {
+	p.upMu.Lock()
+	defer p.upMu.Unlock()
+	if p.upCh == nil {
+		p.upCh = make(chan struct{})
 	}
+	return p.upCh
+}
+
+// MarkUp reports that a connection to the backend got through its
+// handshake, ending the backoff of everything waiting on BackUp.
+func (p *Pool) MarkUp() {
+	p.upMu.Lock()
+	if p.upCh != nil {
+		close(p.upCh)
+		p.upCh = nil
+	}
+	p.upMu.Unlock()
 }
 
 // Addr returns the backend's address.

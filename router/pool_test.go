@@ -120,6 +120,36 @@ func TestPoolDeadBackendFailsFast(t *testing.T) {
 	}
 }
 
+// TestPoolMarkUpEndsBackoff: a connection backing off (here for an hour)
+// dials again as soon as another connection to the node reports it is
+// back with MarkUp.
+func TestPoolMarkUpEndsBackoff(t *testing.T) {
+	port := nodetest.FreePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	p := NewPool(addr, PoolConfig{Conns: 2, MinBackoff: time.Hour})
+	defer p.Close()
+	if r := do(p, 0, "PING"); !errors.Is(r.Err, ErrUnavailable) {
+		t.Fatalf("PING to a closed port: reply %q err %v", r.Reply, r.Err)
+	}
+	nodetest.StartNode(t, func(c *node.Config) { c.Port = port })
+	back := p.BackUp()
+	p.MarkUp()
+	select {
+	case <-back:
+	default:
+		t.Fatal("MarkUp did not close the channel BackUp returned")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for id := range uint64(2) { // each connection of the pool
+		for r := do(p, id, "PING"); string(r.Reply) != "+PONG\r\n"; r = do(p, id, "PING") {
+			if time.Now().After(deadline) {
+				t.Fatalf("PING on connection %d after MarkUp: %q %v", id, r.Reply, r.Err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
 // TestPoolHungBackendTimesOut: a backend that accepts and never answers
 // fails the request after ReadTimeout instead of hanging it.
 func TestPoolHungBackendTimesOut(t *testing.T) {
