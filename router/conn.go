@@ -54,12 +54,12 @@ type conn struct {
 
 func newConn(addr string, cfg PoolConfig) *conn {
 	return &conn{
-		addr:  addr,
-		cfg:   cfg,
-		hs:    NewHandshake(cfg),
-		wake:  make(chan struct{}, 1),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
+		addr: addr,
+		cfg:  cfg,
+		hs:   NewHandshake(cfg),
+		wake: make(chan struct{}, 1),
+		quit: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 }
 
