@@ -52,11 +52,7 @@ func (p *Proxy) dedicated(addr string, proto int) (*dconn, error) {
 		c.mu.Lock()
 	}
 	c.mu.Unlock()
-	dt := p.cfg.Backend.DialTimeout
-	if dt <= 0 {
-		dt = time.Second
-	}
-	nc, err := net.DialTimeout("tcp", addr, dt)
+	nc, err := net.DialTimeout("tcp", addr, p.cfg.Backend.DialTimeout)
 	if err != nil {
 		return nil, router.Unavailable(addr, err)
 	}
@@ -136,21 +132,12 @@ func (p *Proxy) closeDedicated() {
 	}
 }
 
-// readTimeout is the backend read timeout of the proxy's configuration.
-func (p *Proxy) readTimeout() time.Duration {
-	if d := p.cfg.Backend.ReadTimeout; d > 0 {
-		return d
-	}
-	return 5 * time.Second
-}
+// readTimeout is the backend read timeout of the proxy's configuration
+// (its default filled in by New).
+func (p *Proxy) readTimeout() time.Duration { return p.cfg.Backend.ReadTimeout }
 
 // writeTimeout is the backend write timeout of the proxy's configuration.
-func (p *Proxy) writeTimeout() time.Duration {
-	if d := p.cfg.Backend.WriteTimeout; d > 0 {
-		return d
-	}
-	return 5 * time.Second
-}
+func (p *Proxy) writeTimeout() time.Duration { return p.cfg.Backend.WriteTimeout }
 
 // send writes cmd (one or more encoded commands).
 func (d *dconn) send(cmd []byte, timeout time.Duration) error {

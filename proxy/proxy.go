@@ -195,6 +195,7 @@ func New(cfg Config, src MapSource, log *slog.Logger) (*Proxy, error) {
 	if cfg.Backend.Logger == nil {
 		cfg.Backend.Logger = log
 	}
+	cfg.Backend = cfg.Backend.WithDefaults()
 	p := &Proxy{
 		cfg:     cfg,
 		src:     src,

@@ -15,7 +15,7 @@ import (
 // one array, a sender appending to pending would overwrite the next batch
 // while the writer reads it.
 func TestFlushAfterFailureKeepsBatchesApart(t *testing.T) {
-	c := newConn("127.0.0.1:1", PoolConfig{}.withDefaults())
+	c := newConn("127.0.0.1:1", PoolConfig{}.WithDefaults())
 	nc, peer := net.Pipe()
 	defer nc.Close()
 	defer peer.Close()

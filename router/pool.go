@@ -98,7 +98,9 @@ type PoolConfig struct {
 	Hello []byte
 }
 
-func (c PoolConfig) withDefaults() PoolConfig {
+// WithDefaults returns c with every unset field at its default: 2
+// connections, 1 s to dial, 5 s to read or write, backoff 50 ms to 2 s.
+func (c PoolConfig) WithDefaults() PoolConfig {
 	if c.Conns <= 0 {
 		c.Conns = 2
 	}
@@ -140,7 +142,7 @@ type Pool struct {
 // NewPool starts the connections to addr; they connect in the background and
 // reconnect until Close.
 func NewPool(addr string, cfg PoolConfig) *Pool {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	p := &Pool{addr: addr, cfg: cfg}
 	for range cfg.Conns {
 		p.conns = append(p.conns, newConn(addr, cfg))
