@@ -3,6 +3,8 @@ package node
 import (
 	"errors"
 	"fmt"
+
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // Reply texts that clients match on, exactly as Redis 7 sends them (without
@@ -36,12 +38,10 @@ var (
 	ErrClosed = errors.New("node: server closed")
 )
 
-func errWrongArity(name string) string {
-	return fmt.Sprintf("ERR wrong number of arguments for '%s' command", name)
-}
+func errWrongArity(name string) string { return resp.WrongArityError(name) }
 
 func errUnknownSubcommand(sub []byte, cmd string) string {
-	return fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", sub, upper(cmd))
+	return resp.UnknownSubcommandError(sub, cmd)
 }
 
 // errSubcommandSyntax is Redis's addReplySubcommandSyntaxError text.
@@ -49,16 +49,7 @@ func errSubcommandSyntax(sub []byte, cmd string) string {
 	return fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", sub, upper(cmd))
 }
 
-func errUnknownCommand(args [][]byte) string {
-	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
-	for _, a := range args[1:] {
-		if len(s) >= 128 {
-			break
-		}
-		s += fmt.Sprintf("'%.*s' ", 128-len(s), a)
-	}
-	return s
-}
+func errUnknownCommand(args [][]byte) string { return resp.UnknownCommandError(args) }
 
 func upper(s string) string {
 	b := []byte(s)

@@ -16,20 +16,9 @@ import (
 const Version = "7.0.15"
 
 // errUnknownCommand is Redis's reply to a command it does not know.
-func errUnknownCommand(args [][]byte) string {
-	s := fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: ", args[0])
-	for _, a := range args[1:] {
-		if len(s) >= 128 {
-			break
-		}
-		s += fmt.Sprintf("'%.*s' ", 128-len(s), a)
-	}
-	return s
-}
+func errUnknownCommand(args [][]byte) string { return resp.UnknownCommandError(args) }
 
-func errArity(name string) string {
-	return "ERR wrong number of arguments for '" + name + "' command"
-}
+func errArity(name string) string { return resp.WrongArityError(name) }
 
 // handleLocal answers the commands the proxy serves itself.
 func (s *session) handleLocal(c *call, name []byte, args [][]byte) {
@@ -253,7 +242,7 @@ func (s *session) client(w *resp.Writer, args [][]byte) {
 		"getredir", "unblock", "no-evict", "no-touch":
 		w.Error("ERR 'client|" + sub + "' is not supported through the slotcache proxy")
 	default:
-		w.Error(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try CLIENT HELP.", args[1]))
+		w.Error(resp.UnknownSubcommandError(args[1], "client"))
 	}
 }
 

@@ -352,6 +352,6 @@ func (l *slowlog) command(w *resp.Writer, args [][]byte) {
 	case sub == "len" || sub == "reset" || sub == "get" || sub == "help":
 		w.Error(errArity("slowlog|" + sub))
 	default:
-		w.Error(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try SLOWLOG HELP.", args[1]))
+		w.Error(resp.UnknownSubcommandError(args[1], "slowlog"))
 	}
 }
