@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/slotcache/slotcache/internal/redisinfo"
 )
 
 // infoSections lists the INFO sections in the order Redis prints them, and
@@ -195,7 +197,7 @@ func (s *Server) infoServer(b *infoBuilder, now time.Time) {
 	b.field("redis_git_sha1", "00000000")
 	b.int("redis_git_dirty", 0)
 	b.field("redis_mode", s.redisMode())
-	b.field("os", unameString())
+	b.field("os", redisinfo.OS())
 	b.int("arch_bits", strconv.IntSize)
 	b.field("multiplexing_api", "epoll")
 	b.int("process_id", int64(os.Getpid()))
@@ -224,15 +226,15 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	}
 	rss := rssBytes()
 	b.int("used_memory", used)
-	b.field("used_memory_human", bytesToHuman(used))
+	b.field("used_memory_human", redisinfo.BytesHuman(used))
 	b.int("used_memory_rss", rss)
-	b.field("used_memory_rss_human", bytesToHuman(rss))
+	b.field("used_memory_rss_human", redisinfo.BytesHuman(rss))
 	b.int("used_memory_peak", s.memPeak)
-	b.field("used_memory_peak_human", bytesToHuman(s.memPeak))
+	b.field("used_memory_peak_human", redisinfo.BytesHuman(s.memPeak))
 	b.field("used_memory_peak_perc", strconv.FormatFloat(float64(used)*100/float64(max(s.memPeak, 1)), 'f', 2, 64)+"%")
 	b.int("total_system_memory", 0)
 	b.int("maxmemory", s.cfg.MaxMemory)
-	b.field("maxmemory_human", bytesToHuman(s.cfg.MaxMemory))
+	b.field("maxmemory_human", redisinfo.BytesHuman(s.cfg.MaxMemory))
 	b.field("maxmemory_policy", s.cfg.MaxMemoryPolicy)
 	ratio := 0.0
 	if used > 0 {
@@ -372,48 +374,6 @@ func rssBytes() int64 {
 		return 0
 	}
 	return pages * int64(os.Getpagesize())
-}
-
-func unameString() string {
-	read := func(name string) string {
-		b, err := os.ReadFile("/proc/sys/kernel/" + name)
-		if err != nil {
-			return ""
-		}
-		return strings.TrimSpace(string(b))
-	}
-	sys, rel := read("ostype"), read("osrelease")
-	if sys == "" {
-		sys = runtime.GOOS
-	}
-	machine := runtime.GOARCH
-	switch machine {
-	case "amd64":
-		machine = "x86_64"
-	case "arm64":
-		machine = "aarch64"
-	}
-	return sys + " " + rel + " " + machine
-}
-
-// bytesToHuman formats a byte count as Redis's bytesToHuman does.
-func bytesToHuman(n int64) string {
-	f := float64(n)
-	switch {
-	case n < 1024:
-		return strconv.FormatInt(n, 10) + "B"
-	case n < 1<<20:
-		return strconv.FormatFloat(f/1024, 'f', 2, 64) + "K"
-	case n < 1<<30:
-		return strconv.FormatFloat(f/(1<<20), 'f', 2, 64) + "M"
-	case n < 1<<40:
-		return strconv.FormatFloat(f/(1<<30), 'f', 2, 64) + "G"
-	case n < 1<<50:
-		return strconv.FormatFloat(f/(1<<40), 'f', 2, 64) + "T"
-	case n < 1<<60:
-		return strconv.FormatFloat(f/(1<<50), 'f', 2, 64) + "P"
-	}
-	return strconv.FormatInt(n, 10) + "B"
 }
 
 // clientsWithTimeout counts the blocked clients whose command has a

@@ -137,6 +137,7 @@ func (s *session) handle(args [][]byte) {
 	switch {
 	case cmd == nil && info.kind == kForward: // neither Redis's nor the proxy's
 		s.errorReply(c, errUnknownCommand(args))
+		c.rejected = true
 		return
 	case cmd != nil && !cmd.ArityOK(len(args)):
 		s.errorReply(c, errArity(cmd.Name))
@@ -308,11 +309,11 @@ func (s *session) fanout(c *call, name []byte, args [][]byte, o op) {
 		c.a0 = int32(len(s.aux))
 		s.aux = append(s.aux, int32(sections))
 		c.a1 = int32(len(s.aux))
-		if sections&secKeyspace == 0 {
+		if sections&secFromGroups == 0 {
 			c.op = opInfo // no backend needed
 			return
 		}
-		args = infoKeyspaceArgs
+		args = groupInfoArgs(sections)
 	}
 	c.op = o
 	for g := 1; g < len(s.t.groups); g++ {
@@ -321,8 +322,6 @@ func (s *session) fanout(c *call, name []byte, args [][]byte, o op) {
 		s.send(c, uint16(g), r)
 	}
 }
-
-var infoKeyspaceArgs = [][]byte{[]byte("INFO"), []byte("keyspace")}
 
 // Proxy SCAN cursors carry the index of the group being scanned in their low
 // scanGroupBits bits and that group's own cursor above them.

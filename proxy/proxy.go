@@ -177,6 +177,11 @@ type Proxy struct {
 	ded     dedicatedCache // idle dedicated backend connections
 	loops   []*eventLoop   // started with the first client they serve
 
+	rates     rates // INFO's instantaneous_* figures (info.go)
+	ratesOnce sync.Once
+	runIDOnce sync.Once
+	runIDHex  string
+
 	wg      sync.WaitGroup
 	closing chan struct{}
 }
@@ -233,6 +238,10 @@ func (p *Proxy) serveListener(ctx context.Context, ln net.Listener, accept func(
 	}
 	p.lns = append(p.lns, ln)
 	p.mu.Unlock()
+	p.ratesOnce.Do(func() {
+		p.wg.Add(1)
+		go p.sampleRates()
+	})
 	if onClose == nil {
 		onClose = func() {}
 	}

@@ -307,8 +307,12 @@ func appendCommand(b []byte, args [][]byte) []byte {
 func (s *session) finish(d int64) {
 	p := s.p
 	usec := max(d/1000, 0)
+	ran := 0 // commands not rejected before running, which Redis counts
 	for i := range s.calls {
 		c := &s.calls[i]
+		if !c.rejected {
+			ran++
+		}
 		start := len(s.out.Buf)
 		s.reply(c)
 		isErr := len(s.out.Buf) > start && s.out.Buf[start] == '-'
@@ -325,10 +329,11 @@ func (s *session) finish(d int64) {
 		}
 		if isErr {
 			p.stats.errorReplies.Add(1)
+			p.stats.countError(s.out.Buf[start+1:])
 		}
 		p.slowlog.maybeAdd(p.cfg.SlowlogSlowerThan, usec, s.argv[c.v0:c.v1], s.addr, s.name.Load())
 	}
-	p.stats.commands.Add(int64(len(s.calls)))
+	p.stats.commands.Add(int64(ran))
 }
 
 // reply appends the reply of c to s.out.

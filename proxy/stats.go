@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"net"
-	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +12,6 @@ import (
 	"time"
 
 	"github.com/slotcache/slotcache/protocol/resp"
-	"github.com/slotcache/slotcache/router"
 )
 
 // maxCmdStats bounds the distinct command names INFO commandstats records
@@ -33,10 +29,83 @@ type stats struct {
 	netInput       atomic.Int64
 	netOutput      atomic.Int64
 
-	// cmds is replaced (copy on write) when a new name is added, so that
-	// lookups take no lock.
+	// cmds and errs are replaced (copy on write) when a new name is
+	// added, so that lookups take no lock.
 	cmds atomic.Pointer[map[string]*cmdStat]
+	errs atomic.Pointer[map[string]*atomic.Int64] // by error prefix
 	mu   sync.Mutex
+}
+
+// maxErrorStats bounds the distinct error prefixes INFO errorstats
+// records, as Redis's 128; later new prefixes are not counted there.
+const maxErrorStats = 128
+
+// countError counts an error reply under its prefix, the first word of
+// msg ("ERR", "WRONGTYPE", ...).
+func (st *stats) countError(msg []byte) {
+	prefix := msg
+	if i := bytes.IndexAny(msg, " \r"); i >= 0 {
+		prefix = msg[:i]
+	}
+	if m := st.errs.Load(); m != nil {
+		if c := (*m)[string(prefix)]; c != nil {
+			c.Add(1)
+			return
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var m map[string]*atomic.Int64
+	if old := st.errs.Load(); old != nil {
+		if c := (*old)[string(prefix)]; c != nil {
+			c.Add(1)
+			return
+		}
+		if len(*old) >= maxErrorStats {
+			return
+		}
+		m = maps.Clone(*old)
+	} else {
+		m = map[string]*atomic.Int64{}
+	}
+	c := new(atomic.Int64)
+	c.Add(1)
+	m[string(prefix)] = c
+	st.errs.Store(&m)
+}
+
+// errorFields is INFO errorstats: a count per error prefix.
+func (st *stats) errorFields() []infoField {
+	m := st.errs.Load()
+	if m == nil {
+		return nil
+	}
+	var out []infoField
+	for _, prefix := range slices.Sorted(maps.Keys(*m)) {
+		out = append(out, infoField{"errorstat_" + prefix, "count=" + strconv.FormatInt((*m)[prefix].Load(), 10)})
+	}
+	return out
+}
+
+// commandFields is INFO commandstats: the calls, time and failures of each
+// command run.
+func (st *stats) commandFields() []infoField {
+	m := st.cmds.Load()
+	if m == nil {
+		return nil
+	}
+	var out []infoField
+	for _, name := range slices.Sorted(maps.Keys(*m)) {
+		c := (*m)[name]
+		calls, rejected := c.calls.Load(), c.rejected.Load()
+		if calls == 0 && rejected == 0 {
+			continue
+		}
+		usec := c.usec.Load()
+		out = append(out, infoField{"cmdstat_" + name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
+			calls, usec, float64(usec)/float64(max(calls, 1)), rejected, c.failed.Load())})
+	}
+	return out
 }
 
 // cmdStat counts one command for INFO commandstats.
@@ -73,168 +142,6 @@ func (st *stats) lookup(name string) *cmdStat {
 	m[c.name] = c
 	st.cmds.Store(&m)
 	return c
-}
-
-// INFO sections the proxy knows.
-const (
-	secProxy = 1 << iota
-	secKeyspace
-	secCommandstats
-	secServer
-)
-
-// infoSections maps INFO's arguments to sections; unknown names select
-// nothing, as in Redis.
-func infoSections(args [][]byte) int {
-	if len(args) == 0 {
-		return secServer | secProxy | secKeyspace
-	}
-	sec := 0
-	for _, a := range args {
-		switch strings.ToLower(string(a)) {
-		case "default":
-			sec |= secServer | secProxy | secKeyspace
-		case "all", "everything":
-			sec |= secServer | secProxy | secKeyspace | secCommandstats
-		case "server":
-			sec |= secServer
-		case "proxy":
-			sec |= secProxy
-		case "keyspace":
-			sec |= secKeyspace
-		case "commandstats":
-			sec |= secCommandstats
-		}
-	}
-	return sec
-}
-
-// mergeInfo builds INFO from the proxy's own sections and the nodes'
-// keyspace sections, summed per database.
-func (s *session) mergeInfo(reqs []*router.Request, sections int32) error {
-	p := s.p
-	var b strings.Builder
-	if sections&secServer != 0 {
-		// what clients probe for the server's version and mode
-		up := int64(time.Since(p.start) / time.Second)
-		fmt.Fprintf(&b, "# Server\r\nredis_version:%s\r\nredis_mode:standalone\r\nos:%s\r\narch_bits:%d\r\n"+
-			"process_id:%d\r\ntcp_port:%s\r\nuptime_in_seconds:%d\r\nuptime_in_days:%d\r\n",
-			Version, runtime.GOOS+" "+runtime.GOARCH, strconv.IntSize, os.Getpid(), portOf(s.laddr), up, up/86400)
-	}
-	if sections&secProxy != 0 {
-		if b.Len() > 0 {
-			b.WriteString("\r\n")
-		}
-		up := 0
-		for _, g := range s.t.groups[1:] {
-			if g.pool != nil && g.pool.Up() {
-				up++
-			}
-		}
-		p.mu.Lock()
-		clients := len(p.clients)
-		p.mu.Unlock()
-		var epoch uint64
-		if s.t.m != nil {
-			epoch = s.t.m.CurrentEpoch()
-		}
-		fmt.Fprintf(&b, "# Proxy\r\nproxy_version:%s\r\nuptime_in_seconds:%d\r\nconnected_clients:%d\r\n"+
-			"total_connections_received:%d\r\nrejected_connections:%d\r\ntotal_commands_processed:%d\r\n"+
-			"total_error_replies:%d\r\ntotal_protocol_errors:%d\r\ntotal_redirects:%d\r\n"+
-			"total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\nslot_map_epoch:%d\r\ngroups:%d\r\ngroups_up:%d\r\n",
-			Version, int64(time.Since(p.start)/time.Second), clients,
-			p.stats.connections.Load(), p.stats.rejected.Load(), p.stats.commands.Load(),
-			p.stats.errorReplies.Load(), p.stats.protocolErrors.Load(), p.stats.redirects.Load(),
-			p.stats.netInput.Load(), p.stats.netOutput.Load(), epoch, len(s.t.groups)-1, up)
-	}
-	if sections&secCommandstats != 0 {
-		if b.Len() > 0 {
-			b.WriteString("\r\n")
-		}
-		b.WriteString("# Commandstats\r\n")
-		if m := p.stats.cmds.Load(); m != nil {
-			for _, name := range slices.Sorted(maps.Keys(*m)) {
-				c := (*m)[name]
-				calls, rejected := c.calls.Load(), c.rejected.Load()
-				if calls == 0 && rejected == 0 {
-					continue
-				}
-				usec := c.usec.Load()
-				fmt.Fprintf(&b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
-					name, calls, usec, float64(usec)/float64(max(calls, 1)), rejected, c.failed.Load())
-			}
-		}
-	}
-	if sections&secKeyspace != 0 {
-		type dbStat struct{ keys, expires int64 }
-		dbs := map[int]*dbStat{}
-		for _, r := range reqs {
-			typ, n, pos, ok := header(r.Reply)
-			if !ok || (typ != '$' && typ != '=') || n < 0 || pos+int(n) > len(r.Reply) {
-				return errBadReply
-			}
-			text := r.Reply[pos : pos+int(n)]
-			if typ == '=' { // RESP3 verbatim: "txt:" first
-				text = text[min(4, len(text)):]
-			}
-			for line := range bytes.SplitSeq(text, []byte("\r\n")) {
-				db, keys, expires, ok := parseKeyspaceLine(line)
-				if !ok {
-					continue
-				}
-				d := dbs[db]
-				if d == nil {
-					d = &dbStat{}
-					dbs[db] = d
-				}
-				d.keys += keys
-				d.expires += expires
-			}
-		}
-		if b.Len() > 0 {
-			b.WriteString("\r\n")
-		}
-		b.WriteString("# Keyspace\r\n")
-		for _, db := range slices.Sorted(maps.Keys(dbs)) {
-			fmt.Fprintf(&b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, dbs[db].keys, dbs[db].expires)
-		}
-	}
-	s.out.Verbatim("txt", b.String())
-	return nil
-}
-
-func portOf(addr string) string {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "0"
-	}
-	return port
-}
-
-// parseKeyspaceLine parses "db0:keys=1,expires=0,avg_ttl=0".
-func parseKeyspaceLine(line []byte) (db int, keys, expires int64, ok bool) {
-	name, rest, found := bytes.Cut(line, []byte(":"))
-	if !found || !bytes.HasPrefix(name, []byte("db")) {
-		return 0, 0, 0, false
-	}
-	db, err := strconv.Atoi(string(name[2:]))
-	if err != nil {
-		return 0, 0, 0, false
-	}
-	for kv := range bytes.SplitSeq(rest, []byte(",")) {
-		k, v, _ := bytes.Cut(kv, []byte("="))
-		n, err := strconv.ParseInt(string(v), 10, 64)
-		if err != nil {
-			continue
-		}
-		switch string(k) {
-		case "keys":
-			keys = n
-		case "expires":
-			expires = n
-		}
-	}
-	return db, keys, expires, true
 }
 
 // Slowlog limits, as Redis's.
