@@ -120,7 +120,7 @@ func (t *timeoutReader) Read(p []byte) (int, error) {
 		t.c.conn.SetReadDeadline(time.Now().Add(time.Duration(timeout)))
 	}
 	n, err := t.c.conn.Read(p)
-	s.netInput.Add(int64(n))
+	s.countIn(n)
 	return n, err
 }
 
@@ -231,7 +231,7 @@ func (c *client) blockWait() bool {
 	s.mu.Unlock()
 	if len(out) > 0 {
 		n, err := c.conn.Write(out)
-		s.netOutput.Add(int64(n))
+		s.countOut(n)
 		if err != nil {
 			return false
 		}
@@ -257,7 +257,7 @@ func (c *client) flush() bool {
 		return !ps.dropped
 	}
 	n, err := c.conn.Write(c.w.Buf)
-	c.srv.netOutput.Add(int64(n))
+	c.srv.countOut(n)
 	if cap(c.w.Buf) > maxRetainedOut {
 		c.w.Buf = nil
 	} else {

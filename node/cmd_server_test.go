@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -571,6 +572,47 @@ func TestInfo(t *testing.T) {
 	nc.Do("HELLO", "3")
 	if v := nc.Do("INFO", "server"); v.Type != '=' {
 		t.Errorf("INFO in RESP3 is %c, want a verbatim string", v.Type)
+	}
+}
+
+// TestInfoStatsAsRedis: INFO stats has Redis's fields in Redis's order, and
+// the pub/sub counts follow the subscriptions.
+func TestInfoStatsAsRedis(t *testing.T) {
+	naddr, _ := nodetest.StartNode(t, nil)
+	nc, rc := nodetest.Dial(t, naddr), nodetest.Dial(t, nodetest.StartRedis(t))
+	fields := func(info string) (names []string, values map[string]string) {
+		values = map[string]string{}
+		for _, l := range strings.Split(info, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok {
+				names = append(names, k)
+				values[k] = v
+			}
+		}
+		return names, values
+	}
+	got, _ := fields(string(nc.Do("INFO", "stats").Str))
+	want, _ := fields(string(rc.Do("INFO", "stats").Str))
+	if !slices.Equal(got, want) {
+		t.Errorf("INFO stats fields:\n  slotcache: %v\n  redis:     %v", got, want)
+	}
+	sub := nodetest.Dial(t, naddr)
+	for _, cmd := range [][]string{{"SUBSCRIBE", "a", "b"}, {"PSUBSCRIBE", "p*"}, {"SSUBSCRIBE", "s"}} {
+		if err := sub.Send(cmd...); err != nil {
+			t.Fatal(err)
+		}
+		for range len(cmd) - 1 {
+			if _, err := sub.Read(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, v := fields(string(nc.Do("INFO", "stats").Str))
+	if v["pubsub_channels"] != "2" || v["pubsub_patterns"] != "1" || v["pubsubshard_channels"] != "1" {
+		t.Errorf("pubsub_channels %s, pubsub_patterns %s, pubsubshard_channels %s; want 2, 1, 1",
+			v["pubsub_channels"], v["pubsub_patterns"], v["pubsubshard_channels"])
+	}
+	if n, _ := strconv.Atoi(v["total_reads_processed"]); n < 3 {
+		t.Errorf("total_reads_processed = %q after three commands read", v["total_reads_processed"])
 	}
 }
 

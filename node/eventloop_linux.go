@@ -223,7 +223,7 @@ func (l *eventLoop) read(lc *loopConn, now time.Time) {
 		return rawnet.Read(fd, p)
 	})
 	if n > 0 {
-		l.srv.netInput.Add(int64(n))
+		l.srv.countIn(n)
 		lc.lastIO = now
 		l.queue(lc)
 		return
@@ -343,7 +343,7 @@ func (l *eventLoop) flush(lc *loopConn, now time.Time) bool {
 		n, err := rawnet.Write(lc.fd, c.w.Buf[lc.off:])
 		if n > 0 {
 			lc.off += n
-			l.srv.netOutput.Add(int64(n))
+			l.srv.countOut(n)
 			lc.lastIO = now
 		}
 		switch {

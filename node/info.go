@@ -129,17 +129,48 @@ func (s *Server) infoString(want map[string]bool) string {
 			b.int("instantaneous_ops_per_sec", int64(s.rates.ops.rate()))
 			b.int("total_net_input_bytes", s.netInput.Load())
 			b.int("total_net_output_bytes", s.netOutput.Load())
+			b.int("total_net_repl_input_bytes", 0)
+			b.int("total_net_repl_output_bytes", 0)
 			b.field("instantaneous_input_kbps", strconv.FormatFloat(s.rates.in.rate()/1024, 'f', 2, 64))
 			b.field("instantaneous_output_kbps", strconv.FormatFloat(s.rates.out.rate()/1024, 'f', 2, 64))
+			b.field("instantaneous_input_repl_kbps", "0.00")
+			b.field("instantaneous_output_repl_kbps", "0.00")
 			b.int("rejected_connections", st.rejectedConns)
+			// no replication, forks, defragmentation or client tracking
+			// yet: their counters are Redis's at rest
+			b.int("sync_full", 0)
+			b.int("sync_partial_ok", 0)
+			b.int("sync_partial_err", 0)
 			b.int("expired_keys", st.expiredKeys)
+			b.field("expired_stale_perc", "0.00")
+			b.int("expired_time_cap_reached_count", 0)
+			b.int("expire_cycle_cpu_milliseconds", 0)
 			b.int("evicted_keys", st.evictedKeys)
 			b.int("evicted_clients", 0)
+			b.int("total_eviction_exceeded_time", 0)
+			b.int("current_eviction_exceeded_time", 0)
 			b.int("keyspace_hits", st.keyspaceHits)
 			b.int("keyspace_misses", st.keyspaceMisses)
-			b.int("pubsub_channels", 0)
-			b.int("pubsub_patterns", 0)
+			b.int("pubsub_channels", int64(len(s.pubsub.channels)))
+			b.int("pubsub_patterns", int64(len(s.pubsub.patterns)))
+			b.int("pubsubshard_channels", int64(len(s.pubsub.shard)))
+			b.int("latest_fork_usec", 0)
+			b.int("total_forks", 0)
+			b.int("migrate_cached_sockets", 0)
+			b.int("slave_expires_tracked_keys", 0)
+			for _, name := range []string{"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+				"active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
+				"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"} {
+				b.int(name, 0)
+			}
 			b.int("total_error_replies", st.errorReplies)
+			b.int("dump_payload_sanitizations", 0)
+			b.int("total_reads_processed", s.reads.Load())
+			b.int("total_writes_processed", s.writes.Load())
+			b.int("io_threaded_reads_processed", 0)
+			b.int("io_threaded_writes_processed", 0)
+			b.int("reply_buffer_shrinks", 0)
+			b.int("reply_buffer_expands", 0)
 		case "replication":
 			b.header("Replication")
 			b.field("role", "master")
@@ -313,6 +344,22 @@ func (s *Server) sampleRates(now time.Time) {
 	s.rates.ops.sample(now, s.stats.commandsProcessed)
 	s.rates.in.sample(now, s.netInput.Load())
 	s.rates.out.sample(now, s.netOutput.Load())
+}
+
+// countIn counts n bytes read from a client by one read call.
+func (s *Server) countIn(n int) {
+	if n > 0 {
+		s.netInput.Add(int64(n))
+		s.reads.Add(1)
+	}
+}
+
+// countOut counts n bytes written to a client by one write call.
+func (s *Server) countOut(n int) {
+	if n > 0 {
+		s.netOutput.Add(int64(n))
+		s.writes.Add(1)
+	}
 }
 
 // maxErrorStats bounds the distinct error prefixes INFO errorstats keeps

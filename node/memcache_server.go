@@ -227,7 +227,7 @@ func (m *mcConn) flush() bool {
 	}
 	m.held, m.heldBuf = m.held[:0], m.heldBuf[:0]
 	n, err := m.c.conn.Write(m.out)
-	m.c.srv.netOutput.Add(int64(n))
+	m.c.srv.countOut(n)
 	if cap(m.out) > maxRetainedOut {
 		m.out = nil
 	} else {

@@ -116,7 +116,7 @@ func (c *client) pubsubWriter(ps *subscriber) {
 		if len(buf) > 0 {
 			c.conn.SetWriteDeadline(time.Now().Add(subscriberWriteTimeout))
 			n, err := c.conn.Write(buf)
-			c.srv.netOutput.Add(int64(n))
+			c.srv.countOut(n)
 			if err != nil {
 				c.conn.Close()
 				return

@@ -57,6 +57,8 @@ type Server struct {
 	idleTimeout atomic.Int64 // cfg.Timeout in ns
 	netInput    atomic.Int64
 	netOutput   atomic.Int64
+	reads       atomic.Int64 // read calls that returned bytes
+	writes      atomic.Int64 // write calls that sent bytes
 
 	// cluster is set once by StartCluster (nil: standalone mode).
 	cluster atomic.Pointer[cluster]

@@ -193,6 +193,7 @@ var (
 		"aof_enabled": true, "aof_rewrite_in_progress": true, "aof_rewrite_scheduled": true,
 		"rdb_last_bgsave_time_sec": true, "rdb_current_bgsave_time_sec": true,
 		"aof_last_rewrite_time_sec": true, "aof_current_rewrite_time_sec": true,
+		"expired_stale_perc": true, "latest_fork_usec": true,
 	}
 	// the oldest time
 	infoMin = map[string]bool{"rdb_last_save_time": true}
