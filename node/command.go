@@ -67,6 +67,7 @@ type commandTable map[string]*command
 // families lists the command groups; each file of commands contributes one.
 var families = []func() []*command{
 	stringCommands,
+	bitmapCommands,
 	keyCommands,
 	serverCommands,
 	connectionCommands,
