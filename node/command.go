@@ -69,6 +69,7 @@ var families = []func() []*command{
 	stringCommands,
 	bitmapCommands,
 	keyCommands,
+	sortCommands,
 	serverCommands,
 	connectionCommands,
 	listCommands,
