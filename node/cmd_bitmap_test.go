@@ -99,6 +99,7 @@ func TestBitmapEdges(t *testing.T) {
 		{"BITFIELD", "f", "GET", "u8", "#100000", "GET", "i64", "100000"}, {"STRLEN", "f"},
 		{"BITFIELD_RO", "f", "GET", "i64", "0", "GET", "u1", "#3"}, {"BITFIELD_RO", "nokey", "GET", "i64", "0"},
 		{"BITFIELD", "g", "OVERFLOW", "FAIL", "INCRBY", "u2", "10", "9"}, {"GET", "g"},
+		{"BITFIELD", "g2", "GET", "u8", "0"}, {"EXISTS", "g2"}, {"BITPOS", "e", "0", "0", "0"}, {"BITCOUNT", "e", "0", "0", "BIT"},
 		{"BITFIELD", "f", "get", "u8", "0", "overflow", "sat", "incrby", "u8", "0", "1", "set", "u8", "0", "1"},
 	})
 	// RESP3: nil is the RESP3 null.

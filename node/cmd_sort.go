@@ -262,6 +262,12 @@ func (c *client) sort(args [][]byte, readonly bool) {
 		c.w.Error(msgWrongType)
 		return
 	}
+	// Redis 7.0 converts a listpack sorted set to a skiplist for SORT.
+	if v != nil && v.typ == typeZSet {
+		if z := v.val.(*zset); z.small() {
+			z.convert()
+		}
+	}
 	// A set has no order of its own: stored results are sorted ALPHA.
 	if o.dontsort && v != nil && v.typ == typeSet && o.store != nil {
 		o.dontsort, o.alpha, o.by = false, true, nil

@@ -50,6 +50,9 @@ func TestSortBasics(t *testing.T) {
 		{"SORT", "z", "BY", "nosort", "DESC"}, {"SORT", "z", "BY", "nosort", "LIMIT", "1", "2"},
 		{"SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "2"}, {"SORT", "z", "BY", "nosort", "DESC", "LIMIT", "9", "2"},
 		{"SORT", "z"}, {"SORT", "z", "BY", "nosort", "STORE", "d"}, {"LRANGE", "d", "0", "-1"},
+		// SORT leaves a sorted set in the skiplist encoding, as Redis 7.0 does
+		{"ZADD", "z2", "1", "a"}, {"OBJECT", "ENCODING", "z2"}, {"SORT_RO", "z2", "LIMIT", "0", "0"},
+		{"OBJECT", "ENCODING", "z2"}, {"OBJECT", "ENCODING", "d"}, {"OBJECT", "ENCODING", "is"},
 	})
 	var big []string
 	for i := range 200 {
