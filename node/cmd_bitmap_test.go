@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/protocol/resp"
 )
@@ -241,4 +243,60 @@ func bitmapRandom(t *testing.T, seed uint64) {
 	for _, k := range keys {
 		p.Check("GET", k)
 	}
+}
+
+// setbitCmd flips bits inside the 32-byte strings benchPipelined preloads.
+func setbitCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "SETBIT", key(i), strconv.Itoa(i%256), strconv.Itoa(i&1))
+}
+
+func getbitCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "GETBIT", key(i), strconv.Itoa(i%256))
+}
+
+func bitcountCmd(buf []byte, i int) []byte { return resp.AppendCommand(buf, "BITCOUNT", key(i)) }
+
+func bitcountRangeCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "BITCOUNT", key(i), "3", "-5", "BIT")
+}
+
+func BenchmarkNodeSetBit(b *testing.B)                { benchPipelined(b, 1, setbitCmd) }
+func BenchmarkNodeSetBitPipeline16(b *testing.B)      { benchPipelined(b, 16, setbitCmd) }
+func BenchmarkNodeGetBitPipeline16(b *testing.B)      { benchPipelined(b, 16, getbitCmd) }
+func BenchmarkNodeBitCountPipeline16(b *testing.B)    { benchPipelined(b, 16, bitcountCmd) }
+func BenchmarkNodeBitCountBitPipeline16(b *testing.B) { benchPipelined(b, 16, bitcountRangeCmd) }
+
+// FuzzBitmapCommand sends one bitmap command (space-separated arguments) to
+// a node and to redis-server, both limited to 1 MB strings, and compares
+// the replies; the string of key k is compared after each command.
+func FuzzBitmapCommand(f *testing.F) {
+	for _, s := range []string{
+		"SETBIT k 7 1", "GETBIT k 8388607", "BITCOUNT k 1 -2 BIT", "BITPOS k 0 -3 -1 BIT",
+		"BITOP XOR k k k2", "BITFIELD k OVERFLOW SAT INCRBY i5 #3 100 GET u63 1", "BITFIELD_RO k GET i64 #1",
+		"SETBIT k 8388608 1", "BITFIELD k SET u8 #1048575 1", "SET k 12345", "INCR k",
+	} {
+		f.Add(s)
+	}
+	raddr := nodetest.StartRedis(f, "--proto-max-bulk-len", "1mb")
+	naddr, _ := nodetest.StartNode(f, func(c *node.Config) { c.ProtoMaxBulkLen = 1 << 20 })
+	rc, nc := nodetest.Dial(f, raddr), nodetest.Dial(f, naddr)
+	allowed := map[string]bool{"SETBIT": true, "GETBIT": true, "BITCOUNT": true, "BITPOS": true, "BITOP": true,
+		"BITFIELD": true, "BITFIELD_RO": true, "SET": true, "INCR": true, "APPEND": true}
+	f.Fuzz(func(t *testing.T, line string) {
+		// Redis compares option names as C strings, up to a NUL byte.
+		args := strings.Fields(line)
+		if strings.IndexByte(line, 0) >= 0 || len(args) == 0 || !allowed[strings.ToUpper(args[0])] {
+			return
+		}
+		for _, cmd := range [][]string{args, {"GET", "k"}} {
+			nv, err1 := nc.DoErr(cmd...)
+			rv, err2 := rc.DoErr(cmd...)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s: node %v, redis %v", nodetest.Quote(cmd), err1, err2)
+			}
+			if !nodetest.Equal(nv, rv) {
+				t.Fatalf("%s:\n  slotcache: %s\n  redis:     %s", nodetest.Quote(cmd), nv, rv)
+			}
+		}
+	})
 }
