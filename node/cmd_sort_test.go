@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/slotcache/slotcache/node"
@@ -244,4 +245,47 @@ func TestSortClusterPatterns(t *testing.T) {
 			t.Errorf("%s: %s, want %q", nodetest.Quote(tc.args), v, tc.want)
 		}
 	}
+}
+
+// FuzzSortCommand sends one SORT or SORT_RO (space-separated arguments)
+// over a fixed data set to a node: every reply must be well formed and the
+// node must keep answering. The data set is restored after a STORE.
+func FuzzSortCommand(f *testing.F) {
+	for _, s := range []string{
+		"SORT l", "SORT l BY w_* GET # GET h_*->f LIMIT 1 2 DESC", "SORT s ALPHA STORE d", "SORT_RO z BY nosort DESC",
+		"SORT z BY h_*-> GET *->f", "SORT l LIMIT -9223372036854775808 9223372036854775807", "SORT l BY w_* STORE l",
+	} {
+		f.Add(s)
+	}
+	naddr, _ := nodetest.StartNode(f, nil)
+	c := nodetest.Dial(f, naddr)
+	setup := [][]string{
+		{"DEL", "l", "s", "z"}, {"RPUSH", "l", "3", "a", "1", "", "2.5"}, {"SADD", "s", "b", "1", "x"},
+		{"ZADD", "z", "1", "a", "2", "3"}, {"MSET", "w_a", "1", "w_3", "x", "w_1", "-inf"}, {"HSET", "h_a", "f", "2"},
+	}
+	for _, cmd := range setup {
+		c.Do(cmd...)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := strings.Fields(line)
+		if len(args) < 2 || (!strings.EqualFold(args[0], "sort") && !strings.EqualFold(args[0], "sort_ro")) {
+			return
+		}
+		v, err := c.DoErr(args...)
+		if err != nil {
+			t.Fatalf("%s: %v", nodetest.Quote(args), err)
+		}
+		switch v.Type {
+		case '*', ':', '-':
+		default:
+			t.Fatalf("%s: unexpected reply %s", nodetest.Quote(args), v)
+		}
+		if v.Type == ':' {
+			for _, cmd := range setup {
+				if _, err := c.DoErr(cmd...); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
 }
