@@ -3,9 +3,11 @@ package node_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
@@ -299,4 +301,44 @@ func FuzzBitmapCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBitmapMaxmemory: the bitmap writers are refused with the OOM error
+// past maxmemory (as SETRANGE), the readers and BITFIELD_RO still answer;
+// so are SORT and SORT_RO.
+func TestBitmapMaxmemory(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	runtime.GC()
+	used, _ := strconv.Atoi(infoField(t, c, "memory", "used_memory"))
+	c.Do("CONFIG", "SET", "maxmemory", strconv.Itoa(used+8<<20))
+	waitWritable(t, c)
+	var oom resp.Value
+	for i := 1; i <= 200 && !oom.IsError(); i++ {
+		oom = c.Do("SETBIT", "big", strconv.Itoa(i<<21), "1") // 256 KB more each time
+		time.Sleep(5 * time.Millisecond)
+	}
+	const msg = "OOM command not allowed when used memory > 'maxmemory'."
+	if string(oom.Str) != msg {
+		t.Fatalf("SETBIT past maxmemory: %s, want the OOM error", oom)
+	}
+	for _, cmd := range [][]string{
+		{"BITFIELD", "big", "GET", "u8", "0"}, {"BITOP", "NOT", "d", "big"}, {"SETBIT", "small", "1", "1"},
+		{"SORT", "nokey"},
+	} {
+		if v := c.Do(cmd...); string(v.Str) != msg {
+			t.Errorf("%s under OOM = %s", nodetest.Quote(cmd), v)
+		}
+	}
+	for _, cmd := range [][]string{
+		{"GETBIT", "big", "2097152"}, {"BITCOUNT", "big", "0", "0"}, {"BITPOS", "big", "1"}, {"BITFIELD_RO", "big", "GET", "u1", "2097152"},
+		{"SORT_RO", "nokey"},
+	} {
+		if v := c.Do(cmd...); v.IsError() || v.Null {
+			t.Errorf("%s under OOM = %s", nodetest.Quote(cmd), v)
+		}
+	}
+	if v := c.Do("BITPOS", "big", "1"); v.Int != 1<<21 {
+		t.Errorf("BITPOS under OOM = %s, want %d", v, 1<<21)
+	}
 }
