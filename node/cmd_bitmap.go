@@ -55,19 +55,21 @@ func (c *client) parseBitOffset(arg []byte, hash bool, width int) (uint64, bool)
 
 // stringForBitWrite returns the string at key grown with zero bytes so
 // that bit maxbit exists, creating it when absent (Redis's
-// lookupStringForBitCommand). It returns nil after a WRONGTYPE reply.
-func (c *client) stringForBitWrite(key []byte, maxbit uint64) *object {
+// lookupStringForBitCommand), and whether it was created or grown. It
+// returns nil after a WRONGTYPE reply.
+func (c *client) stringForBitWrite(key []byte, maxbit uint64) (o *object, grown bool) {
 	need := int(maxbit>>3) + 1
 	o, ok := c.getString(key)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	if o == nil {
 		o = &object{typ: typeString, enc: encRaw, str: make([]byte, need)}
 		c.db.set(key, o, false)
-		return o
+		return o, true
 	}
 	if need > len(o.str) {
+		grown = true
 		if need <= cap(o.str) {
 			old := len(o.str)
 			o.str = o.str[:need]
@@ -77,7 +79,7 @@ func (c *client) stringForBitWrite(key []byte, maxbit uint64) *object {
 		}
 	}
 	o.enc = encRaw
-	return o
+	return o, grown
 }
 
 func cmdSetBit(c *client, args [][]byte) {
@@ -90,19 +92,22 @@ func cmdSetBit(c *client, args [][]byte) {
 		c.w.Error(msgBitValue)
 		return
 	}
-	o := c.stringForBitWrite(args[1], off)
+	o, grown := c.stringForBitWrite(args[1], off)
 	if o == nil {
 		return
 	}
 	byteIdx, mask := off>>3, byte(1)<<(7-off&7)
 	old := o.str[byteIdx]&mask != 0
-	if on == 1 {
-		o.str[byteIdx] |= mask
-	} else {
-		o.str[byteIdx] &^= mask
+	// Only a change counts as a write (WATCH, dirty), as in Redis.
+	if grown || old != (on == 1) {
+		if on == 1 {
+			o.str[byteIdx] |= mask
+		} else {
+			o.str[byteIdx] &^= mask
+		}
+		c.db.signalModified(args[1])
+		c.srv.dirty++
 	}
-	c.db.signalModified(args[1])
-	c.srv.dirty++
 	if old {
 		c.w.Int(1)
 	} else {
@@ -556,6 +561,7 @@ func (c *client) bitfield(args [][]byte, readonlyCmd bool) {
 		ops = append(ops, bitfieldOp{offset: off, value: v, op: op, overflow: overflow, width: width, signed: signed})
 	}
 	var o *object
+	var grown bool
 	if readonly {
 		var ok bool
 		if o, ok = c.readString(args[1]); !ok {
@@ -566,7 +572,7 @@ func (c *client) bitfield(args [][]byte, readonlyCmd bool) {
 			c.w.Error(msgBitfieldRO)
 			return
 		}
-		if o = c.stringForBitWrite(args[1], highest); o == nil {
+		if o, grown = c.stringForBitWrite(args[1], highest); o == nil {
 			return
 		}
 	}
@@ -592,7 +598,7 @@ func (c *client) bitfield(args [][]byte, readonlyCmd bool) {
 			}
 			continue
 		}
-		if c.bitfieldWrite(o.str, op) {
+		if written, changed := c.bitfieldWrite(o.str, op); written && (changed || grown) {
 			changes++
 		}
 	}
@@ -604,8 +610,8 @@ func (c *client) bitfield(args [][]byte, readonlyCmd bool) {
 
 // bitfieldWrite runs a SET or INCRBY on p, replying the old (SET) or new
 // (INCRBY) value, or nil when OVERFLOW FAIL stops it. It reports whether
-// the value was written.
-func (c *client) bitfieldWrite(p []byte, op *bitfieldOp) bool {
+// it wrote and whether the bits changed.
+func (c *client) bitfieldWrite(p []byte, op *bitfieldOp) (written, changed bool) {
 	old := getBitfield(p, op.offset, op.width)
 	var next uint64
 	var ovf bool
@@ -648,11 +654,19 @@ func (c *client) bitfieldWrite(p []byte, op *bitfieldOp) bool {
 	}
 	if ovf && op.overflow == bfFail {
 		c.w.Null()
-		return false
+		return false, false
 	}
 	c.w.Int(reply)
 	setBitfield(p, op.offset, op.width, next)
-	return true
+	return true, next&widthMask(op.width) != old
+}
+
+// widthMask has the low width bits set.
+func widthMask(width uint) uint64 {
+	if width == 64 {
+		return math.MaxUint64
+	}
+	return 1<<width - 1
 }
 
 // getBitfield reads width bits at bit offset off of p, most significant

@@ -106,6 +106,25 @@ func TestBitmapEdges(t *testing.T) {
 		{"BITFIELD", "g2", "GET", "u8", "0"}, {"EXISTS", "g2"}, {"BITPOS", "e", "0", "0", "0"}, {"BITCOUNT", "e", "0", "0", "BIT"},
 		{"BITFIELD", "f", "get", "u8", "0", "overflow", "sat", "incrby", "u8", "0", "1", "set", "u8", "0", "1"},
 	})
+	// Writes invalidate WATCH, as Redis's signalModifiedKey does; reads
+	// and BITFIELD without a write do not.
+	for _, c := range []struct{ key, write []string }{
+		{[]string{"w"}, []string{"SETBIT", "w", "3", "1"}},
+		{[]string{"w"}, []string{"SETBIT", "w", "3", "1"}}, // unchanged bit
+		{[]string{"w"}, []string{"BITFIELD", "w", "GET", "u8", "0"}},
+		{[]string{"w"}, []string{"BITFIELD", "w", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9"}},
+		{[]string{"w"}, []string{"BITFIELD", "w", "INCRBY", "u2", "0", "1"}},
+		{[]string{"w"}, []string{"BITFIELD", "w", "INCRBY", "u2", "0", "0", "SET", "i3", "1", "0"}},
+		{[]string{"w"}, []string{"BITFIELD", "w", "OVERFLOW", "FAIL", "SET", "u2", "1000", "9"}}, // grows, writes nothing
+		{[]string{"w"}, []string{"BITFIELD", "w", "SET", "u2", "2000", "0"}},                     // grows
+		{[]string{"w"}, []string{"STRLEN", "w"}},
+		{[]string{"d"}, []string{"BITOP", "OR", "d", "w"}},
+		{[]string{"d"}, []string{"BITOP", "OR", "d", "nokey"}},
+		{[]string{"d"}, []string{"BITOP", "OR", "d", "nokey"}},
+		{[]string{"w"}, []string{"GETBIT", "w", "3"}},
+	} {
+		p.CheckAll([][]string{append([]string{"WATCH"}, c.key...), c.write, {"MULTI"}, {"PING"}, {"EXEC"}})
+	}
 	// RESP3: nil is the RESP3 null.
 	p.Node.Do("HELLO", "3")
 	p.Redis.Do("HELLO", "3")

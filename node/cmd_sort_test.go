@@ -95,7 +95,16 @@ func TestSortPatterns(t *testing.T) {
 		{"SADD", "st", "a", "b", "c", "d"}, {"SORT", "st", "BY", "w_*", "GET", "#", "GET", "w_*"},
 		{"SORT", "st", "BY", "w_*", "STORE", "dst"}, {"LRANGE", "dst", "0", "-1"},
 		{"ZADD", "zs", "1", "a", "2", "b", "3", "c", "4", "d"}, {"SORT", "zs", "BY", "h_*->f", "GET", "h_*->g"},
+		// WATCH of the destination
+		{"WATCH", "dst"}, {"SORT", "l", "STORE", "dst"}, {"MULTI"}, {"PING"}, {"EXEC"},
+		{"WATCH", "dst"}, {"SORT", "nokey", "STORE", "dst"}, {"MULTI"}, {"PING"}, {"EXEC"},
+		{"WATCH", "dst"}, {"SORT", "nokey", "STORE", "dst"}, {"MULTI"}, {"PING"}, {"EXEC"},
 		{"MSET", "s_1", "1e400"}, {"SORT", "n", "BY", "s_*"},
+	})
+	p.Node.Do("HELLO", "3")
+	p.Redis.Do("HELLO", "3")
+	p.CheckAll([][]string{
+		{"SORT", "st", "ALPHA", "GET", "v_*", "GET", "#"}, {"SORT", "nokey"}, {"SORT", "st", "ALPHA", "STORE", "dst"},
 	})
 	// Underflow is refused as strtod's ERANGE makes Redis refuse it.
 	for _, w := range []string{"1e400", "-1e400", "1e-400", "1e-310"} {
@@ -225,6 +234,9 @@ func TestSortClusterPatterns(t *testing.T) {
 		{"SORT", "{t}l", "BY", "nosort", "GET", "#"}, {"SORT", "{t}l", "BY", "{t}w_*", "STORE", "{t}d"},
 		{"SORT", "{t}l", "BY", "w_{t}_*"}, {"SORT", "{t}l", "GET", "{t}"},
 	})
+	if v := p.Node.Do("SORT", "{t}l", "STORE", "{u}d"); !strings.HasPrefix(string(v.Str), "CROSSSLOT") {
+		t.Errorf("SORT STORE to another slot: %s, want CROSSSLOT", v)
+	}
 	by := "ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."
 	get := "ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."
 	c := p.Node
