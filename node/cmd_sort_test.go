@@ -301,3 +301,33 @@ func FuzzSortCommand(f *testing.F) {
 		}
 	})
 }
+
+// TestBitmapSortKeyspaceStats: the read lookups of the bitmap commands and
+// SORT (with its BY and GET patterns) count keyspace hits and misses as
+// Redis's do.
+func TestBitmapSortKeyspaceStats(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"SET", "s", "ab"}, {"RPUSH", "l", "a", "b", "c"}, {"SET", "w_a", "2"}, {"HSET", "h_b", "f", "1"},
+		{"CONFIG", "RESETSTAT"},
+		{"GETBIT", "s", "1"}, {"GETBIT", "nokey", "1"}, {"GETBIT", "l", "1"}, {"SETBIT", "s", "1", "1"}, {"SETBIT", "new", "1", "1"},
+		{"BITCOUNT", "s"}, {"BITCOUNT", "nokey"}, {"BITPOS", "s", "1"}, {"BITPOS", "nokey", "1"},
+		{"BITOP", "AND", "d", "s", "nokey", "l"}, {"BITOP", "OR", "d", "s", "nokey"},
+		{"BITFIELD", "s", "GET", "u8", "0"}, {"BITFIELD", "nokey", "GET", "u8", "0"}, {"BITFIELD", "s", "SET", "u8", "0", "1"},
+		{"BITFIELD_RO", "nokey", "GET", "u8", "0"},
+		{"SORT", "l", "BY", "w_*", "GET", "#", "GET", "h_*->f", "ALPHA"}, {"SORT", "nokey"}, {"SORT_RO", "l", "BY", "nosort", "GET", "w_*"},
+		{"SORT", "l", "ALPHA", "STORE", "dst"},
+	})
+	stats := func(c *nodetest.Conn) string {
+		var out []string
+		for _, l := range strings.Split(string(c.Do("INFO", "stats").Str), "\r\n") {
+			if strings.HasPrefix(l, "keyspace_") {
+				out = append(out, l)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	if n, r := stats(p.Node), stats(p.Redis); n != r {
+		t.Errorf("keyspace stats: node %s, redis %s", n, r)
+	}
+}
