@@ -8,13 +8,13 @@ import (
 
 // Reply texts of the bitmap commands, as Redis 7.0 sends them.
 const (
-	msgBitOffset       = "ERR bit offset is not an integer or out of range"
-	msgBitValue        = "ERR bit is not an integer or out of range"
-	msgBitposBit       = "ERR The bit argument must be 1 or 0."
-	msgBitopNot        = "ERR BITOP NOT must be called with a single source key."
-	msgBitfieldType    = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
-	msgBitfieldOverflw = "ERR Invalid OVERFLOW type specified"
-	msgBitfieldRO      = "ERR BITFIELD_RO only supports the GET subcommand"
+	msgBitOffset        = "ERR bit offset is not an integer or out of range"
+	msgBitValue         = "ERR bit is not an integer or out of range"
+	msgBitposBit        = "ERR The bit argument must be 1 or 0."
+	msgBitopNot         = "ERR BITOP NOT must be called with a single source key."
+	msgBitfieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	msgBitfieldOverflow = "ERR Invalid OVERFLOW type specified"
+	msgBitfieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
 )
 
 // bitmapCommands: the bit operations on strings.
@@ -530,7 +530,7 @@ func (c *client) bitfield(args [][]byte, readonlyCmd bool) {
 			case isOpt(a, "FAIL"):
 				overflow = bfFail
 			default:
-				c.w.Error(msgBitfieldOverflw)
+				c.w.Error(msgBitfieldOverflow)
 				return
 			}
 			continue

@@ -61,6 +61,11 @@ func TestBitmapArityAndErrors(t *testing.T) {
 		{"BITPOS", "n", "0"}, {"BITPOS", "n", "1", "2"}, {"BITFIELD", "n", "GET", "u16", "4"},
 		{"BITOP", "XOR", "d", "n", "s"}, {"GET", "d"}, {"SETBIT", "n", "0", "1"}, {"GET", "n"},
 		{"OBJECT", "ENCODING", "n"}, {"OBJECT", "ENCODING", "d"},
+		// the offset limit follows proto-max-bulk-len
+		{"CONFIG", "SET", "proto-max-bulk-len", "1mb"}, {"SETBIT", "big", "8388608", "1"}, {"SETBIT", "big", "8388607", "1"},
+		{"STRLEN", "big"}, {"GETBIT", "big", "8388608"}, {"BITFIELD", "big", "SET", "u2", "8388607", "1"},
+		{"BITFIELD", "big", "GET", "u8", "#1048576"}, {"BITFIELD", "big", "GET", "u8", "#1048575"}, {"STRLEN", "big"},
+		{"DEL", "big"},
 	})
 }
 

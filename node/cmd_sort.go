@@ -11,9 +11,9 @@ import (
 
 // Reply texts of SORT, as Redis sends them.
 const (
-	msgSortScore     = "ERR One or more scores can't be converted into double"
-	msgSortByCluster = "ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."
-	msgSortGetClustr = "ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."
+	msgSortScore      = "ERR One or more scores can't be converted into double"
+	msgSortByCluster  = "ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."
+	msgSortGetCluster = "ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots."
 )
 
 // sortCommands: SORT and SORT_RO, in the generic (keys) group.
@@ -91,7 +91,7 @@ func (c *client) parseSortOptions(args [][]byte, readonly bool) (o sortOptions, 
 		case isOpt(a, "GET") && left >= 1:
 			g := args[j+1]
 			if cluster && string(g) != "#" && patternSlot(g) != keySlot {
-				c.w.Error(msgSortGetClustr)
+				c.w.Error(msgSortGetCluster)
 				return o, false
 			}
 			o.gets = append(o.gets, g)
@@ -188,9 +188,9 @@ func sortScore(b []byte) (float64, bool) {
 
 // sortElements returns the elements of the value to sort: all of them,
 // or, when nothing is sorted on a list or sorted set, only the window
-// start..end of their order (reversed with DESC). It also returns the
-// total number of elements.
-func sortElements(v *object, o *sortOptions, start, end int64) ([]string, bool) {
+// start..end of their order (reversed with DESC). windowed reports the
+// latter.
+func sortElements(v *object, o *sortOptions, start, end int64) (elems []string, windowed bool) {
 	if v == nil {
 		return nil, false
 	}
