@@ -214,15 +214,15 @@ func cmdBitCount(c *client, args [][]byte) {
 			c.w.Error(msgNotInteger)
 			return
 		}
+		if s < 0 && e < 0 && s > e { // before BYTE|BIT is checked
+			c.w.Int(0)
+			return
+		}
 		isBit := false
 		if len(args) == 5 {
 			if isBit, ok = c.parseBitUnit(args[4]); !ok {
 				return
 			}
-		}
-		if s < 0 && e < 0 && s > e {
-			c.w.Int(0)
-			return
 		}
 		start, end, firstMask, lastMask = bitRange(s, e, int64(len(p)), isBit)
 	default:

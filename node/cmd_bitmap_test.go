@@ -31,7 +31,8 @@ func TestBitmapArityAndErrors(t *testing.T) {
 		{"BITCOUNT", "nokey", "x", "y"}, {"BITCOUNT", "nokey", "1"}, {"BITCOUNT", "s", "1"},
 		{"BITCOUNT", "s", "x", "1"}, {"BITCOUNT", "s", "1", "x"}, {"BITCOUNT", "s", "0", "1", "BAD"},
 		{"BITCOUNT", "s", "0", "1", "BIT", "x"}, {"BITCOUNT", "l"}, {"BITCOUNT", "l", "x", "y"},
-		{"BITCOUNT", "s", "0", "-1", "bit"}, {"BITCOUNT", "s", "0", "-1", "byte"},
+		{"BITCOUNT", "s", "0", "-1", "bit"}, {"BITCOUNT", "s", "0", "-1", "byte"}, {"BITCOUNT", "s", "0", "x", "BAD"},
+		{"BITCOUNT", "s", "x", "0", "BAD"}, {"BITCOUNT", "s", "-1", "-2", "BAD"},
 		// BITPOS
 		{"BITPOS", "s", "2"}, {"BITPOS", "s", "x"}, {"BITPOS", "nokey", "2"}, {"BITPOS", "nokey", "0", "x"},
 		{"BITPOS", "nokey", "1", "x"}, {"BITPOS", "s", "1", "x"}, {"BITPOS", "s", "1", "0", "x"},
@@ -181,7 +182,7 @@ func bitmapRandom(t *testing.T, seed uint64) {
 		return strconv.Itoa(r.IntN(100))
 	}
 	idx := func() string { return strconv.Itoa(r.IntN(30) - 15) }
-	unit := func() []string { return [][]string{nil, {"BIT"}, {"BYTE"}, {"bit"}}[r.IntN(4)] }
+	unit := func() []string { return [][]string{nil, {"BIT"}, {"BYTE"}, {"bit"}, {"bits"}}[r.IntN(5)] }
 	bfType := func() string {
 		if r.IntN(2) == 0 {
 			return "i" + strconv.Itoa(r.IntN(64)+1)
