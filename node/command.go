@@ -67,7 +67,9 @@ type commandTable map[string]*command
 // families lists the command groups; each file of commands contributes one.
 var families = []func() []*command{
 	stringCommands,
+	bitmapCommands,
 	keyCommands,
+	sortCommands,
 	serverCommands,
 	connectionCommands,
 	listCommands,
