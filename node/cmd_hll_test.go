@@ -1,0 +1,211 @@
+package node_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+)
+
+// pfAdd builds a PFADD of the elements prefix0..prefix(n-1).
+func pfAdd(key, prefix string, n int) []string {
+	cmd := []string{"PFADD", key}
+	for i := range n {
+		cmd = append(cmd, prefix+strconv.Itoa(i))
+	}
+	return cmd
+}
+
+func TestHLLCommands(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		// Arity and missing keys.
+		{"PFADD"}, {"PFCOUNT"}, {"PFMERGE"}, {"PFDEBUG", "ENCODING"}, {"PFSELFTEST", "x"},
+		{"PFCOUNT", "nokey"}, {"PFCOUNT", "nokey", "nokey2"}, {"EXISTS", "nokey"},
+		{"PFADD", "h"}, {"PFADD", "h"}, {"GET", "h"}, {"PFCOUNT", "h"}, {"GET", "h"},
+		{"OBJECT", "ENCODING", "h"}, {"TYPE", "h"}, {"STRLEN", "h"},
+		{"PFADD", "h", "a", "b", "c"}, {"GET", "h"}, {"PFADD", "h", "a"}, {"PFCOUNT", "h"}, {"GET", "h"},
+		{"PFADD", "h", "A", "", "a"}, {"PFCOUNT", "h"}, {"GET", "h"},
+		{"PFDEBUG", "ENCODING", "h"}, {"PFDEBUG", "DECODE", "h"}, {"PFDEBUG", "encoding", "nokey"},
+		{"PFDEBUG", "NOSUCH", "h"}, {"PFDEBUG", "NOSUCH", "nokey"},
+		// Wrong types and strings that are not HyperLogLogs.
+		{"SET", "str", "hello"}, {"LPUSH", "lst", "x"},
+		{"PFADD", "str", "a"}, {"PFADD", "lst", "a"}, {"PFCOUNT", "str"}, {"PFCOUNT", "lst"},
+		{"PFCOUNT", "h", "str"}, {"PFCOUNT", "h", "lst"}, {"PFCOUNT", "nokey", "lst"},
+		{"PFMERGE", "h", "str"}, {"PFMERGE", "str", "h"}, {"PFMERGE", "lst", "h"}, {"PFMERGE", "h", "lst"},
+		{"PFDEBUG", "ENCODING", "str"}, {"PFDEBUG", "GETREG", "lst"},
+		{"SET", "short", "HYLL\x01"}, {"PFADD", "short", "a"},
+		{"SET", "badenc", "HYLL\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff"}, {"PFCOUNT", "badenc"},
+		{"SET", "baddense", "HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff"}, {"PFCOUNT", "baddense"},
+		{"SET", "badmagic", "HYLX\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff"}, {"PFCOUNT", "badmagic"},
+		{"SET", "int", "12345"}, {"PFCOUNT", "int"},
+		// Corrupted sparse values: too few or too many registers.
+		{"SET", "c1", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe"},
+		{"PFCOUNT", "c1"}, {"PFADD", "c1", "a", "b"}, {"GET", "c1"}, {"PFCOUNT", "c1", "h"},
+		{"PFMERGE", "d", "c1"}, {"EXISTS", "d"}, {"PFDEBUG", "GETREG", "c1"}, {"PFDEBUG", "TODENSE", "c1"},
+		{"PFDEBUG", "DECODE", "c1"},
+		{"SET", "c2", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xff\x80"},
+		{"PFCOUNT", "c2"}, {"PFADD", "c2", "x"}, {"GET", "c2"},
+		{"SET", "c3", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80"}, {"PFCOUNT", "c3"}, {"PFADD", "c3", "x"},
+		{"PFDEBUG", "DECODE", "c3"},
+		// A valid cache is returned as is, even when wrong.
+		{"SET", "cached", "HYLL\x01\x00\x00\x00\x2a\x00\x00\x00\x00\x00\x00\x00\x7f\xff"}, {"PFCOUNT", "cached"},
+		{"PFADD", "cached", "z"}, {"PFCOUNT", "cached"}, {"GET", "cached"},
+		// A truncated XZERO at the end reads the terminating NUL as Redis does.
+		{"SET", "trunc", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xbf\xbf\xbf\x3f\x7f"},
+		{"PFCOUNT", "trunc"}, {"PFDEBUG", "DECODE", "trunc"}, {"PFADD", "trunc", "a", "b", "c", "d", "e", "f"},
+		{"GET", "trunc"},
+		// Merge: the destination is also a source; missing keys are empty.
+		{"PFMERGE", "m1"}, {"GET", "m1"}, {"PFCOUNT", "m1"},
+		{"PFMERGE", "m2", "nokey"}, {"GET", "m2"},
+		{"PFADD", "x", "1", "2", "3"}, {"PFADD", "y", "3", "4", "5", "6"},
+		{"PFMERGE", "m3", "x", "y"}, {"GET", "m3"}, {"PFCOUNT", "m3"}, {"PFCOUNT", "x", "y"},
+		{"PFMERGE", "x", "y"}, {"GET", "x"}, {"PFCOUNT", "x"},
+		{"PFMERGE", "str", "nokey"}, {"GET", "str"},
+		// Expired keys count as missing.
+		{"PFADD", "exp", "a"}, {"PEXPIRE", "exp", "1"},
+	})
+	// PFDEBUG on the sparse value, then dense.
+	p.CheckAll([][]string{
+		{"PFDEBUG", "DECODE", "x"}, {"PFDEBUG", "GETREG", "x"}, {"PFDEBUG", "ENCODING", "x"},
+		{"PFDEBUG", "DECODE", "x"}, {"PFDEBUG", "TODENSE", "x"}, {"PFDEBUG", "TODENSE", "y"},
+		{"PFDEBUG", "TODENSE", "y"}, {"GET", "y"}, {"PFCOUNT", "y"}, {"GET", "y"},
+		{"PFSELFTEST"},
+	})
+}
+
+// TestHLLDense drives values across the sparse/dense boundary.
+func TestHLLDense(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		pfAdd("d", "e", 300), {"GET", "d"}, {"PFDEBUG", "ENCODING", "d"}, {"PFCOUNT", "d"},
+		pfAdd("d", "f", 1500), {"GET", "d"}, {"PFDEBUG", "ENCODING", "d"}, {"PFCOUNT", "d"}, {"GET", "d"},
+		pfAdd("d", "g", 5000), {"PFCOUNT", "d"}, {"GET", "d"},
+		pfAdd("s", "e", 100), {"PFMERGE", "s", "d"}, {"PFDEBUG", "ENCODING", "s"}, {"GET", "s"},
+		pfAdd("s2", "h", 50), {"PFMERGE", "m", "s2", "d"}, {"GET", "m"}, {"PFCOUNT", "m", "s2", "d"},
+		{"PFCOUNT", "nokey", "d", "s"},
+		// A dense string of the wrong length.
+		{"APPEND", "d", "x"}, {"PFCOUNT", "d"},
+		// hll-sparse-max-bytes moves the boundary.
+		{"CONFIG", "SET", "hll-sparse-max-bytes", "200"}, {"CONFIG", "GET", "hll-sparse-max-bytes"},
+		pfAdd("small", "e", 40), {"PFDEBUG", "ENCODING", "small"}, {"GET", "small"},
+		pfAdd("small", "f", 40), {"PFDEBUG", "ENCODING", "small"}, {"GET", "small"},
+		{"CONFIG", "SET", "hll-sparse-max-bytes", "0"}, {"PFADD", "z", "a"}, {"PFDEBUG", "ENCODING", "z"}, {"GET", "z"},
+		{"CONFIG", "SET", "hll-sparse-max-bytes", "3000"},
+		// Registers above 32 make a sparse value dense.
+		{"PFADD", "hi"},
+	})
+}
+
+// TestHLLRedisValues stores values made by redis-server in the node and
+// compares what the node computes from them.
+func TestHLLRedisValues(t *testing.T) {
+	p := nodetest.NewPair(t)
+	r := rand.New(rand.NewPCG(20261125, 1))
+	for i, n := range []int{0, 1, 7, 100, 900, 3000, 20000} {
+		key := "v" + strconv.Itoa(i)
+		for done := 0; done < n; {
+			cmd := []string{"PFADD", key}
+			for j := 0; j < 500 && done < n; j++ {
+				cmd = append(cmd, strconv.FormatUint(r.Uint64(), 36))
+				done++
+			}
+			p.Redis.Do(cmd...)
+		}
+		if n == 0 {
+			p.Redis.Do("PFADD", key)
+		}
+		val := p.Redis.Do("GET", key)
+		if val.IsError() || val.Null {
+			t.Fatalf("GET %s from redis = %s", key, val)
+		}
+		p.Node.Do("SET", key, string(val.Str))
+		want := p.Redis.Do("PFCOUNT", key)
+		got := p.Node.Do("PFCOUNT", key)
+		if !nodetest.Equal(got, want) {
+			t.Errorf("PFCOUNT of a redis value of %d elements: slotcache %s, redis %s", n, got, want)
+		}
+		// Both now hold the value with its cache filled in.
+		p.Check("GET", key)
+		p.Check("PFADD", key, "one more", "and another")
+		p.Check("GET", key)
+		p.Check("PFCOUNT", key)
+		p.Check("PFCOUNT", key, "v0")
+	}
+	p.Check("PFMERGE", "all", "v0", "v1", "v2", "v3", "v4", "v5", "v6")
+	p.Check("GET", "all")
+	p.Check("PFCOUNT", "all")
+}
+
+// TestHLLRandom sends the same random HyperLogLog commands to the node and
+// to redis-server, with corruptions and neighbouring types, and compares
+// every reply, raw values included.
+func TestHLLRandom(t *testing.T) {
+	for _, seed := range []uint64{20261125, 20261126} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { hllRandom(t, seed) })
+	}
+}
+
+func hllRandom(t *testing.T, seed uint64) {
+	p := nodetest.NewPair(t)
+	r := rand.New(rand.NewPCG(seed, 0))
+	keys := []string{"{h}a", "{h}b", "{h}c", "{h}d", "{h}str", "{h}list"}
+	key := func() string { return keys[r.IntN(len(keys))] }
+	pool := 50 + r.IntN(5000)
+	elem := func() string { return "e" + strconv.Itoa(r.IntN(pool)) }
+	p.Check("SET", "{h}str", "not a hll")
+	p.Check("RPUSH", "{h}list", "a")
+	for i := 0; i < 2500; i++ {
+		var cmd []string
+		switch r.IntN(20) {
+		case 0, 1, 2, 3, 4:
+			cmd = []string{"PFADD", key()}
+			n := r.IntN(8)
+			if r.IntN(10) == 0 {
+				n = r.IntN(600)
+			}
+			for range n {
+				cmd = append(cmd, elem())
+			}
+		case 5, 6, 7:
+			cmd = []string{"PFCOUNT", key()}
+		case 8:
+			cmd = []string{"PFCOUNT", key(), key(), key()}
+		case 9:
+			cmd = []string{"PFMERGE", key(), key(), key()}
+		case 10, 11:
+			cmd = []string{"GET", key()}
+		case 12:
+			cmd = []string{"PFDEBUG", []string{"ENCODING", "DECODE", "TODENSE", "GETREG"}[r.IntN(4)], key()}
+		case 13:
+			// Corrupt a byte of a value: the cache, the encoding or a register.
+			off := []int{4, 8, 15, 16, 17, 18, 19, 20 + r.IntN(40)}[r.IntN(8)]
+			cmd = []string{"SETRANGE", key(), strconv.Itoa(off), string(rune(r.IntN(128)))}
+		case 14:
+			cmd = []string{"DEL", key()}
+		case 15:
+			// Copy a value from one key to another through the client.
+			src, dst := key(), key()
+			v := p.Check("GET", src)
+			if v.Null || v.IsError() {
+				continue
+			}
+			cmd = []string{"SET", dst, string(v.Str)}
+		case 16:
+			cmd = []string{"PFCOUNT", key(), key()}
+		case 17:
+			cmd = []string{"STRLEN", key()}
+		case 18:
+			cmd = []string{"OBJECT", "ENCODING", key()}
+		case 19:
+			cmd = []string{"PFADD", key(), strings.Repeat("x", r.IntN(40))}
+		}
+		p.Check(cmd...)
+		if t.Failed() {
+			t.Fatalf("seed %d, step %d: %s", seed, i, nodetest.Quote(cmd))
+		}
+	}
+}
