@@ -58,6 +58,10 @@ func TestHLLCommands(t *testing.T) {
 		{"SET", "trunc", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xbf\xbf\xbf\x3f\x7f"},
 		{"PFCOUNT", "trunc"}, {"PFDEBUG", "DECODE", "trunc"}, {"PFADD", "trunc", "a", "b", "c", "d", "e", "f"},
 		{"GET", "trunc"},
+		{"SET", "trunc2", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe@"}, {"PFCOUNT", "trunc2"},
+		{"PFADD", "trunc2", "000000\x1c\x00", "000000\x1c\x01", "000000\x1c\x02"}, {"GET", "trunc2"}, {"PFCOUNT", "trunc2"},
+		{"SET", "trunc3", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe@"},
+		{"PFADD", "trunc3", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, {"GET", "trunc3"}, {"PFCOUNT", "trunc3"},
 		// Merge: the destination is also a source; missing keys are empty.
 		{"PFMERGE", "m1"}, {"GET", "m1"}, {"PFCOUNT", "m1"},
 		{"PFMERGE", "m2", "nokey"}, {"GET", "m2"},
@@ -144,7 +148,7 @@ func TestHLLRedisValues(t *testing.T) {
 // to redis-server, with corruptions and neighbouring types, and compares
 // every reply, raw values included.
 func TestHLLRandom(t *testing.T) {
-	for _, seed := range []uint64{20261125, 20261126} {
+	for _, seed := range hllSeeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { hllRandom(t, seed) })
 	}
 }
@@ -158,6 +162,9 @@ func hllRandom(t *testing.T, seed uint64) {
 	elem := func() string { return "e" + strconv.Itoa(r.IntN(pool)) }
 	p.Check("SET", "{h}str", "not a hll")
 	p.Check("RPUSH", "{h}list", "a")
+	// seen counts the replies of interest, to make sure the run reaches
+	// every path it is meant to compare.
+	seen := map[string]int{}
 	for i := 0; i < 2500; i++ {
 		var cmd []string
 		switch r.IntN(20) {
@@ -181,6 +188,10 @@ func hllRandom(t *testing.T, seed uint64) {
 		case 12:
 			cmd = []string{"PFDEBUG", []string{"ENCODING", "DECODE", "TODENSE", "GETREG"}[r.IntN(4)], key()}
 		case 13:
+			if r.IntN(2) == 0 {
+				cmd = []string{"PFCOUNT", key()}
+				break
+			}
 			// Corrupt a byte of a value: the cache, the encoding or a register.
 			off := []int{4, 8, 15, 16, 17, 18, 19, 20 + r.IntN(40)}[r.IntN(8)]
 			cmd = []string{"SETRANGE", key(), strconv.Itoa(off), string(rune(r.IntN(128)))}
@@ -203,9 +214,27 @@ func hllRandom(t *testing.T, seed uint64) {
 		case 19:
 			cmd = []string{"PFADD", key(), strings.Repeat("x", r.IntN(40))}
 		}
-		p.Check(cmd...)
+		v := p.Check(cmd...)
 		if t.Failed() {
 			t.Fatalf("seed %d, step %d: %s", seed, i, nodetest.Quote(cmd))
 		}
+		switch {
+		case v.IsError():
+			seen[strings.Fields(string(v.Str))[0]]++
+		case cmd[0] == "PFDEBUG" && cmd[1] == "ENCODING":
+			seen[string(v.Str)]++
+		case cmd[0] == "PFCOUNT" && v.Int > 1000:
+			seen["count>1000"]++
+		case cmd[0] == "PFMERGE":
+			seen["merged"]++
+		}
 	}
+	for _, want := range []string{"INVALIDOBJ", "WRONGTYPE", "dense", "sparse", "count>1000", "merged"} {
+		if seen[want] == 0 {
+			t.Errorf("seed %d: no %s reply in the run (seen %v)", seed, want, seen)
+		}
+	}
+	t.Logf("replies seen: %v", seen)
 }
+
+var hllSeeds = []uint64{20261125, 20261126}
