@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // pfAdd builds a PFADD of the elements prefix0..prefix(n-1).
@@ -158,7 +159,7 @@ func hllRandom(t *testing.T, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"{h}a", "{h}b", "{h}c", "{h}d", "{h}str", "{h}list"}
 	key := func() string { return keys[r.IntN(len(keys))] }
-	pool := 50 + r.IntN(5000)
+	const pool = 3000
 	elem := func() string { return "e" + strconv.Itoa(r.IntN(pool)) }
 	p.Check("SET", "{h}str", "not a hll")
 	p.Check("RPUSH", "{h}list", "a")
@@ -188,7 +189,7 @@ func hllRandom(t *testing.T, seed uint64) {
 		case 12:
 			cmd = []string{"PFDEBUG", []string{"ENCODING", "DECODE", "TODENSE", "GETREG"}[r.IntN(4)], key()}
 		case 13:
-			if r.IntN(2) == 0 {
+			if r.IntN(4) != 0 {
 				cmd = []string{"PFCOUNT", key()}
 				break
 			}
@@ -238,3 +239,19 @@ func hllRandom(t *testing.T, seed uint64) {
 }
 
 var hllSeeds = []uint64{20261125, 20261126}
+
+func pfaddCmd(buf []byte, i int) []byte {
+	return resp.AppendCommand(buf, "PFADD", "hll:"+strconv.Itoa(i%100), "element:"+strconv.Itoa(i))
+}
+
+// pfaddCountCmd alternates PFADD and PFCOUNT of the same key, so every
+// PFCOUNT recomputes the cardinality.
+func pfaddCountCmd(buf []byte, i int) []byte {
+	if i%2 == 0 {
+		return pfaddCmd(buf, i)
+	}
+	return resp.AppendCommand(buf, "PFCOUNT", "hll:"+strconv.Itoa((i-1)%100))
+}
+
+func BenchmarkNodePFAddPipeline16(b *testing.B)        { benchPipelined(b, 16, pfaddCmd) }
+func BenchmarkNodePFAddPFCountPipeline16(b *testing.B) { benchPipelined(b, 16, pfaddCountCmd) }

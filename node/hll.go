@@ -399,14 +399,20 @@ func hllSparseToDense(s []byte) (d []byte, ok bool) {
 // when a sparse value does not cover exactly 16384 registers.
 func hllHisto(s []byte, h *[64]int) (ok bool) {
 	if s[4] == hllEncDense {
+		// Four registers in every three bytes, counted in four separate
+		// histograms: registers mostly hold the same few values, and
+		// increments of one counter in a row would wait on each other.
+		var h4 [4][64]int32
 		regs := s[hllHdrSize:]
-		// Four registers in every three bytes.
 		for i := 0; i+2 < len(regs); i += 3 {
 			b0, b1, b2 := regs[i], regs[i+1], regs[i+2]
-			h[b0&63]++
-			h[(b0>>6|b1<<2)&63]++
-			h[(b1>>4|b2<<4)&63]++
-			h[b2>>2]++
+			h4[0][b0&63]++
+			h4[1][(b0>>6|b1<<2)&63]++
+			h4[2][(b1>>4|b2<<4)&63]++
+			h4[3][b2>>2]++
+		}
+		for v := range h {
+			h[v] += int(h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v])
 		}
 		return true
 	}
@@ -502,10 +508,12 @@ func hllCount(s []byte) (card uint64, ok bool) {
 func hllMerge(regs *[hllRegisters]uint8, s []byte) bool {
 	if s[4] == hllEncDense {
 		dregs := s[hllHdrSize:]
-		for i := range regs {
-			if v := uint8(denseGet(dregs, i)); v > regs[i] {
-				regs[i] = v
-			}
+		for i, j := 0, 0; i+2 < len(dregs); i, j = i+3, j+4 {
+			b0, b1, b2 := dregs[i], dregs[i+1], dregs[i+2]
+			regs[j] = max(regs[j], b0&63)
+			regs[j+1] = max(regs[j+1], (b0>>6|b1<<2)&63)
+			regs[j+2] = max(regs[j+2], (b1>>4|b2<<4)&63)
+			regs[j+3] = max(regs[j+3], b2>>2)
 		}
 		return true
 	}
@@ -538,9 +546,16 @@ func hllMerge(regs *[hllRegisters]uint8, s []byte) bool {
 
 // hllCountRegisters is the cardinality of plain registers (one byte each).
 func hllCountRegisters(regs *[hllRegisters]uint8) uint64 {
+	var h4 [4][64]int32
+	for i := 0; i < len(regs); i += 4 {
+		h4[0][regs[i]&63]++
+		h4[1][regs[i+1]&63]++
+		h4[2][regs[i+2]&63]++
+		h4[3][regs[i+3]&63]++
+	}
 	var h [64]int
-	for _, v := range regs {
-		h[v&63]++
+	for v := range h {
+		h[v] = int(h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v])
 	}
 	return hllEstimate(&h)
 }
