@@ -3,6 +3,7 @@ package node_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -255,3 +256,93 @@ func pfaddCountCmd(buf []byte, i int) []byte {
 
 func BenchmarkNodePFAddPipeline16(b *testing.B)        { benchPipelined(b, 16, pfaddCmd) }
 func BenchmarkNodePFAddPFCountPipeline16(b *testing.B) { benchPipelined(b, 16, pfaddCountCmd) }
+
+// infoFields returns the fields of an INFO reply.
+func infoFields(t *testing.T, c *nodetest.Conn, section string) map[string]string {
+	t.Helper()
+	fields := map[string]string{}
+	for _, l := range strings.Split(string(c.Do("INFO", section).Str), "\r\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, "#") {
+			fields[k] = v
+		}
+	}
+	return fields
+}
+
+// TestHLLStats: lookups, changes and error replies are counted as Redis
+// counts them, the cardinality cache write included; the command table
+// entries match.
+func TestHLLStats(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(func(args []string, v resp.Value) resp.Value {
+		if args[0] == "COMMAND" && args[1] == "INFO" {
+			v.Elems = slices.Clone(v.Elems)
+			for i := range v.Elems {
+				// Key specifications are derived from the key positions
+				// for every command: not compared here.
+				e := stripTips(v.Elems[i])
+				e.Elems[8] = resp.Value{Type: '*'}
+				v.Elems[i] = e
+			}
+		}
+		return v
+	})
+	p.CheckAll([][]string{
+		{"COMMAND", "INFO", "pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"},
+		{"COMMAND", "GETKEYS", "PFMERGE", "d", "a", "b"}, {"COMMAND", "GETKEYS", "PFDEBUG", "GETREG", "k"},
+		{"CONFIG", "RESETSTAT"},
+	})
+	stats := func(c *nodetest.Conn) []int {
+		f := infoFields(t, c, "all")
+		var out []int
+		for _, k := range []string{"keyspace_hits", "keyspace_misses", "rdb_changes_since_last_save"} {
+			n, err := strconv.Atoi(f[k])
+			if err != nil {
+				t.Fatalf("INFO %s = %q", k, f[k])
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	n0, r0 := stats(p.Node), stats(p.Redis)
+	p.CheckAll([][]string{
+		{"PFADD", "a", "x", "y"}, {"PFADD", "a", "x"}, {"PFADD", "a"}, {"PFADD", "new"},
+		{"PFCOUNT", "a"}, {"PFCOUNT", "a"}, {"PFCOUNT", "nokey"}, {"PFCOUNT", "a", "nokey", "new"},
+		{"PFMERGE", "m", "a", "nokey"}, {"PFMERGE", "m"},
+		{"SET", "s", "x"}, {"PFCOUNT", "s"}, {"PFADD", "s", "a"}, {"PFMERGE", "a", "s"},
+		{"SET", "bad", "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f"}, {"PFCOUNT", "bad"}, {"PFADD", "bad", "q"},
+		{"PFDEBUG", "TODENSE", "a"}, {"PFDEBUG", "TODENSE", "a"}, {"PFDEBUG", "GETREG", "m"},
+		{"PFDEBUG", "GETREG", "nokey"}, {"PFDEBUG", "DECODE", "a"},
+	})
+	n1, r1 := stats(p.Node), stats(p.Redis)
+	for i, name := range []string{"keyspace_hits", "keyspace_misses", "rdb_changes_since_last_save"} {
+		if n1[i]-n0[i] != r1[i]-r0[i] {
+			t.Errorf("%s grew by %d, in redis by %d", name, n1[i]-n0[i], r1[i]-r0[i])
+		}
+	}
+	ne, re := infoFields(t, p.Node, "errorstats"), infoFields(t, p.Redis, "errorstats")
+	for _, k := range []string{"errorstat_ERR", "errorstat_WRONGTYPE", "errorstat_INVALIDOBJ"} {
+		if ne[k] != re[k] {
+			t.Errorf("%s = %q, in redis %q", k, ne[k], re[k])
+		}
+	}
+}
+
+// TestHLLWatch: a PFCOUNT that fills in the cached cardinality is a change
+// of the key for WATCH; one that reads a valid cache is not.
+func TestHLLWatch(t *testing.T) {
+	p := nodetest.NewPair(t)
+	on, or := nodetest.Dial(t, p.NodeAddr), nodetest.Dial(t, p.RedisAddr)
+	p.Check("PFADD", "w", "a", "b")
+	for _, step := range []string{"cache filled", "cache valid"} {
+		p.Check("WATCH", "w")
+		if n, r := on.Do("PFCOUNT", "w"), or.Do("PFCOUNT", "w"); !nodetest.Equal(n, r) {
+			t.Fatalf("PFCOUNT: slotcache %s, redis %s", n, r)
+		}
+		p.Check("MULTI")
+		p.Check("PING")
+		if v := p.Check("EXEC"); (step == "cache filled") != v.Null {
+			t.Errorf("%s: EXEC = %s", step, v)
+		}
+	}
+}
