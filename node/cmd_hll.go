@@ -1,6 +1,9 @@
 package node
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // Reply texts of the HyperLogLog commands, as Redis 7.0 sends them.
 const (
@@ -240,6 +243,9 @@ func cmdPFDebug(c *client, args [][]byte) {
 		c.srv.dirty++
 		c.w.Int(1)
 	default:
+		if i := bytes.IndexByte(sub, 0); i >= 0 {
+			sub = sub[:i] // Redis prints the name as a C string
+		}
 		c.w.Error(fmt.Sprintf(msgHLLUnknownSub, sub))
 	}
 }

@@ -32,7 +32,7 @@ func TestHLLCommands(t *testing.T) {
 		{"PFADD", "h", "a", "b", "c"}, {"GET", "h"}, {"PFADD", "h", "a"}, {"PFCOUNT", "h"}, {"GET", "h"},
 		{"PFADD", "h", "A", "", "a"}, {"PFCOUNT", "h"}, {"GET", "h"},
 		{"PFDEBUG", "ENCODING", "h"}, {"PFDEBUG", "DECODE", "h"}, {"PFDEBUG", "encoding", "nokey"},
-		{"PFDEBUG", "NOSUCH", "h"}, {"PFDEBUG", "NOSUCH", "nokey"},
+		{"PFDEBUG", "NOSUCH", "h"}, {"PFDEBUG", "NO\x00SUCH", "h"}, {"PFDEBUG", "a\r\nb", "h"}, {"PFDEBUG", "NOSUCH", "nokey"},
 		// Wrong types and strings that are not HyperLogLogs.
 		{"SET", "str", "hello"}, {"LPUSH", "lst", "x"},
 		{"PFADD", "str", "a"}, {"PFADD", "lst", "a"}, {"PFCOUNT", "str"}, {"PFCOUNT", "lst"},
@@ -100,6 +100,8 @@ func TestHLLDense(t *testing.T) {
 		pfAdd("small", "e", 40), {"PFDEBUG", "ENCODING", "small"}, {"GET", "small"},
 		pfAdd("small", "f", 40), {"PFDEBUG", "ENCODING", "small"}, {"GET", "small"},
 		{"CONFIG", "SET", "hll-sparse-max-bytes", "0"}, {"PFADD", "z", "a"}, {"PFDEBUG", "ENCODING", "z"}, {"GET", "z"},
+		{"CONFIG", "SET", "hll-sparse-max-bytes", "-1"}, {"CONFIG", "SET", "hll-sparse-max-bytes", "abc"},
+		{"CONFIG", "SET", "hll-sparse-max-bytes", "1kb"}, {"CONFIG", "GET", "hll-sparse-max-bytes"},
 		{"CONFIG", "SET", "hll-sparse-max-bytes", "3000"},
 		// Registers above 32 make a sparse value dense.
 		{"PFADD", "hi"},
@@ -151,12 +153,15 @@ func TestHLLRedisValues(t *testing.T) {
 // every reply, raw values included.
 func TestHLLRandom(t *testing.T) {
 	for _, seed := range hllSeeds {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { hllRandom(t, seed) })
+		for _, sparseMax := range []string{"3000", "300"} {
+			t.Run(fmt.Sprint(seed, "/", sparseMax), func(t *testing.T) { hllRandom(t, seed, sparseMax) })
+		}
 	}
 }
 
-func hllRandom(t *testing.T, seed uint64) {
+func hllRandom(t *testing.T, seed uint64, sparseMax string) {
 	p := nodetest.NewPair(t)
+	p.Check("CONFIG", "SET", "hll-sparse-max-bytes", sparseMax)
 	r := rand.New(rand.NewPCG(seed, 0))
 	keys := []string{"{h}a", "{h}b", "{h}c", "{h}d", "{h}str", "{h}list"}
 	key := func() string { return keys[r.IntN(len(keys))] }
@@ -218,7 +223,7 @@ func hllRandom(t *testing.T, seed uint64) {
 		}
 		v := p.Check(cmd...)
 		if t.Failed() {
-			t.Fatalf("seed %d, step %d: %s", seed, i, nodetest.Quote(cmd))
+			t.Fatalf("seed %d, hll-sparse-max-bytes %s, step %d: %s", seed, sparseMax, i, nodetest.Quote(cmd))
 		}
 		switch {
 		case v.IsError():
