@@ -351,3 +351,27 @@ func TestHLLWatch(t *testing.T) {
 		}
 	}
 }
+
+// TestHLLCluster: in cluster mode the keys of every HyperLogLog command
+// are found and checked (CROSSSLOT, MOVED), as in Redis Cluster.
+func TestHLLCluster(t *testing.T) {
+	_, r2, c1, _, n1, n2, _ := twoGroups(t)
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(strings.NewReplacer(n2, "<owner>", r2, "<owner>").Replace(string(v.Str)))
+		}
+		return v
+	}
+	// The node serves slots 0-9999: "b" (slot 3300) and "bar" (5061) are
+	// its own, "foo" (12182) belongs to the other group.
+	p.CheckAll([][]string{
+		{"PFADD", "foo", "x"}, {"PFADD", "b", "x"}, {"PFADD", "{foo}1", "y"},
+		{"PFCOUNT", "foo"}, {"PFCOUNT", "b"}, {"PFCOUNT", "foo", "{foo}1"}, {"PFCOUNT", "foo", "b"},
+		{"PFCOUNT", "foo", "bar"},
+		{"PFMERGE", "{foo}2", "foo", "{foo}1"}, {"PFCOUNT", "{foo}2"}, {"PFMERGE", "foo", "b"},
+		{"PFMERGE", "b", "foo"}, {"PFMERGE", "foo", "bar"},
+		{"PFDEBUG", "ENCODING", "foo"}, {"PFDEBUG", "ENCODING", "b"}, {"PFDEBUG", "GETREG", "b"},
+		{"PFSELFTEST"},
+	})
+}
