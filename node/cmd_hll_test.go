@@ -375,3 +375,69 @@ func TestHLLCluster(t *testing.T) {
 		{"PFSELFTEST"},
 	})
 }
+
+// craftedHLL returns a random value no PFADD would make: a dense one with
+// any 6-bit registers, or a sparse one of random opcodes (adjacent zero
+// runs, short XZEROs, VALs up to 32) covering exactly 16384 registers.
+func craftedHLL(r *rand.Rand) string {
+	hdr := "HYLL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80"
+	if r.IntN(3) == 0 {
+		regs := make([]byte, 12288)
+		for i := range regs {
+			regs[i] = byte(r.IntN(256))
+		}
+		return hdr + string(regs)
+	}
+	var b []byte
+	left := 16384
+	vals := r.IntN(2) * 20 // sometimes mostly VALs: longer than 3000 bytes
+	for left > 0 {
+		switch r.IntN(3 + vals) {
+		case 0:
+			n := min(left, 1+r.IntN(64))
+			b = append(b, byte(n-1))
+			left -= n
+		case 1:
+			n := min(left, 1+r.IntN(2000))
+			b = append(b, 0x40|byte((n-1)>>8), byte(n-1))
+			left -= n
+		default:
+			n := min(left, 1+r.IntN(4))
+			b = append(b, 0x80|byte(r.IntN(32))<<2|byte(n-1))
+			left -= n
+		}
+	}
+	return "HYLL\x01" + hdr[5:] + string(b)
+}
+
+// TestHLLCraftedValues stores values no PFADD makes in both servers and
+// compares counts, unions and how PFADD and PFMERGE rewrite them.
+func TestHLLCraftedValues(t *testing.T) { hllCrafted(t, 20261125) }
+
+func hllCrafted(t *testing.T, seed uint64) {
+	p := nodetest.NewPair(t)
+	r := rand.New(rand.NewPCG(seed, 7))
+	keys := []string{"c0", "c1", "c2"}
+	for i := range 60 {
+		k := keys[i%3]
+		p.Check("SET", k, craftedHLL(r))
+		p.Check("PFCOUNT", k)
+		p.Check("PFCOUNT", keys[0], keys[1], keys[2])
+		cmd := []string{"PFADD", k}
+		for range r.IntN(50) {
+			cmd = append(cmd, strconv.Itoa(r.IntN(100000)))
+		}
+		p.Check(cmd...)
+		p.Check("GET", k)
+		if r.IntN(3) == 0 {
+			p.Check("PFMERGE", keys[r.IntN(3)], keys[r.IntN(3)], keys[r.IntN(3)])
+			p.Check("GET", keys[0])
+			p.Check("GET", keys[1])
+			p.Check("GET", keys[2])
+		}
+		p.Check("PFCOUNT", k)
+		if t.Failed() {
+			t.Fatalf("seed %d, step %d", seed, i)
+		}
+	}
+}
