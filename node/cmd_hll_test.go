@@ -81,6 +81,17 @@ func TestHLLCommands(t *testing.T) {
 		{"PFDEBUG", "TODENSE", "y"}, {"GET", "y"}, {"PFCOUNT", "y"}, {"GET", "y"},
 		{"PFSELFTEST"},
 	})
+	// The same replies in RESP3.
+	for _, c := range []*nodetest.Conn{p.Node, p.Redis} {
+		if v := c.Do("HELLO", "3"); v.IsError() {
+			t.Fatalf("HELLO 3: %s", v)
+		}
+	}
+	p.CheckAll([][]string{
+		{"PFADD", "r3", "a"}, {"PFCOUNT", "r3"}, {"PFCOUNT", "r3", "x"}, {"PFMERGE", "r3", "x"},
+		{"PFDEBUG", "ENCODING", "r3"}, {"PFDEBUG", "DECODE", "r3"}, {"PFDEBUG", "GETREG", "r3"},
+		{"PFDEBUG", "DECODE", "r3"}, {"PFCOUNT", "str"}, {"PFADD", "c1", "z"}, {"PFSELFTEST"},
+	})
 }
 
 // TestHLLDense drives values across the sparse/dense boundary.
