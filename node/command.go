@@ -82,6 +82,7 @@ var families = []func() []*command{
 	txCommands,
 	memcacheCommands,
 	clusterCommands,
+	hllCommands,
 }
 
 func newCommandTable() commandTable {

@@ -55,6 +55,9 @@ type Config struct {
 	// ListMaxListpackSize is accepted and reported; lists are always
 	// reported as "quicklist", as Redis 7.0 does.
 	ListMaxListpackSize int `conf:"list-max-listpack-size"`
+	// HllSparseMaxBytes is the longest a HyperLogLog value stays sparse
+	// (header included); a longer one turns dense (12304 bytes).
+	HllSparseMaxBytes int64 `conf:"hll-sparse-max-bytes"`
 	// OutputBufferLimits is client-output-buffer-limit for the classes
 	// normal, slave (replica) and pubsub. The node enforces the pubsub class
 	// on subscribers; the others are kept and reported.
@@ -113,6 +116,7 @@ func DefaultConfig() Config {
 		ZsetMaxListpackEntries:     zsetMaxListpackEntries,
 		ZsetMaxListpackValue:       zsetMaxListpackValue,
 		ListMaxListpackSize:        listMaxListpackSize,
+		HllSparseMaxBytes:          hllSparseMaxBytes,
 		MemcacheItemSizeMax:        1 << 20,
 		IOEventLoop:                true,
 		OutputBufferLimits: [3]OutputBufferLimit{

@@ -179,6 +179,7 @@ var params = func() map[string]*param {
 			intp(name, false, t.lo, t.hi, t.f)
 		}
 	}
+	memory("hll-sparse-max-bytes", 0, func(c *Config) *int64 { return &c.HllSparseMaxBytes })
 	add(&param{name: "client-output-buffer-limit",
 		get: func(c *Config) string {
 			var parts []string
