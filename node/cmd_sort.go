@@ -83,14 +83,14 @@ func (c *client) parseSortOptions(args [][]byte, readonly bool) (o sortOptions, 
 			o.by = args[j+1]
 			if bytes.IndexByte(o.by, '*') < 0 {
 				o.dontsort = true
-			} else if cluster && patternSlot(o.by) != keySlot {
+			} else if cluster && slots.PatternSlot(o.by) != keySlot {
 				c.w.Error(msgSortByCluster)
 				return o, false
 			}
 			j++
 		case isOpt(a, "GET") && left >= 1:
 			g := args[j+1]
-			if cluster && string(g) != "#" && patternSlot(g) != keySlot {
+			if cluster && string(g) != "#" && slots.PatternSlot(g) != keySlot {
 				c.w.Error(msgSortGetCluster)
 				return o, false
 			}
@@ -102,26 +102,6 @@ func (c *client) parseSortOptions(args [][]byte, readonly bool) (o sortOptions, 
 		}
 	}
 	return o, true
-}
-
-// patternSlot is the slot every key formed by a SORT pattern falls in, or
-// -1 when they may fall in several: a hash tag before any glob character
-// fixes the slot, as Redis's patternHashSlot decides.
-func patternSlot(p []byte) int {
-	open := -1
-	for i, ch := range p {
-		switch {
-		case ch == '*' || ch == '?' || ch == '[' || ch == '\\':
-			return -1
-		case open == -1 && ch == '{':
-			open = i
-		case open >= 0 && ch == '}' && i == open+1:
-			open = -2 // "{}": the whole key is hashed
-		case open >= 0 && ch == '}':
-			return int(slots.CRC16(p[open+1:i]) & (slots.NumSlots - 1))
-		}
-	}
-	return slots.KeySlot(p)
 }
 
 // lookupByPattern is Redis's lookupKeyByPattern: "#" is the element

@@ -52,3 +52,23 @@ func HashTag(key []byte) []byte {
 func KeySlot(key []byte) int {
 	return int(CRC16(HashTag(key)) & (NumSlots - 1))
 }
+
+// PatternSlot is the slot of every key a SORT BY or GET pattern can form,
+// or -1 when they may fall in several: a hash tag closed before any glob
+// character fixes the slot, as Redis Cluster decides (patternHashSlot).
+func PatternSlot(p []byte) int {
+	open := -1
+	for i, ch := range p {
+		switch {
+		case ch == '*' || ch == '?' || ch == '[' || ch == '\\':
+			return -1
+		case open == -1 && ch == '{':
+			open = i
+		case open >= 0 && ch == '}' && i == open+1:
+			open = -2 // "{}": the whole key is hashed
+		case open >= 0 && ch == '}':
+			return int(CRC16(p[open+1:i]) & (NumSlots - 1))
+		}
+	}
+	return KeySlot(p)
+}

@@ -125,3 +125,26 @@ func BenchmarkKeySlot(b *testing.B) {
 		})
 	}
 }
+
+func TestPatternSlot(t *testing.T) {
+	slot := func(s string) int { return slots.KeySlot([]byte(s)) }
+	for _, tt := range []struct {
+		pattern string
+		want    int
+	}{
+		{"w_*", -1},                  // a glob before any tag: any slot
+		{"w_?", -1},                  // likewise
+		{"w_[ab]", -1},               // likewise
+		{`w\*`, -1},                  // an escape: not worked out
+		{"{user}:w_*", slot("user")}, // the tag closes before the glob
+		{"{user*}:w", -1},            // the glob is inside the tag
+		{"{}w_*", -1},                // an empty tag hashes the whole key, which has a glob
+		{"{}w", slot("{}w")},         // ... and without one, the whole key
+		{"plain", slot("plain")},     // a single key
+		{"a{b}*", slot("b")},
+	} {
+		if got := slots.PatternSlot([]byte(tt.pattern)); got != tt.want {
+			t.Errorf("PatternSlot(%q) = %d, want %d", tt.pattern, got, tt.want)
+		}
+	}
+}
