@@ -76,6 +76,7 @@ var families = []func() []*command{
 	setCommands,
 	zsetCommands,
 	blockingZsetCommands,
+	streamCommands,
 	pubsubCommands,
 	txCommands,
 	memcacheCommands,

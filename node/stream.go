@@ -1,0 +1,474 @@
+package node
+
+import (
+	"encoding/binary"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// Defaults of stream-node-max-entries and stream-node-max-bytes: a block
+// of a stream holds at most this many entries (live or deleted) and about
+// this many bytes, as a Redis stream's listpack nodes do. Keeping the same
+// node boundaries makes approximate trimming ("MAXLEN ~", "MINID ~"),
+// which only ever drops whole nodes, remove what Redis removes.
+const (
+	streamNodeMaxEntries = 100
+	streamNodeMaxBytes   = 4096
+)
+
+// streamID is an entry ID, ms-seq.
+type streamID struct{ ms, seq uint64 }
+
+var maxStreamID = streamID{math.MaxUint64, math.MaxUint64}
+
+func (a streamID) cmp(b streamID) int {
+	switch {
+	case a.ms < b.ms:
+		return -1
+	case a.ms > b.ms:
+		return 1
+	case a.seq < b.seq:
+		return -1
+	case a.seq > b.seq:
+		return 1
+	}
+	return 0
+}
+
+func (a streamID) isZero() bool { return a.ms == 0 && a.seq == 0 }
+
+// incr returns the next ID; ok is false (and the ID 0-0) after the last
+// possible one, as Redis's streamIncrID.
+func (a streamID) incr() (streamID, bool) {
+	switch {
+	case a.seq < math.MaxUint64:
+		return streamID{a.ms, a.seq + 1}, true
+	case a.ms < math.MaxUint64:
+		return streamID{a.ms + 1, 0}, true
+	}
+	return streamID{}, false
+}
+
+// decr returns the previous ID; ok is false (and the ID the maximum)
+// before 0-0, as Redis's streamDecrID.
+func (a streamID) decr() (streamID, bool) {
+	switch {
+	case a.seq > 0:
+		return streamID{a.ms, a.seq - 1}, true
+	case a.ms > 0:
+		return streamID{a.ms - 1, math.MaxUint64}, true
+	}
+	return maxStreamID, false
+}
+
+func (a streamID) appendTo(b []byte) []byte {
+	b = strconv.AppendUint(b, a.ms, 10)
+	b = append(b, '-')
+	return strconv.AppendUint(b, a.seq, 10)
+}
+
+func (a streamID) String() string { return string(a.appendTo(nil)) }
+
+// streamEntry is one entry. Its field/value pairs live back to back in
+// one byte slice, each string as a uvarint length and its bytes, so an
+// entry costs one allocation. A deleted entry keeps its ID (the block's
+// boundaries depend on it, as a Redis listpack keeps deleted entries
+// flagged) and drops its data.
+type streamEntry struct {
+	id      streamID
+	data    []byte
+	deleted bool
+}
+
+// pairs calls fn with each field and value of e.
+func (e *streamEntry) pairs(fn func(f, v []byte)) {
+	for off := 0; off < len(e.data); {
+		f, next := streamString(e.data, off)
+		v, next2 := streamString(e.data, next)
+		fn(f, v)
+		off = next2
+	}
+}
+
+// npairs is the number of field/value pairs of e.
+func (e *streamEntry) npairs() int {
+	n := 0
+	for off := 0; off < len(e.data); n++ {
+		_, next := streamString(e.data, off)
+		_, off = streamString(e.data, next)
+	}
+	return n
+}
+
+func streamString(b []byte, off int) ([]byte, int) {
+	n, w := binary.Uvarint(b[off:])
+	off += w
+	return b[off : off+int(n)], off + int(n)
+}
+
+// encodeStreamPairs packs field/value arguments into one entry's data.
+func encodeStreamPairs(args [][]byte) []byte {
+	size := 0
+	for _, a := range args {
+		size += binary.MaxVarintLen32 + len(a)
+	}
+	b := make([]byte, 0, size)
+	for _, a := range args {
+		b = binary.AppendUvarint(b, uint64(len(a)))
+		b = append(b, a...)
+	}
+	return b
+}
+
+// streamBlock is a run of consecutive entries: the counterpart of one
+// listpack node of a Redis stream.
+type streamBlock struct {
+	ents  []streamEntry
+	live  int // entries not deleted
+	bytes int // estimated listpack size
+}
+
+func (b *streamBlock) lastID() streamID { return b.ents[len(b.ents)-1].id }
+
+// stream is the stream type: ordered blocks of entries, found by binary
+// search on their IDs, appended at the end, plus the consumer groups.
+type stream struct {
+	blocks       []*streamBlock
+	nent         int64    // live entries
+	lastID       streamID // last ID ever generated
+	firstID      streamID // first live entry, 0-0 when empty
+	maxDeleted   streamID // the largest ID ever deleted
+	entriesAdded int64    // entries ever added
+	groups       map[string]*streamGroup
+}
+
+func newStreamObject() *object {
+	return &object{typ: typeStream, val: &stream{}}
+}
+
+func (s *stream) encoding() string { return "stream" }
+
+// length reports the number of entries. Unlike other collections an empty
+// stream is kept (it still has its last ID and its groups): no stream
+// command deletes its key.
+func (s *stream) length() int { return int(s.nent) }
+
+func (s *stream) memUsage() int64 {
+	n := int64(128)
+	for _, b := range s.blocks {
+		n += 48 + int64(cap(b.ents))*48
+		for i := range b.ents {
+			n += int64(cap(b.ents[i].data))
+		}
+	}
+	for name, g := range s.groups {
+		n += 96 + int64(len(name)) + int64(len(g.pel))*56
+		for cname, c := range g.consumers {
+			n += 64 + int64(len(cname)) + int64(len(c.pel))*8
+		}
+	}
+	return n
+}
+
+func (s *stream) clone() collection {
+	c := *s
+	c.blocks = make([]*streamBlock, len(s.blocks))
+	for i, b := range s.blocks {
+		nb := &streamBlock{ents: make([]streamEntry, len(b.ents)), live: b.live, bytes: b.bytes}
+		for j, e := range b.ents {
+			nb.ents[j] = streamEntry{id: e.id, deleted: e.deleted, data: append([]byte(nil), e.data...)}
+		}
+		c.blocks[i] = nb
+	}
+	if s.groups != nil {
+		c.groups = make(map[string]*streamGroup, len(s.groups))
+		for name, g := range s.groups {
+			c.groups[name] = g.clone()
+		}
+	}
+	return &c
+}
+
+// entryCost estimates the listpack bytes of an entry of these pairs.
+func entryCost(args [][]byte) int {
+	n := 8
+	for _, a := range args {
+		n += len(a) + 2
+	}
+	return n
+}
+
+// appendEntry adds an entry with the given ID (greater than lastID).
+func (s *stream) appendEntry(id streamID, args [][]byte) {
+	cost := entryCost(args)
+	var b *streamBlock
+	if n := len(s.blocks); n > 0 {
+		b = s.blocks[n-1]
+		if b.bytes+cost >= streamNodeMaxBytes || len(b.ents) >= streamNodeMaxEntries {
+			b = nil
+		}
+	}
+	if b == nil {
+		b = &streamBlock{ents: make([]streamEntry, 0, 4), bytes: 16}
+		s.blocks = append(s.blocks, b)
+	}
+	b.ents = append(b.ents, streamEntry{id: id, data: encodeStreamPairs(args)})
+	b.live++
+	b.bytes += cost
+	s.nent++
+	s.entriesAdded++
+	s.lastID = id
+	if s.nent == 1 {
+		s.firstID = id
+	}
+}
+
+// seek returns the position of the first entry (live or deleted) with an
+// ID >= id: block index and entry index; bi == len(s.blocks) at the end.
+func (s *stream) seek(id streamID) (bi, ei int) {
+	bi = sort.Search(len(s.blocks), func(i int) bool { return s.blocks[i].lastID().cmp(id) >= 0 })
+	if bi == len(s.blocks) {
+		return bi, 0
+	}
+	ents := s.blocks[bi].ents
+	ei = sort.Search(len(ents), func(i int) bool { return ents[i].id.cmp(id) >= 0 })
+	return bi, ei
+}
+
+// find returns the live entry with this ID, or nil.
+func (s *stream) find(id streamID) *streamEntry {
+	bi, ei := s.seek(id)
+	if bi == len(s.blocks) {
+		return nil
+	}
+	e := &s.blocks[bi].ents[ei]
+	if e.id != id || e.deleted {
+		return nil
+	}
+	return e
+}
+
+// walk calls fn with the live entries of [start, end], ascending or
+// descending, until fn returns false.
+func (s *stream) walk(start, end streamID, rev bool, fn func(e *streamEntry) bool) {
+	if start.cmp(end) > 0 {
+		return
+	}
+	if !rev {
+		bi, ei := s.seek(start)
+		for ; bi < len(s.blocks); bi, ei = bi+1, 0 {
+			ents := s.blocks[bi].ents
+			for ; ei < len(ents); ei++ {
+				e := &ents[ei]
+				if e.id.cmp(end) > 0 {
+					return
+				}
+				if !e.deleted && !fn(e) {
+					return
+				}
+			}
+		}
+		return
+	}
+	bi, ei := s.seek(end)
+	if bi == len(s.blocks) || s.blocks[bi].ents[ei].id != end {
+		// Start from the entry just before.
+		if ei--; ei < 0 || bi == len(s.blocks) {
+			if bi--; bi < 0 {
+				return
+			}
+			ei = len(s.blocks[bi].ents) - 1
+		}
+	}
+	for ; bi >= 0; bi-- {
+		ents := s.blocks[bi].ents
+		if ei < 0 {
+			ei = len(ents) - 1
+		}
+		for ; ei >= 0; ei-- {
+			e := &ents[ei]
+			if e.id.cmp(start) < 0 {
+				return
+			}
+			if !e.deleted && !fn(e) {
+				return
+			}
+		}
+	}
+}
+
+// edge returns the first (or last) live entry's ID; ok is false when the
+// stream is empty.
+func (s *stream) edge(last bool) (id streamID, ok bool) {
+	s.walk(streamID{}, maxStreamID, last, func(e *streamEntry) bool {
+		id, ok = e.id, true
+		return false
+	})
+	return id, ok
+}
+
+// lastValidID is the ID of the last live entry (Redis's streamLastValidID).
+func (s *stream) lastValidID() streamID {
+	id, _ := s.edge(true)
+	return id
+}
+
+// deleteEntry marks the entry with this ID deleted; a block left without
+// live entries is removed. It reports whether an entry was deleted.
+func (s *stream) deleteEntry(id streamID) bool {
+	bi, ei := s.seek(id)
+	if bi == len(s.blocks) {
+		return false
+	}
+	b := s.blocks[bi]
+	e := &b.ents[ei]
+	if e.id != id || e.deleted {
+		return false
+	}
+	e.deleted, e.data = true, nil
+	b.live--
+	s.nent--
+	if b.live == 0 {
+		s.blocks = append(s.blocks[:bi], s.blocks[bi+1:]...)
+	}
+	return true
+}
+
+// updateFirstID recomputes firstID after deletions.
+func (s *stream) updateFirstID() {
+	s.firstID, _ = s.edge(false)
+}
+
+// trimArgs is a parsed MAXLEN/MINID trimming request.
+type trimArgs struct {
+	strategy int // trimNone, trimMaxLen, trimMinID
+	approx   bool
+	maxLen   int64
+	minID    streamID
+	limit    int64 // 0: no limit
+}
+
+const (
+	trimNone = iota
+	trimMaxLen
+	trimMinID
+)
+
+// trim removes entries from the head as Redis's streamTrim does: whole
+// blocks first, and, unless approximate, entries inside the first block
+// that must stay. It returns the number of entries removed.
+func (s *stream) trim(a *trimArgs) int64 {
+	if a.strategy == trimNone {
+		return 0
+	}
+	var deleted int64
+	for len(s.blocks) > 0 {
+		if a.strategy == trimMaxLen && s.nent <= a.maxLen {
+			break
+		}
+		b := s.blocks[0]
+		entries := int64(b.live)
+		if a.limit != 0 && deleted+entries > a.limit {
+			break
+		}
+		var removeNode bool
+		if a.strategy == trimMaxLen {
+			removeNode = s.nent-entries >= a.maxLen
+		} else {
+			removeNode = b.lastID().cmp(a.minID) < 0
+		}
+		if removeNode {
+			s.blocks = s.blocks[1:]
+			s.nent -= entries
+			deleted += entries
+			continue
+		}
+		if a.approx {
+			break
+		}
+		for i := range b.ents {
+			e := &b.ents[i]
+			var stop bool
+			if a.strategy == trimMaxLen {
+				stop = s.nent <= a.maxLen
+			} else {
+				stop = e.id.cmp(a.minID) >= 0
+			}
+			if stop {
+				break
+			}
+			if !e.deleted {
+				e.deleted, e.data = true, nil
+				b.live--
+				s.nent--
+				deleted++
+			}
+		}
+		break
+	}
+	if len(s.blocks) == 0 {
+		s.blocks = nil
+	}
+	s.updateFirstID()
+	return deleted
+}
+
+// hasTombstones reports whether a deleted entry may lie in [start, end]
+// (Redis's streamRangeHasTombstones; end nil means the maximum).
+func (s *stream) hasTombstones(start streamID, end *streamID) bool {
+	if s.nent == 0 || s.maxDeleted.isZero() {
+		return false
+	}
+	if s.firstID.cmp(s.maxDeleted) > 0 {
+		return false
+	}
+	e := maxStreamID
+	if end != nil {
+		e = *end
+	}
+	return start.cmp(s.maxDeleted) <= 0 && s.maxDeleted.cmp(e) <= 0
+}
+
+// entriesReadInvalid marks a group whose read counter is unknown.
+const entriesReadInvalid = -1
+
+// estimateDistance is Redis's streamEstimateDistanceFromFirstEverEntry:
+// the logical read counter of id, or entriesReadInvalid.
+func (s *stream) estimateDistance(id streamID) int64 {
+	if s.entriesAdded == 0 {
+		return 0
+	}
+	if s.nent == 0 && id.cmp(s.lastID) < 1 {
+		return s.entriesAdded
+	}
+	cmpLast := id.cmp(s.lastID)
+	if cmpLast == 0 {
+		return s.entriesAdded
+	} else if cmpLast > 0 {
+		return entriesReadInvalid
+	}
+	cmpFirst := id.cmp(s.firstID)
+	if s.maxDeleted.isZero() || s.maxDeleted.cmp(s.firstID) < 0 {
+		if cmpFirst < 0 {
+			return s.entriesAdded - s.nent
+		} else if cmpFirst == 0 {
+			return s.entriesAdded - s.nent + 1
+		}
+	}
+	return entriesReadInvalid
+}
+
+// groupLag returns a group's lag, ok false when it cannot be known.
+func (s *stream) groupLag(g *streamGroup) (int64, bool) {
+	if s.entriesAdded == 0 {
+		return 0, true
+	}
+	if g.entriesRead != entriesReadInvalid && !s.hasTombstones(g.lastID, nil) {
+		return s.entriesAdded - g.entriesRead, true
+	}
+	if n := s.estimateDistance(g.lastID); n != entriesReadInvalid {
+		return s.entriesAdded - n, true
+	}
+	return 0, false
+}
