@@ -1,6 +1,8 @@
 package node_test
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"github.com/slotcache/slotcache/protocol/resp"
@@ -125,4 +127,138 @@ func maskRadix(args []string, v resp.Value) resp.Value {
 		}
 	}
 	return v
+}
+
+// TestDiffStreamRandom runs random XADD/XTRIM/XDEL/XRANGE/XINFO commands
+// with explicit IDs on two streams (and a hash, for WRONGTYPE) against both
+// servers. The streams grow past many 100-entry nodes so that approximate
+// trimming, which drops whole nodes, is compared too.
+func TestDiffStreamRandom(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskRadix)
+	const seed = 7101
+	r := rand.New(rand.NewPCG(seed, 0))
+	keys := []string{"s1", "s2", "h"}
+	p.Check("HSET", "h", "f", "v")
+	id := func(step int) string {
+		ms := step/2 + r.IntN(3) - 1
+		switch r.IntN(6) {
+		case 0:
+			return strconv.Itoa(ms)
+		case 1:
+			return strconv.Itoa(ms) + "-*"
+		}
+		return strconv.Itoa(ms) + "-" + strconv.Itoa(r.IntN(4))
+	}
+	bound := func(step int, low bool) string {
+		switch r.IntN(8) {
+		case 0:
+			if low {
+				return "-"
+			}
+			return "+"
+		case 1:
+			return "(" + id(r.IntN(step+1))
+		}
+		return id(r.IntN(step + 1))
+	}
+	trim := func(step int) []string {
+		var out []string
+		if r.IntN(2) == 0 {
+			out = append(out, "MAXLEN")
+		} else {
+			out = append(out, "MINID")
+		}
+		approx := r.IntN(3) == 0
+		switch {
+		case approx:
+			out = append(out, "~")
+		case r.IntN(2) == 0:
+			out = append(out, "=")
+		}
+		if out[0] == "MAXLEN" {
+			out = append(out, strconv.Itoa(100+r.IntN(200)))
+		} else {
+			out = append(out, id(max(step-2000-r.IntN(1500), 0)))
+		}
+		if approx && r.IntN(3) == 0 {
+			out = append(out, "LIMIT", strconv.Itoa(r.IntN(250)))
+		}
+		return out
+	}
+	added, trimmed, longest := 0, 0, int64(0)
+	for i := 0; i < 4000; i++ {
+		if i == 2000 {
+			resp3(t, p)
+		}
+		k := keys[r.IntN(len(keys))]
+		var cmd []string
+		switch n := r.IntN(20); {
+		case n < 9:
+			cmd = []string{"XADD", k}
+			if r.IntN(10) == 0 {
+				cmd = append(cmd, "NOMKSTREAM")
+			}
+			if r.IntN(30) == 0 {
+				cmd = append(cmd, trim(i)...)
+			}
+			cmd = append(cmd, id(i), "f", strconv.Itoa(r.IntN(100)))
+			if r.IntN(3) == 0 {
+				cmd = append(cmd, "g", "x")
+			}
+		case n < 11:
+			cmd = []string{"XRANGE", k, bound(i, true), bound(i, false)}
+			if r.IntN(2) == 0 {
+				cmd = append(cmd, "COUNT", strconv.Itoa(r.IntN(5)))
+			}
+		case n < 12:
+			cmd = []string{"XREVRANGE", k, bound(i, false), bound(i, true), "COUNT", strconv.Itoa(r.IntN(5))}
+		case n < 15:
+			cmd = []string{"XDEL", k, id(r.IntN(i + 1)), id(r.IntN(i + 1))}
+		case n < 16:
+			cmd = append([]string{"XTRIM", k}, trim(i)...)
+		case n < 17:
+			cmd = []string{"XLEN", k}
+		case n < 18:
+			cmd = []string{"XINFO", "STREAM", k}
+		case n < 19:
+			cmd = []string{"XSETID", k, id(i + r.IntN(4))}
+			if r.IntN(3) == 0 {
+				cmd = append(cmd, "ENTRIESADDED", strconv.Itoa(r.IntN(2000)))
+			}
+			if r.IntN(3) == 0 {
+				cmd = append(cmd, "MAXDELETEDID", id(i))
+			}
+		default:
+			if r.IntN(40) == 0 {
+				cmd = []string{"DEL", k}
+			} else {
+				cmd = []string{"XINFO", "STREAM", k, "FULL", "COUNT", strconv.Itoa(r.IntN(4))}
+			}
+		}
+		nv, rv := p.Node.Do(cmd...), p.Redis.Do(cmd...)
+		nv, rv = maskRadix(cmd, nv), maskRadix(cmd, rv)
+		if !nodetest.Equal(nv, rv) {
+			t.Fatalf("seed %d step %d %s:\n  slotcache: %s\n  redis:     %s", seed, i, nodetest.Quote(cmd), nv, rv)
+		}
+		if cmd[0] == "XADD" && !nv.IsError() && !nv.Null {
+			added++
+		}
+		if cmd[0] == "XTRIM" && nv.Int > 0 {
+			trimmed++
+		}
+		if cmd[0] == "XLEN" {
+			longest = max(longest, nv.Int)
+		}
+	}
+	// The run must exercise what it is meant to: many appends, trims that
+	// remove entries, streams longer than one node.
+	if added < 1000 || trimmed < 8 || longest < 200 {
+		t.Fatalf("seed %d: weak run: %d entries added, %d trims removing entries, longest stream %d", seed, added, trimmed, longest)
+	}
+	t.Logf("seed %d: %d entries added, %d trims removing entries, longest stream %d", seed, added, trimmed, longest)
+	for _, k := range keys[:2] {
+		p.Check("XINFO", "STREAM", k)
+		t.Logf("seed %d: %s ends with %d entries", seed, k, p.Node.Do("XLEN", k).Int)
+	}
 }
