@@ -715,7 +715,7 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 				if group {
 					symbol = ">"
 				}
-				c.w.Error("ERR Unbalanced '" + name + "' list of streams: for each stream key an ID or '" + symbol + "' must be specified.")
+				c.w.Error("ERR Unbalanced " + upper(name) + " list of streams: for each stream key an ID or '" + symbol + "' must be specified.")
 				return a, false
 			}
 			i = len(args)

@@ -1,0 +1,160 @@
+package node_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
+)
+
+// TestDiffStreamXRead compares XREAD without blocking (or with data ready),
+// its errors and XREAD BLOCK inside MULTI, in RESP2 and RESP3.
+func TestDiffStreamXRead(t *testing.T) {
+	for _, proto := range []string{"2", "3"} {
+		t.Run("RESP"+proto, func(t *testing.T) {
+			p := nodetest.NewPair(t)
+			p.Node.Do("HELLO", proto)
+			p.Redis.Do("HELLO", proto)
+			p.CheckAll([][]string{
+				{"XADD", "a", "1-1", "f", "1"},
+				{"XADD", "a", "2-1", "f", "2", "g", "3"},
+				{"XADD", "b", "3-1", "f", "3"},
+				{"XREAD", "STREAMS", "a", "0"},
+				{"XREAD", "COUNT", "1", "STREAMS", "a", "b", "0", "0"},
+				{"XREAD", "COUNT", "0", "STREAMS", "a", "b", "1-1", "0-0"},
+				{"XREAD", "COUNT", "-5", "STREAMS", "a", "b", "1", "3"},
+				{"XREAD", "STREAMS", "a", "b", "$", "$"},
+				{"XREAD", "STREAMS", "nokey", "a", "0", "1-1"},
+				{"XREAD", "STREAMS", "nokey", "0"},
+				{"XREAD", "BLOCK", "100", "STREAMS", "a", "0"},
+				{"XREAD", "STREAMS", "a", "b", "0"},
+				{"XREAD", "STREAMS", "a"},
+				{"XREAD", "COUNT", "x", "STREAMS", "a", "0"},
+				{"XREAD", "BLOCK", "x", "STREAMS", "a", "0"},
+				{"XREAD", "BLOCK", "-1", "STREAMS", "a", "0"},
+				{"XREAD", "BLOCK", "1.5", "STREAMS", "a", "0"},
+				{"XREAD", "FOO", "STREAMS", "a", "0"},
+				{"XREAD", "COUNT", "1", "a", "0"},
+				{"XREAD", "GROUP", "g", "c", "STREAMS", "a", "0"},
+				{"XREAD", "NOACK", "STREAMS", "a", "0"},
+				{"XREAD", "STREAMS", "a", ">"},
+				{"XREAD", "STREAMS", "a", "x"},
+				{"XREAD", "STREAMS", "a", "-"},
+				{"XREAD", "STREAMS", "a", "+"},
+				{"SET", "str", "x"},
+				{"XREAD", "STREAMS", "a", "str", "0", "0"},
+				{"XREAD", "STREAMS", "str", "a", "x", "0"},
+				{"XDEL", "a", "2-1"},
+				{"XREAD", "STREAMS", "a", "1-1"},
+				{"MULTI"},
+				{"XREAD", "BLOCK", "0", "STREAMS", "a", "$"},
+				{"XREAD", "BLOCK", "0", "STREAMS", "a", "0"},
+				{"EXEC"},
+			})
+		})
+	}
+}
+
+// waitBlockedClients polls INFO clients until n clients are blocked.
+func waitBlockedClients(t *testing.T, c *nodetest.Conn, n int) {
+	t.Helper()
+	want := fmt.Sprintf("blocked_clients:%d\r\n", n)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if strings.Contains(string(c.Do("INFO", "clients").Str), want) {
+			return
+		}
+	}
+	t.Fatalf("%s: not %d blocked clients within 10 s", c.Addr, n)
+}
+
+// runBlocked runs the same scenario on both servers: each command of block
+// is sent by its own client, which must block; then writes are done by
+// another client. It returns, per server, the blocked clients' replies.
+func runBlocked(t *testing.T, p *nodetest.Pair, proto string, setup [][]string, block [][]string, writes [][]string) [2][]resp.Value {
+	t.Helper()
+	var out [2][]resp.Value
+	for i, addr := range []string{p.NodeAddr, p.RedisAddr} {
+		ctl := nodetest.Dial(t, addr)
+		for _, c := range setup {
+			ctl.Do(c...)
+		}
+		var blocked []*nodetest.Conn
+		for j, b := range block {
+			c := nodetest.Dial(t, addr)
+			c.Do("HELLO", proto)
+			if err := c.Send(b...); err != nil {
+				t.Fatal(err)
+			}
+			waitBlockedClients(t, ctl, j+1)
+			blocked = append(blocked, c)
+		}
+		for _, w := range writes {
+			ctl.Do(w...)
+		}
+		for _, c := range blocked {
+			v, err := c.Read()
+			if err != nil {
+				t.Fatalf("%s: %v", addr, err)
+			}
+			out[i] = append(out[i], v)
+		}
+		ctl.Do("FLUSHALL")
+	}
+	return out
+}
+
+// TestDiffStreamXReadBlock: XREAD BLOCK clients woken by XADD from another
+// client, on both servers, get the same replies.
+func TestDiffStreamXReadBlock(t *testing.T) {
+	p := nodetest.NewPair(t)
+	cases := []struct {
+		name          string
+		setup, writes [][]string
+		block         [][]string
+	}{
+		{"dollar on a missing key", nil,
+			[][]string{{"XADD", "s", "5-1", "f", "v"}},
+			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}}},
+		{"dollar after existing entries", [][]string{{"XADD", "s", "1-1", "f", "old"}},
+			[][]string{{"XADD", "s", "5-1", "f", "v"}, {"XADD", "s", "6-1", "f", "w"}},
+			[][]string{{"XREAD", "BLOCK", "0", "COUNT", "5", "STREAMS", "s", "$"}}},
+		{"two keys, two clients", [][]string{{"XADD", "t", "9-1", "f", "v"}},
+			[][]string{{"XADD", "u", "2-1", "a", "b"}},
+			[][]string{{"XREAD", "BLOCK", "10000", "STREAMS", "t", "u", "$", "0"}, {"XREAD", "BLOCK", "0", "STREAMS", "u", "1"}}},
+		{"not woken by an older id", [][]string{{"XADD", "s", "7-1", "f", "v"}},
+			[][]string{{"XADD", "s", "8-1", "f", "v"}},
+			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "s", "7-5"}}},
+		{"woken through MULTI", nil,
+			[][]string{{"MULTI"}, {"XADD", "s", "1-1", "a", "1"}, {"XADD", "s", "2-1", "b", "2"}, {"EXEC"}},
+			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "s", "0"}}},
+	}
+	for _, proto := range []string{"2", "3"} {
+		for _, tc := range cases {
+			got := runBlocked(t, p, proto, tc.setup, tc.block, tc.writes)
+			for i := range got[0] {
+				if !nodetest.Equal(got[0][i], got[1][i]) {
+					t.Errorf("RESP%s %s, client %d:\n  slotcache: %s\n  redis:     %s", proto, tc.name, i, got[0][i], got[1][i])
+				}
+			}
+		}
+	}
+}
+
+// TestStreamXReadBlockTimeout: XREAD BLOCK answers a null array when its
+// timeout passes, and the client stays usable.
+func TestStreamXReadBlockTimeout(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, proto := range []string{"2", "3"} {
+		var got []resp.Value
+		for _, c := range []*nodetest.Conn{p.Node, p.Redis} {
+			c.Do("HELLO", proto)
+			got = append(got, c.Do("XREAD", "BLOCK", "20", "STREAMS", "none", "$"), c.Do("PING"))
+		}
+		if !got[0].Null || !nodetest.Equal(got[0], got[2]) || !nodetest.Equal(got[1], got[3]) {
+			t.Errorf("RESP%s: slotcache %s %s, redis %s %s", proto, got[0], got[1], got[2], got[3])
+		}
+	}
+}
