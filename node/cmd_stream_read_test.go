@@ -138,6 +138,9 @@ func TestDiffStreamXReadBlock(t *testing.T) {
 				if !nodetest.Equal(got[0][i], got[1][i]) {
 					t.Errorf("RESP%s %s, client %d:\n  slotcache: %s\n  redis:     %s", proto, tc.name, i, got[0][i], got[1][i])
 				}
+				if got[0][i].IsError() || got[0][i].Null || len(got[0][i].Elems) == 0 {
+					t.Errorf("RESP%s %s, client %d: reply %s", proto, tc.name, i, got[0][i])
+				}
 			}
 		}
 	}
@@ -156,5 +159,62 @@ func TestStreamXReadBlockTimeout(t *testing.T) {
 		if !got[0].Null || !nodetest.Equal(got[0], got[2]) || !nodetest.Equal(got[1], got[3]) {
 			t.Errorf("RESP%s: slotcache %s %s, redis %s %s", proto, got[0], got[1], got[2], got[3])
 		}
+	}
+}
+
+// TestDiffStreamXReadGroupBlock: XREADGROUP BLOCK clients are woken by
+// XADD (and record the entries as pending) or, when their group is
+// destroyed, answered -NOGROUP, as in Redis.
+func TestDiffStreamXReadGroupBlock(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	setup := [][]string{{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XGROUP", "CREATE", "s", "h", "$"}}
+	cases := []struct {
+		name   string
+		writes [][]string
+		block  [][]string
+	}{
+		{"woken by XADD",
+			[][]string{{"XADD", "s", "5-1", "f", "v"}, {"XADD", "s", "6-1", "f", "w"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}, {"XREADGROUP", "GROUP", "g", "bob", "BLOCK", "0", "COUNT", "1", "STREAMS", "s", ">"}}},
+		{"NOACK",
+			[][]string{{"XADD", "s", "5-1", "f", "v"}},
+			[][]string{{"XREADGROUP", "GROUP", "h", "carol", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		{"group destroyed",
+			[][]string{{"XGROUP", "DESTROY", "s", "g"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
+	}
+	for _, tc := range cases {
+		for _, proto := range []string{"2", "3"} {
+			got := runBlocked(t, p, proto, setup, tc.block, tc.writes)
+			for i := range got[0] {
+				if !nodetest.Equal(got[0][i], got[1][i]) {
+					t.Errorf("RESP%s %s, client %d:\n  slotcache: %s\n  redis:     %s", proto, tc.name, i, got[0][i], got[1][i])
+				}
+				if wantErr := tc.name == "group destroyed"; got[0][i].IsError() != wantErr || got[0][i].Null {
+					t.Errorf("RESP%s %s, client %d: reply %s", proto, tc.name, i, got[0][i])
+				}
+			}
+		}
+		// The state the wake-ups left, compared before the next case.
+		for _, c := range setup {
+			p.Check(c...)
+		}
+		for _, w := range tc.writes {
+			p.Check(w...)
+		}
+		for _, b := range tc.block {
+			nb := append([]string(nil), b...)
+			for i, a := range nb {
+				if a == "BLOCK" {
+					nb = append(nb[:i], nb[i+2:]...)
+					break
+				}
+			}
+			p.Check(nb...)
+		}
+		p.Check("XPENDING", "s", "g", "-", "+", "10")
+		p.Check("XINFO", "GROUPS", "s")
+		p.Check("FLUSHALL")
 	}
 }
