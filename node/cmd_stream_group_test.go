@@ -1,6 +1,8 @@
 package node_test
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,4 +193,154 @@ var groupScript = [][]string{
 	{"XAUTOCLAIM", "str", "g", "c", "0", "0"},
 	{"XINFO", "GROUPS", "str"},
 	{"XINFO", "CONSUMERS", "str", "g"},
+}
+
+// TestDiffStreamGroupsRandom runs random consumer group commands over one
+// stream (and a string key, for WRONGTYPE) against both servers, with
+// explicit IDs and clock fields masked. Idle thresholds are either 0 or far
+// beyond the test's run time, so the replies do not depend on timing.
+func TestDiffStreamGroupsRandom(t *testing.T) {
+	p := nodetest.NewPair(t)
+	const seed = 7201
+	r := rand.New(rand.NewPCG(seed, 0))
+	p.Check("SET", "str", "x")
+	key := func() string {
+		if r.IntN(25) == 0 {
+			return "str"
+		}
+		return "s"
+	}
+	group := func() string { return "g" + strconv.Itoa(r.IntN(3)) }
+	consumer := func() string { return "c" + strconv.Itoa(r.IntN(4)) }
+	step := 0
+	id := func() string {
+		ms := r.IntN(step/3 + 2)
+		if r.IntN(3) == 0 {
+			return strconv.Itoa(ms)
+		}
+		return strconv.Itoa(ms) + "-" + strconv.Itoa(r.IntN(2))
+	}
+	idle := func() string { return []string{"0", "0", "100000"}[r.IntN(3)] }
+	ids := func(n int) []string {
+		out := make([]string, 1+r.IntN(n))
+		for i := range out {
+			out[i] = id()
+		}
+		return out
+	}
+	seen := map[string]int{}
+	for step = 0; step < 3000; step++ {
+		if step == 1500 {
+			resp3(t, p)
+		}
+		var cmd []string
+		switch n := r.IntN(30); {
+		case n < 6:
+			cmd = []string{"XADD", "s", strconv.Itoa(step/3+1) + "-" + strconv.Itoa(step%3), "f", strconv.Itoa(step)}
+		case n < 7:
+			cmd = append([]string{"XDEL", "s"}, ids(2)...)
+		case n < 10:
+			cmd = []string{"XREADGROUP", "GROUP", group(), consumer()}
+			if r.IntN(4) == 0 {
+				cmd = append(cmd, "NOACK")
+			}
+			if r.IntN(2) == 0 {
+				cmd = append(cmd, "COUNT", strconv.Itoa(r.IntN(4)))
+			}
+			last := ">"
+			if r.IntN(3) == 0 {
+				last = id()
+			}
+			cmd = append(cmd, "STREAMS", key(), last)
+		case n < 13:
+			cmd = append([]string{"XACK", key(), group()}, ids(3)...)
+		case n < 15:
+			cmd = []string{"XPENDING", key(), group()}
+			if r.IntN(2) == 0 {
+				if r.IntN(2) == 0 {
+					cmd = append(cmd, "IDLE", idle())
+				}
+				cmd = append(cmd, "-", "+", strconv.Itoa(r.IntN(6)))
+				if r.IntN(2) == 0 {
+					cmd = append(cmd, consumer())
+				}
+			}
+		case n < 18:
+			g := group()
+			cmd = append([]string{"XCLAIM", key(), g, consumer(), idle()}, ids(2)...)
+			// Mostly claim IDs that are pending (a read-only look at the
+			// node's PEL, which changes nothing).
+			for _, e := range p.Node.Do("XPENDING", "s", g, "-", "+", "3").Elems {
+				if len(e.Elems) == 4 && r.IntN(2) == 0 {
+					cmd = append(cmd, string(e.Elems[0].Str))
+				}
+			}
+			for _, opt := range []string{"JUSTID", "FORCE"} {
+				if r.IntN(4) == 0 {
+					cmd = append(cmd, opt)
+				}
+			}
+			if r.IntN(4) == 0 {
+				cmd = append(cmd, "RETRYCOUNT", strconv.Itoa(r.IntN(5)))
+			}
+			if r.IntN(4) == 0 {
+				cmd = append(cmd, "IDLE", "500000")
+			}
+			if r.IntN(8) == 0 {
+				cmd = append(cmd, "LASTID", id())
+			}
+		case n < 20:
+			cmd = []string{"XAUTOCLAIM", key(), group(), consumer(), idle(), id(), "COUNT", strconv.Itoa(1 + r.IntN(4))}
+			if r.IntN(3) == 0 {
+				cmd = append(cmd, "JUSTID")
+			}
+		case n < 21:
+			cmd = []string{"XGROUP", "SETID", key(), group(), id()}
+			if r.IntN(3) == 0 {
+				cmd[4] = "$"
+			}
+			if r.IntN(3) == 0 {
+				cmd = append(cmd, "ENTRIESREAD", strconv.Itoa(r.IntN(step+1)))
+			}
+		case n < 22:
+			switch r.IntN(4) {
+			case 0:
+				cmd = []string{"XGROUP", "DESTROY", key(), group()}
+			case 1:
+				cmd = []string{"XGROUP", "DELCONSUMER", key(), group(), consumer()}
+			case 2:
+				cmd = []string{"XGROUP", "CREATECONSUMER", key(), group(), consumer()}
+			default:
+				cmd = []string{"XTRIM", "s", "MAXLEN", strconv.Itoa(20 + r.IntN(80))}
+			}
+		case n < 24:
+			cmd = []string{"XGROUP", "CREATE", key(), group(), id(), "MKSTREAM"}
+			if r.IntN(3) == 0 {
+				cmd[4] = "$"
+			}
+		case n < 26:
+			cmd = []string{"XINFO", "GROUPS", key()}
+		case n < 27:
+			cmd = []string{"XINFO", "CONSUMERS", key(), group()}
+		case n < 28:
+			cmd = []string{"XINFO", "STREAM", key(), "FULL", "COUNT", strconv.Itoa(r.IntN(4))}
+		default:
+			cmd = []string{"XRANGE", "s", "-", "+", "COUNT", "3"}
+		}
+		nv, rv := p.Node.Do(cmd...), p.Redis.Do(cmd...)
+		nv, rv = maskStreamTimes(cmd, nv), maskStreamTimes(cmd, rv)
+		if !nodetest.Equal(nv, rv) {
+			t.Fatalf("seed %d step %d %s:\n  slotcache: %s\n  redis:     %s", seed, step, nodetest.Quote(cmd), nv, rv)
+		}
+		if !nv.IsError() && len(nv.Elems) > 0 {
+			seen[cmd[0]]++
+		}
+	}
+	// Every command must have produced non-empty replies many times.
+	for _, name := range []string{"XREADGROUP", "XPENDING", "XCLAIM", "XAUTOCLAIM", "XINFO"} {
+		if seen[name] < 30 {
+			t.Fatalf("seed %d: weak run, only %d non-empty %s replies (%v)", seed, seen[name], name, seen)
+		}
+	}
+	t.Logf("seed %d: non-empty replies %v", seed, seen)
 }
