@@ -525,10 +525,6 @@ func cmdXSetID(c *client, args [][]byte) {
 		c.w.Error(msgNoSuchKey)
 		return
 	}
-	if id.cmp(s.maxDeleted) < 0 {
-		c.w.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id")
-		return
-	}
 	if s.nent > 0 {
 		if id.cmp(s.lastValidID()) < 0 {
 			c.w.Error("ERR The ID specified in XSETID is smaller than the target stream top item")
@@ -538,6 +534,10 @@ func cmdXSetID(c *client, args [][]byte) {
 			c.w.Error("ERR The entries_added specified in XSETID is smaller than the target stream length")
 			return
 		}
+	}
+	if id.cmp(s.maxDeleted) < 0 {
+		c.w.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id")
+		return
 	}
 	s.lastID = id
 	if entriesAdded != -1 {
