@@ -95,18 +95,22 @@ func parseStreamUint(b []byte) (uint64, bool) {
 // and "+". With star set "ms-*" is accepted and seqGiven reports whether
 // the sequence was given. It replies on error.
 func (c *client) parseStreamID(b []byte, strict bool, missingSeq uint64, star bool) (id streamID, seqGiven, ok bool) {
-	if len(b) > 127 || (strict && len(b) == 1 && (b[0] == '-' || b[0] == '+')) {
+	if len(b) > 127 {
 		c.w.Error(msgInvalidStreamID)
 		return id, false, false
 	}
-	if len(b) == 1 && b[0] == '-' {
-		return streamID{}, true, true
-	}
-	if len(b) == 1 && b[0] == '+' {
-		return maxStreamID, true, true
-	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i] // a C string ends at the first NUL
+		b = b[:i] // Redis parses a copy as a C string: it ends at a NUL
+	}
+	if len(b) == 1 && (b[0] == '-' || b[0] == '+') {
+		if strict {
+			c.w.Error(msgInvalidStreamID)
+			return id, false, false
+		}
+		if b[0] == '-' {
+			return streamID{}, true, true
+		}
+		return maxStreamID, true, true
 	}
 	msPart, seqPart, dash := bytes.Cut(b, []byte{'-'})
 	ms, okMs := parseStreamUint(msPart)

@@ -688,11 +688,14 @@ func cmdXClaim(c *client, args [][]byte) {
 
 // parseStrictIDQuiet parses a strict ID without replying.
 func parseStrictIDQuiet(b []byte) (streamID, bool) {
-	if len(b) > 127 || (len(b) == 1 && (b[0] == '-' || b[0] == '+')) {
+	if len(b) > 127 {
 		return streamID{}, false
 	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
+	}
+	if len(b) == 1 && (b[0] == '-' || b[0] == '+') {
+		return streamID{}, false
 	}
 	msPart, seqPart, dash := bytes.Cut(b, []byte{'-'})
 	ms, ok := parseStreamUint(msPart)
