@@ -111,7 +111,7 @@ func streamString(b []byte, off int) ([]byte, int) {
 func encodeStreamPairs(args [][]byte) []byte {
 	size := 0
 	for _, a := range args {
-		size += binary.MaxVarintLen32 + len(a)
+		size += uvarintLen(len(a)) + len(a)
 	}
 	b := make([]byte, 0, size)
 	for _, a := range args {
@@ -210,8 +210,15 @@ func (s *stream) appendEntry(id streamID, args [][]byte) {
 		}
 	}
 	if b == nil {
-		b = &streamBlock{ents: make([]streamEntry, 0, 4), bytes: 16}
+		b = &streamBlock{ents: make([]streamEntry, 0, 8), bytes: 16}
 		s.blocks = append(s.blocks, b)
+	}
+	if len(b.ents) == cap(b.ents) && cap(b.ents) < streamNodeMaxEntries {
+		// Small streams stay small; a block that fills up gets its final
+		// size at once instead of doubling through it.
+		ents := make([]streamEntry, len(b.ents), streamNodeMaxEntries)
+		copy(ents, b.ents)
+		b.ents = ents
 	}
 	b.ents = append(b.ents, streamEntry{id: id, data: encodeStreamPairs(args)})
 	b.live++
