@@ -868,6 +868,10 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 	count, noack := a.count, a.noack
 	c.block(keys, time.Duration(a.timeout)*time.Millisecond, func(c *client) bool {
 		for i, key := range keys {
+			// Serve from the stream that was written, as Redis does.
+			if rk := c.blk.readyKey; rk != "" && rk != string(key) {
+				continue
+			}
 			o := c.db.lookup(key, c.now)
 			if o == nil || o.typ != typeStream {
 				continue
