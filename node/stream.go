@@ -3,6 +3,7 @@ package node
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -337,7 +338,7 @@ func (s *stream) deleteEntry(id streamID) bool {
 	b.live--
 	s.nent--
 	if b.live == 0 {
-		s.blocks = append(s.blocks[:bi], s.blocks[bi+1:]...)
+		s.blocks = slices.Delete(s.blocks, bi, bi+1)
 	}
 	return true
 }
@@ -386,6 +387,7 @@ func (s *stream) trim(a *trimArgs) int64 {
 			removeNode = b.lastID().cmp(a.minID) < 0
 		}
 		if removeNode {
+			s.blocks[0] = nil // no hold on the block from the array's head
 			s.blocks = s.blocks[1:]
 			s.nent -= entries
 			deleted += entries
