@@ -8,25 +8,24 @@ import (
 
 // Reply texts of the stream commands.
 const (
-	msgInvalidStreamID   = "ERR Invalid stream ID specified as stream command argument"
-	msgXAddIDTooSmall    = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
-	msgXAddIDZero        = "ERR The ID specified in XADD must be greater than 0-0"
-	msgStreamExhausted   = "ERR The stream has exhausted the last possible ID, unable to add more items"
-	msgMaxLenNegative    = "ERR The MAXLEN argument must be >= 0."
-	msgXLimitNegative    = "ERR The LIMIT argument must be >= 0."
-	msgTrimBoth          = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
-	msgLimitNoStrategy   = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
-	msgXTrimNoStrategy   = "ERR syntax error, XTRIM must be called with a trimming strategy"
-	msgLimitNoApprox     = "ERR syntax error, LIMIT cannot be used without the special ~ option"
-	msgInvalidStart      = "ERR invalid start ID for the interval"
-	msgInvalidEnd        = "ERR invalid end ID for the interval"
-	msgStreamTimeoutInt  = "ERR timeout is not an integer or out of range"
-	streamACLWriteFast   = "@write @stream @fast"
-	streamACLWriteSlow   = "@write @stream @slow"
-	streamACLReadSlow    = "@read @stream @slow"
-	streamCmdGroup       = "stream"
-	streamSinceOriginal  = "5.0.0"
-	streamApproxMaxLimit = 100 * streamNodeMaxEntries
+	msgInvalidStreamID  = "ERR Invalid stream ID specified as stream command argument"
+	msgXAddIDTooSmall   = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+	msgXAddIDZero       = "ERR The ID specified in XADD must be greater than 0-0"
+	msgStreamExhausted  = "ERR The stream has exhausted the last possible ID, unable to add more items"
+	msgMaxLenNegative   = "ERR The MAXLEN argument must be >= 0."
+	msgXLimitNegative   = "ERR The LIMIT argument must be >= 0."
+	msgTrimBoth         = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	msgLimitNoStrategy  = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	msgXTrimNoStrategy  = "ERR syntax error, XTRIM must be called with a trimming strategy"
+	msgLimitNoApprox    = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	msgInvalidStart     = "ERR invalid start ID for the interval"
+	msgInvalidEnd       = "ERR invalid end ID for the interval"
+	msgStreamTimeoutInt = "ERR timeout is not an integer or out of range"
+	streamACLWriteFast  = "@write @stream @fast"
+	streamACLWriteSlow  = "@write @stream @slow"
+	streamACLReadSlow   = "@read @stream @slow"
+	streamCmdGroup      = "stream"
+	streamSinceOriginal = "5.0.0"
 )
 
 // streamCommands: the stream type (consumer group commands are in
@@ -297,7 +296,11 @@ done:
 	case !a.approx:
 		a.limit = 0
 	case !limitGiven:
-		a.limit = streamApproxMaxLimit
+		// 100 nodes' worth of entries, at most 10000, as Redis.
+		a.limit = int64(c.srv.cfg.StreamNodeMaxEntries) * 100
+		if a.limit <= 0 || a.limit > 10000 {
+			a.limit = 10000
+		}
 	}
 	return a, true
 }
@@ -356,7 +359,11 @@ func cmdXAdd(c *client, args [][]byte) {
 		c.w.Error(msgXAddIDTooSmall)
 		return
 	}
-	s.appendEntry(id, args[fieldPos:])
+	if streamPairsLen(args[fieldPos:]) > streamListpackMaxSize {
+		c.w.Error("ERR Elements are too large to be stored")
+		return
+	}
+	s.appendEntry(id, args[fieldPos:], c.srv.cfg.StreamNodeMaxEntries, c.srv.cfg.StreamNodeMaxBytes)
 	c.writeStreamID(id)
 	c.srv.dirty++
 	s.trim(&a.trimArgs)

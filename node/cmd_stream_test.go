@@ -185,6 +185,23 @@ func TestDiffStreamRandom(t *testing.T) {
 		}
 		return id(r.IntN(step + 1))
 	}
+	// Values of every listpack encoding: small and large integers, short
+	// and long strings, so that blocks split on bytes as well as on count.
+	value := func() string {
+		switch r.IntN(8) {
+		case 0:
+			return strconv.Itoa(r.IntN(200) - 100)
+		case 1:
+			return strconv.Itoa(r.IntN(1 << 30))
+		case 2:
+			return strings.Repeat("v", 50+r.IntN(100))
+		case 3:
+			return strings.Repeat("w", 200+r.IntN(300))
+		case 4:
+			return "0" + strconv.Itoa(r.IntN(10))
+		}
+		return "v" + strconv.Itoa(r.IntN(100))
+	}
 	trim := func(step int) []string {
 		var out []string
 		if r.IntN(2) == 0 {
@@ -225,9 +242,9 @@ func TestDiffStreamRandom(t *testing.T) {
 			if r.IntN(30) == 0 {
 				cmd = append(cmd, trim(i)...)
 			}
-			cmd = append(cmd, id(i), "f", strconv.Itoa(r.IntN(100)))
+			cmd = append(cmd, id(i), "f", value())
 			if r.IntN(3) == 0 {
-				cmd = append(cmd, "g", "x")
+				cmd = append(cmd, "g", value())
 			}
 		case n < 11:
 			cmd = []string{"XRANGE", k, bound(i, true), bound(i, false)}
@@ -284,4 +301,44 @@ func TestDiffStreamRandom(t *testing.T) {
 		p.Check("XINFO", "STREAM", k)
 		t.Logf("seed %d: %s ends with %d entries", seed, k, p.Node.Do("XLEN", k).Int)
 	}
+}
+
+// TestDiffStreamNodeLimits: stream-node-max-entries and -bytes decide
+// where blocks split, which approximate trimming and XINFO STREAM show.
+func TestDiffStreamNodeLimits(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskRadix)
+	cmds := [][]string{
+		{"CONFIG", "SET", "stream-node-max-entries", "10"},
+		{"CONFIG", "GET", "stream-node-max-entries"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "1kb"},
+		{"CONFIG", "GET", "stream-node-max-bytes"},
+		{"CONFIG", "SET", "stream-node-max-entries", "-1"},
+	}
+	for i := 1; i <= 60; i++ {
+		v := strconv.Itoa(i)
+		if i%7 == 0 {
+			v = strings.Repeat("x", 300)
+		}
+		cmds = append(cmds, []string{"XADD", "s", strconv.Itoa(i) + "-1", "f", v})
+	}
+	cmds = append(cmds,
+		[]string{"XINFO", "STREAM", "s"},
+		[]string{"XTRIM", "s", "MAXLEN", "~", "35"},
+		[]string{"XTRIM", "s", "MINID", "~", "50"},
+		[]string{"XINFO", "STREAM", "s"},
+		[]string{"CONFIG", "SET", "stream-node-max-entries", "0"},
+		[]string{"CONFIG", "SET", "stream-node-max-bytes", "0"},
+		[]string{"XADD", "t", "MAXLEN", "~", "5", "1-1", "f", "v"},
+	)
+	for i := 2; i <= 30; i++ {
+		cmds = append(cmds, []string{"XADD", "t", "MAXLEN", "~", "5", strconv.Itoa(i) + "-1", "f", "v"})
+	}
+	cmds = append(cmds,
+		[]string{"XINFO", "STREAM", "t"},
+		[]string{"XTRIM", "t", "MAXLEN", "~", "5"},
+		[]string{"XTRIM", "t", "MAXLEN", "5"},
+		[]string{"XINFO", "STREAM", "t"},
+	)
+	p.CheckAll(cmds)
 }

@@ -55,6 +55,11 @@ type Config struct {
 	// ListMaxListpackSize is accepted and reported; lists are always
 	// reported as "quicklist", as Redis 7.0 does.
 	ListMaxListpackSize int `conf:"list-max-listpack-size"`
+	// StreamNodeMaxEntries and StreamNodeMaxBytes bound a block of a
+	// stream (0: no bound), as Redis's listpack nodes; approximate
+	// trimming removes whole blocks only.
+	StreamNodeMaxEntries int `conf:"stream-node-max-entries"`
+	StreamNodeMaxBytes   int `conf:"stream-node-max-bytes"`
 	// OutputBufferLimits is client-output-buffer-limit for the classes
 	// normal, slave (replica) and pubsub. The node enforces the pubsub class
 	// on subscribers; the others are kept and reported.
@@ -113,6 +118,8 @@ func DefaultConfig() Config {
 		ZsetMaxListpackEntries:     zsetMaxListpackEntries,
 		ZsetMaxListpackValue:       zsetMaxListpackValue,
 		ListMaxListpackSize:        listMaxListpackSize,
+		StreamNodeMaxEntries:       streamNodeMaxEntries,
+		StreamNodeMaxBytes:         streamNodeMaxBytes,
 		MemcacheItemSizeMax:        1 << 20,
 		IOEventLoop:                true,
 		OutputBufferLimits: [3]OutputBufferLimit{

@@ -16,7 +16,19 @@ import (
 const (
 	streamNodeMaxEntries = 100
 	streamNodeMaxBytes   = 4096
+	// streamListpackMaxSize caps a block and the total size of one entry's
+	// fields and values (Redis's STREAM_LISTPACK_MAX_SIZE).
+	streamListpackMaxSize = 1 << 30
 )
+
+// streamPairsLen is the total length of an entry's fields and values.
+func streamPairsLen(args [][]byte) int {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	return n
+}
 
 // streamID is an entry ID, ms-seq.
 type streamID struct{ ms, seq uint64 }
@@ -123,14 +135,104 @@ func encodeStreamPairs(args [][]byte) []byte {
 }
 
 // streamBlock is a run of consecutive entries: the counterpart of one
-// listpack node of a Redis stream.
+// listpack node of a Redis stream. Its first entry is the master entry,
+// whose fields later entries may share, and bytes tracks the size the
+// listpack would have, so that blocks split where Redis's nodes do.
 type streamBlock struct {
-	ents  []streamEntry
-	live  int // entries not deleted
-	bytes int // estimated listpack size
+	ents     []streamEntry
+	live     int      // entries not deleted
+	bytes    int      // listpack bytes, without the live and deleted counters
+	masterID streamID // the first entry's ID, base of the ID deltas
+	master   []byte   // the master entry's field names, packed like entry data
 }
 
 func (b *streamBlock) lastID() streamID { return b.ents[len(b.ents)-1].id }
+
+// lpBytes is the size of the block's listpack in Redis.
+func (b *streamBlock) lpBytes() int {
+	return b.bytes + lpIntSize(int64(b.live)) + lpIntSize(int64(len(b.ents)-b.live))
+}
+
+// lpIntSize is the size of an integer element of a listpack (encoding and
+// back length).
+func lpIntSize(v int64) int {
+	switch {
+	case v >= 0 && v <= 127:
+		return 2
+	case v >= -4096 && v <= 4095:
+		return 3
+	case v >= -32768 && v <= 32767:
+		return 4
+	case v >= -8388608 && v <= 8388607:
+		return 5
+	case v >= math.MinInt32 && v <= math.MaxInt32:
+		return 6
+	}
+	return 10
+}
+
+// lpStringSize is the size of a string element of a listpack: an integer
+// when it reads as one, as Redis stores it.
+func lpStringSize(p []byte) int {
+	if v, ok := parseInt(p); ok {
+		return lpIntSize(v)
+	}
+	n := len(p)
+	switch {
+	case n < 64:
+		n++
+	case n < 4096:
+		n += 2
+	default:
+		n += 5
+	}
+	switch {
+	case n <= 127:
+		return n + 1
+	case n < 16383:
+		return n + 2
+	case n < 2097151:
+		return n + 3
+	case n < 268435455:
+		return n + 4
+	}
+	return n + 5
+}
+
+// sameFields reports whether the field names of args are the master's.
+func (b *streamBlock) sameFields(args [][]byte) bool {
+	off := 0
+	for i := 0; i < len(args); i += 2 {
+		if off >= len(b.master) {
+			return false
+		}
+		var f []byte
+		f, off = streamString(b.master, off)
+		if string(f) != string(args[i]) {
+			return false
+		}
+	}
+	return off == len(b.master)
+}
+
+// entryBytes is the listpack size of an entry of these pairs with this ID
+// in b (after its master entry).
+func (b *streamBlock) entryBytes(id streamID, args [][]byte) int {
+	n := lpIntSize(0) + lpIntSize(int64(id.ms-b.masterID.ms)) + lpIntSize(int64(id.seq-b.masterID.seq))
+	same := b.sameFields(args)
+	count := int64(len(args)/2 + 3)
+	if !same {
+		n += lpIntSize(int64(len(args) / 2))
+		count += int64(len(args)/2 + 1)
+	}
+	for i := 0; i < len(args); i += 2 {
+		if !same {
+			n += lpStringSize(args[i])
+		}
+		n += lpStringSize(args[i+1])
+	}
+	return n + lpIntSize(count)
+}
 
 // stream is the stream type: ordered blocks of entries, found by binary
 // search on their IDs, appended at the end, plus the consumer groups.
@@ -176,7 +278,7 @@ func (s *stream) clone() collection {
 	c := *s
 	c.blocks = make([]*streamBlock, len(s.blocks))
 	for i, b := range s.blocks {
-		nb := &streamBlock{ents: make([]streamEntry, len(b.ents)), live: b.live, bytes: b.bytes}
+		nb := &streamBlock{ents: make([]streamEntry, len(b.ents), cap(b.ents)), live: b.live, bytes: b.bytes, masterID: b.masterID, master: b.master}
 		for j, e := range b.ents {
 			nb.ents[j] = streamEntry{id: e.id, deleted: e.deleted, data: append([]byte(nil), e.data...)}
 		}
@@ -191,39 +293,43 @@ func (s *stream) clone() collection {
 	return &c
 }
 
-// entryCost estimates the listpack bytes of an entry of these pairs.
-func entryCost(args [][]byte) int {
-	n := 8
-	for _, a := range args {
-		n += len(a) + 2
+// appendEntry adds an entry with the given ID (greater than lastID); a new
+// block starts when the last one has maxEntries entries or would reach
+// maxBytes (0: no bound).
+func (s *stream) appendEntry(id streamID, args [][]byte, maxEntries, maxBytes int) {
+	if maxBytes <= 0 || maxBytes > streamListpackMaxSize {
+		maxBytes = streamListpackMaxSize
 	}
-	return n
-}
-
-// appendEntry adds an entry with the given ID (greater than lastID).
-func (s *stream) appendEntry(id streamID, args [][]byte) {
-	cost := entryCost(args)
 	var b *streamBlock
 	if n := len(s.blocks); n > 0 {
 		b = s.blocks[n-1]
-		if b.bytes+cost >= streamNodeMaxBytes || len(b.ents) >= streamNodeMaxEntries {
+		if b.lpBytes()+streamPairsLen(args) >= maxBytes || (maxEntries > 0 && len(b.ents) >= maxEntries) {
 			b = nil
 		}
 	}
 	if b == nil {
-		b = &streamBlock{ents: make([]streamEntry, 0, 8), bytes: 16}
+		b = &streamBlock{ents: make([]streamEntry, 0, 8), masterID: id}
+		// Header and end byte, then the master entry: live and deleted
+		// counters (counted by lpBytes), the fields, a zero terminator.
+		b.bytes = 7 + lpIntSize(int64(len(args)/2)) + lpIntSize(0)
+		fields := make([][]byte, 0, len(args)/2)
+		for i := 0; i < len(args); i += 2 {
+			b.bytes += lpStringSize(args[i])
+			fields = append(fields, args[i])
+		}
+		b.master = encodeStreamPairs(fields)
 		s.blocks = append(s.blocks, b)
 	}
-	if len(b.ents) == cap(b.ents) && cap(b.ents) < streamNodeMaxEntries {
+	b.bytes += b.entryBytes(id, args)
+	if len(b.ents) == cap(b.ents) && cap(b.ents) < maxEntries && maxEntries <= 1024 {
 		// Small streams stay small; a block that fills up gets its final
 		// size at once instead of doubling through it.
-		ents := make([]streamEntry, len(b.ents), streamNodeMaxEntries)
+		ents := make([]streamEntry, len(b.ents), maxEntries)
 		copy(ents, b.ents)
 		b.ents = ents
 	}
 	b.ents = append(b.ents, streamEntry{id: id, data: encodeStreamPairs(args)})
 	b.live++
-	b.bytes += cost
 	s.nent++
 	s.entriesAdded++
 	s.lastID = id

@@ -73,7 +73,7 @@ func TestStreamBlocksAgainstModel(t *testing.T) {
 		switch n := r.IntN(10); {
 		case n < 5:
 			next = streamID{next.ms + uint64(r.IntN(2)), next.seq + 1}
-			s.appendEntry(next, args)
+			s.appendEntry(next, args, streamNodeMaxEntries, streamNodeMaxBytes)
 			model = append(model, next)
 		case n < 7:
 			id := randID()
