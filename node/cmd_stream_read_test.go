@@ -221,3 +221,26 @@ func TestDiffStreamXReadGroupBlock(t *testing.T) {
 		p.Check("FLUSHALL")
 	}
 }
+
+// TestDiffClusterStreams: in cluster mode the keys of XREAD and XREADGROUP
+// are found after STREAMS, so keys of two slots are refused with
+// CROSSSLOT, as Redis Cluster does.
+func TestDiffClusterStreams(t *testing.T) {
+	p := clusterPair(t)
+	p.CheckAll([][]string{
+		{"XADD", "{t}a", "1-1", "f", "v"},
+		{"XADD", "{t}b", "2-1", "f", "v"},
+		{"XREAD", "STREAMS", "{t}a", "{t}b", "0", "0"},
+		{"XREAD", "COUNT", "1", "STREAMS", "{t}a", "other", "0", "0"},
+		{"XREAD", "BLOCK", "10", "STREAMS", "a", "b", "$", "$"},
+		{"XGROUP", "CREATE", "{t}a", "g", "0"},
+		{"XGROUP", "CREATE", "{t}b", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "{t}a", "{t}b", ">", ">"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "{t}a", "b", ">", ">"},
+		{"XPENDING", "{t}a", "g"},
+		{"XINFO", "STREAM", "{t}b"},
+		{"XINFO", "GROUPS", "{t}b"},
+		{"MULTI"}, {"XADD", "{t}a", "3-1", "f", "v"}, {"XREAD", "STREAMS", "{t}a", "2"}, {"EXEC"},
+		{"MULTI"}, {"XADD", "{t}a", "4-1", "f", "v"}, {"XLEN", "b"}, {"EXEC"},
+	})
+}
