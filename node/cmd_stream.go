@@ -555,7 +555,8 @@ func cmdXSetID(c *client, args [][]byte) {
 	if !maxDel.isZero() {
 		s.maxDeleted = maxDel
 	}
-	c.srv.dirty++
+	// Like the group commands, XSETID does not count as a modification
+	// (Redis 7.0 leaves WATCHes of the key valid).
 	c.w.OK()
 }
 
@@ -857,7 +858,6 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 				} else {
 					c.readGroup(p.s, p.g, cons, start, a.count, a.noack)
 				}
-				c.srv.dirty++
 			} else {
 				c.writeRange(p.s, start, maxStreamID, false, a.count)
 			}
@@ -907,7 +907,6 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 			if group {
 				cons := g.consumerFor(consumer, c.now, true)
 				c.readGroup(s, g, cons, start, count, noack)
-				c.srv.dirty++
 			} else {
 				c.writeRange(s, start, maxStreamID, false, count)
 			}

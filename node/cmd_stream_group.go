@@ -204,6 +204,16 @@ func (c *client) writePELRange(s *stream, cons *streamConsumer, start streamID, 
 	}
 }
 
+// signalStreamReady marks key ready for the clients blocked on it without
+// invalidating WATCHes: Redis signals only the writes that change a
+// stream's entries (XADD, XDEL, XTRIM) as modifications; consumer group
+// commands do not count as such.
+func (d *db) signalStreamReady(key []byte) {
+	if _, ok := d.blocking[string(key)]; ok {
+		*d.ready = append(*d.ready, readyKey{d, string(key)})
+	}
+}
+
 // ---- XGROUP ----
 
 func cmdXGroup(c *client, args [][]byte) {
@@ -303,6 +313,7 @@ func cmdXGroupCreate(c *client, args [][]byte) {
 		o := newStreamObject()
 		c.db.set(args[2], o, false)
 		s = o.val.(*stream)
+		c.srv.dirty++ // a new key: WATCHes of it are invalidated
 	}
 	if s.groups[string(args[3])] != nil {
 		c.w.Error("BUSYGROUP Consumer Group name already exists")
@@ -312,7 +323,6 @@ func cmdXGroupCreate(c *client, args [][]byte) {
 		s.groups = map[string]*streamGroup{}
 	}
 	s.groups[string(args[3])] = &streamGroup{lastID: id, entriesRead: entriesRead, consumers: map[string]*streamConsumer{}}
-	c.srv.dirty++
 	c.w.OK()
 }
 
@@ -343,7 +353,6 @@ func cmdXGroupSetID(c *client, args [][]byte) {
 		}
 	}
 	g.lastID, g.entriesRead = id, entriesRead
-	c.srv.dirty++
 	c.w.OK()
 }
 
@@ -357,7 +366,8 @@ func cmdXGroupDestroy(c *client, args [][]byte) {
 		return
 	}
 	delete(s.groups, string(args[3]))
-	c.srv.dirty++ // wakes XREADGROUP clients blocked on the key: NOGROUP
+	// Wake XREADGROUP clients blocked on the key: they get -NOGROUP.
+	c.db.signalStreamReady(args[2])
 	c.w.Int(1)
 }
 
@@ -371,7 +381,6 @@ func cmdXGroupCreateConsumer(c *client, args [][]byte) {
 		return
 	}
 	g.consumerFor(args[4], c.now, false)
-	c.srv.dirty++
 	c.w.Int(1)
 }
 
@@ -389,7 +398,6 @@ func cmdXGroupDelConsumer(c *client, args [][]byte) {
 		g.pel.remove(n.id)
 	}
 	delete(g.consumers, cons.name)
-	c.srv.dirty++
 	c.w.Int(int64(len(cons.pel)))
 }
 
@@ -421,7 +429,6 @@ func cmdXAck(c *client, args [][]byte) {
 			acked++
 		}
 	}
-	c.srv.dirty += acked
 	c.w.Int(acked)
 }
 
@@ -655,7 +662,6 @@ func cmdXClaim(c *client, args [][]byte) {
 		if s.find(id) == nil {
 			if n != nil {
 				g.removeNACK(n)
-				c.srv.dirty++
 			}
 			continue
 		}
@@ -674,7 +680,6 @@ func cmdXClaim(c *client, args [][]byte) {
 		}
 		claim(g, n, cons, deliveryTime, retryCount, justID)
 		out = append(out, n)
-		c.srv.dirty++
 	}
 	c.w.Array(len(out))
 	for _, n := range out {
@@ -763,7 +768,6 @@ func cmdXAutoClaim(c *client, args [][]byte) {
 			g.removeNACK(n)
 			deleted = append(deleted, n.id)
 			count--
-			c.srv.dirty++
 			continue // i now points at the next entry
 		}
 		i++
@@ -776,7 +780,6 @@ func cmdXAutoClaim(c *client, args [][]byte) {
 		claim(g, n, cons, now, -1, justID)
 		claimed = append(claimed, n)
 		count--
-		c.srv.dirty++
 	}
 	c.w.Array(3)
 	if i < len(g.pel) {

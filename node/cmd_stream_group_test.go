@@ -344,3 +344,53 @@ func TestDiffStreamGroupsRandom(t *testing.T) {
 	}
 	t.Logf("seed %d: non-empty replies %v", seed, seen)
 }
+
+// TestDiffStreamWatch: which stream commands invalidate a WATCH on their
+// key, compared with redis-server (each run by a second client between
+// WATCH and EXEC).
+func TestDiffStreamWatch(t *testing.T) {
+	p := nodetest.NewPair(t)
+	setup := [][]string{
+		{"FLUSHALL"},
+		{"XADD", "s", "1-1", "f", "v"}, {"XADD", "s", "2-1", "f", "v"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"},
+	}
+	writes := [][]string{
+		{"XADD", "s", "3-1", "f", "v"},
+		{"XADD", "s", "1-1", "f", "v"},
+		{"XDEL", "s", "1-1"},
+		{"XDEL", "s", "9-9"},
+		{"XTRIM", "s", "MAXLEN", "1"},
+		{"XTRIM", "s", "MAXLEN", "5"},
+		{"XSETID", "s", "5-5"},
+		{"XGROUP", "CREATE", "s", "g2", "0"},
+		{"XGROUP", "SETID", "s", "g", "0"},
+		{"XGROUP", "DESTROY", "s", "g"},
+		{"XGROUP", "CREATECONSUMER", "s", "g", "d"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "c"},
+		{"XACK", "s", "g", "1-1"},
+		{"XCLAIM", "s", "g", "d", "0", "1-1"},
+		{"XAUTOCLAIM", "s", "g", "d", "0", "0"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"},
+		{"XREAD", "STREAMS", "s", "0"},
+	}
+	for _, w := range writes {
+		var got []resp.Value
+		for _, addr := range []string{p.NodeAddr, p.RedisAddr} {
+			a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+			for _, c := range setup {
+				a.Do(c...)
+			}
+			a.Do("WATCH", "s")
+			b.Do(w...)
+			a.Do("MULTI")
+			a.Do("PING")
+			got = append(got, a.Do("EXEC"))
+		}
+		if !nodetest.Equal(got[0], got[1]) {
+			t.Errorf("WATCH s, then %v: EXEC slotcache %s, redis %s", w, got[0], got[1])
+		}
+	}
+}
