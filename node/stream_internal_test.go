@@ -2,11 +2,13 @@ package node
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slotcache/slotcache/protocol/resp"
 )
@@ -168,5 +170,76 @@ func BenchmarkStreamXRange(b *testing.B) {
 	}
 	if !strings.HasPrefix(string(c.w.Buf), "*10\r\n") {
 		b.Fatalf("reply %q", c.w.Buf)
+	}
+}
+
+// FuzzStreamCommands runs arbitrary commands on the stream commands,
+// from an empty keyspace each time: one command per line, the first byte
+// picking the command and spaces separating its arguments. No panic, and
+// exactly one well-formed reply per command unless it blocked.
+func FuzzStreamCommands(f *testing.F) {
+	for _, s := range []string{
+		"\x00s 1-1 f v\n\x00s MAXLEN ~ 1 LIMIT 5 * f v\n\x00s NOMKSTREAM MINID = 0 5-* a b",
+		"\x00s 1-1 f v\n\x01s - + COUNT 2\n\x02s + (1\n\x03s 1-1 x\n\x04s MAXLEN 0\n\x05s 9-9 ENTRIESADDED 3 MAXDELETEDID 1",
+		"\x00s 1 a b\n\x00t 2 c d\n\x06COUNT 1 STREAMS s t 0 $\n\x06BLOCK 10 STREAMS s $",
+		"\x0cCREATE s g $ MKSTREAM ENTRIESREAD 2\n\x00s 5 f v\n\x07GROUP g c NOACK COUNT 1 STREAMS s >\n\x07GROUP g c STREAMS s >\n\x08s g 5-0",
+		"\x0cCREATE s g 0 MKSTREAM\n\x00s 1 f v\n\x07GROUP g c STREAMS s >\n\x09s g IDLE 5 - + 10 c\n\x0as g d 0 1-0 FORCE JUSTID RETRYCOUNT 3 LASTID 5\n\x03s 1\n\x0bs g c 0 0 COUNT 3 JUSTID",
+		"\x0cCREATE s g 0 MKSTREAM\n\x0cSETID s g 0 ENTRIESREAD 1\n\x0cCREATECONSUMER s g c\n\x0cDELCONSUMER s g c\n\x0dSTREAM s FULL COUNT 1\n\x0dGROUPS s\n\x0dCONSUMERS s g\n\x0cDESTROY s g\n\x0es",
+	} {
+		f.Add([]byte(s))
+	}
+	c := newTestClient(f)
+	f.Fuzz(func(t *testing.T, in []byte) { runStreamCommands(t, c, in) })
+}
+
+// fuzzStreamNames are the commands FuzzStreamCommands picks from.
+var fuzzStreamNames = []string{"xadd", "xrange", "xrevrange", "xdel", "xtrim", "xsetid", "xread", "xreadgroup",
+	"xack", "xpending", "xclaim", "xautoclaim", "xgroup", "xinfo", "xlen"}
+
+// runStreamCommands is the body of FuzzStreamCommands.
+func runStreamCommands(t *testing.T, c *client, in []byte) {
+	if len(in) > 2048 {
+		return
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			panic(fmt.Sprintf("stuck on %q", in))
+		}
+	}()
+	c.srv.mu.Lock()
+	defer c.srv.mu.Unlock()
+	c.db.flush()
+	for _, line := range bytes.Split(in, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		args := [][]byte{[]byte(fuzzStreamNames[int(line[0])%len(fuzzStreamNames)])}
+		args = append(args, bytes.Split(line[1:], []byte(" "))...)
+		cmd := c.srv.commands.lookup(args[0])
+		if cmd.subs != nil && len(args) > 1 {
+			if sub := cmd.lookupSub(args[1]); sub != nil {
+				cmd = sub
+			}
+		}
+		if !cmd.arityOK(len(args)) {
+			continue
+		}
+		c.w.Buf = c.w.Buf[:0]
+		cmd.fn(c, args)
+		if c.blk != nil {
+			c.unblock()
+			if len(c.w.Buf) != 0 {
+				t.Fatalf("%q blocked after replying %q", args, c.w.Buf)
+			}
+			continue
+		}
+		n, err := resp.ScanReply(c.w.Buf, 1<<30)
+		if err != nil || n != len(c.w.Buf) {
+			t.Fatalf("%q: reply %q (%d of %d bytes, %v)", args, c.w.Buf, n, len(c.w.Buf), err)
+		}
 	}
 }
