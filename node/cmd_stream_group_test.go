@@ -312,6 +312,14 @@ func TestDiffStreamGroupsRandom(t *testing.T) {
 				cmd = []string{"XGROUP", "CREATECONSUMER", key(), group(), consumer()}
 			default:
 				cmd = []string{"XTRIM", "s", "MAXLEN", strconv.Itoa(20 + r.IntN(80))}
+				if r.IntN(2) == 0 {
+					// Move the last ID (and the counters the lag is
+					// computed from) as replication does.
+					cmd = []string{"XSETID", "s", strconv.Itoa(step/3+1) + "-" + strconv.Itoa(r.IntN(3)), "ENTRIESADDED", strconv.Itoa(step + r.IntN(50))}
+					if r.IntN(2) == 0 {
+						cmd = append(cmd, "MAXDELETEDID", id())
+					}
+				}
 			}
 		case n < 24:
 			cmd = []string{"XGROUP", "CREATE", key(), group(), id(), "MKSTREAM"}
