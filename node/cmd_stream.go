@@ -623,7 +623,7 @@ func cmdXInfoStream(c *client, args [][]byte) {
 	c.w.BulkString("radix-tree-keys")
 	c.w.Int(int64(len(s.blocks)))
 	c.w.BulkString("radix-tree-nodes")
-	c.w.Int(int64(radixNodes(len(s.blocks))))
+	c.w.Int(int64(s.radixNodes()))
 	c.w.BulkString("last-generated-id")
 	c.writeStreamID(s.lastID)
 	c.w.BulkString("max-deleted-entry-id")
@@ -654,15 +654,6 @@ func cmdXInfoStream(c *client, args [][]byte) {
 	c.writeRange(s, streamID{}, maxStreamID, false, count)
 	c.w.BulkString("groups")
 	c.writeGroupsFull(s, count)
-}
-
-// radixNodes approximates the node count Redis's radix tree reports for
-// this many stream nodes (keys are 128-bit IDs sharing long prefixes).
-func radixNodes(keys int) int {
-	if keys == 0 {
-		return 1
-	}
-	return keys + 1
 }
 
 // ---- XREAD ----

@@ -587,3 +587,48 @@ func (s *stream) groupLag(g *streamGroup) (int64, bool) {
 	}
 	return 0, false
 }
+
+// radixNodes is the node count of the radix tree Redis would keep for this
+// stream's blocks, keyed by their first IDs as 16 big-endian bytes: a
+// compressed node for each run shared by all keys below it, a branching
+// node where they differ, a leaf per key, and the head of an empty tree.
+func (s *stream) radixNodes() int {
+	if len(s.blocks) == 0 {
+		return 1
+	}
+	keys := make([][16]byte, len(s.blocks))
+	for i, b := range s.blocks {
+		binary.BigEndian.PutUint64(keys[i][:8], b.masterID.ms)
+		binary.BigEndian.PutUint64(keys[i][8:], b.masterID.seq)
+	}
+	return raxCount(keys, 0)
+}
+
+// raxCount counts the nodes below depth for sorted, distinct keys that
+// share their first depth bytes.
+func raxCount(keys [][16]byte, depth int) int {
+	if len(keys) == 1 {
+		if depth == 16 {
+			return 1
+		}
+		return 2
+	}
+	first, last := &keys[0], &keys[len(keys)-1]
+	lcp := depth
+	for lcp < 16 && first[lcp] == last[lcp] {
+		lcp++
+	}
+	n := 1 // the branching node
+	if lcp > depth {
+		n++ // the compressed node of the shared run
+	}
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j][lcp] == keys[i][lcp] {
+			j++
+		}
+		n += raxCount(keys[i:j], lcp+1)
+		i = j
+	}
+	return n
+}
