@@ -3,7 +3,10 @@ package node
 import (
 	"bytes"
 	"math"
+	"slices"
 	"time"
+
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // ---- XREAD ----
@@ -146,63 +149,56 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 	if !ok {
 		return
 	}
-	// Which streams can be served now, and from which ID.
-	type serving struct {
-		s       *stream
-		g       *streamGroup
-		gt      streamID
-		history bool
-	}
-	var served []int
-	plan := make([]serving, len(a.keys))
+	// Serve the streams that have something, one after the other as Redis
+	// does (a stream named twice sees what the first read consumed), and
+	// put the reply's length in front once it is known.
+	mark, served := len(c.w.Buf), 0
 	for i, key := range a.keys {
 		o := c.db.lookup(key, c.now)
 		if o == nil {
 			continue
 		}
 		s := o.val.(*stream)
-		p := serving{s: s, gt: a.ids[i]}
+		gt, history := a.ids[i], false
+		var g *streamGroup
 		serve := false
 		if group {
-			p.g = s.groups[string(a.group)]
+			g = s.groups[string(a.group)]
 			switch {
-			case !isNewID(p.gt):
-				serve, p.history = true, true
-			case s.nent > 0 && s.lastValidID().cmp(p.g.lastID) > 0:
-				serve, p.gt = true, p.g.lastID
+			case !isNewID(gt):
+				serve, history = true, true
+			case s.nent > 0 && s.lastValidID().cmp(g.lastID) > 0:
+				serve, gt = true, g.lastID
 			}
-		} else if s.nent > 0 && s.lastValidID().cmp(p.gt) > 0 {
+		} else if s.nent > 0 && s.lastValidID().cmp(gt) > 0 {
 			serve = true
 		}
-		if serve {
-			plan[i] = p
-			served = append(served, i)
+		if !serve {
+			continue
+		}
+		served++
+		if c.w.Proto < 3 {
+			c.w.Array(2)
+		}
+		c.w.Bulk(key)
+		start, _ := gt.incr()
+		switch {
+		case !group:
+			c.writeRange(s, start, maxStreamID, false, a.count)
+		case history:
+			c.writePELRange(s, g.consumerFor(a.consumer, c.now, true), start, a.count)
+		default:
+			c.readGroup(s, g, g.consumerFor(a.consumer, c.now, true), start, a.count, a.noack)
 		}
 	}
-	if len(served) > 0 {
+	if served > 0 {
+		hdr := resp.Writer{Proto: c.w.Proto}
 		if c.w.Proto >= 3 {
-			c.w.Map(len(served))
+			hdr.Map(served)
 		} else {
-			c.w.Array(len(served))
+			hdr.Array(served)
 		}
-		for _, i := range served {
-			p := plan[i]
-			if c.w.Proto < 3 {
-				c.w.Array(2)
-			}
-			c.w.Bulk(a.keys[i])
-			start, _ := p.gt.incr()
-			if group {
-				cons := p.g.consumerFor(a.consumer, c.now, true)
-				if p.history {
-					c.writePELRange(p.s, cons, start, a.count)
-				} else {
-					c.readGroup(p.s, p.g, cons, start, a.count, a.noack)
-				}
-			} else {
-				c.writeRange(p.s, start, maxStreamID, false, a.count)
-			}
-		}
+		c.w.Buf = slices.Insert(c.w.Buf, mark, hdr.Buf...)
 		return
 	}
 	if a.timeout < 0 || c.inExec {
