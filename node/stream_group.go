@@ -1,6 +1,7 @@
 package node
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -37,9 +38,17 @@ func (p *pel) insert(n *streamNACK) {
 }
 
 func (p *pel) remove(id streamID) {
-	if i := p.search(id); i < len(*p) && (*p)[i].id == id {
-		*p = append((*p)[:i], (*p)[i+1:]...)
+	i := p.search(id)
+	if i == len(*p) || (*p)[i].id != id {
+		return
 	}
+	if i == 0 {
+		// Acknowledging the oldest entry, the usual case, costs no copy.
+		(*p)[0] = nil
+		*p = (*p)[1:]
+		return
+	}
+	*p = slices.Delete(*p, i, i+1)
 }
 
 // streamConsumer is a consumer of a group.

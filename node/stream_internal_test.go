@@ -243,3 +243,43 @@ func runStreamCommands(t *testing.T, c *client, in []byte) {
 		}
 	}
 }
+
+// BenchmarkStreamGroupReadAck delivers one entry to a consumer group and
+// acknowledges it, with 10,000 entries left pending: XREADGROUP COUNT 1
+// plus XACK of the oldest pending entry, through the command handlers.
+func BenchmarkStreamGroupReadAck(b *testing.B) {
+	c := newTestClient(b)
+	create := c.srv.commands.lookup([]byte("xgroup")).lookupSub([]byte("create"))
+	create.fn(c, [][]byte{[]byte("xgroup"), []byte("create"), []byte("s"), []byte("g"), []byte("$"), []byte("mkstream")})
+	do := func(args ...string) {
+		runString(c, args...)
+		if c.w.Buf[0] == '-' {
+			b.Fatalf("%v: %q", args, c.w.Buf)
+		}
+	}
+	for i := 1; i <= 10000+b.N; i++ {
+		do("xadd", "s", strconv.Itoa(i)+"-1", "f", "v")
+	}
+	for range 10000 {
+		do("xreadgroup", "group", "g", "c", "count", "1", "streams", "s", ">")
+	}
+	read := [][]byte{[]byte("xreadgroup"), []byte("group"), []byte("g"), []byte("c"), []byte("count"), []byte("1"), []byte("streams"), []byte("s"), []byte(">")}
+	ack := [][]byte{[]byte("xack"), []byte("s"), []byte("g"), nil}
+	readCmd, ackCmd := c.srv.commands.lookup(read[0]), c.srv.commands.lookup(ack[0])
+	ids := make([][]byte, b.N)
+	for i := range ids {
+		ids[i] = []byte(strconv.Itoa(i+1) + "-1")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		c.w.Buf = c.w.Buf[:0]
+		readCmd.fn(c, read)
+		ack[3] = ids[i]
+		ackCmd.fn(c, ack)
+	}
+	b.StopTimer()
+	if !strings.HasSuffix(string(c.w.Buf), ":1\r\n") {
+		b.Fatalf("last XACK: %q", c.w.Buf)
+	}
+}
