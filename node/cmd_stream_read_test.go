@@ -244,3 +244,26 @@ func TestDiffClusterStreams(t *testing.T) {
 		{"MULTI"}, {"XADD", "{t}a", "4-1", "f", "v"}, {"XLEN", "b"}, {"EXEC"},
 	})
 }
+
+// TestDiffStreamBlockedClientGone: a client blocked in XREADGROUP that
+// disconnects gets nothing delivered: the next XADD leaves no pending
+// entry, as in Redis.
+func TestDiffStreamBlockedClientGone(t *testing.T) {
+	p := nodetest.NewPair(t)
+	var got []resp.Value
+	for _, addr := range []string{p.NodeAddr, p.RedisAddr} {
+		ctl, gone := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+		ctl.Do("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+		if err := gone.Send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"); err != nil {
+			t.Fatal(err)
+		}
+		waitBlockedClients(t, ctl, 1)
+		gone.Close()
+		waitBlockedClients(t, ctl, 0)
+		ctl.Do("XADD", "s", "1-1", "f", "v")
+		got = append(got, ctl.Do("XPENDING", "s", "g"), ctl.Do("XINFO", "GROUPS", "s"))
+	}
+	if !nodetest.Equal(got[0], got[2]) || !nodetest.Equal(got[1], got[3]) || got[0].Elems[0].Int != 0 {
+		t.Errorf("after the blocked client left:\n  slotcache: %s %s\n  redis:     %s %s", got[0], got[1], got[2], got[3])
+	}
+}
