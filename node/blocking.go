@@ -23,6 +23,9 @@ type blockState struct {
 	// served the client; false leaves the client blocked.
 	retry func(c *client) bool
 	woken chan struct{}
+	// readyKey is the key whose write led to this retry ("" outside
+	// serveBlocked), for commands that serve from that key only.
+	readyKey string
 }
 
 // readyKey is a key that received data while clients were blocked on it.
@@ -135,6 +138,7 @@ func (s *Server) serveBlocked() {
 			bc := q[0]
 			bc.now = time.Now().UnixMilli()
 			dirty := s.dirty
+			bc.blk.readyKey = rk.key
 			if !bc.blk.retry(bc) {
 				break
 			}

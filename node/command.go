@@ -78,6 +78,7 @@ var families = []func() []*command{
 	setCommands,
 	zsetCommands,
 	blockingZsetCommands,
+	streamCommands,
 	pubsubCommands,
 	txCommands,
 	memcacheCommands,

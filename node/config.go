@@ -58,6 +58,11 @@ type Config struct {
 	// HllSparseMaxBytes is the longest a HyperLogLog value stays sparse
 	// (header included); a longer one turns dense (12304 bytes).
 	HllSparseMaxBytes int64 `conf:"hll-sparse-max-bytes"`
+	// StreamNodeMaxEntries and StreamNodeMaxBytes bound a block of a
+	// stream (0: no bound), as Redis's listpack nodes; approximate
+	// trimming removes whole blocks only.
+	StreamNodeMaxEntries int `conf:"stream-node-max-entries"`
+	StreamNodeMaxBytes   int `conf:"stream-node-max-bytes"`
 	// OutputBufferLimits is client-output-buffer-limit for the classes
 	// normal, slave (replica) and pubsub. The node enforces the pubsub class
 	// on subscribers; the others are kept and reported.
@@ -117,6 +122,8 @@ func DefaultConfig() Config {
 		ZsetMaxListpackValue:       zsetMaxListpackValue,
 		ListMaxListpackSize:        listMaxListpackSize,
 		HllSparseMaxBytes:          hllSparseMaxBytes,
+		StreamNodeMaxEntries:       streamNodeMaxEntries,
+		StreamNodeMaxBytes:         streamNodeMaxBytes,
 		MemcacheItemSizeMax:        1 << 20,
 		IOEventLoop:                true,
 		OutputBufferLimits: [3]OutputBufferLimit{

@@ -170,9 +170,11 @@ var params = func() map[string]*param {
 		{[]string{"zset-max-listpack-entries", "zset-max-ziplist-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.ZsetMaxListpackEntries }},
 		{[]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.ZsetMaxListpackValue }},
 		{[]string{"list-max-listpack-size", "list-max-ziplist-size"}, -1 << 31, 1<<31 - 1, func(c *Config) *int { return &c.ListMaxListpackSize }},
+		{[]string{"stream-node-max-entries"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.StreamNodeMaxEntries }},
+		{[]string{"stream-node-max-bytes"}, 0, 1<<63 - 1, func(c *Config) *int { return &c.StreamNodeMaxBytes }},
 	} {
 		for _, name := range t.names {
-			if strings.HasSuffix(name, "-value") {
+			if strings.HasSuffix(name, "-value") || strings.HasSuffix(name, "-bytes") {
 				memInt(name, t.f) // memory values: units accepted
 				continue
 			}
