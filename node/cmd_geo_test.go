@@ -1,0 +1,368 @@
+package node_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/slotcache/slotcache/node/nodetest"
+)
+
+func TestGeoArityAndTypes(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Check("SET", "str", "v")
+	p.Check("GEOADD", "g", "13.361389", "38.115556", "Palermo")
+	for _, c := range [][]string{
+		{"GEOADD", "g", "1", "2"}, {"GEODIST", "g", "a"}, {"GEOHASH"}, {"GEOPOS"},
+		{"GEORADIUS", "g", "1", "2", "3"}, {"GEORADIUS_RO", "g", "1", "2", "3"},
+		{"GEORADIUSBYMEMBER", "g", "m", "3"}, {"GEORADIUSBYMEMBER_RO", "g", "m", "3"},
+		{"GEOSEARCH", "g", "FROMMEMBER", "m", "BYRADIUS", "1"},
+		{"GEOSEARCHSTORE", "d", "g", "FROMMEMBER", "m", "BYRADIUS", "1"},
+		// WRONGTYPE comes before any argument is looked at.
+		{"GEOADD", "str", "1", "2", "m"}, {"GEODIST", "str", "a", "b"}, {"GEOHASH", "str", "a"}, {"GEOPOS", "str", "a"},
+		{"GEORADIUS", "str", "1", "2", "3", "km"}, {"GEORADIUS", "str", "x", "2", "3", "km"},
+		{"GEORADIUS_RO", "str", "1", "2", "3", "km"}, {"GEORADIUSBYMEMBER", "str", "m", "x", "km"},
+		{"GEORADIUSBYMEMBER_RO", "str", "m", "3", "km"},
+		{"GEOSEARCH", "str", "FROMMEMBER", "m", "BYRADIUS", "1", "km"},
+		{"GEOSEARCHSTORE", "d", "str", "FROMMEMBER", "m", "BYRADIUS", "1", "km"},
+		{"GEOSEARCHSTORE", "str", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"}, {"TYPE", "str"},
+		{"GEODIST", "str", "a", "b", "parsec"}, {"GEODIST", "str", "a", "b", "km", "x"},
+	} {
+		p.Check(c...)
+	}
+}
+
+func TestGeoaddGeoposGeohash(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, proto := range []string{"2", "3"} {
+		geoHello(p, proto)
+		p.CheckAll([][]string{
+			{"DEL", "Sicily"},
+			{"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
+			{"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo"},
+			{"GEOADD", "Sicily", "CH", "13.3", "38.1", "Palermo", "1", "1", "new"},
+			{"GEOADD", "Sicily", "NX", "0", "0", "Palermo", "2", "2", "new2"},
+			{"GEOADD", "Sicily", "XX", "CH", "0", "0", "Palermo", "3", "3", "absent"},
+			{"GEOADD", "Sicily", "NX", "XX", "1", "1", "a"}, {"GEOADD", "Sicily", "CH", "NX", "1", "1"},
+			{"GEOADD", "Sicily", "GT", "1", "1", "a"}, {"GEOADD", "Sicily", "1", "1", "a", "2"},
+			{"GEOADD", "Sicily", "NX", "XX", "CH"}, {"GEOADD", "Sicily", "CH", "CH", "CH"},
+			{"GEOADD", "Sicily", "181", "0", "a"}, {"GEOADD", "Sicily", "0", "85.06", "a"},
+			{"GEOADD", "Sicily", "-180.0000001", "-85.05112879", "a"}, {"GEOADD", "Sicily", "inf", "0", "a"},
+			{"GEOADD", "Sicily", "0", "-inf", "a"}, {"GEOADD", "Sicily", "nan", "0", "a"},
+			{"GEOADD", "Sicily", "x", "0", "a"}, {"GEOADD", "Sicily", "0", "", "a"}, {"GEOADD", "Sicily", " 1", "0", "a"},
+			{"GEOADD", "Sicily", "1", "1", "ok", "1e500", "0", "bad"}, {"ZCARD", "Sicily"},
+			{"GEOADD", "Sicily", "180", "85.05112878", "corner1", "-180", "-85.05112878", "corner2", "0", "0", "origin",
+				"0x10", "-0", "hex", "-0", "0", "negzero", "179.99999999", "-85", "edge"},
+			{"ZRANGE", "Sicily", "0", "-1", "WITHSCORES"},
+			{"GEOPOS", "Sicily", "Palermo", "Catania", "nope", "corner1", "corner2", "origin", "hex", "negzero", "edge"},
+			{"GEOHASH", "Sicily", "Palermo", "Catania", "nope", "corner1", "corner2", "origin", "hex", "negzero", "edge"},
+			{"GEOPOS", "nokey", "a", "b"}, {"GEOHASH", "nokey", "a", "b"}, {"GEOPOS", "Sicily"}, {"GEOHASH", "Sicily"},
+			// Plain sorted sets with scores no geohash has.
+			{"ZADD", "z", "0", "zero", "-1", "neg", "1e300", "huge", "4503599627370496", "two52", "-inf", "ninf",
+				"inf", "pinf", "123.75", "frac", "9223372036854775808", "two63", "18446744073709551616", "two64"},
+			{"GEOPOS", "z", "zero", "neg", "huge", "two52", "ninf", "pinf", "frac", "two63", "two64"},
+			{"GEOHASH", "z", "zero", "neg", "huge", "two52", "ninf", "pinf", "frac", "two63", "two64"},
+			{"GEODIST", "z", "zero", "neg"}, {"GEODIST", "z", "huge", "pinf", "km"},
+			{"GEORADIUS", "z", "0", "0", "30000", "km", "WITHHASH", "WITHCOORD", "WITHDIST", "ASC"},
+		})
+	}
+}
+
+func TestGeodist(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, proto := range []string{"2", "3"} {
+		geoHello(p, proto)
+		p.CheckAll([][]string{
+			{"GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania",
+				"13.361389", "38.115556", "Twin", "-73.9857", "40.7484", "NYC", "151.2153", "-33.8568", "Sydney"},
+			{"GEODIST", "Sicily", "Palermo", "Catania"}, {"GEODIST", "Sicily", "Palermo", "Catania", "km"},
+			{"GEODIST", "Sicily", "Palermo", "Catania", "MI"}, {"GEODIST", "Sicily", "Palermo", "Catania", "Ft"},
+			{"GEODIST", "Sicily", "Palermo", "Catania", "M"}, {"GEODIST", "Sicily", "Palermo", "Twin"},
+			{"GEODIST", "Sicily", "NYC", "Sydney", "km"}, {"GEODIST", "Sicily", "Sydney", "NYC", "mi"},
+			{"GEODIST", "Sicily", "Palermo", "Palermo"},
+			{"GEODIST", "Sicily", "Palermo", "nope"}, {"GEODIST", "Sicily", "nope", "Palermo", "km"},
+			{"GEODIST", "nokey", "a", "b"}, {"GEODIST", "nokey", "a", "b", "km"},
+			{"GEODIST", "Sicily", "Palermo", "Catania", "parsec"}, {"GEODIST", "nokey", "a", "b", "parsec"},
+			{"GEODIST", "Sicily", "Palermo", "Catania", "km", "extra"},
+		})
+	}
+}
+
+func TestGeoSearchOptions(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Check("GEOADD", "Sicily", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania",
+		"12.758489", "38.788135", "edge1", "17.241510", "38.788135", "edge2", "15.087269", "37.502669", "CataniaTwin")
+	for _, proto := range []string{"2", "3"} {
+		geoHello(p, proto)
+		p.CheckAll([][]string{
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHDIST"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "WITHCOORD", "WITHDIST", "WITHHASH"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "withhash", "ASC", "COUNT", "1"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "DESC", "COUNT", "2"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "COUNT", "2", "ANY"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "ANY"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "COUNT", "0"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "COUNT", "-1"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "COUNT", "x"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "COUNT"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "BOGUS"},
+			{"GEORADIUS", "Sicily", "15", "37", "-1", "km"}, {"GEORADIUS", "Sicily", "15", "37", "x", "km"},
+			{"GEORADIUS", "Sicily", "15", "37", "1", "lightyear"}, {"GEORADIUS", "Sicily", "200", "37", "1", "km"},
+			{"GEORADIUS", "Sicily", "15", "37", "0", "km"}, {"GEORADIUS", "Sicily", "15.087269", "37.502669", "0", "km"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "dst", "WITHDIST"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "dst"}, {"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+			{"GEORADIUS", "Sicily", "15", "37", "200", "km", "STOREDIST", "dst", "COUNT", "2", "DESC"},
+			{"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+			{"GEORADIUS", "Sicily", "15", "37", "1", "m", "STORE", "dst"}, {"EXISTS", "dst"},
+			{"GEORADIUS", "nokey", "15", "37", "1", "m", "STORE", "Sicily2"}, {"GEORADIUS", "nokey", "15", "37", "1", "m"},
+			{"GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "STORE", "dst"},
+			{"GEORADIUS_RO", "Sicily", "15", "37", "200", "km", "WITHDIST", "ASC"},
+			{"GEORADIUSBYMEMBER", "Sicily", "Palermo", "200", "km", "WITHDIST", "ASC"},
+			{"GEORADIUSBYMEMBER", "Sicily", "nope", "200", "km"},
+			{"GEORADIUSBYMEMBER", "nokey", "nope", "x", "parsec", "STORE", "d"},
+			{"GEORADIUSBYMEMBER", "nokey", "nope", "x", "parsec", "BOGUS"},
+			{"GEORADIUSBYMEMBER", "nokey", "nope", "x", "parsec"},
+			{"GEORADIUSBYMEMBER_RO", "Sicily", "Catania", "100", "mi", "WITHCOORD", "COUNT", "10", "DESC"},
+			{"GEORADIUSBYMEMBER_RO", "Sicily", "Catania", "100", "mi", "STOREDIST", "d"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "ASC"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "ASC", "WITHCOORD", "WITHDIST", "WITHHASH"},
+			{"GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "BYBOX", "400", "400", "km", "DESC", "COUNT", "3"},
+			{"GEOSEARCH", "Sicily", "FROMMEMBER", "nope", "BYBOX", "400", "400", "km"},
+			{"GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "FROMLONLAT", "1", "2", "BYBOX", "1", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "FROMMEMBER", "Palermo", "BYBOX", "1", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "BYBOX", "1", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYBOX", "1", "1", "km", "BYRADIUS", "1", "km"},
+			{"GEOSEARCH", "Sicily", "BYRADIUS", "1", "km", "WITHDIST"}, {"geosearch", "Sicily", "BYRADIUS", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "WITHDIST"}, {"GeoSearch", "Sicily", "FROMLONLAT", "1", "2", "ASC"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYBOX", "x", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYBOX", "1", "x", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYBOX", "-1", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYBOX", "1", "1", "au"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYBOX", "1", "1"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "100", "BYBOX", "1", "1", "km"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "STORE", "d"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "STOREDIST"},
+			{"GEOSEARCH", "Sicily", "FROMLONLAT", "1", "2", "BYRADIUS", "1", "km", "ANY"},
+			{"GEOSEARCH", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1", "km"},
+			{"GEOSEARCH", "nokey", "FROMMEMBER", "x", "BYRADIUS", "-1", "km"},
+			{"GEOSEARCH", "nokey", "FROMMEMBER", "x", "BYRADIUS", "1", "km", "WITHDIST", "ANY"},
+			{"GEOSEARCHSTORE", "dst", "Sicily", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "STOREDIST", "COUNT", "3"},
+			{"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+			{"GEOSEARCHSTORE", "dst", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km"},
+			{"ZRANGE", "dst", "0", "-1", "WITHSCORES"},
+			{"GEOSEARCHSTORE", "dst", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km", "WITHDIST"},
+			{"GEOSEARCHSTORE", "dst", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km", "STORE", "x"},
+			{"GEOSEARCHSTORE", "dst", "Sicily", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "m", "STOREDIST"},
+			{"EXISTS", "dst"},
+			{"GEOSEARCHSTORE", "dst", "nokey", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "m"},
+		})
+	}
+}
+
+// TestGeoSearchPoles: huge radii and points near the poles and the date
+// line, where neighbour boxes wrap and coincide.
+func TestGeoSearchPoles(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Check("GEOADD", "w", "179.9", "84", "a", "-179.9", "84", "b", "0", "85", "c", "0", "-85", "d",
+		"180", "0", "e", "-180", "0", "f", "90", "-84.9", "g", "179.99", "-1", "h")
+	for _, c := range [][]string{{"0", "85"}, {"180", "84"}, {"-180", "-85"}, {"179.95", "0"}, {"0", "0"}} {
+		for _, r := range []string{"1", "100", "1000", "5000", "10000", "20000", "40000"} {
+			p.Check("GEORADIUS", "w", c[0], c[1], r, "km", "WITHDIST")
+			p.Check("GEOSEARCH", "w", "FROMLONLAT", c[0], c[1], "BYBOX", r, r, "km", "WITHDIST")
+			p.Check("GEOSEARCH", "w", "FROMLONLAT", c[0], c[1], "BYBOX", r, "10", "km", "COUNT", "3", "DESC")
+		}
+	}
+}
+
+// geoGen generates random geo commands for the differential test.
+type geoGen struct {
+	r    *rand.Rand
+	pts  [][2]string // coordinates added so far, to reuse (ties)
+	mems []string
+}
+
+func (g *geoGen) coord() (string, string) {
+	switch g.r.IntN(10) {
+	case 0, 1, 2: // worldwide
+		return strconv.FormatFloat(g.r.Float64()*360-180, 'f', 6, 64), strconv.FormatFloat(g.r.Float64()*170.1-85.05, 'f', 6, 64)
+	case 3: // a point already used: equal distances
+		if len(g.pts) > 0 {
+			p := g.pts[g.r.IntN(len(g.pts))]
+			return p[0], p[1]
+		}
+	case 4: // out of range or not a number, rarely
+		if g.r.IntN(4) == 0 {
+			return []string{"181", "x", "-180.5", "0"}[g.r.IntN(4)], []string{"0", "86", "nan", "-90"}[g.r.IntN(4)]
+		}
+	}
+	// a dense city: a few kilometres around one point
+	return strconv.FormatFloat(2.35+g.r.NormFloat64()*0.03, 'f', 5, 64), strconv.FormatFloat(48.85+g.r.NormFloat64()*0.02, 'f', 5, 64)
+}
+
+func (g *geoGen) member() string {
+	if len(g.mems) > 0 && g.r.IntN(4) > 0 {
+		return g.mems[g.r.IntN(len(g.mems))]
+	}
+	m := "m" + strconv.Itoa(g.r.IntN(120))
+	g.mems = append(g.mems, m)
+	return m
+}
+
+func (g *geoGen) key() string { return []string{"geo", "geo", "geo", "big", "z", "str", "nokey"}[g.r.IntN(7)] }
+
+func (g *geoGen) unit() string { return []string{"m", "km", "mi", "ft", "KM", "m", "furlong"}[g.r.IntN(7)] }
+
+func (g *geoGen) radius(unit string) string {
+	km := []float64{0, 0.001, 0.5, 2, 5, 10, 50, 300, 1000, 5000, 15000}[g.r.IntN(11)]
+	km *= 0.5 + g.r.Float64()
+	m := km * 1000
+	switch unit {
+	case "km", "KM":
+		m /= 1000
+	case "mi":
+		m /= 1609.34
+	case "ft":
+		m /= 0.3048
+	}
+	if g.r.IntN(50) == 0 {
+		return "-1"
+	}
+	return strconv.FormatFloat(m, 'f', g.r.IntN(4), 64)
+}
+
+// options returns a random mix of search options.
+func (g *geoGen) options(store bool) []string {
+	var o []string
+	for range g.r.IntN(5) {
+		switch g.r.IntN(10) {
+		case 0:
+			o = append(o, "WITHDIST")
+		case 1:
+			o = append(o, "WITHCOORD")
+		case 2:
+			o = append(o, "WITHHASH")
+		case 3:
+			o = append(o, []string{"ASC", "DESC"}[g.r.IntN(2)])
+		case 4, 5:
+			o = append(o, "COUNT", strconv.Itoa(g.r.IntN(8)+1))
+		case 6:
+			o = append(o, "ANY")
+		case 7:
+			if store {
+				o = append(o, []string{"STORE", "STOREDIST"}[g.r.IntN(2)], "dst")
+			}
+		}
+	}
+	return o
+}
+
+func (g *geoGen) command() []string {
+	key := g.key()
+	switch n := g.r.IntN(20); {
+	case n < 4:
+		cmd := []string{"GEOADD", key}
+		if g.r.IntN(4) == 0 {
+			cmd = append(cmd, []string{"NX", "XX", "CH", "CH"}[g.r.IntN(4)])
+		}
+		for range 1 + g.r.IntN(4) {
+			lon, lat := g.coord()
+			g.pts = append(g.pts, [2]string{lon, lat})
+			cmd = append(cmd, lon, lat, g.member())
+		}
+		return cmd
+	case n == 4:
+		return []string{"GEOPOS", key, g.member(), g.member()}
+	case n == 5:
+		return []string{"GEOHASH", key, g.member(), g.member()}
+	case n == 6:
+		cmd := []string{"GEODIST", key, g.member(), g.member()}
+		if g.r.IntN(2) == 0 {
+			cmd = append(cmd, g.unit())
+		}
+		return cmd
+	case n == 7:
+		return []string{"ZREM", key, g.member()}
+	case n == 8:
+		return []string{"ZRANGE", "dst", "0", "-1", "WITHSCORES"}
+	case n == 9:
+		lon, lat := g.coord()
+		u := g.unit()
+		name := []string{"GEORADIUS", "GEORADIUS_RO"}[g.r.IntN(2)]
+		return append([]string{name, key, lon, lat, g.radius(u), u}, g.options(name == "GEORADIUS")...)
+	case n == 10:
+		u := g.unit()
+		name := []string{"GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"}[g.r.IntN(2)]
+		return append([]string{name, key, g.member(), g.radius(u), u}, g.options(name == "GEORADIUSBYMEMBER")...)
+	default:
+		cmd := []string{"GEOSEARCH", key}
+		store := g.r.IntN(3) == 0
+		if store {
+			cmd = []string{"GEOSEARCHSTORE", "dst", key}
+		}
+		var from, by []string
+		if g.r.IntN(2) == 0 {
+			from = []string{"FROMMEMBER", g.member()}
+		} else {
+			lon, lat := g.coord()
+			from = []string{"FROMLONLAT", lon, lat}
+		}
+		u := g.unit()
+		if g.r.IntN(2) == 0 {
+			by = []string{"BYRADIUS", g.radius(u), u}
+		} else {
+			by = []string{"BYBOX", g.radius(u), g.radius(u), u}
+		}
+		opts := g.options(false)
+		if store && g.r.IntN(2) == 0 {
+			opts = append(opts, "STOREDIST")
+		}
+		if g.r.IntN(2) == 0 {
+			from, by = by, from
+		}
+		cmd = append(cmd, from...)
+		cmd = append(cmd, by...)
+		return append(cmd, opts...)
+	}
+}
+
+// TestGeoRandomDiff runs random geo commands on a node and on redis-server
+// and compares every reply; a failure names the seed and the step.
+func TestGeoRandomDiff(t *testing.T) {
+	const seed = 20260501
+	p := nodetest.NewPair(t)
+	g := &geoGen{r: rand.New(rand.NewPCG(seed, 7))}
+	p.CheckAll([][]string{{"SET", "str", "x"}, {"ZADD", "z", "1", "m1", "5e15", "m2", "-3", "m3", "3471579339700058", "m4"}})
+	// "big" is a sorted set over the listpack limit, in the skiplist form.
+	big := []string{"GEOADD", "big"}
+	for i := range 300 {
+		lon, lat := g.coord()
+		if lon == "x" || lat == "nan" || lon == "181" || lat == "86" || lat == "-90" || lon == "-180.5" {
+			continue
+		}
+		big = append(big, lon, lat, "m"+strconv.Itoa(i%120)+"_"+strconv.Itoa(i))
+	}
+	p.Check(big...)
+	steps := 3000
+	if testing.Short() {
+		steps = 800
+	}
+	for i := range steps {
+		if i == steps/2 {
+			geoHello(p, "3")
+		}
+		cmd := g.command()
+		p.Check(cmd...)
+		if t.Failed() {
+			t.Fatalf("seed %d, step %d: %s", seed, i, fmt.Sprint(cmd))
+		}
+	}
+}
+
+// geoHello switches both connections to a protocol version (the replies
+// differ in the client id).
+func geoHello(p *nodetest.Pair, proto string) {
+	p.Node.Do("HELLO", proto)
+	p.Redis.Do("HELLO", proto)
+}
