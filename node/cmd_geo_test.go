@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/slotcache/slotcache/node/nodetest"
@@ -210,9 +211,13 @@ func (g *geoGen) member() string {
 	return m
 }
 
-func (g *geoGen) key() string { return []string{"geo", "geo", "geo", "big", "z", "str", "nokey"}[g.r.IntN(7)] }
+func (g *geoGen) key() string {
+	return []string{"geo", "geo", "geo", "big", "z", "str", "nokey"}[g.r.IntN(7)]
+}
 
-func (g *geoGen) unit() string { return []string{"m", "km", "mi", "ft", "KM", "m", "furlong"}[g.r.IntN(7)] }
+func (g *geoGen) unit() string {
+	return []string{"m", "km", "mi", "ft", "KM", "m", "furlong"}[g.r.IntN(7)]
+}
 
 func (g *geoGen) radius(unit string) string {
 	km := []float64{0, 0.001, 0.5, 2, 5, 10, 50, 300, 1000, 5000, 15000}[g.r.IntN(11)]
@@ -232,25 +237,27 @@ func (g *geoGen) radius(unit string) string {
 	return strconv.FormatFloat(m, 'f', g.r.IntN(4), 64)
 }
 
-// options returns a random mix of search options.
-func (g *geoGen) options(store bool) []string {
+// options returns a random mix of search options: for a storing search
+// mostly no WITH options (which it refuses), with storeKey also STORE and
+// STOREDIST.
+func (g *geoGen) options(store, storeKey bool) []string {
 	var o []string
 	for range g.r.IntN(5) {
 		switch g.r.IntN(10) {
-		case 0:
-			o = append(o, "WITHDIST")
-		case 1:
-			o = append(o, "WITHCOORD")
-		case 2:
-			o = append(o, "WITHHASH")
+		case 0, 1, 2:
+			if !store || g.r.IntN(8) == 0 {
+				o = append(o, []string{"WITHDIST", "WITHCOORD", "WITHHASH"}[g.r.IntN(3)])
+			}
 		case 3:
 			o = append(o, []string{"ASC", "DESC"}[g.r.IntN(2)])
 		case 4, 5:
 			o = append(o, "COUNT", strconv.Itoa(g.r.IntN(8)+1))
 		case 6:
-			o = append(o, "ANY")
+			if g.r.IntN(3) == 0 {
+				o = append(o, "ANY")
+			}
 		case 7:
-			if store {
+			if storeKey {
 				o = append(o, []string{"STORE", "STOREDIST"}[g.r.IntN(2)], "dst")
 			}
 		}
@@ -290,11 +297,11 @@ func (g *geoGen) command() []string {
 		lon, lat := g.coord()
 		u := g.unit()
 		name := []string{"GEORADIUS", "GEORADIUS_RO"}[g.r.IntN(2)]
-		return append([]string{name, key, lon, lat, g.radius(u), u}, g.options(name == "GEORADIUS")...)
+		return append([]string{name, key, lon, lat, g.radius(u), u}, g.options(false, name == "GEORADIUS")...)
 	case n == 10:
 		u := g.unit()
 		name := []string{"GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"}[g.r.IntN(2)]
-		return append([]string{name, key, g.member(), g.radius(u), u}, g.options(name == "GEORADIUSBYMEMBER")...)
+		return append([]string{name, key, g.member(), g.radius(u), u}, g.options(false, name == "GEORADIUSBYMEMBER")...)
 	default:
 		cmd := []string{"GEOSEARCH", key}
 		store := g.r.IntN(3) == 0
@@ -314,7 +321,7 @@ func (g *geoGen) command() []string {
 		} else {
 			by = []string{"BYBOX", g.radius(u), g.radius(u), u}
 		}
-		opts := g.options(false)
+		opts := g.options(store, false)
 		if store && g.r.IntN(2) == 0 {
 			opts = append(opts, "STOREDIST")
 		}
@@ -348,16 +355,26 @@ func TestGeoRandomDiff(t *testing.T) {
 	if testing.Short() {
 		steps = 800
 	}
+	found := 0 // searches that found something: the test must not go vacuous
 	for i := range steps {
 		if i == steps/2 {
 			geoHello(p, "3")
 		}
 		cmd := g.command()
-		p.Check(cmd...)
+		v := p.Check(cmd...)
+		if strings.HasPrefix(cmd[0], "GEOSEARCH") || strings.HasPrefix(cmd[0], "GEORADIUS") {
+			if len(v.Elems) > 0 || v.Int > 0 {
+				found++
+			}
+		}
 		if t.Failed() {
 			t.Fatalf("seed %d, step %d: %s", seed, i, fmt.Sprint(cmd))
 		}
 	}
+	if found < steps/10 {
+		t.Fatalf("only %d of %d random commands were searches with results", found, steps)
+	}
+	t.Logf("%d searches with results", found)
 }
 
 // geoHello switches both connections to a protocol version (the replies
@@ -365,4 +382,35 @@ func TestGeoRandomDiff(t *testing.T) {
 func geoHello(p *nodetest.Pair, proto string) {
 	p.Node.Do("HELLO", proto)
 	p.Redis.Do("HELLO", proto)
+}
+
+// TestGeoTies: many members at the same few points, so that distances tie;
+// with COUNT below the number of results Redis orders them with its
+// partial quicksort, otherwise with a stable sort.
+func TestGeoTies(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, key := range []string{"small", "large"} {
+		cmd := []string{"GEOADD", key}
+		n := 40
+		if key == "large" {
+			n = 200
+		}
+		for i := range n {
+			pt := [][2]string{{"2.35", "48.85"}, {"2.36", "48.85"}, {"2.34", "48.86"}, {"2.35", "48.84"}}[i%4]
+			cmd = append(cmd, pt[0], pt[1], fmt.Sprintf("p%03d", (i*37)%n))
+		}
+		p.Check(cmd...)
+		for _, count := range []string{"1", "3", "7", "8", "41", "50", "100", "199", "200", "500"} {
+			for _, order := range []string{"ASC", "DESC"} {
+				p.Check("GEOSEARCH", key, "FROMLONLAT", "2.35", "48.85", "BYRADIUS", "5", "km", "COUNT", count, order, "WITHDIST")
+				p.Check("GEORADIUS", key, "2.351", "48.851", "5", "km", "COUNT", count, order)
+			}
+			p.Check("GEOSEARCH", key, "FROMMEMBER", "p001", "BYBOX", "5", "5", "km", "COUNT", count)
+			p.Check("GEOSEARCH", key, "FROMMEMBER", "p001", "BYBOX", "5", "5", "km", "COUNT", count, "ANY")
+			p.Check("GEOSEARCHSTORE", "dst", key, "FROMMEMBER", "p002", "BYRADIUS", "3", "km", "COUNT", count, "STOREDIST")
+			p.Check("ZRANGE", "dst", "0", "-1", "WITHSCORES")
+		}
+		p.Check("GEOSEARCH", key, "FROMLONLAT", "2.35", "48.85", "BYRADIUS", "5", "km", "DESC")
+		p.Check("GEOSEARCH", key, "FROMLONLAT", "2.35", "48.85", "BYRADIUS", "5", "km")
+	}
 }
