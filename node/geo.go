@@ -372,14 +372,36 @@ func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	return 2.0 * geoEarthRadius * geoAsin(math.Sqrt(u*u+geoCos(lat1r)*geoCos(lat2r)*v*v))
 }
 
+// geoDistanceApprox is geoDistance with Go's sin, cos and asin: off by a
+// few units in the last place, or by up to a few centimetres for nearly
+// antipodal points, where asin is steep.
+func geoDistanceApprox(lon1, lat1, lon2, lat2 float64) float64 {
+	lat1r, lon1r, lat2r, lon2r := geoDegRad(lat1), geoDegRad(lon1), geoDegRad(lat2), geoDegRad(lon2)
+	u := math.Sin((lat2r - lat1r) / 2)
+	v := math.Sin((lon2r - lon1r) / 2)
+	return 2.0 * geoEarthRadius * math.Asin(math.Sqrt(u*u+math.Cos(lat1r)*math.Cos(lat2r)*v*v))
+}
+
+// surelyOver reports whether an approximate distance d is beyond lim by
+// more than geoDistanceApprox can be off.
+func surelyOver(d, lim float64) bool { return d > lim+lim*1e-6+1 }
+
 // within reports whether the point (lon, lat) is inside the shape, and its
-// distance in meters from the centre.
+// distance in meters from the centre. Points clearly outside are told by
+// the approximate distance; the others get Redis's exact arithmetic.
 func (s *geoShape) within(lon, lat float64) (float64, bool) {
 	if !s.box {
+		lim := s.radius * s.conv
+		if surelyOver(geoDistanceApprox(s.lon, s.lat, lon, lat), lim) {
+			return 0, false
+		}
 		d := geoDistance(s.lon, s.lat, lon, lat)
-		return d, d <= s.radius*s.conv
+		return d, d <= lim
 	}
 	w, h := s.width*s.conv, s.height*s.conv
+	if surelyOver(geoDistanceApprox(lon, lat, lon, s.lat), h/2) || surelyOver(geoDistanceApprox(lon, lat, s.lon, lat), w/2) {
+		return 0, false
+	}
 	lonDist := geoDistance(lon, lat, s.lon, lat)
 	latDist := geoDistance(lon, lat, lon, s.lat)
 	if lonDist > w/2 || latDist > h/2 {
@@ -573,6 +595,14 @@ func (a dd) add(b dd) dd {
 	return quickTwoSum(s.hi, s.lo)
 }
 
+// addSloppy adds without the second error term: relative error about
+// 2^-104 unless a and b nearly cancel, which the series terms never do.
+func (a dd) addSloppy(b dd) dd {
+	s := twoSum(a.hi, b.hi)
+	s.lo += a.lo + b.lo
+	return quickTwoSum(s.hi, s.lo)
+}
+
 func (a dd) neg() dd { return dd{-a.hi, -a.lo} }
 
 func (a dd) mul(b dd) dd {
@@ -628,18 +658,154 @@ func ddSinCos(x dd) (sin, cos dd) {
 	return c.neg(), s
 }
 
+// geoSin returns sin x correctly rounded (in all but astronomically rare
+// cases): a fast double-double evaluation when its rounding is certain,
+// else the slow series.
 func geoSin(x float64) float64 {
+	if s, ok := ddSinFast(x); ok {
+		if v, ok := ddRound(s, 0x1p-62); ok {
+			return v
+		}
+	}
 	s, _ := ddSinCos(dd{x, 0})
 	return s.hi + s.lo
 }
 
+// geoCos returns cos x correctly rounded, as geoSin.
 func geoCos(x float64) float64 {
+	if c, ok := ddCosFast(x); ok {
+		if v, ok := ddRound(c, 0x1p-62); ok {
+			return v
+		}
+	}
 	_, c := ddSinCos(dd{x, 0})
 	return c.hi + c.lo
 }
 
-// geoAsin refines Go's asin with Newton steps on sin in double-double.
+// ddRound rounds v to the nearest double when v is within a relative
+// error rel of the exact value and that cannot change the rounding.
+func ddRound(v dd, rel float64) (float64, bool) {
+	v = quickTwoSum(v.hi, v.lo)
+	if v.hi == 0 || math.IsInf(v.hi, 0) || math.IsNaN(v.hi) {
+		return 0, false
+	}
+	err := math.Abs(v.hi) * rel
+	up := math.Nextafter(v.hi, math.Inf(1)) - v.hi
+	down := v.hi - math.Nextafter(v.hi, math.Inf(-1))
+	if v.lo+err < up/2 && v.lo-err > -down/2 {
+		return v.hi, true
+	}
+	return 0, false
+}
+
+// Coefficients 1/n! in double-double, for the leading terms of the series.
+var (
+	ddInv6   = dd{1.0 / 6, 0}.fix(6)
+	ddInv120 = dd{1.0 / 120, 0}.fix(120)
+	ddInv24  = dd{1.0 / 24, 0}.fix(24)
+	ddInv720 = dd{1.0 / 720, 0}.fix(720)
+)
+
+// fix sets the low part of an approximation a of 1/n.
+func (a dd) fix(n float64) dd {
+	// 1/n = a + (1 - a*n)/n, and 1 - a*n is exact with an FMA.
+	return quickTwoSum(a.hi, math.FMA(-a.hi, n, 1)/n)
+}
+
+// ddReduce returns r = x - q*pi/2 in double-double, |r| <= pi/4; ok is
+// false for arguments it does not reduce accurately.
+func ddReduce(x float64) (r dd, q int64, ok bool) {
+	if math.Abs(x) <= math.Pi/4 {
+		return dd{x, 0}, 0, true
+	}
+	if !(math.Abs(x) <= 64) {
+		return r, 0, false
+	}
+	k := math.Round(x / ddPio2a)
+	r = dd{x, 0}.add(twoProd(k, -ddPio2a)).add(twoProd(k, -ddPio2b)).addSloppy(dd{-k * ddPio2c, 0})
+	return r, int64(k) & 3, true
+}
+
+// ddPolySin returns sin r for |r| <= pi/4 to about 2^-64 relative error:
+// r (1 - z/6 + z^2/120 - z^3 t) with z = r^2, the leading terms in
+// double-double and the tail t in double.
+func ddPolySin(r dd) dd {
+	z := r.mul(r)
+	zf := z.hi
+	t := 1.0/5040 - zf*(1.0/362880-zf*(1.0/39916800-zf*(1.0/6227020800-zf*(1.0/1307674368000-zf*(1.0/355687428096000)))))
+	p := ddInv120.addSloppy(dd{-zf * t, 0})
+	p = ddInv6.neg().addSloppy(z.mul(p))
+	p = dd{1, 0}.addSloppy(z.mul(p))
+	return r.mul(p)
+}
+
+// ddPolyCos returns cos r for |r| <= pi/4, as ddPolySin:
+// 1 - z/2 + z^2/24 - z^3/720 + z^4 t.
+func ddPolyCos(r dd) dd {
+	z := r.mul(r)
+	zf := z.hi
+	t := 1.0/40320 - zf*(1.0/3628800-zf*(1.0/479001600-zf*(1.0/87178291200-zf*(1.0/20922789888000-zf*(1.0/6402373705728000)))))
+	p := ddInv720.neg().addSloppy(dd{zf * t, 0})
+	p = ddInv24.addSloppy(z.mul(p))
+	p = dd{-0.5, 0}.addSloppy(z.mul(p))
+	return dd{1, 0}.addSloppy(z.mul(p))
+}
+
+// ddSinFast returns sin x to about 2^-64 relative error.
+func ddSinFast(x float64) (dd, bool) {
+	r, q, ok := ddReduce(x)
+	if !ok {
+		return dd{}, false
+	}
+	switch q {
+	case 0:
+		return ddPolySin(r), true
+	case 1:
+		return ddPolyCos(r), true
+	case 2:
+		return ddPolySin(r).neg(), true
+	}
+	return ddPolyCos(r).neg(), true
+}
+
+// ddCosFast returns cos x to about 2^-64 relative error.
+func ddCosFast(x float64) (dd, bool) {
+	r, q, ok := ddReduce(x)
+	if !ok {
+		return dd{}, false
+	}
+	switch q {
+	case 0:
+		return ddPolyCos(r), true
+	case 1:
+		return ddPolySin(r).neg(), true
+	case 2:
+		return ddPolyCos(r).neg(), true
+	}
+	return ddPolySin(r), true
+}
+
+// geoAsin returns asin x correctly rounded: one Newton step on sin in
+// double-double from Go's asin, checked as geoSin; the slow path takes two
+// steps with the full series.
 func geoAsin(x float64) float64 {
+	if x > 0 && x < 1 {
+		y0 := math.Asin(x)
+		s, ok1 := ddSinFast(y0)
+		c, ok2 := ddCosFast(y0)
+		if ok1 && ok2 && c.hi > 0x1p-20 {
+			d := dd{x, 0}.add(s.neg())
+			y := dd{y0, 0}.add(dd{(d.hi + d.lo) / (c.hi + c.lo), 0})
+			if v, ok := ddRound(y, 0x1p-62/c.hi); ok {
+				return v
+			}
+		}
+	}
+	return geoAsinSlow(x)
+}
+
+// geoAsinSlow refines Go's asin with Newton steps on sin in double-double.
+func geoAsinSlow(x float64) float64 {
 	if x >= 1 || x <= -1 || x == 0 || math.IsNaN(x) {
 		return math.Asin(x)
 	}
