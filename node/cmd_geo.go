@@ -474,6 +474,7 @@ type geoPoint struct {
 // in Redis's order; with limit > 0 it stops once it has limit points.
 func geoSearchZset(z *zset, shape *geoShape, limit int, out []geoPoint) []geoPoint {
 	nb := shape.areas()
+	shape.prepare()
 	last := 0 // as in Redis, a box is compared with the previous one only from the second on
 	for i := range nb {
 		if nb[i].zero() {

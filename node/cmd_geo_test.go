@@ -414,3 +414,35 @@ func TestGeoTies(t *testing.T) {
 		p.Check("GEOSEARCH", key, "FROMLONLAT", "2.35", "48.85", "BYRADIUS", "5", "km")
 	}
 }
+
+// benchGeoSearch loads 10000 points around a city into the server at addr
+// and runs GEOSEARCH (5 km, nearest 20, with distances) over loopback.
+func benchGeoSearch(b *testing.B, addr string) {
+	c := nodetest.Dial(b, addr)
+	r := rand.New(rand.NewPCG(9, 10))
+	args := []string{"GEOADD", "city"}
+	for i := range 10000 {
+		args = append(args, strconv.FormatFloat(2.35+r.NormFloat64()*0.1, 'f', 6, 64),
+			strconv.FormatFloat(48.85+r.NormFloat64()*0.07, 'f', 6, 64), "p"+strconv.Itoa(i))
+	}
+	if v := c.Do(args...); v.Int != 10000 {
+		b.Fatalf("GEOADD: %s", v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		v := c.Do("GEOSEARCH", "city", "FROMLONLAT", "2.34", "48.86", "BYRADIUS", "5", "km", "ASC", "COUNT", "20", "WITHDIST")
+		if len(v.Elems) != 20 {
+			b.Fatalf("GEOSEARCH: %s", v)
+		}
+	}
+}
+
+func BenchmarkNodeGeoSearch(b *testing.B) {
+	addr, _ := nodetest.StartNode(b, nil)
+	benchGeoSearch(b, addr)
+}
+
+// BenchmarkRedisGeoSearch runs the same search on redis-server, for
+// comparison.
+func BenchmarkRedisGeoSearch(b *testing.B) { benchGeoSearch(b, nodetest.StartRedis(b)) }

@@ -259,6 +259,9 @@ type geoShape struct {
 	radius        float64
 	width, height float64
 	conv          float64
+	maxA, maxA2   float64 // prefilter limits (see prepare)
+
+	latR, lonR, cosLat float64 // the centre in radians, the cosine of its latitude
 }
 
 // geoEstimateSteps picks the precision of the search boxes for a radius.
@@ -364,42 +367,70 @@ func geoBoxScores(h geoHash) (lo, hi uint64) {
 // points (haversine formula).
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	lat1r := geoDegRad(lat1)
-	lon1r := geoDegRad(lon1)
+	return geoDistanceFrom(lat1r, geoDegRad(lon1), geoCos(lat1r), lon2, lat2)
+}
+
+// geoDistanceFrom is geoDistance with the first point given in radians,
+// with the cosine of its latitude.
+func geoDistanceFrom(lat1r, lon1r, cosLat1, lon2, lat2 float64) float64 {
 	lat2r := geoDegRad(lat2)
 	lon2r := geoDegRad(lon2)
 	u := geoSin((lat2r - lat1r) / 2)
 	v := geoSin((lon2r - lon1r) / 2)
-	return 2.0 * geoEarthRadius * geoAsin(math.Sqrt(u*u+geoCos(lat1r)*geoCos(lat2r)*v*v))
+	return 2.0 * geoEarthRadius * geoAsin(math.Sqrt(u*u+cosLat1*geoCos(lat2r)*v*v))
 }
 
-// geoDistanceApprox is geoDistance with Go's sin, cos and asin: off by a
-// few units in the last place, or by up to a few centimetres for nearly
-// antipodal points, where asin is steep.
-func geoDistanceApprox(lon1, lat1, lon2, lat2 float64) float64 {
+// Prefilter: most points in the boxes of a search are outside its area,
+// which Go's math tells faster than Redis's exact arithmetic. The
+// haversine distance is 2R asin(sqrt(a)), increasing with a, so a point is
+// surely outside when its approximate a exceeds the a of the limit plus a
+// margin far above the error of the approximation (a few units in the last
+// place, or a few centimetres where asin is steep).
+
+// geoHaversineA returns the a of the haversine formula with Go's math.
+func geoHaversineA(lon1, lat1, lon2, lat2 float64) float64 {
 	lat1r, lon1r, lat2r, lon2r := geoDegRad(lat1), geoDegRad(lon1), geoDegRad(lat2), geoDegRad(lon2)
 	u := math.Sin((lat2r - lat1r) / 2)
 	v := math.Sin((lon2r - lon1r) / 2)
-	return 2.0 * geoEarthRadius * math.Asin(math.Sqrt(u*u+math.Cos(lat1r)*math.Cos(lat2r)*v*v))
+	return u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
 }
 
-// surelyOver reports whether an approximate distance d is beyond lim by
-// more than geoDistanceApprox can be off.
-func surelyOver(d, lim float64) bool { return d > lim+lim*1e-6+1 }
+// geoMaxA returns the a above which a distance surely exceeds lim meters,
+// or +Inf when no distance on the sphere does.
+func geoMaxA(lim float64) float64 {
+	theta := (lim + lim*1e-6 + 1) / (2 * geoEarthRadius)
+	if !(theta < math.Pi/2) {
+		return math.Inf(1)
+	}
+	s := math.Sin(theta)
+	return s * s * (1 + 1e-9)
+}
+
+// prepare computes the prefilter limits of the shape and the trigonometry
+// of its centre.
+func (s *geoShape) prepare() {
+	s.latR, s.lonR = geoDegRad(s.lat), geoDegRad(s.lon)
+	s.cosLat = geoCos(s.latR)
+	if s.box {
+		s.maxA = geoMaxA(s.width * s.conv / 2)
+		s.maxA2 = geoMaxA(s.height * s.conv / 2)
+	} else {
+		s.maxA = geoMaxA(s.radius * s.conv)
+	}
+}
 
 // within reports whether the point (lon, lat) is inside the shape, and its
-// distance in meters from the centre. Points clearly outside are told by
-// the approximate distance; the others get Redis's exact arithmetic.
+// distance in meters from the centre. Call prepare first.
 func (s *geoShape) within(lon, lat float64) (float64, bool) {
 	if !s.box {
-		lim := s.radius * s.conv
-		if surelyOver(geoDistanceApprox(s.lon, s.lat, lon, lat), lim) {
+		if geoHaversineA(s.lon, s.lat, lon, lat) > s.maxA {
 			return 0, false
 		}
-		d := geoDistance(s.lon, s.lat, lon, lat)
-		return d, d <= lim
+		d := geoDistanceFrom(s.latR, s.lonR, s.cosLat, lon, lat)
+		return d, d <= s.radius*s.conv
 	}
 	w, h := s.width*s.conv, s.height*s.conv
-	if surelyOver(geoDistanceApprox(lon, lat, lon, s.lat), h/2) || surelyOver(geoDistanceApprox(lon, lat, s.lon, lat), w/2) {
+	if geoHaversineA(lon, lat, lon, s.lat) > s.maxA2 || geoHaversineA(lon, lat, s.lon, lat) > s.maxA {
 		return 0, false
 	}
 	lonDist := geoDistance(lon, lat, s.lon, lat)
@@ -791,12 +822,13 @@ func ddCosFast(x float64) (dd, bool) {
 func geoAsin(x float64) float64 {
 	if x > 0 && x < 1 {
 		y0 := math.Asin(x)
-		s, ok1 := ddSinFast(y0)
-		c, ok2 := ddCosFast(y0)
-		if ok1 && ok2 && c.hi > 0x1p-20 {
+		// The correction is tiny: the derivative needs no double-double.
+		s, ok := ddSinFast(y0)
+		c := math.Cos(y0)
+		if ok && c > 0x1p-20 {
 			d := dd{x, 0}.add(s.neg())
-			y := dd{y0, 0}.add(dd{(d.hi + d.lo) / (c.hi + c.lo), 0})
-			if v, ok := ddRound(y, 0x1p-62/c.hi); ok {
+			y := dd{y0, 0}.add(dd{(d.hi + d.lo) / c, 0})
+			if v, ok := ddRound(y, 0x1p-62/c); ok {
 				return v
 			}
 		}

@@ -161,10 +161,19 @@ func TestGeoTrigCorrectlyRounded(t *testing.T) {
 		if c := geoCos(x); c != wc {
 			t.Fatalf("cos(%v) = %v, want %v", x, c, wc)
 		}
+		if i%10 == 0 { // the slow path too, which the fast one rarely needs
+			s, c := ddSinCos(dd{x, 0})
+			if s.hi+s.lo != ws || c.hi+c.lo != wc {
+				t.Fatalf("slow sin, cos(%v) = %v, %v, want %v, %v", x, s.hi+s.lo, c.hi+c.lo, ws, wc)
+			}
+		}
 	}
-	for range 3000 {
+	for i := range 3000 {
 		x := r.Float64()
 		y := geoAsin(x)
+		if i%10 == 0 {
+			y = geoAsinSlow(x)
+		}
 		// y is the double nearest asin(x) when x lies between the sines of
 		// the midpoints from y to its neighbours (sin is increasing).
 		mid := func(b float64) *big.Float {
