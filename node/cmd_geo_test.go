@@ -174,6 +174,11 @@ func TestGeoSearchPoles(t *testing.T) {
 			p.Check("GEOSEARCH", "w", "FROMLONLAT", c[0], c[1], "BYBOX", r, r, "km", "WITHDIST")
 			p.Check("GEOSEARCH", "w", "FROMLONLAT", c[0], c[1], "BYBOX", r, "10", "km", "COUNT", "3", "DESC")
 		}
+		for _, r := range []string{"inf", "1e308", "0", "1e-300", "0x1p-1074"} {
+			p.Check("GEORADIUS", "w", c[0], c[1], r, "mi", "WITHDIST", "ASC")
+			p.Check("GEOSEARCH", "w", "FROMLONLAT", c[0], c[1], "BYBOX", r, "inf", "ft", "WITHDIST")
+			p.Check("GEOSEARCH", "w", "FROMLONLAT", c[0], c[1], "BYBOX", "40000", r, "km", "WITHCOORD")
+		}
 	}
 }
 
