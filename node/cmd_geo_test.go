@@ -86,6 +86,12 @@ func TestGeodist(t *testing.T) {
 			{"GEODIST", "nokey", "a", "b"}, {"GEODIST", "nokey", "a", "b", "km"},
 			{"GEODIST", "Sicily", "Palermo", "Catania", "parsec"}, {"GEODIST", "nokey", "a", "b", "parsec"},
 			{"GEODIST", "Sicily", "Palermo", "Catania", "km", "extra"},
+			// Distances whose d*10^4 rounds to a half: Redis rounds it to
+			// even, where printf's "%.4f" would look at the exact value.
+			{"ZADD", "ties", "4188134434287033", "a1", "2461333792551423", "b1", "3068828438178046", "a2",
+				"2010731022001251", "b2", "2001368664118715", "a3", "3124377900977126", "b3"},
+			{"GEODIST", "ties", "a1", "b1"}, {"GEODIST", "ties", "a2", "b2"}, {"GEODIST", "ties", "a3", "b3"},
+			{"GEOSEARCH", "ties", "FROMMEMBER", "a1", "BYRADIUS", "20000", "km", "WITHDIST", "ASC"},
 		})
 	}
 }

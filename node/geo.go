@@ -441,9 +441,38 @@ func (s *geoShape) within(lon, lat float64) (float64, bool) {
 	return geoDistance(s.lon, s.lat, lon, lat), true
 }
 
-// geoFormatDistance formats a distance with four decimals.
+// geoFormatDistance formats a distance with four decimals as Redis does:
+// d*10^4 rounded to an integer, half to even (C's llrint), then printed
+// with a dot before its last four digits. This differs from printf's
+// "%.4f" when the product rounds to a half: 16912518.05455 prints as
+// 16912518.0546, not 16912518.0545. Values beyond int64 print as llrint's
+// out-of-range result, the minimum int64.
 func geoFormatDistance(dst []byte, d float64) []byte {
-	return appendCFloat(dst, d, 4)
+	if d == 0 {
+		return append(dst, "0.0000"...)
+	}
+	p := d * 10000
+	sv := int64(math.MinInt64)
+	if p >= -9223372036854775808.0 && p < 9223372036854775808.0 {
+		sv = int64(math.RoundToEven(p))
+	}
+	v := uint64(sv)
+	if sv < 0 {
+		dst = append(dst, '-')
+		v = -v
+	}
+	var digits [24]byte
+	n := strconv.AppendUint(digits[:0], v, 10)
+	if len(n) < 5 {
+		dst = append(dst, '0', '.')
+		for range 4 - len(n) {
+			dst = append(dst, '0')
+		}
+		return append(dst, n...)
+	}
+	dst = append(dst, n[:len(n)-4]...)
+	dst = append(dst, '.')
+	return append(dst, n[len(n)-4:]...)
 }
 
 // geoFormatCoord formats a coordinate as Redis prints it: seventeen
@@ -593,10 +622,13 @@ func pqsortPart[T any](s []T, a, n int, cmp func(a, b *T) int, lo, hi int) {
 	}
 }
 
-// Redis computes distances with the C library's sin, cos and asin, which
-// on glibc are correctly rounded in practice; Go's differ from them in the
-// last bit now and then, which shows in STOREDIST scores. These versions
-// work in double-double arithmetic (about 106 bits) and round once.
+// Redis computes distances with the C library's sin, cos and asin; Go's
+// differ from them in the last bit now and then, which shows in STOREDIST
+// scores. When cgo is available geoSin, geoCos and geoAsin call the C
+// library itself (geo_libm_cgo.go), as Redis does; otherwise they are the
+// correctly rounded versions below, which glibc's results match in all but
+// about one case in a thousand. These work in double-double arithmetic
+// (about 106 bits) and round once.
 
 // dd is an unevaluated sum hi+lo with |lo| <= ulp(hi)/2.
 type dd struct{ hi, lo float64 }
@@ -689,10 +721,10 @@ func ddSinCos(x dd) (sin, cos dd) {
 	return c.neg(), s
 }
 
-// geoSin returns sin x correctly rounded (in all but astronomically rare
+// crSin returns sin x correctly rounded (in all but astronomically rare
 // cases): a fast double-double evaluation when its rounding is certain,
 // else the slow series.
-func geoSin(x float64) float64 {
+func crSin(x float64) float64 {
 	if s, ok := ddSinFast(x); ok {
 		if v, ok := ddRound(s, 0x1p-62); ok {
 			return v
@@ -702,8 +734,8 @@ func geoSin(x float64) float64 {
 	return s.hi + s.lo
 }
 
-// geoCos returns cos x correctly rounded, as geoSin.
-func geoCos(x float64) float64 {
+// crCos returns cos x correctly rounded, as crSin.
+func crCos(x float64) float64 {
 	if c, ok := ddCosFast(x); ok {
 		if v, ok := ddRound(c, 0x1p-62); ok {
 			return v
@@ -816,10 +848,10 @@ func ddCosFast(x float64) (dd, bool) {
 	return ddPolySin(r), true
 }
 
-// geoAsin returns asin x correctly rounded: one Newton step on sin in
-// double-double from Go's asin, checked as geoSin; the slow path takes two
+// crAsin returns asin x correctly rounded: one Newton step on sin in
+// double-double from Go's asin, checked as crSin; the slow path takes two
 // steps with the full series.
-func geoAsin(x float64) float64 {
+func crAsin(x float64) float64 {
 	if x > 0 && x < 1 {
 		y0 := math.Asin(x)
 		// The correction is tiny: the derivative needs no double-double.

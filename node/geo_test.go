@@ -155,10 +155,10 @@ func TestGeoTrigCorrectlyRounded(t *testing.T) {
 		bs, bc := bigSinCos(bigOf(x))
 		ws, _ := bs.Float64()
 		wc, _ := bc.Float64()
-		if s := geoSin(x); s != ws {
+		if s := crSin(x); s != ws {
 			t.Fatalf("sin(%v) = %v, want %v", x, s, ws)
 		}
-		if c := geoCos(x); c != wc {
+		if c := crCos(x); c != wc {
 			t.Fatalf("cos(%v) = %v, want %v", x, c, wc)
 		}
 		if i%10 == 0 { // the slow path too, which the fast one rarely needs
@@ -170,7 +170,7 @@ func TestGeoTrigCorrectlyRounded(t *testing.T) {
 	}
 	for i := range 3000 {
 		x := r.Float64()
-		y := geoAsin(x)
+		y := crAsin(x)
 		if i%10 == 0 {
 			y = geoAsinSlow(x)
 		}
@@ -184,6 +184,20 @@ func TestGeoTrigCorrectlyRounded(t *testing.T) {
 		}
 		if bx := bigOf(x); bx.Cmp(mid(math.Nextafter(y, -1))) < 0 || bx.Cmp(mid(math.Nextafter(y, 2))) > 0 {
 			t.Fatalf("asin(%v) = %v is not the nearest double", x, y)
+		}
+	}
+}
+
+func TestGeoFormatDistance(t *testing.T) {
+	for _, tc := range []struct {
+		f    float64
+		want string
+	}{{0, "0.0000"}, {math.Copysign(0, -1), "0.0000"}, {1e-9, "0.0000"}, {-1e-9, "0.0000"}, {0.00005, "0.0000"},
+		{0.775, "0.7750"}, {1.5, "1.5000"}, {166274.15156960033, "166274.1516"},
+		{16912518.05455, "16912518.0546"}, {11805846.91905, "11805846.9190"}, {-2.5, "-2.5000"},
+		{math.Inf(1), "-922337203685477.5808"}, {1e300, "-922337203685477.5808"}} {
+		if got := string(geoFormatDistance(nil, tc.f)); got != tc.want {
+			t.Errorf("geoFormatDistance(%v) = %s, want %s", tc.f, got, tc.want)
 		}
 	}
 }
