@@ -1,6 +1,7 @@
 package node
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -491,7 +492,31 @@ func geoSearchZset(z *zset, shape *geoShape, limit int, out []geoPoint) []geoPoi
 		out = geoPointsInRange(z, float64(lo), float64(hi), shape, limit, out)
 		last = i
 	}
+	geoFillDistances(shape, out)
 	return out
+}
+
+// geoFillDistances computes the distances left pending (NaN) by the
+// search, all at once.
+func geoFillDistances(shape *geoShape, pts []geoPoint) {
+	var idx []int
+	for i := range pts {
+		if pts[i].dist != pts[i].dist {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return
+	}
+	buf := make([]float64, 3*len(idx))
+	lon, lat, dist := buf[:len(idx)], buf[len(idx):2*len(idx)], buf[2*len(idx):]
+	for j, i := range idx {
+		lon[j], lat[j] = pts[i].lon, pts[i].lat
+	}
+	shape.distances(lon, lat, dist)
+	for j, i := range idx {
+		pts[i].dist = dist[j]
+	}
 }
 
 // geoPointsInRange appends the members with scores in [lo, hi) that are
@@ -508,8 +533,11 @@ func geoPointsInRange(z *zset, lo, hi float64, shape *geoShape, limit int, out [
 			break
 		}
 		lon, lat := geoDecodeScore(e.score)
-		if d, in := shape.within(lon, lat); in {
+		switch d, in := shape.within(lon, lat); in {
+		case geoInside:
 			out = append(out, geoPoint{member: e.member, lon: lon, lat: lat, dist: d, score: e.score})
+		case geoPending:
+			out = append(out, geoPoint{member: e.member, lon: lon, lat: lat, dist: math.NaN(), score: e.score})
 		}
 		if len(out) > 0 && limit > 0 && len(out) >= limit {
 			break

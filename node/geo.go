@@ -260,6 +260,7 @@ type geoShape struct {
 	width, height float64
 	conv          float64
 	maxA, maxA2   float64 // prefilter limits (see prepare)
+	minA, minA2   float64
 
 	latR, lonR, cosLat float64 // the centre in radians, the cosine of its latitude
 }
@@ -406,39 +407,99 @@ func geoMaxA(lim float64) float64 {
 	return s * s * (1 + 1e-9)
 }
 
+// geoMinA returns the a below which a distance is surely within lim
+// meters, or -1 when none surely is.
+func geoMinA(lim float64) float64 {
+	theta := (lim - lim*1e-6 - 1) / (2 * geoEarthRadius)
+	if !(theta > 0) {
+		return -1
+	}
+	if theta >= math.Pi/2 {
+		return 1 - 1e-9
+	}
+	s := math.Sin(theta)
+	return min(s*s*(1-1e-9), 1-1e-9)
+}
+
 // prepare computes the prefilter limits of the shape and the trigonometry
 // of its centre.
 func (s *geoShape) prepare() {
 	s.latR, s.lonR = geoDegRad(s.lat), geoDegRad(s.lon)
 	s.cosLat = geoCos(s.latR)
 	if s.box {
-		s.maxA = geoMaxA(s.width * s.conv / 2)
-		s.maxA2 = geoMaxA(s.height * s.conv / 2)
+		s.maxA, s.minA = geoMaxA(s.width*s.conv/2), geoMinA(s.width*s.conv/2)
+		s.maxA2, s.minA2 = geoMaxA(s.height*s.conv/2), geoMinA(s.height*s.conv/2)
 	} else {
-		s.maxA = geoMaxA(s.radius * s.conv)
+		s.maxA, s.minA = geoMaxA(s.radius*s.conv), geoMinA(s.radius*s.conv)
 	}
 }
 
-// within reports whether the point (lon, lat) is inside the shape, and its
-// distance in meters from the centre. Call prepare first.
-func (s *geoShape) within(lon, lat float64) (float64, bool) {
+// Results of geoShape.within.
+const (
+	geoOutside = iota
+	geoInside  // with its exact distance
+	geoPending // surely inside; the exact distance is left to distances
+)
+
+// within tells whether the point (lon, lat) is inside the shape, as
+// Redis's exact arithmetic would. Points surely inside or outside are
+// told by the approximate haversine term; the others get the exact test,
+// and their distance. Call prepare first.
+func (s *geoShape) within(lon, lat float64) (float64, int) {
 	if !s.box {
-		if geoHaversineA(s.lon, s.lat, lon, lat) > s.maxA {
-			return 0, false
+		a := geoHaversineA(s.lon, s.lat, lon, lat)
+		switch {
+		case a > s.maxA:
+			return 0, geoOutside
+		case a < s.minA:
+			return 0, geoPending
 		}
 		d := geoDistanceFrom(s.latR, s.lonR, s.cosLat, lon, lat)
-		return d, d <= s.radius*s.conv
+		if d <= s.radius*s.conv {
+			return d, geoInside
+		}
+		return 0, geoOutside
+	}
+	latA := geoHaversineA(lon, lat, lon, s.lat)
+	lonA := geoHaversineA(lon, lat, s.lon, lat)
+	switch {
+	case latA > s.maxA2 || lonA > s.maxA:
+		return 0, geoOutside
+	case latA < s.minA2 && lonA < s.minA:
+		return 0, geoPending
 	}
 	w, h := s.width*s.conv, s.height*s.conv
-	if geoHaversineA(lon, lat, lon, s.lat) > s.maxA2 || geoHaversineA(lon, lat, s.lon, lat) > s.maxA {
-		return 0, false
-	}
 	lonDist := geoDistance(lon, lat, s.lon, lat)
 	latDist := geoDistance(lon, lat, lon, s.lat)
 	if lonDist > w/2 || latDist > h/2 {
-		return 0, false
+		return 0, geoOutside
 	}
-	return geoDistance(s.lon, s.lat, lon, lat), true
+	return geoDistanceFrom(s.latR, s.lonR, s.cosLat, lon, lat), geoInside
+}
+
+// distances sets dist[i] to the exact distance from the centre of the
+// point (lon[i], lat[i]), as geoDistanceFrom does, with one call to the C
+// library per function for all the points.
+func (s *geoShape) distances(lon, lat, dist []float64) {
+	n := len(lon)
+	buf := make([]float64, 3*n)
+	for i := range n {
+		lat2r := geoDegRad(lat[i])
+		lon2r := geoDegRad(lon[i])
+		buf[i] = (lat2r - s.latR) / 2
+		buf[n+i] = (lon2r - s.lonR) / 2
+		buf[2*n+i] = lat2r
+	}
+	geoSinN(buf[:2*n])
+	geoCosN(buf[2*n:])
+	for i := range n {
+		u, v, c := buf[i], buf[n+i], buf[2*n+i]
+		buf[i] = math.Sqrt(u*u + s.cosLat*c*v*v)
+	}
+	geoAsinN(buf[:n])
+	for i := range n {
+		dist[i] = 2.0 * geoEarthRadius * buf[i]
+	}
 }
 
 // geoFormatDistance formats a distance with four decimals as Redis does:

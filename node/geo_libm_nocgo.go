@@ -9,3 +9,21 @@ package node
 func geoSin(x float64) float64  { return crSin(x) }
 func geoCos(x float64) float64  { return crCos(x) }
 func geoAsin(x float64) float64 { return crAsin(x) }
+
+func geoSinN(x []float64) {
+	for i := range x {
+		x[i] = crSin(x[i])
+	}
+}
+
+func geoCosN(x []float64) {
+	for i := range x {
+		x[i] = crCos(x[i])
+	}
+}
+
+func geoAsinN(x []float64) {
+	for i := range x {
+		x[i] = crAsin(x[i])
+	}
+}
