@@ -457,3 +457,30 @@ func BenchmarkNodeGeoSearch(b *testing.B) {
 // BenchmarkRedisGeoSearch runs the same search on redis-server, for
 // comparison.
 func BenchmarkRedisGeoSearch(b *testing.B) { benchGeoSearch(b, nodetest.StartRedis(b)) }
+
+// TestGeoTransactions: geo commands queue in MULTI, and writing a watched
+// key (GEOADD to it, or storing a search result in it) aborts the EXEC of
+// the client watching it.
+func TestGeoTransactions(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"MULTI"}, {"GEOADD", "g", "13.361389", "38.115556", "Palermo"}, {"GEOPOS", "g", "Palermo"},
+		{"GEOSEARCHSTORE", "d", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"}, {"GEOADD", "g", "x", "0", "bad"},
+		{"GEORADIUS", "g", "13", "38", "1000", "km", "WITHDIST"}, {"EXEC"},
+	})
+	for _, write := range [][]string{
+		{"GEOADD", "w", "1", "1", "a"},
+		{"GEOSEARCHSTORE", "w", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"},
+		{"GEORADIUS", "g", "13", "38", "1000", "km", "STOREDIST", "w"},
+		{"GEOSEARCHSTORE", "w", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "m", "STOREDIST"}, // deletes w
+		{"GEOADD", "w", "XX", "1", "1", "nobody"}, // changes nothing
+	} {
+		other := map[string]*nodetest.Conn{"node": nodetest.Dial(t, p.NodeAddr), "redis": nodetest.Dial(t, p.RedisAddr)}
+		other["node"].Do("GEOADD", "w", "2", "2", "b")
+		other["redis"].Do("GEOADD", "w", "2", "2", "b")
+		p.CheckAll([][]string{{"WATCH", "w"}})
+		other["node"].Do(write...)
+		other["redis"].Do(write...)
+		p.CheckAll([][]string{{"MULTI"}, {"ZCARD", "w"}, {"EXEC"}, {"ZRANGE", "w", "0", "-1", "WITHSCORES"}})
+	}
+}
