@@ -473,7 +473,7 @@ func TestGeoTransactions(t *testing.T) {
 		{"GEOSEARCHSTORE", "w", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"},
 		{"GEORADIUS", "g", "13", "38", "1000", "km", "STOREDIST", "w"},
 		{"GEOSEARCHSTORE", "w", "g", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "m", "STOREDIST"}, // deletes w
-		{"GEOADD", "w", "XX", "1", "1", "nobody"}, // changes nothing
+		{"GEOADD", "w", "XX", "1", "1", "nobody"},                                                // changes nothing
 	} {
 		other := map[string]*nodetest.Conn{"node": nodetest.Dial(t, p.NodeAddr), "redis": nodetest.Dial(t, p.RedisAddr)}
 		other["node"].Do("GEOADD", "w", "2", "2", "b")
