@@ -625,4 +625,7 @@ func geoStore(c *client, q *geoQuery, pts []geoPoint) {
 		nodes = append(nodes, zent{member: p.member, score: score})
 	}
 	storeNodes(c, q.store, nodes)
+	if len(nodes) > 1 {
+		c.srv.dirty += int64(len(nodes)) - 1 // Redis counts one change per stored point
+	}
 }

@@ -3,6 +3,7 @@ package node_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -303,6 +304,9 @@ func (g *geoGen) command() []string {
 	case n == 7:
 		return []string{"ZREM", key, g.member()}
 	case n == 8:
+		if g.r.IntN(4) == 0 {
+			return []string{"OBJECT", "ENCODING", []string{"dst", key}[g.r.IntN(2)]}
+		}
 		return []string{"ZRANGE", "dst", "0", "-1", "WITHSCORES"}
 	case n == 9:
 		lon, lat := g.coord()
@@ -482,5 +486,29 @@ func TestGeoTransactions(t *testing.T) {
 		other["node"].Do(write...)
 		other["redis"].Do(write...)
 		p.CheckAll([][]string{{"MULTI"}, {"ZCARD", "w"}, {"EXEC"}, {"ZRANGE", "w", "0", "-1", "WITHSCORES"}})
+	}
+}
+
+// TestGeoChangesCount: geo writes count toward rdb_changes_since_last_save
+// as in Redis (one per added point, one per stored point, one for a
+// deleted destination).
+func TestGeoChangesCount(t *testing.T) {
+	p := nodetest.NewPair(t)
+	re := regexp.MustCompile(`rdb_changes_since_last_save:\d+`)
+	for _, c := range [][]string{
+		{"GEOADD", "g", "1", "1", "a", "1.01", "1", "b", "1.02", "1", "c"},
+		{"GEOSEARCHSTORE", "d", "g", "FROMMEMBER", "a", "BYRADIUS", "100", "km"},
+		{"GEORADIUS", "g", "1", "1", "100", "km", "STORE", "d2"},
+		{"GEOSEARCHSTORE", "d", "g", "FROMMEMBER", "a", "BYRADIUS", "0", "km"},
+		{"GEOSEARCHSTORE", "d2", "g", "FROMLONLAT", "50", "50", "BYRADIUS", "1", "km"},
+		{"GEOADD", "g", "CH", "1", "1", "a", "2", "2", "b"},
+	} {
+		p.Node.Do(c...)
+		p.Redis.Do(c...)
+		n := re.FindString(string(p.Node.Do("INFO", "persistence").Str))
+		r := re.FindString(string(p.Redis.Do("INFO", "persistence").Str))
+		if n == "" || n != r {
+			t.Errorf("after %v: slotcache %q, redis %q", c, n, r)
+		}
 	}
 }
