@@ -512,3 +512,22 @@ func TestGeoChangesCount(t *testing.T) {
 		}
 	}
 }
+
+// TestGeoCluster: in cluster mode the STORE keys of GEORADIUS and
+// GEORADIUSBYMEMBER and the destination of GEOSEARCHSTORE count as keys:
+// keys of two slots are refused as by a Redis Cluster node.
+func TestGeoCluster(t *testing.T) {
+	p := clusterPair(t)
+	p.CheckAll([][]string{
+		{"GEOADD", "{g}src", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
+		{"GEORADIUS", "{g}src", "15", "37", "200", "km", "STORE", "{g}dst"},
+		{"GEORADIUS", "{g}src", "15", "37", "200", "km", "STORE", "other"},
+		{"GEORADIUS", "{g}src", "15", "37", "200", "km", "STOREDIST", "other", "ASC"},
+		{"GEORADIUSBYMEMBER", "{g}src", "Palermo", "200", "km", "STORE", "other"},
+		{"GEORADIUSBYMEMBER", "{g}src", "Palermo", "200", "km", "STOREDIST", "{g}d2"},
+		{"GEOSEARCHSTORE", "other", "{g}src", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km"},
+		{"GEOSEARCHSTORE", "{g}d3", "{g}src", "FROMMEMBER", "Palermo", "BYRADIUS", "300", "km", "STOREDIST"},
+		{"ZRANGE", "{g}d3", "0", "-1", "WITHSCORES"}, {"GEOSEARCH", "{g}src", "FROMLONLAT", "15", "37", "BYBOX", "500", "500", "km"},
+		{"GEORADIUS_RO", "{g}src", "15", "37", "200", "km", "WITHHASH"},
+	})
+}
