@@ -263,6 +263,7 @@ type geoShape struct {
 	minA, minA2   float64
 
 	latR, lonR, cosLat float64 // the centre in radians, the cosine of its latitude
+	cosLatApprox       float64 // the same cosine with Go's math
 }
 
 // geoEstimateSteps picks the precision of the search boxes for a radius.
@@ -388,12 +389,16 @@ func geoDistanceFrom(lat1r, lon1r, cosLat1, lon2, lat2 float64) float64 {
 // margin far above the error of the approximation (a few units in the last
 // place, or a few centimetres where asin is steep).
 
-// geoHaversineA returns the a of the haversine formula with Go's math.
-func geoHaversineA(lon1, lat1, lon2, lat2 float64) float64 {
-	lat1r, lon1r, lat2r, lon2r := geoDegRad(lat1), geoDegRad(lon1), geoDegRad(lat2), geoDegRad(lon2)
-	u := math.Sin((lat2r - lat1r) / 2)
-	v := math.Sin((lon2r - lon1r) / 2)
-	return u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
+// approxA returns, with Go's math, the a of the haversine formula from the
+// centre to (lon, lat) and, for boxes, the a of the two legs Redis
+// measures: along the point's parallel to the centre's meridian (lonA) and
+// along the point's meridian to the centre's parallel (latA).
+func (s *geoShape) approxA(lon, lat float64) (a, lonA, latA float64) {
+	latr, lonr := geoDegRad(lat), geoDegRad(lon)
+	u := math.Sin((latr - s.latR) / 2)
+	v := math.Sin((lonr - s.lonR) / 2)
+	c := math.Cos(latr)
+	return u*u + s.cosLatApprox*c*v*v, c * c * v * v, u * u
 }
 
 // geoMaxA returns the a above which a distance surely exceeds lim meters,
@@ -426,6 +431,7 @@ func geoMinA(lim float64) float64 {
 func (s *geoShape) prepare() {
 	s.latR, s.lonR = geoDegRad(s.lat), geoDegRad(s.lon)
 	s.cosLat = geoCos(s.latR)
+	s.cosLatApprox = math.Cos(s.latR)
 	if s.box {
 		s.maxA, s.minA = geoMaxA(s.width*s.conv/2), geoMinA(s.width*s.conv/2)
 		s.maxA2, s.minA2 = geoMaxA(s.height*s.conv/2), geoMinA(s.height*s.conv/2)
@@ -446,8 +452,8 @@ const (
 // told by the approximate haversine term; the others get the exact test,
 // and their distance. Call prepare first.
 func (s *geoShape) within(lon, lat float64) (float64, int) {
+	a, lonA, latA := s.approxA(lon, lat)
 	if !s.box {
-		a := geoHaversineA(s.lon, s.lat, lon, lat)
 		switch {
 		case a > s.maxA:
 			return 0, geoOutside
@@ -460,8 +466,6 @@ func (s *geoShape) within(lon, lat float64) (float64, int) {
 		}
 		return 0, geoOutside
 	}
-	latA := geoHaversineA(lon, lat, lon, s.lat)
-	lonA := geoHaversineA(lon, lat, s.lon, lat)
 	switch {
 	case latA > s.maxA2 || lonA > s.maxA:
 		return 0, geoOutside
