@@ -306,125 +306,8 @@ func geoSearchGeneric(c *client, args [][]byte, src int, flags int) {
 	if !ok {
 		return
 	}
-	var q geoQuery
-	var base int
-	switch {
-	case flags&geoFromCoords != 0:
-		base = 6
-		lon, lat, ok := parseLonLat(c, args[2], args[3])
-		if !ok || !parseGeoRadius(c, args[4:6], &q.shape) {
-			return
-		}
-		q.shape.lon, q.shape.lat = lon, lat
-	case flags&geoFromMember != 0:
-		base = 5
-		if z == nil {
-			// Nothing to search: the arguments are still parsed, to know
-			// which reply to give.
-			break
-		}
-		s, ok := z.score(args[2])
-		if !ok {
-			c.w.Error(msgGeoMember)
-			return
-		}
-		q.shape.lon, q.shape.lat = geoDecodeScore(s)
-		if !parseGeoRadius(c, args[3:5], &q.shape) {
-			return
-		}
-	default:
-		base = 2
-		if flags&geoSearchStore != 0 {
-			base = 3
-			q.store = args[1]
-		}
-	}
-	var fromMember, fromLoc, byRadius, byBox bool
-	search := flags&geoSearch != 0
-	for i := base; i < len(args); i++ {
-		left := len(args) - i - 1
-		switch opt := strings.ToLower(string(args[i])); {
-		case opt == "withdist":
-			q.withDist = true
-		case opt == "withhash":
-			q.withHash = true
-		case opt == "withcoord":
-			q.withCoord = true
-		case opt == "any":
-			q.any = true
-		case opt == "asc":
-			q.sort = geoSortAsc
-		case opt == "desc":
-			q.sort = geoSortDesc
-		case opt == "count" && left >= 1:
-			n, ok := parseInt(args[i+1])
-			if !ok {
-				c.w.Error(msgNotInteger)
-				return
-			}
-			if n <= 0 {
-				c.w.Error(msgGeoCount)
-				return
-			}
-			q.count = n
-			i++
-		case (opt == "store" || opt == "storedist") && left >= 1 && flags&(geoNoStore|geoSearch) == 0:
-			q.store, q.storeDist = args[i+1], opt == "storedist"
-			i++
-		case opt == "storedist" && flags&geoSearchStore != 0:
-			q.storeDist = true
-		case opt == "frommember" && left >= 1 && search && !fromLoc:
-			if z != nil {
-				s, ok := z.score(args[i+1])
-				if !ok {
-					c.w.Error(msgGeoMember)
-					return
-				}
-				q.shape.lon, q.shape.lat = geoDecodeScore(s)
-			}
-			fromMember = true
-			i++
-		case opt == "fromlonlat" && left >= 2 && search && !fromMember:
-			lon, lat, ok := parseLonLat(c, args[i+1], args[i+2])
-			if !ok {
-				return
-			}
-			q.shape.lon, q.shape.lat = lon, lat
-			fromLoc = true
-			i += 2
-		case opt == "byradius" && left >= 2 && search && !byBox:
-			if !parseGeoRadius(c, args[i+1:i+3], &q.shape) {
-				return
-			}
-			byRadius = true
-			i += 2
-		case opt == "bybox" && left >= 3 && search && !byRadius:
-			if !parseGeoBox(c, args[i+1:i+4], &q.shape) {
-				return
-			}
-			byBox = true
-			i += 3
-		default:
-			c.w.Error(msgSyntax)
-			return
-		}
-	}
-	switch {
-	case q.store != nil && (q.withDist || q.withHash || q.withCoord):
-		if flags&geoSearchStore != 0 {
-			c.w.Error(msgGeoStoreSearch)
-		} else {
-			c.w.Error(msgGeoStoreRadius)
-		}
-		return
-	case search && !fromMember && !fromLoc:
-		c.w.Error("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + string(args[0]))
-		return
-	case search && !byRadius && !byBox:
-		c.w.Error("ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(args[0]))
-		return
-	case q.any && q.count == 0:
-		c.w.Error(msgGeoAnyNoCount)
+	q, ok := parseGeoQuery(c, args, z, flags)
+	if !ok {
 		return
 	}
 	if z == nil {
@@ -461,6 +344,134 @@ func geoSearchGeneric(c *client, args [][]byte, src int, flags int) {
 		return
 	}
 	writeGeoPoints(c, &q, pts[:n])
+}
+
+// parseGeoQuery parses the arguments of a search on z (nil when the key
+// does not exist: a member is then not looked up, nor, for
+// GEORADIUSBYMEMBER, the radius parsed, as in Redis). It has replied with
+// an error when ok is false.
+func parseGeoQuery(c *client, args [][]byte, z *zset, flags int) (q geoQuery, ok bool) {
+	var base int
+	switch {
+	case flags&geoFromCoords != 0:
+		base = 6
+		lon, lat, ok := parseLonLat(c, args[2], args[3])
+		if !ok || !parseGeoRadius(c, args[4:6], &q.shape) {
+			return q, false
+		}
+		q.shape.lon, q.shape.lat = lon, lat
+	case flags&geoFromMember != 0:
+		base = 5
+		if z == nil {
+			// Nothing to search: the arguments are still parsed, to know
+			// which reply to give.
+			break
+		}
+		s, ok := z.score(args[2])
+		if !ok {
+			c.w.Error(msgGeoMember)
+			return q, false
+		}
+		q.shape.lon, q.shape.lat = geoDecodeScore(s)
+		if !parseGeoRadius(c, args[3:5], &q.shape) {
+			return q, false
+		}
+	default:
+		base = 2
+		if flags&geoSearchStore != 0 {
+			base = 3
+			q.store = args[1]
+		}
+	}
+	var fromMember, fromLoc, byRadius, byBox bool
+	search := flags&geoSearch != 0
+	for i := base; i < len(args); i++ {
+		left := len(args) - i - 1
+		switch opt := strings.ToLower(string(args[i])); {
+		case opt == "withdist":
+			q.withDist = true
+		case opt == "withhash":
+			q.withHash = true
+		case opt == "withcoord":
+			q.withCoord = true
+		case opt == "any":
+			q.any = true
+		case opt == "asc":
+			q.sort = geoSortAsc
+		case opt == "desc":
+			q.sort = geoSortDesc
+		case opt == "count" && left >= 1:
+			n, ok := parseInt(args[i+1])
+			if !ok {
+				c.w.Error(msgNotInteger)
+				return q, false
+			}
+			if n <= 0 {
+				c.w.Error(msgGeoCount)
+				return q, false
+			}
+			q.count = n
+			i++
+		case (opt == "store" || opt == "storedist") && left >= 1 && flags&(geoNoStore|geoSearch) == 0:
+			q.store, q.storeDist = args[i+1], opt == "storedist"
+			i++
+		case opt == "storedist" && flags&geoSearchStore != 0:
+			q.storeDist = true
+		case opt == "frommember" && left >= 1 && search && !fromLoc:
+			if z != nil {
+				s, ok := z.score(args[i+1])
+				if !ok {
+					c.w.Error(msgGeoMember)
+					return q, false
+				}
+				q.shape.lon, q.shape.lat = geoDecodeScore(s)
+			}
+			fromMember = true
+			i++
+		case opt == "fromlonlat" && left >= 2 && search && !fromMember:
+			lon, lat, ok := parseLonLat(c, args[i+1], args[i+2])
+			if !ok {
+				return q, false
+			}
+			q.shape.lon, q.shape.lat = lon, lat
+			fromLoc = true
+			i += 2
+		case opt == "byradius" && left >= 2 && search && !byBox:
+			if !parseGeoRadius(c, args[i+1:i+3], &q.shape) {
+				return q, false
+			}
+			byRadius = true
+			i += 2
+		case opt == "bybox" && left >= 3 && search && !byRadius:
+			if !parseGeoBox(c, args[i+1:i+4], &q.shape) {
+				return q, false
+			}
+			byBox = true
+			i += 3
+		default:
+			c.w.Error(msgSyntax)
+			return q, false
+		}
+	}
+	switch {
+	case q.store != nil && (q.withDist || q.withHash || q.withCoord):
+		if flags&geoSearchStore != 0 {
+			c.w.Error(msgGeoStoreSearch)
+		} else {
+			c.w.Error(msgGeoStoreRadius)
+		}
+		return q, false
+	case search && !fromMember && !fromLoc:
+		c.w.Error("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + string(args[0]))
+		return q, false
+	case search && !byRadius && !byBox:
+		c.w.Error("ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(args[0]))
+		return q, false
+	case q.any && q.count == 0:
+		c.w.Error(msgGeoAnyNoCount)
+		return q, false
+	}
+	return q, true
 }
 
 // geoPoint is a search result.
