@@ -483,7 +483,8 @@ type geoPoint struct {
 }
 
 // geoSearchZset appends to out the members of z inside shape, box by box
-// in Redis's order; with limit > 0 it stops once it has limit points.
+// in Redis's order, with their distances; with limit > 0 it stops once it
+// has limit points.
 func geoSearchZset(z *zset, shape *geoShape, limit int, out []geoPoint) []geoPoint {
 	nb := shape.areas()
 	shape.prepare()
@@ -531,7 +532,8 @@ func geoFillDistances(shape *geoShape, pts []geoPoint) {
 }
 
 // geoPointsInRange appends the members with scores in [lo, hi) that are
-// inside shape.
+// inside shape; those surely inside get their distance later, from
+// geoFillDistances (NaN until then).
 func geoPointsInRange(z *zset, lo, hi float64, shape *geoShape, limit int, out []geoPoint) []geoPoint {
 	r := scoreRange{min: lo, max: hi, maxEx: true}
 	first, _, ok := z.scoreSpan(r)
