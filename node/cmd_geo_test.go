@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"regexp"
 	"strconv"
@@ -530,4 +531,29 @@ func TestGeoCluster(t *testing.T) {
 		{"ZRANGE", "{g}d3", "0", "-1", "WITHSCORES"}, {"GEOSEARCH", "{g}src", "FROMLONLAT", "15", "37", "BYBOX", "500", "500", "km"},
 		{"GEORADIUS_RO", "{g}src", "15", "37", "200", "km", "WITHHASH"},
 	})
+}
+
+// TestGeoRadiusEdge: radii equal to a point's exact distance, and one
+// unit in the last place either side, decide inclusion as Redis does.
+func TestGeoRadiusEdge(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Check("GEOADD", "k", "13.361389", "38.115556", "a", "15.087269", "37.502669", "b", "2.35", "48.85", "c",
+		"-73.9857", "40.7484", "d", "151.2153", "-33.8568", "e", "13.3614", "38.1156", "f", "-166.6", "-38.1", "g")
+	p.Check("GEOSEARCHSTORE", "dist", "k", "FROMMEMBER", "a", "BYRADIUS", "30000", "km", "STOREDIST")
+	v := p.Check("ZRANGE", "dist", "0", "-1", "WITHSCORES")
+	if len(v.Elems) != 14 {
+		t.Fatalf("ZRANGE: %s", v)
+	}
+	for i := 0; i < len(v.Elems); i += 2 {
+		d, err := strconv.ParseFloat(string(v.Elems[i+1].Str), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []float64{d, math.Nextafter(d, 0), math.Nextafter(d, math.Inf(1))} {
+			rs := strconv.FormatFloat(r, 'g', 17, 64)
+			p.Check("GEORADIUSBYMEMBER", "k", "a", rs, "m", "WITHDIST", "ASC")
+			p.Check("GEORADIUSBYMEMBER", "k", "a", strconv.FormatFloat(r/1000, 'g', 17, 64), "km", "WITHDIST", "DESC")
+			p.Check("GEOSEARCH", "k", "FROMLONLAT", "13.36138933897018433", "38.11555639549629859", "BYRADIUS", rs, "m", "WITHDIST")
+		}
+	}
 }
