@@ -5,11 +5,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 func TestGeoArityAndTypes(t *testing.T) {
@@ -355,6 +358,27 @@ func (g *geoGen) command() []string {
 func TestGeoRandomDiff(t *testing.T) {
 	const seed = 20260501
 	p := nodetest.NewPair(t)
+	if !node.GeoUsesLibm {
+		// Without the C library a STOREDIST score can differ from Redis's
+		// in its last bits: compare the first 14 digits.
+		var round func(v resp.Value) resp.Value
+		round = func(v resp.Value) resp.Value {
+			if f, err := strconv.ParseFloat(string(v.Str), 64); err == nil && strings.Contains(string(v.Str), ".") {
+				v.Str = strconv.AppendFloat(nil, f, 'g', 14, 64)
+			}
+			v.Elems = slices.Clone(v.Elems)
+			for i := range v.Elems {
+				v.Elems[i] = round(v.Elems[i])
+			}
+			return v
+		}
+		p.Normalize(func(args []string, v resp.Value) resp.Value {
+			if args[0] != "ZRANGE" {
+				return v
+			}
+			return round(v)
+		})
+	}
 	g := &geoGen{r: rand.New(rand.NewPCG(seed, 7))}
 	p.CheckAll([][]string{{"SET", "str", "x"}, {"ZADD", "z", "1", "m1", "5e15", "m2", "-3", "m3", "3471579339700058", "m4"}})
 	// "big" is a sorted set over the listpack limit, in the skiplist form.

@@ -14,6 +14,9 @@ import "C"
 
 import "unsafe"
 
+// geoLibm reports that distances use the C library, as Redis does.
+const geoLibm = true
+
 // The C library's sin, cos and asin, which Redis's distances use: with
 // them distances match Redis's on the same platform to the last bit. The
 // N forms work in place on a whole slice, in one call.

@@ -6,6 +6,9 @@ package node
 // glibc's agree with them but for about one result in a thousand, which
 // can then differ from Redis's in the last bit.
 
+// geoLibm reports that distances use the C library, as Redis does.
+const geoLibm = false
+
 func geoSin(x float64) float64  { return crSin(x) }
 func geoCos(x float64) float64  { return crCos(x) }
 func geoAsin(x float64) float64 { return crAsin(x) }
