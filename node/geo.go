@@ -382,12 +382,14 @@ func geoDistanceFrom(lat1r, lon1r, cosLat1, lon2, lat2 float64) float64 {
 	return 2.0 * geoEarthRadius * geoAsin(math.Sqrt(u*u+cosLat1*geoCos(lat2r)*v*v))
 }
 
-// Prefilter: most points in the boxes of a search are outside its area,
-// which Go's math tells faster than Redis's exact arithmetic. The
-// haversine distance is 2R asin(sqrt(a)), increasing with a, so a point is
-// surely outside when its approximate a exceeds the a of the limit plus a
-// margin far above the error of the approximation (a few units in the last
-// place, or a few centimetres where asin is steep).
+// Prefilter: most points in the boxes of a search are well outside or
+// well inside its area, which Go's math tells faster than Redis's exact
+// arithmetic. The haversine distance is 2R asin(sqrt(a)), increasing with
+// a, so a point is surely outside when its approximate a exceeds the a of
+// the limit plus a margin far above the error of the approximation (a few
+// units in the last place, or a few centimetres where asin is steep), and
+// surely inside below the a of the limit minus that margin. Only the
+// points in between get the exact test one by one.
 
 // approxA returns, with Go's math, the a of the haversine formula from the
 // centre to (lon, lat) and, for boxes, the a of the two legs Redis
