@@ -84,6 +84,7 @@ var families = []func() []*command{
 	memcacheCommands,
 	clusterCommands,
 	hllCommands,
+	geoCommands,
 }
 
 func newCommandTable() commandTable {
