@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +58,16 @@ func blockTimeout(name string, args [][]byte) time.Duration {
 	switch name {
 	case "blmpop", "bzmpop":
 		i = 1
+	case "xread", "xreadgroup": // BLOCK milliseconds
+		i = streamBlockArg(args)
+		if i < 0 {
+			return 0
+		}
+		ms, err := strconv.ParseInt(string(args[i]), 10, 64)
+		if err != nil || ms <= 0 || ms > 1e12 {
+			return 0
+		}
+		return time.Duration(ms) * time.Millisecond
 	}
 	if i < 1 {
 		return 0
@@ -66,6 +77,28 @@ func blockTimeout(name string, args [][]byte) time.Duration {
 		return 0
 	}
 	return time.Duration(f * float64(time.Second))
+}
+
+// streamBlockArg returns the index of the argument of XREAD's or
+// XREADGROUP's BLOCK option, or -1 without one. Options end at STREAMS;
+// GROUP takes two arguments, COUNT and BLOCK one, NOACK none.
+func streamBlockArg(args [][]byte) int {
+	for i := 1; i < len(args); i++ {
+		switch strings.ToUpper(string(args[i])) {
+		case "STREAMS":
+			return -1
+		case "GROUP":
+			i += 2
+		case "COUNT":
+			i++
+		case "BLOCK":
+			if i+1 < len(args) {
+				return i + 1
+			}
+			return -1
+		}
+	}
+	return -1
 }
 
 // runBlocking sends cmd on a dedicated connection and waits for its reply,

@@ -63,6 +63,69 @@ func TestBlockingAcrossProxies(t *testing.T) {
 	}
 }
 
+// TestStreamBlockAcrossProxies: XREAD and XREADGROUP with BLOCK wait on a
+// dedicated connection, so other clients of the same group go on, and an
+// XADD through another proxy wakes them. Without BLOCK they take the
+// ordinary path.
+func TestStreamBlockAcrossProxies(t *testing.T) {
+	nodes := startNodes(t, 3)
+	m := staticMap(t, nodes)
+	// one loop (or two pooled connections): the clients below share the
+	// blocked client's backend connection unless it has a dedicated one
+	pa, _ := startProxy(t, StaticMap{m}, func(c *Config) { c.EventLoops = 1 })
+	pb, _ := startProxy(t, StaticMap{m}, nil)
+	b := nodetest.Dial(t, pb)
+	owner := nodetest.Dial(t, nodeOf(t, m, nodes, "events"))
+	for _, tc := range []struct {
+		cmd  []string
+		name string // as CLIENT LIST shows it
+	}{
+		{[]string{"XREAD", "COUNT", "5", "BLOCK", "0", "STREAMS", "events", "$"}, "xread"},
+		// a consumer named BLOCK: the option parser must skip GROUP's arguments
+		{[]string{"XREADGROUP", "GROUP", "workers", "BLOCK", "BLOCK", "0", "STREAMS", "events", ">"}, "xreadgroup"},
+	} {
+		if tc.name == "xreadgroup" {
+			if v := b.Do("XGROUP", "CREATE", "events", "workers", "$"); string(v.Str) != "OK" {
+				t.Fatalf("XGROUP CREATE: %s", v)
+			}
+		}
+		a := nodetest.Dial(t, pa)
+		done := make(chan resp.Value, 1)
+		go func() {
+			v, err := a.DoErr(tc.cmd...)
+			if err != nil {
+				v = resp.Value{Type: '-', Str: []byte(err.Error())}
+			}
+			done <- v
+		}()
+		waitFor(t, tc.name+" blocked on the node", func() bool { return countClients(t, owner, tc.name) == 1 })
+		// the same group serves other clients of the blocked client's proxy
+		for range 3 {
+			if v, err := nodetest.Dial(t, pa).DoErr("SET", "{events}other", "x"); err != nil || string(v.Str) != "OK" {
+				t.Fatalf("SET through the blocked client's proxy: %s, %v", v, err)
+			}
+		}
+		if v := b.Do("XADD", "events", "*", "f", tc.name); v.Type != '$' {
+			t.Fatalf("XADD: %s", v)
+		}
+		select {
+		case v := <-done:
+			if !strings.Contains(v.String(), tc.name) {
+				t.Fatalf("%s: %s, want the entry added", tc.cmd, v)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s not woken within 10 s", tc.cmd)
+		}
+	}
+	c := nodetest.Dial(t, pa)
+	if v := c.Do("XREAD", "BLOCK", "50", "STREAMS", "events", "$"); !v.Null {
+		t.Errorf("XREAD BLOCK 50 with nothing new: %s, want a null reply", v)
+	}
+	if v := c.Do("XREAD", "BLOCK", "0", "STREAMS", "events", "{x}other", "$", "$"); string(v.Str) != msgCrossSlot {
+		t.Errorf("XREAD BLOCK over two slots: %s", v)
+	}
+}
+
 func TestBlockingRepliesMatchRedis(t *testing.T) {
 	raddr := nodetest.StartRedis(t)
 	paddr, _ := startCluster(t, 3)

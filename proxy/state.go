@@ -187,6 +187,10 @@ func (s *session) hookState(c *call, name []byte, args [][]byte) (answered bool)
 			answered = true
 		case "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
 			answered = s.blocking(c, name, args)
+		case "xread", "xreadgroup":
+			if streamBlockArg(args) > 0 { // without BLOCK they never block
+				answered = s.blocking(c, name, args)
+			}
 		default:
 			return false
 		}
