@@ -187,6 +187,8 @@ func (s *session) hookState(c *call, name []byte, args [][]byte) (answered bool)
 			answered = true
 		case "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop":
 			answered = s.blocking(c, name, args)
+		case "sort", "sort_ro": // no connection state: nothing to publish
+			return s.sortPatterns(c, args)
 		case "xread", "xreadgroup":
 			if streamBlockArg(args) > 0 { // without BLOCK they never block
 				answered = s.blocking(c, name, args)
