@@ -106,10 +106,14 @@ type groupSection struct {
 	values map[string][]string
 }
 
-// parseGroupInfo splits the groups' INFO replies.
+// parseGroupInfo splits the groups' INFO replies; the groups that failed
+// to answer are left out.
 func parseGroupInfo(reqs []*router.Request) (groupInfo, error) {
 	gi := groupInfo{}
 	for _, r := range reqs {
+		if r.Err != nil || len(r.Reply) > 0 && r.Reply[0] == '-' {
+			continue
+		}
 		typ, n, pos, ok := header(r.Reply)
 		if !ok || (typ != '$' && typ != '=') || n < 0 || pos+int(n) > len(r.Reply) {
 			return nil, errBadReply

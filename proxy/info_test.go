@@ -11,6 +11,7 @@ import (
 	"github.com/slotcache/slotcache/internal/redisinfo"
 	"github.com/slotcache/slotcache/node/nodetest"
 	"github.com/slotcache/slotcache/router"
+	"github.com/slotcache/slotcache/slots"
 )
 
 // parseInfo splits an INFO reply into its section names, in order, and its
@@ -211,7 +212,39 @@ func TestMergeInfoValues(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("merged Memory:\n got %v\nwant %v", got, want)
 	}
-	if _, err := parseGroupInfo([]*router.Request{{Reply: []byte("-ERR x\r\n")}}); err == nil {
-		t.Error("an error reply from a group parsed as INFO")
+	if _, err := parseGroupInfo([]*router.Request{{Reply: []byte("*1\r\n:1\r\n")}}); err == nil {
+		t.Error("an array from a group parsed as INFO")
+	}
+}
+
+// TestInfoWithGroupDown: INFO still answers while a group is down, with
+// the others' figures and groups_up saying how many answer.
+func TestInfoWithGroupDown(t *testing.T) {
+	nodes := startNodes(t, 2)
+	down, srv := nodetest.StartNode(t, nil)
+	m := staticMap(t, append(nodes, down))
+	paddr, _ := startProxy(t, StaticMap{m}, nil)
+	c := nodetest.Dial(t, paddr)
+	for _, g := range []slots.GroupID{1, 2, 3} {
+		c.Do("SET", keyIn(m, g, "k"), "v")
+	}
+	srv.Close()
+	waitFor(t, "the dead group noticed", func() bool {
+		return strings.HasPrefix(string(c.Do("GET", keyIn(m, 3, "k")).Str), "ERR backend unavailable")
+	})
+	v := c.Do("INFO")
+	if v.Type == '-' {
+		t.Fatalf("INFO with a group down: %s", v)
+	}
+	_, fields := parseInfo(string(v.Str))
+	if got := fields["Keyspace"]["db0"]; !strings.HasPrefix(got, "keys=2,") {
+		t.Errorf("db0 = %q, want the two live groups' 2 keys", got)
+	}
+	waitFor(t, "groups_up:2", func() bool { // the pool's own connections notice too
+		_, f := parseInfo(string(c.Do("INFO", "proxy").Str))
+		return f["Proxy"]["groups_up"] == "2"
+	})
+	if infoInt(t, fields, "Memory", "used_memory") <= 0 {
+		t.Errorf("no memory figures from the live groups: %v", fields["Memory"])
 	}
 }

@@ -351,6 +351,13 @@ func (s *session) reply(c *call) {
 		return
 	case opHeld:
 		return // answered by runHeld once the batch is written
+	case opInfo:
+		// a group that is down leaves its share out (groups_up says so):
+		// INFO is what tells an operator what is wrong
+		if err := s.mergeInfo(reqs, s.aux[c.a0]); err != nil {
+			s.out.Error(err.Error())
+		}
+		return
 	}
 	// merged replies: the first failure is the answer
 	for _, r := range reqs {
@@ -374,8 +381,6 @@ func (s *session) reply(c *call) {
 		err = s.mergeRandomKey(reqs)
 	case opScan:
 		err = s.mergeScan(reqs[0], aux[0])
-	case opInfo:
-		err = s.mergeInfo(reqs, aux[0])
 	default:
 		err = s.mergeState(c.op, reqs)
 	}
