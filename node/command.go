@@ -80,6 +80,7 @@ var families = []func() []*command{
 	txCommands,
 	memcacheCommands,
 	clusterCommands,
+	scriptCommands,
 }
 
 func newCommandTable() commandTable {
