@@ -411,4 +411,3 @@ func (s *Server) usedMemoryScripts() int64 {
 	}
 	return s.scripts.bodies
 }
-

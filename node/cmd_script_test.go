@@ -1,8 +1,13 @@
 package node_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
 )
 
@@ -209,4 +214,126 @@ var scriptCases = [][]string{
 func TestDiffScripts(t *testing.T) {
 	p := nodetest.NewPair(t)
 	p.CheckAll(scriptCases)
+}
+
+// TestDiffScriptsRandom runs random scripts (fixed seed) that call
+// commands of every type on a few keys, through call and pcall, and
+// compares each reply with redis-server's.
+func TestDiffScriptsRandom(t *testing.T) {
+	const seed = 7
+	r := rand.New(rand.NewPCG(seed, seed))
+	p := nodetest.NewPair(t)
+	keys := []string{"k1", "k2", "{t}a", "{t}b"}
+	cmds := [][]string{
+		{"get", "K"}, {"set", "K", "V"}, {"incr", "K"}, {"append", "K", "V"}, {"strlen", "K"},
+		{"del", "K"}, {"exists", "K"}, {"type", "K"}, {"expire", "K", "100"}, {"ttl", "K"},
+		{"lpush", "K", "V"}, {"rpush", "K", "V", "V"}, {"lpop", "K"}, {"lrange", "K", "0", "-1"}, {"llen", "K"},
+		{"hset", "K", "f", "V"}, {"hget", "K", "f"}, {"hincrby", "K", "n", "3"}, {"hlen", "K"}, {"hmget", "K", "f", "n", "x"},
+		{"sadd", "K", "V"}, {"scard", "K"}, {"sismember", "K", "V"},
+		{"zadd", "K", "1.5", "V"}, {"zscore", "K", "V"}, {"zrange", "K", "0", "-1", "WITHSCORES"}, {"zincrby", "K", "2", "V"},
+		{"getrange", "K", "0", "1"}, {"incrbyfloat", "K", "1.5"}, {"nosuchcmd", "K"}, {"get"},
+	}
+	values := []string{"1", "2", "x", "10", "-3", "1.5", ""}
+	bodies := []string{
+		"return redis.call(unpack(ARGV))",
+		"return redis.pcall(unpack(ARGV))",
+		"local r = redis.pcall(unpack(ARGV)) if type(r) == 'table' and r.err then return 'E:' .. r.err end return r",
+		"local r = redis.call(unpack(ARGV)) return type(r)",
+		"local r = redis.pcall(unpack(ARGV)) if type(r) == 'table' then return #r end return r",
+		"redis.call(unpack(ARGV)) return redis.call('type', KEYS[1])",
+		"local ok, e = pcall(redis.call, unpack(ARGV)) return {tostring(ok), e}",
+	}
+	for i := 0; i < 1500; i++ {
+		key := keys[r.IntN(len(keys))]
+		tmpl := cmds[r.IntN(len(cmds))]
+		call := make([]string, len(tmpl))
+		for j, a := range tmpl {
+			switch a {
+			case "K":
+				a = key
+			case "V":
+				a = values[r.IntN(len(values))]
+			}
+			call[j] = a
+		}
+		if r.IntN(5) == 0 { // the same command outside a script
+			if call[0] == "nosuchcmd" || len(call) == 1 {
+				continue
+			}
+			p.Check(call...)
+			continue
+		}
+		args := append([]string{"EVAL", bodies[r.IntN(len(bodies))], "1", key}, call...)
+		p.Check(args...)
+		if t.Failed() {
+			t.Fatalf("seed %d, command %d", seed, i)
+		}
+	}
+}
+
+// TestScriptBusyAndKill: a script that loops forever makes other clients
+// get -BUSY once past busy-reply-threshold; SCRIPT KILL ends it; a script
+// that wrote cannot be killed, and the node serves again once it ends.
+func TestScriptBusyAndKill(t *testing.T) {
+	for _, loop := range []bool{true, false} {
+		t.Run(fmt.Sprintf("event-loop=%v", loop), func(t *testing.T) {
+			addr, _ := nodetest.StartNode(t, func(c *node.Config) {
+				c.BusyReplyThreshold = 50 * time.Millisecond
+				c.IOEventLoop = loop
+			})
+			a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+			if v := b.Do("SCRIPT", "KILL"); string(v.Str) != "NOTBUSY No scripts in execution right now." {
+				t.Fatalf("SCRIPT KILL with no script: %s", v)
+			}
+			a.Send("EVAL", "local i = 0 while true do i = i + 1 end", "0")
+			waitBusy(t, b)
+			if v := b.Do("GET", "x"); string(v.Str) != "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." {
+				t.Fatalf("GET while busy: %s", v)
+			}
+			if v := b.Do("SCRIPT", "KILL"); v.Type != '+' || string(v.Str) != "OK" {
+				t.Fatalf("SCRIPT KILL: %s", v)
+			}
+			v, err := a.Read()
+			if err != nil || !strings.HasPrefix(string(v.Str), "ERR Script killed by user with SCRIPT KILL... script: ") {
+				t.Fatalf("killed script's reply: %s, %v", v, err)
+			}
+			if v := a.Do("PING"); string(v.Str) != "PONG" {
+				t.Fatalf("PING after the kill: %s", v)
+			}
+
+			// A script that wrote runs to its end: it loops until the
+			// key another client may not touch meanwhile is seen by
+			// the script itself 2000 times over a frozen clock.
+			a.Send("EVAL", "redis.call('set', KEYS[1], 'w') local n = 0 local t0 = redis.call('time') "+
+				"while true do local t = redis.call('time') if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 300000 then break end n = n + 1 end "+
+				"return redis.call('get', KEYS[1])", "1", "w")
+			waitBusy(t, b)
+			if v := b.Do("SCRIPT", "KILL"); !strings.HasPrefix(string(v.Str), "UNKILLABLE ") {
+				t.Fatalf("SCRIPT KILL after a write: %s", v)
+			}
+			if v, err := a.Read(); err != nil || string(v.Str) != "w" {
+				t.Fatalf("unkillable script's reply: %s, %v", v, err)
+			}
+			if v := b.Do("GET", "w"); string(v.Str) != "w" {
+				t.Fatalf("GET after the script: %s", v)
+			}
+		})
+	}
+}
+
+// waitBusy polls with PING until the node answers -BUSY (10 s at most).
+func waitBusy(t *testing.T, c *nodetest.Conn) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		v := c.Do("PING")
+		if strings.HasPrefix(string(v.Str), "BUSY ") {
+			return
+		}
+		if string(v.Str) != "PONG" {
+			t.Fatalf("PING: %s", v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no -BUSY within 10 s of a looping script")
 }

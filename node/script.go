@@ -55,17 +55,17 @@ type luaScript struct {
 // scriptEngine is the node's Lua interpreter and script cache. Like the
 // keyspace it is guarded by the server lock; one script runs at a time.
 type scriptEngine struct {
-	s       *Server
-	L       *lua.LState
-	globals *lua.LTable // the real globals; scripts see them through env
-	env     *lua.LTable // read-only view of the globals, the scripts' environment
-	redis   *lua.LTable
+	s         *Server
+	L         *lua.LState
+	globals   *lua.LTable // the real globals; scripts see them through env
+	env       *lua.LTable // read-only view of the globals, the scripts' environment
+	redis     *lua.LTable
 	cjsonNull lua.LValue
-	errFn   *lua.LFunction
-	scripts map[string]*luaScript
-	bodies  int64 // bytes of cached script bodies
-	sc      *client
-	run     *scriptRun // the running script, nil between scripts
+	errFn     *lua.LFunction
+	scripts   map[string]*luaScript
+	bodies    int64 // bytes of cached script bodies
+	sc        *client
+	run       *scriptRun // the running script, nil between scripts
 	// busy is set while a script runs past the busy threshold: other
 	// clients are then answered -BUSY.
 	busy bool
