@@ -337,3 +337,87 @@ func waitBusy(t *testing.T, c *nodetest.Conn) {
 	}
 	t.Fatal("no -BUSY within 10 s of a looping script")
 }
+
+// scriptRESP3Cases depend on the caller's protocol and redis.setresp.
+var scriptRESP3Cases = [][]string{
+	{"EVAL", "return nil", "0"},
+	{"EVAL", "return false", "0"},
+	{"EVAL", "return true", "0"},
+	{"EVAL", "redis.setresp(3) return false", "0"},
+	{"EVAL", "redis.setresp(3) return true", "0"},
+	{"EVAL", "return {double=2.5}", "0"},
+	{"EVAL", "return {double=3}", "0"},
+	{"EVAL", "return {map={a=1}}", "0"},
+	{"EVAL", "return {map={}}", "0"},
+	{"EVAL", "return {set={x=true}}", "0"},
+	{"EVAL", "return {big_number='123456789012345678901234567890'}", "0"},
+	{"EVAL", "return {1, false, 'x'}", "0"},
+	{"EVAL", "redis.setresp(3) return {1, false, true}", "0"},
+	{"EVAL", "return redis.call('get', 'nokey')", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('get', 'nokey')", "0"},
+	{"EVAL", "redis.call('del', 'z3') redis.call('zadd', 'z3', 1.5, 'm') redis.setresp(3) return redis.call('zscore', 'z3', 'm')", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('zscore', 'z3', 'm').double", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('zscore', 'z3', 'nom')", "0"},
+	{"EVAL", "redis.call('del', 'h3') redis.call('hset', 'h3', 'f', 'v') redis.setresp(3) return redis.call('hgetall', 'h3')", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('hgetall', 'h3').map.f", "0"},
+	{"EVAL", "redis.call('del', 's3') redis.call('sadd', 's3', 'm') redis.setresp(3) return redis.call('smembers', 's3')", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('smembers', 's3').set.m", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('hgetall', 'nokey')", "0"},
+	{"EVAL", "redis.setresp(3) return redis.call('exists', 'h3') == 1", "0"},
+	{"EVAL", "redis.setresp(3) return type(redis.call('get', 'nokey'))", "0"},
+}
+
+// TestDiffScriptsRESP3 compares script replies to RESP2 and RESP3 callers.
+func TestDiffScriptsRESP3(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll(scriptRESP3Cases)
+	p.Node.Do("HELLO", "3")
+	p.Redis.Do("HELLO", "3")
+	p.CheckAll(scriptRESP3Cases)
+}
+
+// TestScriptInteractions: a script's writes invalidate WATCH and wake a
+// client blocked on the key; EVAL runs inside MULTI/EXEC; SELECT inside a
+// script does not change the caller's database.
+func TestScriptInteractions(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, conns := range []struct {
+		name string
+		addr string
+	}{{"node", p.NodeAddr}, {"redis", p.RedisAddr}} {
+		t.Run(conns.name, func(t *testing.T) {
+			a, b := nodetest.Dial(t, conns.addr), nodetest.Dial(t, conns.addr)
+			a.Do("DEL", "wk", "bl")
+			a.Do("WATCH", "wk")
+			b.Do("EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "wk")
+			a.Do("MULTI")
+			a.Do("GET", "wk")
+			if v := a.Do("EXEC"); !v.Null {
+				t.Fatalf("EXEC after a script wrote the watched key: %s, want a null reply", v)
+			}
+
+			a.Send("BLPOP", "bl", "10")
+			waitBlocked(t, b)
+			b.Do("EVAL", "return redis.call('rpush', KEYS[1], 'v')", "1", "bl")
+			if v, err := a.Read(); err != nil || len(v.Elems) != 2 || string(v.Elems[1].Str) != "v" {
+				t.Fatalf("BLPOP woken by a script: %s, %v", v, err)
+			}
+
+			a.Do("MULTI")
+			a.Do("EVAL", "return redis.call('incr', KEYS[1])", "1", "ctr")
+			a.Do("EVAL", "return redis.call('blpop', KEYS[1], 0)", "1", "bl")
+			v := a.Do("EXEC")
+			if len(v.Elems) != 2 || v.Elems[0].Type != ':' || !strings.HasPrefix(string(v.Elems[1].Str), "ERR This Redis command is not allowed from script") {
+				t.Fatalf("EXEC of scripts: %s", v)
+			}
+
+			a.Do("SET", "db0", "zero")
+			if v := a.Do("EVAL", "redis.call('select', 1) return redis.call('get', 'db0')", "0"); !v.Null {
+				t.Fatalf("GET on db 1 from a script: %s", v)
+			}
+			if v := a.Do("GET", "db0"); string(v.Str) != "zero" {
+				t.Fatalf("GET after a script's SELECT: %s", v)
+			}
+		})
+	}
+}
