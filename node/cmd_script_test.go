@@ -9,6 +9,7 @@ import (
 
 	"github.com/slotcache/slotcache/node"
 	"github.com/slotcache/slotcache/node/nodetest"
+	"github.com/slotcache/slotcache/protocol/resp"
 )
 
 // scriptCases are scripts whose replies (values and error texts) must be
@@ -420,4 +421,35 @@ func TestScriptInteractions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDiffClusterScripts compares scripts on a two-group slotcache
+// cluster and a two-master Redis Cluster: declared keys are routed like
+// any key (MOVED, CROSSSLOT), and redis.call refuses keys of other slots.
+func TestDiffClusterScripts(t *testing.T) {
+	_, r2, c1, _, n1, n2, _ := twoGroups(t)
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(strings.NewReplacer(n2, "<owner>", r2, "<owner>").Replace(string(v.Str)))
+		}
+		return v
+	}
+	set := "return redis.call('set', KEYS[1], ARGV[1])"
+	p.CheckAll([][]string{
+		{"EVAL", set, "1", "b", "1"},
+		{"EVAL", "return redis.call('get', KEYS[1])", "1", "b"},
+		{"EVAL", set, "1", "foo", "1"},
+		{"EVAL", set, "2", "b", "foo", "1"},
+		{"EVAL", set, "2", "{b}1", "{b}2", "1"},
+		{"EVAL", "return redis.call('get', 'foo')", "0"},
+		{"EVAL", "return redis.pcall('get', 'foo')", "0"},
+		{"EVAL", "return redis.call('get', 'b')", "0"},
+		{"EVAL", "return redis.call('mget', 'b', 'foo')", "1", "b"},
+		{"EVAL", "return 1", "0"},
+		{"SCRIPT", "LOAD", set},
+		{"EVALSHA", "55b22c0d0cedf3866879ce7c854970626dcef0c3", "1", "b", "2"},
+		{"EVALSHA", "55b22c0d0cedf3866879ce7c854970626dcef0c3", "1", "foo", "2"},
+		{"EVAL_RO", "return redis.call('get', KEYS[1])", "1", "foo"},
+	})
 }
