@@ -188,11 +188,11 @@ func (e *scriptEngine) load(body []byte) (string, *luaScript, string) {
 	}
 	chunk, err := parse.Parse(strings.NewReader(code), scriptChunk)
 	if err != nil {
-		return sha, nil, "ERR Error compiling script (new function): " + compileError(err)
+		return sha, nil, "ERR Error compiling script (new function): " + compileError(err, src)
 	}
 	proto, err := lua.Compile(chunk, scriptChunk)
 	if err != nil {
-		return sha, nil, "ERR Error compiling script (new function): " + compileError(err)
+		return sha, nil, "ERR Error compiling script (new function): " + compileError(err, src)
 	}
 	fn := e.L.NewFunctionFromProto(proto)
 	fn.Env = e.env
@@ -202,12 +202,25 @@ func (e *scriptEngine) load(body []byte) (string, *luaScript, string) {
 	return sha, sc, ""
 }
 
-// compileError renders a parse error as "user_script:LINE: message".
-func compileError(err error) string {
-	if pe, ok := err.(*parse.Error); ok {
-		return fmt.Sprintf("%s:%d: %s near '%s'", scriptChunk, pe.Pos.Line, pe.Message, pe.Token)
+// compileError renders a parse error the way Lua 5.1 words the common
+// ones: "user_script:LINE: unexpected symbol near 'TOKEN'".
+func compileError(err error, src string) string {
+	pe, ok := err.(*parse.Error)
+	if !ok {
+		return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", " "))
+	line, tok := pe.Pos.Line, "'"+pe.Token+"'"
+	if line <= 0 {
+		line, tok = strings.Count(src, "\n")+1, "'<eof>'"
+	}
+	msg := pe.Message
+	switch {
+	case msg == "syntax error":
+		msg = "unexpected symbol"
+	case strings.HasPrefix(msg, "unterminated string"):
+		msg = "unfinished string"
+	}
+	return fmt.Sprintf("%s:%d: %s near %s", scriptChunk, line, msg, tok)
 }
 
 // scriptRun is the state of the running script. It is also the Lua
