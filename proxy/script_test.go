@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -131,5 +132,37 @@ func TestDiffScriptCommands(t *testing.T) {
 		if !nodetest.Equal(pv, rv) {
 			t.Errorf("%s:\n  proxy: %s\n  redis: %s", nodetest.Quote(args), pv, rv)
 		}
+	}
+}
+
+// TestScriptKillThroughProxy: a client of the proxy stuck in a looping
+// script is freed by SCRIPT KILL sent by another client of the proxy, and
+// other clients meanwhile get the node's -BUSY.
+func TestScriptKillThroughProxy(t *testing.T) {
+	paddr, nodes := startCluster(t, 2)
+	for _, n := range nodes {
+		nodetest.Dial(t, n).Do("CONFIG", "SET", "busy-reply-threshold", "50")
+	}
+	a, b := nodetest.Dial(t, paddr), nodetest.Dial(t, paddr)
+	a.Send("EVAL", "while true do end", "0")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v := b.Do("EVAL", "return 1", "0") // keyless: the first group, as the loop
+		if strings.HasPrefix(string(v.Str), "BUSY ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no -BUSY within 10 s: last reply %s", v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v := b.Do("SCRIPT", "KILL"); string(v.Str) != "OK" {
+		t.Fatalf("SCRIPT KILL through the proxy: %s", v)
+	}
+	if v, err := a.Read(); err != nil || !strings.HasPrefix(string(v.Str), "ERR Script killed by user with SCRIPT KILL...") {
+		t.Fatalf("the killed script's reply: %s, %v", v, err)
+	}
+	if v := b.Do("EVAL", "return 1", "0"); v.Int != 1 {
+		t.Fatalf("EVAL after the kill: %s", v)
 	}
 }
