@@ -16,7 +16,7 @@ func TestCompatDocListsEveryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("`([A-Z][A-Z|\\- ]*)`").FindAllStringSubmatch(string(doc), -1) {
+	for _, m := range regexp.MustCompile("`([A-Z][A-Z_|\\- ]*)`").FindAllStringSubmatch(string(doc), -1) {
 		documented[strings.ToLower(m[1])] = true
 	}
 	var missing []string
