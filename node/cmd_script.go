@@ -196,7 +196,7 @@ func (e *scriptEngine) runScript(c *client, sha string, sc *luaScript, keys, arg
 	}
 	ret := L.Get(-1)
 	L.Pop(1)
-	writeLuaReply(&c.w, ret, r.resp == 3, 0)
+	writeScriptReply(&c.w, ret, r.resp == 3)
 }
 
 // errorReply renders the error that ended a script as Redis 7 does:

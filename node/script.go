@@ -96,6 +96,21 @@ func (e *scriptEngine) reset() {
 		g.RawSetString(name, lua.LNil)
 	}
 	g.RawSetString("pcall", L.NewFunction(e.luaPcall))
+	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
+		rep := str.RawGetString("rep")
+		str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
+			// One call must not take the node's memory: strings are
+			// bounded as bulk strings are (proto-max-bulk-len).
+			if n := int64(L.CheckInt(2)); n > 0 && int64(len(L.CheckString(1)))*n > e.s.cfg.ProtoMaxBulkLen {
+				L.RaiseError("resulting string too large")
+			}
+			L.Push(rep)
+			L.Push(L.Get(1))
+			L.Push(L.Get(2))
+			L.Call(2, 1)
+			return 1
+		}))
+	}
 	tostr := g.RawGetString("tostring")
 	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
 		if n, ok := L.Get(1).(lua.LNumber); ok {
@@ -408,15 +423,26 @@ func (e *scriptEngine) replyToLua(v resp.Value) lua.LValue {
 }
 
 // maxReplyDepth bounds the nesting of a script's reply (tables that
-// contain themselves would otherwise never end).
-const maxReplyDepth = 1000
+// contain themselves would otherwise never end); RESP readers, ours
+// included, refuse deeper replies.
+const maxReplyDepth = 64
+
+// writeScriptReply writes a script's return value to w; a reply nested
+// too deeply is replaced by Redis's error.
+func writeScriptReply(w *resp.Writer, v lua.LValue, resp3 bool) {
+	mark := len(w.Buf)
+	if !writeLuaReply(w, v, resp3, 0) {
+		w.Buf = w.Buf[:mark]
+		w.Error("ERR reached lua stack limit")
+	}
+}
 
 // writeLuaReply writes a script's return value to w, following Redis 7's
-// rules; resp3 is the script's redis.setresp protocol.
-func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) {
+// rules; resp3 is the script's redis.setresp protocol. It reports false
+// when the value nests deeper than maxReplyDepth.
+func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) bool {
 	if depth > maxReplyDepth {
-		w.Error("ERR reached lua stack limit")
-		return
+		return false
 	}
 	switch v := v.(type) {
 	case lua.LString:
@@ -428,7 +454,7 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) {
 			} else {
 				w.Null()
 			}
-			return
+			return true
 		}
 		w.Bool(bool(v))
 	case lua.LNumber:
@@ -436,15 +462,15 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) {
 	case *lua.LTable:
 		if s, ok := v.RawGetString("err").(lua.LString); ok {
 			w.Error(oneLine(string(s)))
-			return
+			return true
 		}
 		if s, ok := v.RawGetString("ok").(lua.LString); ok {
 			w.Simple(oneLine(string(s)))
-			return
+			return true
 		}
 		if n, ok := v.RawGetString("double").(lua.LNumber); ok {
 			w.Double(float64(n))
-			return
+			return true
 		}
 		if s, ok := v.RawGetString("big_number").(lua.LString); ok {
 			if w.Proto >= 3 {
@@ -454,7 +480,7 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) {
 			} else {
 				w.BulkString(string(s))
 			}
-			return
+			return true
 		}
 		if m, ok := v.RawGetString("map").(*lua.LTable); ok {
 			var keys, vals []lua.LValue
@@ -464,19 +490,22 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) {
 			})
 			w.Map(len(keys))
 			for i := range keys {
-				writeLuaReply(w, keys[i], resp3, depth+1)
-				writeLuaReply(w, vals[i], resp3, depth+1)
+				if !writeLuaReply(w, keys[i], resp3, depth+1) || !writeLuaReply(w, vals[i], resp3, depth+1) {
+					return false
+				}
 			}
-			return
+			return true
 		}
 		if set, ok := v.RawGetString("set").(*lua.LTable); ok {
 			var keys []lua.LValue
 			set.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
 			w.Set(len(keys))
 			for _, k := range keys {
-				writeLuaReply(w, k, resp3, depth+1)
+				if !writeLuaReply(w, k, resp3, depth+1) {
+					return false
+				}
 			}
-			return
+			return true
 		}
 		n := 0
 		for v.RawGetInt(n+1) != lua.LNil {
@@ -484,11 +513,14 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) {
 		}
 		w.Array(n)
 		for i := 1; i <= n; i++ {
-			writeLuaReply(w, v.RawGetInt(i), resp3, depth+1)
+			if !writeLuaReply(w, v.RawGetInt(i), resp3, depth+1) {
+				return false
+			}
 		}
 	default:
 		w.Null()
 	}
+	return true
 }
 
 // luaToInt converts a Lua number to a Redis integer the way C's cast does
