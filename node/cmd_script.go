@@ -119,11 +119,18 @@ func evalGeneric(c *client, args [][]byte, bySHA, ro bool) {
 	var sha string
 	var sc *luaScript
 	if bySHA {
-		sha = strings.ToLower(string(args[1]))
-		if sc = e.scripts[sha]; sc == nil {
+		var low [40]byte
+		for i, ch := range args[1] {
+			if ch >= 'A' && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			low[i] = ch
+		}
+		if sc = e.scripts[string(low[:])]; sc == nil {
 			c.w.Error(msgNoScript)
 			return
 		}
+		sha = sc.sha
 	} else {
 		var msg string
 		if sha, sc, msg = e.load(args[1]); msg != "" {
@@ -177,7 +184,8 @@ func (e *scriptEngine) runScript(c *client, sha string, sc *luaScript, keys, arg
 	e.globals.RawSetString("KEYS", e.stringTable(keys))
 	e.globals.RawSetString("ARGV", e.stringTable(argv))
 	now := time.Now()
-	r := &scriptRun{e: e, caller: c, sha: sha, readonly: readonly, start: now, yielded: now,
+	r := &e.runBuf
+	*r = scriptRun{e: e, caller: c, sha: sha, readonly: readonly, start: now, yielded: now,
 		limit: s.cfg.BusyReplyThreshold, clock: s.cmdClock, resp: 2}
 	e.run = r
 	e.prepareClient(c)
@@ -253,15 +261,16 @@ func (e *scriptEngine) scriptCall(L *lua.LState, raise bool) int {
 	if n == 0 {
 		msg = msgScriptNoArgs
 	} else {
-		args = make([][]byte, n)
-		for i := range args {
-			a, ok := luaArg(L.Get(i + 1))
+		args = e.argv[:0]
+		for i := 1; i <= n; i++ {
+			a, ok := luaArg(L.Get(i))
 			if !ok {
 				msg = msgScriptArgType
 				break
 			}
-			args[i] = []byte(a)
+			args = append(args, []byte(a))
 		}
+		e.argv = args[:0]
 	}
 	if msg == "" {
 		msg = e.exec(args)

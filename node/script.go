@@ -48,6 +48,7 @@ const scriptYieldEvery = 20 * time.Millisecond
 
 // luaScript is one cached script.
 type luaScript struct {
+	sha  string
 	body string
 	fn   *lua.LFunction
 }
@@ -66,6 +67,8 @@ type scriptEngine struct {
 	bodies    int64 // bytes of cached script bodies
 	sc        *client
 	run       *scriptRun // the running script, nil between scripts
+	runBuf    scriptRun  // what run points to
+	argv      [][]byte   // scratch for redis.call's arguments
 	// busy is set while a script runs past the busy threshold: other
 	// clients are then answered -BUSY.
 	busy bool
@@ -209,9 +212,12 @@ func (e *scriptEngine) load(body []byte) (string, *luaScript, string) {
 	if err != nil {
 		return sha, nil, "ERR Error compiling script (new function): " + compileError(err, src)
 	}
+	// As in Lua 5.1, a main chunk has no Lua 5.0 "arg" table (which
+	// gopher-lua would build at every call).
+	proto.IsVarArg &^= lua.VarArgNeedsArg
 	fn := e.L.NewFunctionFromProto(proto)
 	fn.Env = e.env
-	sc := &luaScript{body: src, fn: fn}
+	sc := &luaScript{sha: sha, body: src, fn: fn}
 	e.scripts[sha] = sc
 	e.bodies += int64(len(body))
 	return sha, sc, ""
