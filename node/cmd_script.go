@@ -412,11 +412,19 @@ func cmdScriptKill(c *client, args [][]byte) {
 
 func cmdScriptHelp(c *client, args [][]byte) { writeHelp(c, scriptHelp...) }
 
-// usedMemoryScripts is INFO's used_memory_scripts figure: the bytes of
-// the cached script bodies.
+// usedMemoryScripts is INFO's used_memory_scripts_eval figure: the bytes
+// of the cached script bodies.
 func (s *Server) usedMemoryScripts() int64 {
 	if s.scripts == nil {
 		return 0
 	}
 	return s.scripts.bodies
+}
+
+// cachedScripts is INFO's number_of_cached_scripts.
+func (s *Server) cachedScripts() int64 {
+	if s.scripts == nil {
+		return 0
+	}
+	return int64(len(s.scripts.scripts))
 }

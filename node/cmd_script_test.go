@@ -423,6 +423,17 @@ func TestScriptInteractions(t *testing.T) {
 				t.Fatalf("EXEC of scripts: %s", v)
 			}
 
+			a.Do("SCRIPT", "FLUSH")
+			a.Do("SCRIPT", "LOAD", "return 1")
+			a.Do("EVAL", "return 2", "0")
+			if v := a.Do("INFO", "memory"); !strings.Contains(string(v.Str), "number_of_cached_scripts:2\r\n") {
+				t.Fatalf("INFO memory after two scripts: %s", v.Str)
+			}
+			a.Do("SCRIPT", "FLUSH")
+			if v := a.Do("INFO", "memory"); !strings.Contains(string(v.Str), "number_of_cached_scripts:0\r\n") {
+				t.Fatalf("INFO memory after SCRIPT FLUSH: %s", v.Str)
+			}
+
 			a.Do("SET", "db0", "zero")
 			if v := a.Do("EVAL", "redis.call('select', 1) return redis.call('get', 'db0')", "0"); !v.Null {
 				t.Fatalf("GET on db 1 from a script: %s", v)

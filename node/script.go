@@ -60,7 +60,6 @@ type scriptEngine struct {
 	L         *lua.LState
 	globals   *lua.LTable // the real globals; scripts see them through env
 	env       *lua.LTable // read-only view of the globals, the scripts' environment
-	redis     *lua.LTable
 	cjsonNull lua.LValue
 	errFn     *lua.LFunction
 	scripts   map[string]*luaScript
