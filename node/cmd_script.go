@@ -86,9 +86,13 @@ func (c *client) runsScript(args [][]byte) bool {
 }
 
 func isScriptCommand(name []byte) bool {
-	switch strings.ToLower(string(name)) {
-	case "eval", "evalsha", "eval_ro", "evalsha_ro":
-		return true
+	switch len(name) {
+	case 4:
+		return bytes.EqualFold(name, []byte("eval"))
+	case 7:
+		return bytes.EqualFold(name, []byte("evalsha")) || bytes.EqualFold(name, []byte("eval_ro"))
+	case 10:
+		return bytes.EqualFold(name, []byte("evalsha_ro"))
 	}
 	return false
 }
@@ -312,7 +316,7 @@ func (e *scriptEngine) exec(args [][]byte) string {
 	if !cmd.arityOK(len(args)) {
 		return msgScriptArity
 	}
-	if cmd.subs != nil {
+	if cmd.subs != nil && len(args) > 1 {
 		sub := cmd.lookupSub(args[1])
 		if sub == nil {
 			return msgScriptUnknown
