@@ -128,6 +128,25 @@ func (e *scriptEngine) reset() {
 	e.openRedis()
 	e.openCjson()
 	e.openBit()
+	// The library tables are read-only too: a script cannot change what
+	// the next script finds. Strings keep the real string table as their
+	// methods.
+	readonly := L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError(msgReadonlyTable)
+		return 0
+	})
+	for _, name := range []string{"redis", "cjson", "bit", "string", "table", "math"} {
+		lib, ok := g.RawGetString(name).(*lua.LTable)
+		if !ok {
+			continue
+		}
+		view, meta := L.NewTable(), L.NewTable()
+		meta.RawSetString("__index", lib)
+		meta.RawSetString("__newindex", readonly)
+		meta.RawSetString("__metatable", lua.LFalse)
+		L.SetMetatable(view, meta)
+		g.RawSetString(name, view)
+	}
 	g.RawSetString("KEYS", L.NewTable())
 	g.RawSetString("ARGV", L.NewTable())
 
