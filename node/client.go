@@ -371,7 +371,7 @@ func (c *client) execOne(args [][]byte) {
 		c.reject(cmd, msgOOM)
 		return
 	}
-	if s.scriptBusy() && cmd.flags&flagAllowBusy == 0 && !(cmd.name == "shutdown" && len(args) > 1 && bytes.EqualFold(args[1], []byte("nosave"))) {
+	if s.scriptBusy() && refusedWhileBusy(cmd, args) {
 		c.reject(cmd, msgBusy)
 		return
 	}

@@ -64,6 +64,24 @@ func (s *Server) scriptEngine() *scriptEngine {
 // scriptBusy reports whether a script runs past the busy threshold.
 func (s *Server) scriptBusy() bool { return s.scripts != nil && s.scripts.busy }
 
+// refusedWhileBusy reports whether cmd gets -BUSY while a script runs past
+// the busy threshold: all but the allow_busy commands, and SHUTDOWN
+// without NOSAVE.
+func refusedWhileBusy(cmd *command, args [][]byte) bool {
+	if cmd.flags&flagAllowBusy == 0 {
+		return true
+	}
+	if cmd.name != "shutdown" {
+		return false
+	}
+	for _, a := range args[1:] {
+		if bytes.EqualFold(a, []byte("nosave")) {
+			return false
+		}
+	}
+	return true
+}
+
 // runsScript reports whether args, about to run, start a Lua script: an
 // EVAL of any form, or the EXEC of a transaction that queued one. The event
 // loop hands such clients to a goroutine of their own first, so that a

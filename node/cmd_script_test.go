@@ -343,6 +343,32 @@ func TestScriptBusyAndKill(t *testing.T) {
 	}
 }
 
+// TestScriptBusyShutdown: while a script is busy, SHUTDOWN is refused
+// with -BUSY and SHUTDOWN NOSAVE stops the node (and the script).
+func TestScriptBusyShutdown(t *testing.T) {
+	addr, srv := nodetest.StartNode(t, func(c *node.Config) { c.BusyReplyThreshold = 50 * time.Millisecond })
+	a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+	a.Send("EVAL", "redis.call('set', 'k', 'v') while true do end", "0")
+	waitBusy(t, b)
+	if v := b.Do("SHUTDOWN"); !strings.HasPrefix(string(v.Str), "BUSY ") {
+		t.Fatalf("SHUTDOWN while busy: %s", v)
+	}
+	if v := b.Do("SCRIPT", "KILL"); !strings.HasPrefix(string(v.Str), "UNKILLABLE ") {
+		t.Fatalf("SCRIPT KILL after a write: %s", v)
+	}
+	b.Send("SHUTDOWN", "NOSAVE")
+	if _, err := a.Read(); err == nil {
+		t.Fatal("the script's client got a reply after SHUTDOWN NOSAVE; want its connection closed")
+	}
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node did not close within 10 s of SHUTDOWN NOSAVE during a script")
+	}
+}
+
 // waitBusy polls with PING until the node answers -BUSY (10 s at most).
 func waitBusy(t *testing.T, c *nodetest.Conn) {
 	t.Helper()

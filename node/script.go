@@ -342,6 +342,11 @@ func (r *scriptRun) check() <-chan struct{} {
 		time.Sleep(time.Millisecond)
 		s.mu.Lock()
 		s.cmdClock = r.clock
+		select {
+		case <-s.closing: // SHUTDOWN NOSAVE: the script ends with the server
+			r.killed = true
+		default:
+		}
 		if r.killed {
 			return closedChan
 		}
