@@ -511,3 +511,58 @@ func TestDiffClusterScripts(t *testing.T) {
 		{"EVAL_RO", "return redis.call('get', KEYS[1])", "1", "foo"},
 	})
 }
+
+// TestDiffScriptsServerCommands checks which server and connection commands
+// scripts may call, and their replies there, against redis-server.
+func TestDiffScriptsServerCommands(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return type(redis.call('client','list'))",
+		"return redis.call('client','id') > 0",
+		"return type(redis.call('info'))",
+		"return redis.call('dbsize')",
+		"return type(redis.call('time'))",
+		"return redis.call('config','get','maxmemory')",
+		"return redis.call('keys','*')",
+		"return redis.call('scan','0')",
+		"return redis.call('publish','ch','m')",
+		"return redis.call('flushall')",
+		"return redis.call('slowlog','len')",
+		"return redis.call('command','count') > 0",
+		"return redis.call('debug','sleep','0')",
+		"return redis.call('watch','x')",
+		"return redis.call('exec')",
+		"return redis.call('select','1')",
+		"return redis.call('echo','x')",
+		"return redis.call('ping','x')",
+		"return redis.call('hello')",
+		"return redis.call('auth','x')",
+		"return redis.call('quit')",
+		"return redis.call('lastsave') > 0",
+		"return redis.call('randomkey')",
+		"return redis.call('object','encoding','nokey')",
+		"return redis.call('memory','usage','nokey')",
+		"return redis.call('pubsub','channels')",
+		"return redis.call('brpoplpush','a','b','0')",
+		"return redis.call('bzpopmin','a','0')",
+		"return redis.call('blmove','a','b','left','left','0')",
+		"return redis.call('lmpop','1','a','left')",
+		"return redis.call('zmpop','1','a','min')",
+		"return redis.call('shutdown')",
+		"return redis.call('cluster','info')",
+		"return redis.call('readonly')",
+		"return redis.call('reset')",
+		"return redis.call('swapdb','0','1')",
+		"return redis.call('move','a','1')",
+		"return redis.call('copy','a','b')",
+		"return redis.call('touch','a')",
+		"return redis.call('unlink','a')",
+		"return redis.call('expiretime','a')",
+		"return redis.call('getex','a')",
+		"return redis.call('ssubscribe','a')",
+		"return redis.call('spublish','a','b')",
+		"return redis.call('psubscribe','a')",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}
