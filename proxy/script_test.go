@@ -120,6 +120,14 @@ func TestDiffScriptCommands(t *testing.T) {
 		{"EVAL", "return {1, 'a', false}", "0"},
 		{"EVAL_RO", "return redis.call('get', KEYS[1])", "1", "k"},
 		{"EVAL"},
+		{"MULTI"},
+		{"EVAL", "return redis.call('incr', KEYS[1])", "1", "{t}n"},
+		{"SET", "{t}m", "1"},
+		{"EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"},
+		{"EXEC"},
+		{"MULTI"},
+		{"EVAL", "return {KEYS[1], KEYS[2]}", "2", "{t}a", "{t}b"},
+		{"EXEC"},
 	} {
 		pv, rv := p.Do(args...), r.Do(args...)
 		if len(args) == 3 && args[2] == "return (" {
