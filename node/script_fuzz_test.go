@@ -34,6 +34,7 @@ func FuzzEval(f *testing.F) {
 		f.Fatal(err)
 	}
 	s.cfg.BusyReplyThreshold = 20 * time.Millisecond
+	s.cfg.ProtoMaxBulkLen = 1 << 20 // string.rep's bound: keep the workers small
 	stop := make(chan struct{})
 	f.Cleanup(func() { close(stop) })
 	go func() { // the SCRIPT KILL of a looping script, written or not
