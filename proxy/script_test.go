@@ -174,3 +174,17 @@ func TestScriptKillThroughProxy(t *testing.T) {
 		t.Fatalf("EVAL after the kill: %s", v)
 	}
 }
+
+// TestScriptInsideMulti: SCRIPT, which concerns every group, is refused
+// inside MULTI (the transaction runs on one node) and aborts it.
+func TestScriptInsideMulti(t *testing.T) {
+	paddr, _ := startCluster(t, 2)
+	c := nodetest.Dial(t, paddr)
+	c.Do("MULTI")
+	if v := c.Do("SCRIPT", "LOAD", "return 1"); string(v.Str) != "ERR 'script' is not supported inside MULTI through the slotcache proxy" {
+		t.Fatalf("SCRIPT LOAD inside MULTI: %s", v)
+	}
+	if v := c.Do("EXEC"); !strings.HasPrefix(string(v.Str), "EXECABORT ") {
+		t.Fatalf("EXEC after a refused SCRIPT: %s", v)
+	}
+}
