@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -130,6 +129,9 @@ func (e *scriptEngine) openCjson() {
 		return 1
 	}))
 	t.RawSetString("decode", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() != 1 {
+			L.RaiseError("bad argument #1 to 'decode' (expected 1 argument)")
+		}
 		s := L.CheckString(1)
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.UseNumber()
@@ -173,6 +175,9 @@ func (e *scriptEngine) jsonEncode(sb *strings.Builder, v lua.LValue, depth int) 
 		return "Cannot serialise userdata: type not supported"
 	case *lua.LTable:
 		n, isArray := luaArrayLen(v)
+		if isArray && n > 10 && n > 2*countKeys(v) {
+			return "Cannot serialise table: excessively sparse array"
+		}
 		if isArray && n > 0 {
 			sb.WriteByte('[')
 			for i := 1; i <= n; i++ {
@@ -221,12 +226,12 @@ func (e *scriptEngine) jsonEncode(sb *strings.Builder, v lua.LValue, depth int) 
 	return ""
 }
 
-// luaArrayLen reports whether t's keys are exactly 1..n.
+// luaArrayLen reports whether t is an array for cjson (every key a
+// positive integer) and its largest key; holes are encoded as null.
 func luaArrayLen(t *lua.LTable) (int, bool) {
-	n, count := 0, 0
+	n := 0
 	ok := true
 	t.ForEach(func(k, _ lua.LValue) {
-		count++
 		num, isNum := k.(lua.LNumber)
 		if !isNum || num < 1 || float64(num) != math.Floor(float64(num)) {
 			ok = false
@@ -234,7 +239,14 @@ func luaArrayLen(t *lua.LTable) (int, bool) {
 		}
 		n = max(n, int(num))
 	})
-	return n, ok && n == count
+	return n, ok
+}
+
+// countKeys counts t's keys.
+func countKeys(t *lua.LTable) int {
+	n := 0
+	t.ForEach(func(_, _ lua.LValue) { n++ })
+	return n
 }
 
 // formatG14 is C's %.14g.
@@ -308,9 +320,6 @@ func (e *scriptEngine) jsonToLua(v any) lua.LValue {
 		f, _ := strconv.ParseFloat(string(v), 64)
 		return lua.LNumber(f)
 	case string:
-		if !utf8.ValidString(v) {
-			return lua.LString(v)
-		}
 		return lua.LString(v)
 	case []any:
 		t := L.CreateTable(len(v), 0)
