@@ -19,9 +19,15 @@ import (
 // NOSCRIPT) through the proxy on keys of every group, and checks that
 // SCRIPT LOAD, EXISTS and FLUSH act on every group.
 func TestScriptsGoRedis(t *testing.T) {
+	for _, proto := range []int{2, 3} {
+		t.Run(fmt.Sprintf("resp%d", proto), func(t *testing.T) { scriptsGoRedis(t, proto) })
+	}
+}
+
+func scriptsGoRedis(t *testing.T, proto int) {
 	paddr, nodes := startCluster(t, 3)
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: paddr, Protocol: 2})
+	rdb := redis.NewClient(&redis.Options{Addr: paddr, Protocol: proto})
 	defer rdb.Close()
 
 	// one key per group, found by slot
