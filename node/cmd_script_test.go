@@ -343,6 +343,19 @@ func TestScriptBusyAndKill(t *testing.T) {
 				t.Fatalf("PING after the kill: %s", v)
 			}
 
+			// The same inside a transaction.
+			a.Do("MULTI")
+			a.Do("EVAL", "while true do end", "0")
+			a.Send("EXEC")
+			waitBusy(t, b)
+			if v := b.Do("SCRIPT", "KILL"); string(v.Str) != "OK" {
+				t.Fatalf("SCRIPT KILL of a script in EXEC: %s", v)
+			}
+			v, err = a.Read()
+			if err != nil || len(v.Elems) != 1 || !strings.HasPrefix(string(v.Elems[0].Str), "ERR Script killed by user") {
+				t.Fatalf("EXEC of a killed script: %s, %v", v, err)
+			}
+
 			// A script that wrote runs to its end: it loops until the
 			// key another client may not touch meanwhile is seen by
 			// the script itself 2000 times over a frozen clock.
