@@ -503,6 +503,15 @@ func TestScriptInteractions(t *testing.T) {
 				t.Fatalf("INFO memory after SCRIPT FLUSH: %s", v.Str)
 			}
 
+			// Time stands still in a script: a key that expires while the
+			// script runs still exists for it.
+			v = a.Do("EVAL", "redis.call('set', KEYS[1], 'v', 'PX', 1) local t0 = redis.call('time') "+
+				"repeat local t = redis.call('time') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 20000 "+
+				"return redis.call('exists', KEYS[1])", "1", "frozen")
+			if v.Int != 1 {
+				t.Fatalf("EXISTS of a key expired during the script: %s, want 1", v)
+			}
+
 			a.Do("SET", "db0", "zero")
 			if v := a.Do("EVAL", "redis.call('select', 1) return redis.call('get', 'db0')", "0"); !v.Null {
 				t.Fatalf("GET on db 1 from a script: %s", v)
