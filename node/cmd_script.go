@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -366,7 +367,9 @@ func (e *scriptEngine) exec(args [][]byte) string {
 	sc.w.Buf = sc.w.Buf[:0]
 	db := sc.db
 	dirty := s.dirty
-	cmd.fn(sc, args)
+	if !e.call(cmd, args) {
+		return "ERR internal error while executing '" + cmd.name + "'"
+	}
 	cmd.calls++
 	if s.dirty != dirty {
 		r.wrote = true
@@ -383,6 +386,20 @@ func (e *scriptEngine) exec(args [][]byte) string {
 		s.countError(sc.w.Buf[1:])
 	}
 	return ""
+}
+
+// call runs one command's handler for the script; a panic in it (a bug)
+// is logged and reported as false instead of unwinding through Lua.
+func (e *scriptEngine) call(cmd *command, args [][]byte) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.s.log.Error("command panicked inside a script", "cmd", cmd.name, "panic", r, "stack", string(debug.Stack()))
+			e.sc.w.Buf = e.sc.w.Buf[:0]
+			ok = false
+		}
+	}()
+	cmd.fn(e.sc, args)
+	return true
 }
 
 // ---- SCRIPT ----
