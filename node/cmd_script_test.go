@@ -608,3 +608,16 @@ func TestDiffScriptsServerCommands(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestDiffCjsonDecode compares cjson.decode, valid and malformed JSON
+// (cjson's error texts), with redis-server's.
+func TestDiffCjsonDecode(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, j := range []string{
+		`{"a":1`, `[1,2]x`, ``, `nul`, `  `, `{"a" 1}`, `{1:2}`, `[1 2]`, `[1,]`, `{"a":1,}`, `"abc`, `"a\qb"`, `"\u00e9\ud83d\ude00"`, `"\ud800"`,
+		`01`, `-`, `+1`, `0x10`, `1.`, `.5`, `1e5`, `1e`, `-0`, `1.5e-3`, `[[[]]]`, `{"a":[1,{"b":null}],"c":true}`, `tru`, `truex`, `NaN`, `inf`, `[1e400]`,
+		`"\/\b\f\n\r\t\\\""`, "\"\x01\"", `{"a":1,"a":2}`, `[-1.25E+2]`, `123abc`, `{"k":"v"}  `, `[true,false,null]`,
+	} {
+		p.Check("EVAL", "local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return 'E:' .. v end return cjson.encode(v)", "0", j)
+	}
+}

@@ -513,7 +513,7 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) bool {
 		}
 		if m, ok := v.RawGetString("map").(*lua.LTable); ok {
 			var keys, vals []lua.LValue
-			m.ForEach(func(k, val lua.LValue) {
+			eachPair(m, func(k, val lua.LValue) {
 				keys = append(keys, k)
 				vals = append(vals, val)
 			})
@@ -527,7 +527,7 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) bool {
 		}
 		if set, ok := v.RawGetString("set").(*lua.LTable); ok {
 			var keys []lua.LValue
-			set.ForEach(func(k, _ lua.LValue) { keys = append(keys, k) })
+			eachPair(set, func(k, _ lua.LValue) { keys = append(keys, k) })
 			w.Set(len(keys))
 			for _, k := range keys {
 				if !writeLuaReply(w, k, resp3, depth+1) {

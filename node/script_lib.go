@@ -1,9 +1,7 @@
 package node
 
 import (
-	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -106,6 +104,18 @@ func (e *scriptEngine) openRedis() {
 	e.globals.RawSetString("redis", t)
 }
 
+// raiseAt raises msg as a library function written in C does with
+// luaL_error: prefixed with the calling line when a script line called it
+// directly (not when pcall did).
+func raiseAt(L *lua.LState, msg string) {
+	if dbg, ok := L.GetStack(1); ok {
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
+			msg = scriptChunk + ":" + strconv.Itoa(dbg.CurrentLine) + ": " + msg
+		}
+	}
+	L.Error(lua.LString(msg), 0)
+}
+
 // ---- cjson ----
 
 // maxJSONDepth is cjson's default nesting limit.
@@ -123,7 +133,7 @@ func (e *scriptEngine) openCjson() {
 		}
 		var sb strings.Builder
 		if msg := e.jsonEncode(&sb, L.Get(1), 0); msg != "" {
-			L.RaiseError("%s", msg)
+			raiseAt(L, msg)
 		}
 		L.Push(lua.LString(sb.String()))
 		return 1
@@ -132,17 +142,11 @@ func (e *scriptEngine) openCjson() {
 		if L.GetTop() != 1 {
 			L.RaiseError("bad argument #1 to 'decode' (expected 1 argument)")
 		}
-		s := L.CheckString(1)
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			L.RaiseError("Expected value but found invalid token: %s", err)
+		v, err := e.decodeJSON(L.CheckString(1))
+		if err != nil {
+			raiseAt(L, err.Error())
 		}
-		if dec.More() {
-			L.RaiseError("Expected the end but found invalid token")
-		}
-		L.Push(e.jsonToLua(v))
+		L.Push(v)
 		return 1
 	}))
 	e.globals.RawSetString("cjson", t)
@@ -194,7 +198,7 @@ func (e *scriptEngine) jsonEncode(sb *strings.Builder, v lua.LValue, depth int) 
 		sb.WriteByte('{')
 		first := true
 		var msg string
-		v.ForEach(func(k, val lua.LValue) {
+		eachPair(v, func(k, val lua.LValue) {
 			if msg != "" {
 				return
 			}
@@ -231,7 +235,7 @@ func (e *scriptEngine) jsonEncode(sb *strings.Builder, v lua.LValue, depth int) 
 func luaArrayLen(t *lua.LTable) (int, bool) {
 	n := 0
 	ok := true
-	t.ForEach(func(k, _ lua.LValue) {
+	eachPair(t, func(k, _ lua.LValue) {
 		num, isNum := k.(lua.LNumber)
 		if !isNum || num < 1 || float64(num) != math.Floor(float64(num)) {
 			ok = false
@@ -245,12 +249,15 @@ func luaArrayLen(t *lua.LTable) (int, bool) {
 // countKeys counts t's keys.
 func countKeys(t *lua.LTable) int {
 	n := 0
-	t.ForEach(func(_, _ lua.LValue) { n++ })
+	eachPair(t, func(_, _ lua.LValue) { n++ })
 	return n
 }
 
 // formatG14 is C's %.14g.
 func formatG14(f float64) string {
+	if f == 0 && math.Signbit(f) {
+		return "-0"
+	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e14 {
 		return strconv.FormatInt(int64(f), 10)
 	}
@@ -306,40 +313,6 @@ func jsonString(sb *strings.Builder, s string) {
 		}
 	}
 	sb.WriteByte('"')
-}
-
-// jsonToLua converts a decoded JSON value; null becomes cjson.null.
-func (e *scriptEngine) jsonToLua(v any) lua.LValue {
-	L := e.L
-	switch v := v.(type) {
-	case nil:
-		return e.cjsonNull
-	case bool:
-		return lua.LBool(v)
-	case json.Number:
-		f, _ := strconv.ParseFloat(string(v), 64)
-		return lua.LNumber(f)
-	case string:
-		return lua.LString(v)
-	case []any:
-		t := L.CreateTable(len(v), 0)
-		for i, el := range v {
-			t.RawSetInt(i+1, e.jsonToLua(el))
-		}
-		return t
-	case map[string]any:
-		t := L.CreateTable(0, len(v))
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			t.RawSetString(k, e.jsonToLua(v[k]))
-		}
-		return t
-	}
-	return lua.LNil
 }
 
 // ---- bit ----
@@ -403,4 +376,12 @@ func (e *scriptEngine) openBit() {
 		return 1
 	})
 	e.globals.RawSetString("bit", t)
+}
+
+// eachPair calls fn for every pair of t in the order of pairs (lua_next),
+// which, unlike ForEach, is the same from run to run.
+func eachPair(t *lua.LTable, fn func(k, v lua.LValue)) {
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		fn(k, v)
+	}
 }
