@@ -41,36 +41,35 @@ type jsonToken struct {
 	value lua.LValue
 }
 
-// decodeJSON parses s; the error is cjson's message.
-func (e *scriptEngine) decodeJSON(s string) (lua.LValue, error) {
+// decodeJSON parses s; msg is cjson's error text.
+func (e *scriptEngine) decodeJSON(s string) (v lua.LValue, msg string) {
 	if len(s) >= 2 && (s[0] == 0 || s[1] == 0) {
-		return nil, fmt.Errorf("JSON parser does not support UTF-16 or UTF-32")
+		return nil, "JSON parser does not support UTF-16 or UTF-32"
 	}
 	d := &jsonDecoder{e: e, s: s}
 	tok := d.next()
-	v, err := d.value(tok)
-	if err != nil {
-		return nil, err
+	if v, msg = d.value(tok); msg != "" {
+		return nil, msg
 	}
 	if tok := d.next(); tok.kind != tEnd {
 		return nil, d.expected("the end", tok)
 	}
-	return v, nil
+	return v, ""
 }
 
-func (d *jsonDecoder) expected(what string, tok jsonToken) error {
+func (d *jsonDecoder) expected(what string, tok jsonToken) string {
 	found := tok.kind
 	if found == "" {
 		found = tok.err
 	}
-	return fmt.Errorf("Expected %s but found %s at character %d", what, found, tok.at+1)
+	return fmt.Sprintf("Expected %s but found %s at character %d", what, found, tok.at+1)
 }
 
 // value converts the value starting with tok.
-func (d *jsonDecoder) value(tok jsonToken) (lua.LValue, error) {
+func (d *jsonDecoder) value(tok jsonToken) (lua.LValue, string) {
 	switch tok.kind {
 	case tString, tNumber, tBoolean, tNull:
-		return tok.value, nil
+		return tok.value, ""
 	case tObjBegin:
 		return d.object(tok)
 	case tArrBegin:
@@ -79,23 +78,23 @@ func (d *jsonDecoder) value(tok jsonToken) (lua.LValue, error) {
 	return nil, d.expected("value", tok)
 }
 
-func (d *jsonDecoder) nest(tok jsonToken) error {
+func (d *jsonDecoder) nest(tok jsonToken) string {
 	d.depth++
 	if d.depth > maxJSONDepth {
-		return fmt.Errorf("Found too many nested data structures (%d) at character %d", d.depth, tok.at+1)
+		return fmt.Sprintf("Found too many nested data structures (%d) at character %d", d.depth, tok.at+1)
 	}
-	return nil
+	return ""
 }
 
-func (d *jsonDecoder) object(open jsonToken) (lua.LValue, error) {
-	if err := d.nest(open); err != nil {
-		return nil, err
+func (d *jsonDecoder) object(open jsonToken) (lua.LValue, string) {
+	if msg := d.nest(open); msg != "" {
+		return nil, msg
 	}
 	t := d.e.L.NewTable()
 	tok := d.next()
 	if tok.kind == tObjEnd {
 		d.depth--
-		return t, nil
+		return t, ""
 	}
 	for {
 		if tok.kind != tString {
@@ -105,15 +104,15 @@ func (d *jsonDecoder) object(open jsonToken) (lua.LValue, error) {
 		if tok = d.next(); tok.kind != tColon {
 			return nil, d.expected("colon", tok)
 		}
-		v, err := d.value(d.next())
-		if err != nil {
-			return nil, err
+		v, msg := d.value(d.next())
+		if msg != "" {
+			return nil, msg
 		}
 		t.RawSet(key, v)
 		switch tok = d.next(); tok.kind {
 		case tObjEnd:
 			d.depth--
-			return t, nil
+			return t, ""
 		case tComma:
 			tok = d.next()
 		default:
@@ -122,26 +121,26 @@ func (d *jsonDecoder) object(open jsonToken) (lua.LValue, error) {
 	}
 }
 
-func (d *jsonDecoder) array(open jsonToken) (lua.LValue, error) {
-	if err := d.nest(open); err != nil {
-		return nil, err
+func (d *jsonDecoder) array(open jsonToken) (lua.LValue, string) {
+	if msg := d.nest(open); msg != "" {
+		return nil, msg
 	}
 	t := d.e.L.NewTable()
 	tok := d.next()
 	if tok.kind == tArrEnd {
 		d.depth--
-		return t, nil
+		return t, ""
 	}
 	for i := 1; ; i++ {
-		v, err := d.value(tok)
-		if err != nil {
-			return nil, err
+		v, msg := d.value(tok)
+		if msg != "" {
+			return nil, msg
 		}
 		t.RawSetInt(i, v)
 		switch tok = d.next(); tok.kind {
 		case tArrEnd:
 			d.depth--
-			return t, nil
+			return t, ""
 		case tComma:
 			tok = d.next()
 		default:

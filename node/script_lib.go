@@ -142,9 +142,9 @@ func (e *scriptEngine) openCjson() {
 		if L.GetTop() != 1 {
 			L.RaiseError("bad argument #1 to 'decode' (expected 1 argument)")
 		}
-		v, err := e.decodeJSON(L.CheckString(1))
-		if err != nil {
-			raiseAt(L, err.Error())
+		v, msg := e.decodeJSON(L.CheckString(1))
+		if msg != "" {
+			raiseAt(L, msg)
 		}
 		L.Push(v)
 		return 1
