@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,8 +247,15 @@ func (r *scriptRun) errorReply(err error) string {
 	if r.killed {
 		msg = msgScriptKilled
 	}
-	if r.errLine > 0 {
-		msg += fmt.Sprintf(" script: %s, on @%s:%d.", r.sha, scriptChunk, r.errLine)
+	line := r.errLine
+	if line == 0 { // no room left to run the handler (stack overflow)
+		rest, ok := strings.CutPrefix(msg, "ERR "+scriptChunk+":")
+		if n, _, found := strings.Cut(rest, ":"); ok && found {
+			line, _ = strconv.Atoi(n)
+		}
+	}
+	if line > 0 {
+		msg += fmt.Sprintf(" script: %s, on @%s:%d.", r.sha, scriptChunk, line)
 	}
 	return oneLine(msg)
 }
@@ -459,6 +467,9 @@ func (s *Server) usedMemoryScripts() int64 {
 	}
 	return s.scripts.bodies
 }
+
+// usedMemoryKB is gcinfo(): the heap in use, in KB.
+func (s *Server) usedMemoryKB() int64 { return s.usedMemory / 1024 }
 
 // cachedScripts is INFO's number_of_cached_scripts.
 func (s *Server) cachedScripts() int64 {

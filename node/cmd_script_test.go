@@ -621,3 +621,51 @@ func TestDiffCjsonDecode(t *testing.T) {
 		p.Check("EVAL", "local ok, v = pcall(cjson.decode, ARGV[1]) if not ok then return 'E:' .. v end return cjson.encode(v)", "0", j)
 	}
 }
+
+// TestDiffScriptsLua compares the Lua library scripts see (which globals
+// exist, number conversions, string and table functions) with
+// redis-server's.
+func TestDiffScriptsLua(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, g := range []string{"assert", "collectgarbage", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadstring", "module", "newproxy", "next", "pairs", "pcall", "rawequal", "rawget", "rawset", "require", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION", "debug", "package", "string", "table", "math", "bit", "cjson", "os", "io", "print", "dofile", "loadfile", "channel", "_G", "KEYS", "ARGV", "redis", "__redis__err__handler"} {
+		p.Check("EVAL", "return type("+g+")", "0")
+	}
+	for _, c := range []string{
+		"local function f() return f() + 1 end return f()",
+		"local t = {} for i = 1, 300 do t[i] = i end return #{unpack(t)}",
+		"return tostring(-0)",
+		"return 1 .. ''",
+		"return string.format('%d', 3.7)",
+		"return math.floor(-3.5)",
+		"return tostring(0.1)",
+		"return tostring(1e15)",
+		"return tostring(123456789012)",
+		"return string.format('%.3f', 1/3)",
+		"return {string.byte('hello', 1, -1)}",
+		"return string.len('abc')",
+		"return #'abc'",
+		"return table.getn({1,2,3})",
+		"return string.gsub('hello world', '(%w+)', '<%1>')",
+		"return string.match('key:123', 'key:(%d+)')",
+		"return tonumber('  12  ')",
+		"return tonumber('1e2')",
+		"return tonumber('z', 36)",
+		"return math.max(unpack({3, 9, 2}))",
+		"return redis.call('set', 'big', string.rep('x', 100)) and redis.call('strlen', 'big')",
+		"local r = {} for k, v in ipairs({10, 20, 30}) do r[#r + 1] = k * v end return r",
+		"local s = 0 for i = 1, 100000 do s = s + i end return s",
+		"return type(getfenv)",
+		"return type(setmetatable({}, {}))",
+		"return loadstring('return 42')()",
+		"return type(load)",
+		"return xpcall(function() error('x') end, function(e) return 'handled: ' .. e end)",
+		"return {xpcall(function() error('x') end, function(e) return 'handled: ' .. e end)}",
+		"return type(math.random())",
+		"return type(os)",
+		"return unpack({1, 2, nil, 4})",
+		"return {1, 2, nil, 4}",
+		"return {tonumber('ff', 16), tonumber('z', 36), tonumber('8', 8), tonumber('0x10'), tonumber('1e2'), tonumber(' 12 '), tonumber('12a')}",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}

@@ -94,9 +94,43 @@ func (e *scriptEngine) reset() {
 		L.Call(1, 0)
 	}
 	g := L.G.Global
-	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require"} {
+	// Redis 7.0 offers neither these nor getfenv/setfenv/newproxy.
+	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "getfenv", "setfenv", "newproxy"} {
 		g.RawSetString(name, lua.LNil)
 	}
+	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(e.s.usedMemoryKB()))
+		return 1
+	}))
+	g.RawSetString("__redis__err__handler", L.NewFunction(func(L *lua.LState) int {
+		err := L.Get(1)
+		if _, ok := err.(*lua.LTable); !ok {
+			t := L.CreateTable(0, 1)
+			t.RawSetString("err", lua.LString("ERR "+lua.LVAsString(L.ToStringMeta(err))))
+			err = t
+		}
+		L.Push(err)
+		return 1
+	}))
+	tonum := g.RawGetString("tonumber")
+	g.RawSetString("tonumber", L.NewFunction(func(L *lua.LState) int {
+		// Lua 5.1 reads a decimal string with C's strtod ("1e2",
+		// " 12 ", "0x10"), which gopher-lua's own reader does not.
+		if s, ok := L.Get(1).(lua.LString); ok && L.GetTop() == 1 {
+			t := strings.TrimSpace(string(s))
+			if f, n := jsonStrtod(t); n > 0 && n == len(t) {
+				L.Push(lua.LNumber(f))
+				return 1
+			}
+		}
+		n := L.GetTop()
+		L.Push(tonum)
+		for i := 1; i <= n; i++ {
+			L.Push(L.Get(i))
+		}
+		L.Call(n, 1)
+		return 1
+	}))
 	g.RawSetString("pcall", L.NewFunction(e.luaPcall))
 	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
 		rep := str.RawGetString("rep")
