@@ -196,7 +196,9 @@ func (c *client) resume() {
 	s.mu.Lock()
 	if args := c.pending; args != nil {
 		c.pending = nil
-		c.exec(args)
+		if !c.closing {
+			c.exec(args)
+		}
 	}
 	if c.blk != nil {
 		if !c.blockWait() {

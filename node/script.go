@@ -313,7 +313,7 @@ type scriptRun struct {
 	killed   bool
 	wrote    bool
 	resp     int // redis.setresp
-	// errLine and errSource locate the error that ended the script.
+	// errLine is the script line of the error that ended the script.
 	errLine int
 }
 
