@@ -242,7 +242,7 @@ func (r *scriptRun) errorReply(err error) string {
 	if t, ok := obj.(*lua.LTable); ok {
 		msg = lua.LVAsString(t.RawGetString("err"))
 	} else {
-		msg = "ERR " + lua.LVAsString(obj)
+		msg = "ERR " + luaMessage(lua.LVAsString(obj))
 	}
 	if r.killed {
 		msg = msgScriptKilled

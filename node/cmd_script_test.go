@@ -669,3 +669,25 @@ func TestDiffScriptsLua(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestDiffScriptRuntimeErrors compares the texts of common runtime errors
+// (arithmetic, concatenation, indexing) with redis-server's.
+func TestDiffScriptRuntimeErrors(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return redis.call('get', 'nokey') + 1",
+		"return nil .. 'x'",
+		"return 'x' .. {}",
+		"return {} + 1",
+		"return 1 + 'a'",
+		"return (nil)[1]",
+		"return (nil).x",
+		"return redis.call('get', 'nokey').x",
+		"return 2 ^ {}",
+		"return 5 % nil",
+		"return select(2, pcall(function() return nil + 1 end))",
+		"local ok, e = pcall(function() return redis.call('get', 'nokey') .. 'x' end) return e",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}

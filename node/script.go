@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -224,10 +225,13 @@ func (e *scriptEngine) luaPcall(L *lua.LState) int {
 		if ae, ok := err.(*lua.ApiError); ok && ae.Object != nil {
 			obj = ae.Object
 		}
-		if t, ok := obj.(*lua.LTable); ok {
-			if s, ok := t.RawGetString("err").(lua.LString); ok {
+		switch o := obj.(type) {
+		case *lua.LTable:
+			if s, ok := o.RawGetString("err").(lua.LString); ok {
 				obj = s
 			}
+		case lua.LString:
+			obj = lua.LString(luaMessage(string(o)))
 		}
 		L.Push(lua.LFalse)
 		L.Push(obj)
@@ -634,4 +638,35 @@ func formatLuaNumber(f float64) string {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+var (
+	reArith = regexp.MustCompile(`cannot perform (\w+) operation between (\w+) and (\w+)`)
+	reIndex = regexp.MustCompile(`attempt to index a non-table object\((\w+)\) with key '(?s:.*)'`)
+)
+
+// luaMessage rewords gopher-lua's runtime errors the way Lua 5.1 words
+// them ("attempt to perform arithmetic on a nil value"), without the
+// variable names Lua adds when it knows them.
+func luaMessage(msg string) string {
+	if m := reArith.FindStringSubmatchIndex(msg); m != nil {
+		op, a, b := msg[m[2]:m[3]], msg[m[4]:m[5]], msg[m[6]:m[7]]
+		bad := a
+		switch {
+		case a != "number" && a != "string":
+		case b != "number" && b != "string":
+			bad = b
+		case a != "string":
+			bad = b
+		}
+		what := "perform arithmetic on"
+		if op == "concat" {
+			what = "concatenate"
+		}
+		return msg[:m[0]] + "attempt to " + what + " a " + bad + " value" + msg[m[1]:]
+	}
+	if m := reIndex.FindStringSubmatchIndex(msg); m != nil {
+		return msg[:m[0]] + "attempt to index a " + msg[m[2]:m[3]] + " value" + msg[m[1]:]
+	}
+	return msg
 }
