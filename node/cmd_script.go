@@ -162,13 +162,8 @@ func evalGeneric(c *client, args [][]byte, bySHA, ro bool) {
 			return
 		}
 	}
-	noWrites, msg := shebangFlags(sc.body)
-	if msg != "" {
-		c.w.Error(msg)
-		return
-	}
 	keys := args[3 : 3+numkeys]
-	e.runScript(c, sha, sc, keys, args[3+numkeys:], ro || noWrites)
+	e.runScript(c, sha, sc, keys, args[3+numkeys:], ro || sc.noWrites)
 }
 
 // shebangFlags reads a "#!lua flags=..." first line: it reports whether

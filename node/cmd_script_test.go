@@ -249,6 +249,10 @@ var scriptCases = [][]string{
 	{"EVAL", "#!lua\nreturn 1", "0"},
 	{"EVAL", "#!lua flags=bogus\nreturn 1", "0"},
 	{"EVAL", "#!python\nreturn 1", "0"},
+	{"SCRIPT", "LOAD", "#!lua flags=bogus\nreturn 1"},
+	{"SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')"},
+	{"EVALSHA", "dc1cd29611dfdd3da1119939494ffa204052ccff", "0"},
+	{"EVAL", "#!lua name=x\nreturn 1", "0"},
 }
 
 // TestDiffScripts compares EVAL, EVALSHA and SCRIPT replies with

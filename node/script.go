@@ -49,9 +49,10 @@ const scriptYieldEvery = 20 * time.Millisecond
 
 // luaScript is one cached script.
 type luaScript struct {
-	sha  string
-	body string
-	fn   *lua.LFunction
+	sha      string
+	noWrites bool // #!lua flags=no-writes
+	body     string
+	fn       *lua.LFunction
 }
 
 // scriptEngine is the node's Lua interpreter and script cache. Like the
@@ -255,6 +256,10 @@ func (e *scriptEngine) load(body []byte) (string, *luaScript, string) {
 		return sha, sc, ""
 	}
 	src := string(body)
+	noWrites, msg := shebangFlags(src)
+	if msg != "" {
+		return sha, nil, msg
+	}
 	code := src
 	if strings.HasPrefix(src, "#!") {
 		// The shebang line stays as a comment so line numbers hold.
@@ -273,7 +278,7 @@ func (e *scriptEngine) load(body []byte) (string, *luaScript, string) {
 	proto.IsVarArg &^= lua.VarArgNeedsArg
 	fn := e.L.NewFunctionFromProto(proto)
 	fn.Env = e.env
-	sc := &luaScript{sha: sha, body: src, fn: fn}
+	sc := &luaScript{sha: sha, noWrites: noWrites, body: src, fn: fn}
 	e.scripts[sha] = sc
 	e.bodies += int64(len(body))
 	return sha, sc, ""
