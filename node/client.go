@@ -62,6 +62,10 @@ type client struct {
 	// now is the command's clock in unix ms, fixed for the command.
 	now int64
 
+	// pending is a command the event loop read but left for the client's
+	// own goroutine to run (a script: see runsScript).
+	pending [][]byte
+
 	// loop is set while the event loop serves the client (written by the
 	// loop thread with srv.mu held); nil on a goroutine of its own.
 	loop *loopConn
@@ -190,6 +194,12 @@ func (c *client) serve() {
 func (c *client) resume() {
 	s := c.srv
 	s.mu.Lock()
+	if args := c.pending; args != nil {
+		c.pending = nil
+		if !c.closing {
+			c.exec(args)
+		}
+	}
 	if c.blk != nil {
 		if !c.blockWait() {
 			c.close()
@@ -361,6 +371,10 @@ func (c *client) execOne(args [][]byte) {
 	}
 	if s.cfg.MaxMemory > 0 && cmd.flags&flagDenyOOM != 0 && !s.memoryOK() {
 		c.reject(cmd, msgOOM)
+		return
+	}
+	if s.scriptBusy() && refusedWhileBusy(cmd, args) {
+		c.reject(cmd, msgBusy)
 		return
 	}
 	if c.w.Proto < 3 && c.subscribed() && !allowedWhileSubscribed(cmd) {

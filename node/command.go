@@ -85,6 +85,7 @@ var families = []func() []*command{
 	clusterCommands,
 	hllCommands,
 	geoCommands,
+	scriptCommands,
 }
 
 func newCommandTable() commandTable {

@@ -92,6 +92,9 @@ type Config struct {
 	// sends a protocol error is handed to a goroutine for good. Set at
 	// startup; ignored on other systems.
 	IOEventLoop bool `conf:"io-event-loop"`
+	// BusyReplyThreshold (lua-time-limit) is how long a script runs before
+	// other clients are answered -BUSY and SCRIPT KILL may stop it.
+	BusyReplyThreshold time.Duration `conf:"busy-reply-threshold"`
 	// ConfigFile is the file CONFIG REWRITE writes; empty disables it.
 	ConfigFile string `conf:"-"`
 }
@@ -126,6 +129,7 @@ func DefaultConfig() Config {
 		StreamNodeMaxBytes:         streamNodeMaxBytes,
 		MemcacheItemSizeMax:        1 << 20,
 		IOEventLoop:                true,
+		BusyReplyThreshold:         5 * time.Second,
 		OutputBufferLimits: [3]OutputBufferLimit{
 			{},
 			{Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},

@@ -255,8 +255,21 @@ var params = func() map[string]*param {
 	boolean("io-event-loop", true, func(c *Config) *bool { return &c.IOEventLoop })
 	constant("replica-read-only", "yes")
 	constant("slave-read-only", "yes")
-	constant("lua-time-limit", "5000")
-	constant("busy-reply-threshold", "5000")
+	for _, name := range []string{"busy-reply-threshold", "lua-time-limit"} {
+		add(&param{name: name,
+			get: func(c *Config) string { return strconv.FormatInt(c.BusyReplyThreshold.Milliseconds(), 10) },
+			set: func(c *Config, v string) error {
+				n, ok := parseInt([]byte(v))
+				if !ok {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < 0 || n > (1<<63-1)/int64(time.Millisecond) {
+					return fmt.Errorf("argument must be between 0 and 9223372036854775807 inclusive")
+				}
+				c.BusyReplyThreshold = time.Duration(n) * time.Millisecond
+				return nil
+			}})
+	}
 	constant("maxmemory-samples", "5")
 	return m
 }()

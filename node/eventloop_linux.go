@@ -271,10 +271,16 @@ func (l *eventLoop) runReady() {
 			if !ok {
 				break
 			}
+			if c.runsScript(args) {
+				// A script may run long: it runs on the client's own
+				// goroutine, so the loop can answer the others -BUSY.
+				c.pending = args
+				break
+			}
 			c.exec(args)
 		}
 		lc.closing = c.closing
-		lc.handoff = !lc.closing && (rdErr || c.blk != nil || c.ps != nil)
+		lc.handoff = !lc.closing && (rdErr || c.blk != nil || c.ps != nil || c.pending != nil)
 		if lc.handoff {
 			lc.more = false
 			if c.ps != nil && len(c.w.Buf) > 0 {

@@ -264,6 +264,8 @@ func (s *Server) infoMemory(b *infoBuilder) {
 	b.field("used_memory_peak_human", redisinfo.BytesHuman(s.memPeak))
 	b.field("used_memory_peak_perc", strconv.FormatFloat(float64(used)*100/float64(max(s.memPeak, 1)), 'f', 2, 64)+"%")
 	b.int("total_system_memory", 0)
+	b.int("used_memory_scripts_eval", s.usedMemoryScripts())
+	b.int("number_of_cached_scripts", s.cachedScripts())
 	b.int("maxmemory", s.cfg.MaxMemory)
 	b.field("maxmemory_human", redisinfo.BytesHuman(s.cfg.MaxMemory))
 	b.field("maxmemory_policy", s.cfg.MaxMemoryPolicy)

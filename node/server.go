@@ -53,6 +53,9 @@ type Server struct {
 	rates           rates             // instantaneous_* INFO figures, sampled by the cron
 	activeExpireOff bool              // DEBUG SET-ACTIVE-EXPIRE 0
 
+	// scripts is the Lua engine (EVAL), created on first use.
+	scripts *scriptEngine
+
 	// read without the lock on the I/O path
 	idleTimeout atomic.Int64 // cfg.Timeout in ns
 	netInput    atomic.Int64
@@ -424,7 +427,7 @@ func (s *Server) cron() {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		if !s.activeExpireOff {
+		if !s.activeExpireOff && !s.scriptBusy() {
 			s.activeExpire()
 		}
 		s.sampleRates(time.Now())

@@ -41,6 +41,7 @@ const (
 	kFanout              // sent to every group, replies merged
 	kScan                // SCAN across every group
 	kLocal               // answered by the proxy
+	kScript              // SCRIPT: per subcommand (script.go)
 	kRefused             // makes no sense through a proxy
 )
 
@@ -102,7 +103,7 @@ var commands = map[string]cmdInfo{
 	"role":         {kRefused, 0},
 	"acl":          {kLocal, 0},
 	"module":       {kRefused, 0},
-	"script":       {kRefused, 0},
+	"script":       {kScript, 0},
 	"function":     {kRefused, 0},
 	"latency":      {kRefused, 0},
 	"lolwut":       {kRefused, 0},
@@ -159,6 +160,8 @@ func (s *session) handle(args [][]byte) {
 		s.fanout(c, name, args, info.op)
 	case kScan:
 		s.scan(c, args)
+	case kScript:
+		s.script(c, args)
 	default:
 		s.forwardByKeys(c, cmd, args)
 	}

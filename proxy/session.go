@@ -42,6 +42,9 @@ const (
 	opUnion               // union of array replies, duplicates dropped (PUBSUB CHANNELS)
 	opNumsub              // channel/count pairs, counts summed (PUBSUB NUMSUB)
 	opMax                 // the largest integer reply (PUBSUB NUMPAT)
+	opFirst               // the first reply, every one being alike (SCRIPT LOAD)
+	opAnd                 // 0/1 arrays merged by AND (SCRIPT EXISTS)
+	opAnyOK               // +OK if any request replied it (SCRIPT KILL)
 )
 
 // call is one client command of the current batch.
@@ -358,6 +361,9 @@ func (s *session) reply(c *call) {
 			s.out.Error(err.Error())
 		}
 		return
+	case opAnyOK:
+		s.replyAnyOK(reqs)
+		return
 	}
 	// merged replies: the first failure is the answer
 	for _, r := range reqs {
@@ -381,6 +387,10 @@ func (s *session) reply(c *call) {
 		err = s.mergeRandomKey(reqs)
 	case opScan:
 		err = s.mergeScan(reqs[0], aux[0])
+	case opFirst:
+		s.out.Raw(reqs[0].Reply)
+	case opAnd:
+		err = s.mergeAnd(reqs)
 	default:
 		err = s.mergeState(c.op, reqs)
 	}

@@ -136,7 +136,7 @@ func (s *session) queue(c *call, name []byte, args [][]byte) {
 	case info.kind == kRefused:
 		s.txReject(c, "ERR '"+string(name)+"' is not supported through the slotcache proxy")
 		return
-	case info.kind == kFanout || info.kind == kScan ||
+	case info.kind == kFanout || info.kind == kScan || info.kind == kScript ||
 		(info.kind == kLocal && string(name) != "ping" && string(name) != "echo") ||
 		cmd.Has(router.FlagPubsub) && string(name) != "publish" && string(name) != "spublish":
 		s.txReject(c, "ERR '"+string(name)+"' is not supported inside MULTI through the slotcache proxy")

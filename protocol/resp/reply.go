@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -220,4 +221,10 @@ func AppendCommand(b []byte, args ...string) []byte {
 		b = AppendBulkString(b, a)
 	}
 	return b
+}
+
+// ParseReply decodes the complete reply at the start of b and returns it
+// with its length; n is 0 when b holds only part of a reply.
+func ParseReply(b []byte) (v Value, n int, err error) {
+	return parseReply(b, 0, math.MaxInt64)
 }
