@@ -305,7 +305,8 @@ func (p *Poller) Del(fd int) error {
 
 // Wait returns the events ready. With none ready it parks the goroutine
 // until some are, or for up to d (d <= 0: it returns at once). It may
-// return earlier, with no events.
+// return earlier, with no events. One goroutine waits at a time (the
+// loop's); Add, Mod, Del and Wake may be called from any.
 func (p *Poller) Wait(events []syscall.EpollEvent, d time.Duration) (int, error) {
 	n, err := p.poll(events)
 	if n != 0 || err != nil || d <= 0 {
