@@ -198,6 +198,8 @@ var (
 		"rdb_last_bgsave_time_sec": true, "rdb_current_bgsave_time_sec": true,
 		"aof_last_rewrite_time_sec": true, "aof_current_rewrite_time_sec": true,
 		"expired_stale_perc": true, "latest_fork_usec": true,
+		// SCRIPT LOAD reaches every group: each holds the same scripts
+		"number_of_cached_scripts": true,
 	}
 	// the oldest time
 	infoMin = map[string]bool{"rdb_last_save_time": true}
