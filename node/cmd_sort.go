@@ -253,10 +253,12 @@ func (c *client) sort(args [][]byte, readonly bool) {
 		o.dontsort, o.alpha, o.by = false, true, nil
 	}
 	n := sortLength(v)
-	start := max(o.start, 0)
+	// Start and count are clamped to the length before they are added,
+	// so that the end cannot overflow (Redis 7.0.x).
+	start := min(max(o.start, 0), n)
 	end := n - 1
-	if o.count >= 0 {
-		end = start + o.count - 1 // wraps as in Redis
+	if count := min(max(o.count, -1), n); count >= 0 {
+		end = start + count - 1
 	}
 	if start >= n {
 		start, end = n-1, n-2

@@ -66,6 +66,26 @@ func TestSortBasics(t *testing.T) {
 	})
 }
 
+// TestSortLimitOverflow: a LIMIT whose start+count overflows is clamped
+// to the value's length first, as Redis 7.0 does, rather than wrapping.
+func TestSortLimitOverflow(t *testing.T) {
+	p := nodetest.NewPair(t)
+	const maxI = "9223372036854775807"
+	var cmds [][]string
+	cmds = append(cmds, []string{"RPUSH", "l", "3", "1", "2", "5", "4"}, []string{"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"})
+	for _, k := range []string{"l", "z"} {
+		for _, start := range []string{"1", "2", "3", "4", "5", "9", maxI, "-9223372036854775808"} {
+			for _, count := range []string{maxI, "9223372036854775806", "-9223372036854775808"} {
+				for _, extra := range [][]string{nil, {"DESC"}, {"BY", "nosort"}, {"BY", "nosort", "DESC"}, {"ALPHA", "GET", "#"}} {
+					cmds = append(cmds, append([]string{"SORT", k, "LIMIT", start, count}, extra...))
+				}
+			}
+		}
+		cmds = append(cmds, []string{"SORT", k, "BY", "nosort", "LIMIT", "2", maxI, "STORE", "d"}, []string{"LRANGE", "d", "0", "-1"})
+	}
+	p.CheckAll(cmds)
+}
+
 func TestSortPatterns(t *testing.T) {
 	p := nodetest.NewPair(t)
 	p.CheckAll([][]string{
