@@ -248,8 +248,9 @@ func (c *client) sort(args [][]byte, readonly bool) {
 			z.convert()
 		}
 	}
-	// A set has no order of its own: stored results are sorted ALPHA.
-	if o.dontsort && v != nil && v.typ == typeSet && o.store != nil {
+	// A set has no order of its own: results stored or returned to a
+	// script are sorted ALPHA, so that they replicate alike.
+	if o.dontsort && v != nil && v.typ == typeSet && (o.store != nil || c.isScriptClient()) {
 		o.dontsort, o.alpha, o.by = false, true, nil
 	}
 	n := sortLength(v)
@@ -312,6 +313,12 @@ func (c *client) sort(args [][]byte, readonly bool) {
 		return
 	}
 	c.sortStore(window, o.gets, o.store)
+}
+
+// isScriptClient reports whether c is the client redis.call runs
+// commands as.
+func (c *client) isScriptClient() bool {
+	return c.srv.scripts != nil && c.srv.scripts.sc == c
 }
 
 // sortCompare orders sort items as Redis's sortCompare: numeric by score

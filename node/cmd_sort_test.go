@@ -86,6 +86,24 @@ func TestSortLimitOverflow(t *testing.T) {
 	p.CheckAll(cmds)
 }
 
+// TestSortSetInScript: a set sorted BY a constant from a script comes
+// back ALPHA sorted (Redis's rule for scripts and STORE), not in the
+// set's own order.
+func TestSortSetInScript(t *testing.T) {
+	p := nodetest.NewPair(t)
+	cmds := [][]string{{"SADD", "s", "b", "a", "c", "10", "9", "z", "y", "x", "e", "d", "f", "-1"}}
+	for _, sc := range []string{
+		"return redis.call('sort', KEYS[1], 'by', 'nosort')",
+		"return redis.call('sort_ro', KEYS[1], 'by', 'nosort')",
+		"return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc', 'limit', 1, 3)",
+		"return redis.call('sort', KEYS[1], 'by', 'nosort', 'get', '#', 'get', 'w_*')",
+		"return redis.call('sort', KEYS[1], 'by', 'w_*', 'limit', 0, 2)",
+	} {
+		cmds = append(cmds, []string{"EVAL", sc, "1", "s"})
+	}
+	p.CheckAll(cmds)
+}
+
 func TestSortPatterns(t *testing.T) {
 	p := nodetest.NewPair(t)
 	p.CheckAll([][]string{
