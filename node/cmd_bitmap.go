@@ -23,7 +23,7 @@ func bitmapCommands() []*command {
 		group = "bitmap"
 		wd    = flagWrite | flagDenyOOM
 	)
-	return []*command{
+	return selfSignalling([]*command{
 		{name: "setbit", arity: 4, flags: wd, firstKey: 1, lastKey: 1, step: 1, acl: "@write @bitmap @slow", group: group, summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0", fn: cmdSetBit},
 		{name: "getbit", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@read @bitmap @fast", group: group, summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0", fn: cmdGetBit},
 		{name: "bitcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: "@read @bitmap @slow", group: group, summary: "Count set bits in a string", since: "2.6.0", fn: cmdBitCount},
@@ -31,7 +31,17 @@ func bitmapCommands() []*command {
 		{name: "bitop", arity: -4, flags: wd, firstKey: 2, lastKey: -1, step: 1, acl: "@write @bitmap @slow", group: group, summary: "Perform bitwise operations between strings", since: "2.6.0", fn: cmdBitOp},
 		{name: "bitfield", arity: -2, flags: wd, firstKey: 1, lastKey: 1, step: 1, acl: "@write @bitmap @slow", group: group, summary: "Perform arbitrary bitfield integer operations on strings", since: "3.2.0", fn: cmdBitField},
 		{name: "bitfield_ro", arity: -2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@read @bitmap @fast", group: group, summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", since: "6.0.0", fn: cmdBitFieldRO},
+	})
+}
+
+// selfSignalling marks commands that touch for WATCH, themselves, only the
+// keys they write (Redis's signalModifiedKey on the destination), rather
+// than every key argument once anything changed.
+func selfSignalling(cmds []*command) []*command {
+	for _, c := range cmds {
+		c.signals = true
 	}
+	return cmds
 }
 
 // parseBitOffset parses a bit offset argument (Redis's

@@ -16,13 +16,13 @@ const (
 
 // hllCommands: the HyperLogLog commands (hll.go holds the format).
 func hllCommands() []*command {
-	return []*command{
+	return selfSignalling([]*command{
 		{name: "pfadd", arity: -2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@write @hyperloglog @fast", group: "hyperloglog", summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", fn: cmdPFAdd},
 		{name: "pfcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, step: 1, acl: "@read @hyperloglog @slow", group: "hyperloglog", summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", since: "2.8.9", fn: cmdPFCount},
 		{name: "pfmerge", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, acl: "@write @hyperloglog @slow", group: "hyperloglog", summary: "Merge N different HyperLogLogs into a single one.", since: "2.8.9", fn: cmdPFMerge},
 		{name: "pfdebug", arity: 3, flags: flagWrite | flagDenyOOM | flagAdmin, firstKey: 2, lastKey: 2, step: 1, acl: "@write @hyperloglog @admin @slow @dangerous", group: "hyperloglog", summary: "Internal commands for debugging HyperLogLog values", since: "2.8.9", fn: cmdPFDebug},
 		{name: "pfselftest", arity: 1, flags: flagAdmin, acl: "@hyperloglog @admin @slow @dangerous", group: "hyperloglog", summary: "An internal command for testing HyperLogLog values", since: "2.8.9", fn: cmdPFSelfTest},
-	}
+	})
 }
 
 // getHLL looks key up as a HyperLogLog: it replies WRONGTYPE (for another
@@ -207,8 +207,9 @@ func cmdPFDebug(c *client, args [][]byte) {
 				c.w.Error(msgHLLCorrupted)
 				return
 			}
+			// A change of encoding: counted as a change, but the key is
+			// not touched for WATCH, as in Redis.
 			hllStore(o, d)
-			c.db.signalModified(key)
 			c.srv.dirty++
 		}
 		regs := o.str[hllHdrSize:]
@@ -238,8 +239,7 @@ func cmdPFDebug(c *client, args [][]byte) {
 			c.w.Error(msgHLLCorrupted)
 			return
 		}
-		hllStore(o, d)
-		c.db.signalModified(key)
+		hllStore(o, d) // not touched for WATCH either
 		c.srv.dirty++
 		c.w.Int(1)
 	default:

@@ -19,12 +19,12 @@ const (
 // sortCommands: SORT and SORT_RO, in the generic (keys) group.
 func sortCommands() []*command {
 	const acl = "@write @set @sortedset @list @slow @dangerous"
-	return []*command{
+	return selfSignalling([]*command{
 		// SORT's STORE destination is a movable key, found by the cluster's
 		// key finder; COMMAND reports the sorted key only, as Redis does.
 		{name: "sort", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, acl: acl, group: "generic", summary: "Sort the elements in a list, set or sorted set", since: "1.0.0", fn: cmdSort},
 		{name: "sort_ro", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: "@read @set @sortedset @list @slow @dangerous", group: "generic", summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0", fn: cmdSortRO},
-	}
+	})
 }
 
 func cmdSort(c *client, args [][]byte)   { c.sort(args, false) }

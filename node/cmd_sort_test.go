@@ -104,6 +104,44 @@ func TestSortSetInScript(t *testing.T) {
 	p.CheckAll(cmds)
 }
 
+// TestWatchWrittenKeysOnly: a command that reads some keys and writes
+// another (BITOP, PFMERGE, SORT ... STORE, GEOSEARCHSTORE, GEORADIUS ...
+// STORE) touches only the written key for WATCH, as in Redis; PFDEBUG's
+// change of encoding touches none. Each EXEC is compared with Redis's.
+func TestWatchWrittenKeysOnly(t *testing.T) {
+	p := nodetest.NewPair(t)
+	on, or := nodetest.Dial(t, p.NodeAddr), nodetest.Dial(t, p.RedisAddr)
+	setup := [][]string{{"FLUSHALL"}, {"SET", "s", "abc"}, {"RPUSH", "l", "3", "1", "2"}, {"PFADD", "h", "a"},
+		{"GEOADD", "g", "1", "1", "a"}, {"SET", "d", "x"}}
+	for _, tc := range []struct {
+		watch string
+		cmd   []string
+	}{
+		{"s", []string{"BITOP", "OR", "d", "s"}}, {"d", []string{"BITOP", "OR", "d", "s"}},
+		{"s", []string{"BITOP", "NOT", "s", "s"}}, {"d", []string{"BITOP", "AND", "d", "nokey"}},
+		{"h", []string{"PFMERGE", "d2", "h"}}, {"d2", []string{"PFMERGE", "d2", "h"}},
+		{"l", []string{"SORT", "l", "STORE", "d"}}, {"d", []string{"SORT", "l", "STORE", "d"}},
+		{"l", []string{"SORT", "l", "STORE", "l"}}, {"l", []string{"SORT", "l", "BY", "nosort", "STORE", "d"}},
+		{"g", []string{"GEOSEARCHSTORE", "d", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "10", "km"}},
+		{"d", []string{"GEOSEARCHSTORE", "d", "g", "FROMLONLAT", "1", "1", "BYRADIUS", "10", "km"}},
+		{"g", []string{"GEORADIUS", "g", "1", "1", "10", "km", "STORE", "d"}},
+		{"d", []string{"GEORADIUS", "g", "1", "1", "10", "km", "STOREDIST", "d"}},
+		{"g", []string{"GEORADIUSBYMEMBER", "g", "a", "10", "km", "STORE", "d"}},
+		{"g", []string{"GEOADD", "g", "2", "2", "b"}}, {"s", []string{"SETBIT", "s", "1", "0"}},
+		{"h", []string{"PFDEBUG", "TODENSE", "h"}}, {"h", []string{"PFDEBUG", "GETREG", "h"}},
+		{"h", []string{"PFCOUNT", "h"}}, {"h", []string{"PFADD", "h", "b"}},
+	} {
+		p.CheckAll(setup)
+		p.Check("WATCH", tc.watch)
+		if n, r := on.Do(tc.cmd...), or.Do(tc.cmd...); !nodetest.Equal(n, r) {
+			t.Fatalf("%s: slotcache %s, redis %s", nodetest.Quote(tc.cmd), n, r)
+		}
+		p.Check("MULTI")
+		p.Check("PING")
+		p.Check("EXEC")
+	}
+}
+
 func TestSortPatterns(t *testing.T) {
 	p := nodetest.NewPair(t)
 	p.CheckAll([][]string{
