@@ -285,7 +285,9 @@ func (c *client) sort(args [][]byte, readonly bool) {
 			}
 			if o.alpha {
 				if o.by != nil {
-					items[i].cmp, items[i].has = bytes.Clone(w), true
+					// The weight as stored: nothing changes it while
+					// the command runs.
+					items[i].cmp, items[i].has = w, true
 				}
 				continue
 			}
