@@ -34,6 +34,12 @@ func bitmapCommands() []*command {
 	})
 }
 
+// chargeMemory adds n bytes a command allocated to the estimate of used
+// memory, until the next sample measures them: the next command of a
+// pipeline is checked against maxmemory with them counted, as Redis counts
+// every allocation at once.
+func (s *Server) chargeMemory(n int) { s.usedMemory += int64(n) }
+
 // selfSignalling marks commands that touch for WATCH, themselves, only the
 // keys they write (Redis's signalModifiedKey on the destination), rather
 // than every key argument once anything changed.
@@ -76,10 +82,12 @@ func (c *client) stringForBitWrite(key []byte, maxbit uint64) (o *object, grown 
 	if o == nil {
 		o = &object{typ: typeString, enc: encRaw, str: make([]byte, need)}
 		c.db.set(key, o, false)
+		c.srv.chargeMemory(need)
 		return o, true
 	}
 	if need > len(o.str) {
 		grown = true
+		c.srv.chargeMemory(need - len(o.str))
 		if need <= cap(o.str) {
 			old := len(o.str)
 			o.str = o.str[:need]
@@ -435,6 +443,7 @@ func cmdBitOp(c *client, args [][]byte) {
 		return
 	}
 	res := make([]byte, maxLen)
+	c.srv.chargeMemory(maxLen)
 	copy(res, srcs[0])
 	switch op {
 	case bitopNot:
