@@ -369,7 +369,7 @@ func TestBitmapMaxmemory(t *testing.T) {
 }
 
 // TestBitmapMaxmemoryPipeline: string growth by SETBIT, BITFIELD and BITOP
-// counts toward maxmemory at once, as Redis counts every allocation: a
+// (and the values SORT ... GET ... STORE copies) counts toward maxmemory at once, as Redis counts every allocation: a
 // pipeline of commands each growing a new key by 8 MB stops with the OOM
 // error soon after the limit (16 MB above the start), not after
 // allocating all it asks for.
@@ -387,12 +387,19 @@ func TestBitmapMaxmemoryPipeline(t *testing.T) {
 			return []string{"BITFIELD", "f" + strconv.Itoa(i), "SET", "u8", "#" + strconv.Itoa(8<<20-1), "1"}
 		},
 		func(i int) []string { return []string{"BITOP", "NOT", "o" + strconv.Itoa(i), "src"} },
+		func(i int) []string {
+			return []string{"SORT", "l", "BY", "nosort", "GET", "w_*", "STORE", "d" + strconv.Itoa(i)}
+		},
 	} {
 		c.Do("FLUSHALL")
 		runtime.GC()
 		waitWritable(t, c)
-		if first := mk(0); first[0] == "BITOP" {
+		switch mk(0)[0] {
+		case "BITOP":
 			c.Do("SETRANGE", "src", strconv.Itoa(8<<20-1), "x")
+		case "SORT": // 8 copies of 1 MB
+			c.Do("RPUSH", "l", "x", "x", "x", "x", "x", "x", "x", "x")
+			c.Do("SETRANGE", "w_x", strconv.Itoa(1<<20-1), "x")
 		}
 		for i := range n {
 			if err := c.Send(mk(i)...); err != nil {

@@ -393,16 +393,20 @@ func (c *client) sortReply(elems []string, gets [][]byte) {
 // empty strings) and replies its length; an empty result deletes dst.
 func (c *client) sortStore(elems []string, gets [][]byte, dst []byte) {
 	l := newList()
+	size := 0
 	for _, e := range elems {
 		if len(gets) == 0 {
 			l.pushRight([]byte(e))
+			size += len(e)
 			continue
 		}
 		for _, g := range gets {
 			v, _ := c.lookupByPattern(g, e)
 			l.pushRight(append([]byte{}, v...))
+			size += len(v)
 		}
 	}
+	c.srv.chargeMemory(size) // GET values copied for every element add up
 	n := int64(l.length())
 	if n > 0 {
 		c.db.set(dst, newListObject(l), false)
