@@ -201,16 +201,8 @@ func cmdPFDebug(c *client, args [][]byte) {
 	o.enc = encRaw
 	switch {
 	case isOpt(sub, "GETREG"):
-		if o.str[4] == hllEncSparse {
-			d, ok := hllSparseToDense(o.str)
-			if !ok {
-				c.w.Error(msgHLLCorrupted)
-				return
-			}
-			// A change of encoding: counted as a change, but the key is
-			// not touched for WATCH, as in Redis.
-			hllStore(o, d)
-			c.srv.dirty++
+		if o.str[4] == hllEncSparse && !pfDebugToDense(c, o) {
+			return
 		}
 		regs := o.str[hllHdrSize:]
 		c.w.Array(hllRegisters)
@@ -234,20 +226,29 @@ func cmdPFDebug(c *client, args [][]byte) {
 			c.w.Int(0)
 			return
 		}
-		d, ok := hllSparseToDense(o.str)
-		if !ok {
-			c.w.Error(msgHLLCorrupted)
-			return
+		if pfDebugToDense(c, o) {
+			c.w.Int(1)
 		}
-		hllStore(o, d) // not touched for WATCH either
-		c.srv.dirty++
-		c.w.Int(1)
 	default:
 		if i := bytes.IndexByte(sub, 0); i >= 0 {
 			sub = sub[:i] // Redis prints the name as a C string
 		}
 		c.w.Error(fmt.Sprintf(msgHLLUnknownSub, sub))
 	}
+}
+
+// pfDebugToDense turns the sparse value o dense for PFDEBUG, or replies
+// the corruption error and returns false. The change of encoding counts as
+// a change but does not touch the key for WATCH, as in Redis.
+func pfDebugToDense(c *client, o *object) bool {
+	d, ok := hllSparseToDense(o.str)
+	if !ok {
+		c.w.Error(msgHLLCorrupted)
+		return false
+	}
+	hllStore(o, d)
+	c.srv.dirty++
+	return true
 }
 
 func cmdPFSelfTest(c *client, _ [][]byte) {
