@@ -342,6 +342,7 @@ func FuzzSortCommand(f *testing.F) {
 	for _, s := range []string{
 		"SORT l", "SORT l BY w_* GET # GET h_*->f LIMIT 1 2 DESC", "SORT s ALPHA STORE d", "SORT_RO z BY nosort DESC",
 		"SORT z BY h_*-> GET *->f", "SORT l LIMIT -9223372036854775808 9223372036854775807", "SORT l BY w_* STORE l",
+		"SORT l BY nosort LIMIT 2 9223372036854775807", "SORT z BY nosort DESC LIMIT 1 9223372036854775806",
 	} {
 		f.Add(s)
 	}
@@ -367,6 +368,9 @@ func FuzzSortCommand(f *testing.F) {
 		case '*', ':', '-':
 		default:
 			t.Fatalf("%s: unexpected reply %s", nodetest.Quote(args), v)
+		}
+		if v.Type == '-' && strings.Contains(string(v.Str), "internal error") { // a recovered panic
+			t.Fatalf("%s: %s", nodetest.Quote(args), v)
 		}
 		if v.Type == ':' {
 			for _, cmd := range setup {
