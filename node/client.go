@@ -403,7 +403,7 @@ func (c *client) call(cmd *command, args [][]byte, start time.Time) {
 	dirtyBefore := s.dirty
 	db := c.db
 	target.fn(c, args)
-	if s.dirty != dirtyBefore && (len(db.watched) > 0 || len(db.blocking) > 0) {
+	if s.dirty != dirtyBefore && !target.signals && (len(db.watched) > 0 || len(db.blocking) > 0) {
 		// The command changed the keyspace: invalidate WATCHes of its keys
 		// and wake clients blocked on them.
 		first, last, step := target.keyRange(len(args))

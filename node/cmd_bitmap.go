@@ -23,7 +23,7 @@ func bitmapCommands() []*command {
 		group = "bitmap"
 		wd    = flagWrite | flagDenyOOM
 	)
-	return []*command{
+	return selfSignalling([]*command{
 		{name: "setbit", arity: 4, flags: wd, firstKey: 1, lastKey: 1, step: 1, acl: "@write @bitmap @slow", group: group, summary: "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0", fn: cmdSetBit},
 		{name: "getbit", arity: 3, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@read @bitmap @fast", group: group, summary: "Returns the bit value at offset in the string value stored at key", since: "2.2.0", fn: cmdGetBit},
 		{name: "bitcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: "@read @bitmap @slow", group: group, summary: "Count set bits in a string", since: "2.6.0", fn: cmdBitCount},
@@ -31,7 +31,23 @@ func bitmapCommands() []*command {
 		{name: "bitop", arity: -4, flags: wd, firstKey: 2, lastKey: -1, step: 1, acl: "@write @bitmap @slow", group: group, summary: "Perform bitwise operations between strings", since: "2.6.0", fn: cmdBitOp},
 		{name: "bitfield", arity: -2, flags: wd, firstKey: 1, lastKey: 1, step: 1, acl: "@write @bitmap @slow", group: group, summary: "Perform arbitrary bitfield integer operations on strings", since: "3.2.0", fn: cmdBitField},
 		{name: "bitfield_ro", arity: -2, flags: flagReadonly | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@read @bitmap @fast", group: group, summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", since: "6.0.0", fn: cmdBitFieldRO},
+	})
+}
+
+// chargeMemory adds n bytes a command allocated to the estimate of used
+// memory, until the next sample measures them: the next command of a
+// pipeline is checked against maxmemory with them counted, as Redis counts
+// every allocation at once.
+func (s *Server) chargeMemory(n int) { s.usedMemory += int64(n) }
+
+// selfSignalling marks commands that touch for WATCH, themselves, only the
+// keys they write (Redis's signalModifiedKey on the destination), rather
+// than every key argument once anything changed.
+func selfSignalling(cmds []*command) []*command {
+	for _, c := range cmds {
+		c.signals = true
 	}
+	return cmds
 }
 
 // parseBitOffset parses a bit offset argument (Redis's
@@ -66,10 +82,12 @@ func (c *client) stringForBitWrite(key []byte, maxbit uint64) (o *object, grown 
 	if o == nil {
 		o = &object{typ: typeString, enc: encRaw, str: make([]byte, need)}
 		c.db.set(key, o, false)
+		c.srv.chargeMemory(need)
 		return o, true
 	}
 	if need > len(o.str) {
 		grown = true
+		c.srv.chargeMemory(need - len(o.str))
 		if need <= cap(o.str) {
 			old := len(o.str)
 			o.str = o.str[:need]
@@ -425,6 +443,7 @@ func cmdBitOp(c *client, args [][]byte) {
 		return
 	}
 	res := make([]byte, maxLen)
+	c.srv.chargeMemory(maxLen)
 	copy(res, srcs[0])
 	switch op {
 	case bitopNot:

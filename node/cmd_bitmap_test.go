@@ -367,3 +367,57 @@ func TestBitmapMaxmemory(t *testing.T) {
 		t.Errorf("BITPOS under OOM = %s, want %d", v, 1<<21)
 	}
 }
+
+// TestBitmapMaxmemoryPipeline: string growth by SETBIT, BITFIELD and BITOP
+// (and the values SORT ... GET ... STORE copies) counts toward maxmemory at once, as Redis counts every allocation: a
+// pipeline of commands each growing a new key by 8 MB stops with the OOM
+// error soon after the limit (16 MB above the start), not after
+// allocating all it asks for.
+func TestBitmapMaxmemoryPipeline(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	runtime.GC()
+	used, _ := strconv.Atoi(infoField(t, c, "memory", "used_memory"))
+	c.Do("CONFIG", "SET", "maxmemory", strconv.Itoa(used+16<<20))
+	waitWritable(t, c)
+	const n = 24
+	for _, mk := range []func(i int) []string{
+		func(i int) []string { return []string{"SETBIT", "s" + strconv.Itoa(i), strconv.Itoa(8<<23 - 1), "1"} },
+		func(i int) []string {
+			return []string{"BITFIELD", "f" + strconv.Itoa(i), "SET", "u8", "#" + strconv.Itoa(8<<20-1), "1"}
+		},
+		func(i int) []string { return []string{"BITOP", "NOT", "o" + strconv.Itoa(i), "src"} },
+		func(i int) []string {
+			return []string{"SORT", "l", "BY", "nosort", "GET", "w_*", "STORE", "d" + strconv.Itoa(i)}
+		},
+	} {
+		c.Do("FLUSHALL")
+		runtime.GC()
+		waitWritable(t, c)
+		switch mk(0)[0] {
+		case "BITOP":
+			c.Do("SETRANGE", "src", strconv.Itoa(8<<20-1), "x")
+		case "SORT": // 8 copies of 1 MB
+			c.Do("RPUSH", "l", "x", "x", "x", "x", "x", "x", "x", "x")
+			c.Do("SETRANGE", "w_x", strconv.Itoa(1<<20-1), "x")
+		}
+		for i := range n {
+			if err := c.Send(mk(i)...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ok := 0
+		for range n {
+			v, err := c.Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.IsError() {
+				ok++
+			}
+		}
+		if ok > 4 {
+			t.Errorf("%s: %d of %d commands growing a key by 8 MB ran under maxmemory = used + 16 MB", mk(0)[0], ok, n)
+		}
+	}
+}

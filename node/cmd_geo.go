@@ -34,7 +34,7 @@ func geoCommands() []*command {
 		wd = flagWrite | flagDenyOOM
 		ro = flagReadonly
 	)
-	return []*command{
+	return selfSignalling([]*command{
 		geocmd("geoadd", -5, wd, 1, 1, w, "Add one or more geospatial items in the geospatial index represented using a sorted set", "3.2.0", cmdGeoadd),
 		geocmd("geodist", -4, ro, 1, 1, r, "Returns the distance between two members of a geospatial index", "3.2.0", cmdGeodist),
 		geocmd("geohash", -2, ro, 1, 1, r, "Returns members of a geospatial index as standard geohash strings", "3.2.0", cmdGeohash),
@@ -51,7 +51,7 @@ func geoCommands() []*command {
 			func(c *client, args [][]byte) { geoSearchGeneric(c, args, 1, geoSearch) }),
 		geocmd("geosearchstore", -8, wd, 1, 2, w, "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", "6.2.0",
 			func(c *client, args [][]byte) { geoSearchGeneric(c, args, 2, geoSearch|geoSearchStore) }),
-	}
+	})
 }
 
 // geoUnit returns the meters in one unit, or 0 for an unknown unit.

@@ -16,13 +16,13 @@ const (
 
 // hllCommands: the HyperLogLog commands (hll.go holds the format).
 func hllCommands() []*command {
-	return []*command{
+	return selfSignalling([]*command{
 		{name: "pfadd", arity: -2, flags: flagWrite | flagDenyOOM | flagFast, firstKey: 1, lastKey: 1, step: 1, acl: "@write @hyperloglog @fast", group: "hyperloglog", summary: "Adds the specified elements to the specified HyperLogLog.", since: "2.8.9", fn: cmdPFAdd},
 		{name: "pfcount", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: -1, step: 1, acl: "@read @hyperloglog @slow", group: "hyperloglog", summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", since: "2.8.9", fn: cmdPFCount},
 		{name: "pfmerge", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: -1, step: 1, acl: "@write @hyperloglog @slow", group: "hyperloglog", summary: "Merge N different HyperLogLogs into a single one.", since: "2.8.9", fn: cmdPFMerge},
 		{name: "pfdebug", arity: 3, flags: flagWrite | flagDenyOOM | flagAdmin, firstKey: 2, lastKey: 2, step: 1, acl: "@write @hyperloglog @admin @slow @dangerous", group: "hyperloglog", summary: "Internal commands for debugging HyperLogLog values", since: "2.8.9", fn: cmdPFDebug},
 		{name: "pfselftest", arity: 1, flags: flagAdmin, acl: "@hyperloglog @admin @slow @dangerous", group: "hyperloglog", summary: "An internal command for testing HyperLogLog values", since: "2.8.9", fn: cmdPFSelfTest},
-	}
+	})
 }
 
 // getHLL looks key up as a HyperLogLog: it replies WRONGTYPE (for another
@@ -201,15 +201,8 @@ func cmdPFDebug(c *client, args [][]byte) {
 	o.enc = encRaw
 	switch {
 	case isOpt(sub, "GETREG"):
-		if o.str[4] == hllEncSparse {
-			d, ok := hllSparseToDense(o.str)
-			if !ok {
-				c.w.Error(msgHLLCorrupted)
-				return
-			}
-			hllStore(o, d)
-			c.db.signalModified(key)
-			c.srv.dirty++
+		if o.str[4] == hllEncSparse && !pfDebugToDense(c, o) {
+			return
 		}
 		regs := o.str[hllHdrSize:]
 		c.w.Array(hllRegisters)
@@ -233,21 +226,29 @@ func cmdPFDebug(c *client, args [][]byte) {
 			c.w.Int(0)
 			return
 		}
-		d, ok := hllSparseToDense(o.str)
-		if !ok {
-			c.w.Error(msgHLLCorrupted)
-			return
+		if pfDebugToDense(c, o) {
+			c.w.Int(1)
 		}
-		hllStore(o, d)
-		c.db.signalModified(key)
-		c.srv.dirty++
-		c.w.Int(1)
 	default:
 		if i := bytes.IndexByte(sub, 0); i >= 0 {
 			sub = sub[:i] // Redis prints the name as a C string
 		}
 		c.w.Error(fmt.Sprintf(msgHLLUnknownSub, sub))
 	}
+}
+
+// pfDebugToDense turns the sparse value o dense for PFDEBUG, or replies
+// the corruption error and returns false. The change of encoding counts as
+// a change but does not touch the key for WATCH, as in Redis.
+func pfDebugToDense(c *client, o *object) bool {
+	d, ok := hllSparseToDense(o.str)
+	if !ok {
+		c.w.Error(msgHLLCorrupted)
+		return false
+	}
+	hllStore(o, d)
+	c.srv.dirty++
+	return true
 }
 
 func cmdPFSelfTest(c *client, _ [][]byte) {

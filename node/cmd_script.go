@@ -376,7 +376,7 @@ func (e *scriptEngine) exec(args [][]byte) string {
 	cmd.calls++
 	if s.dirty != dirty {
 		r.wrote = true
-		if len(db.watched) > 0 || len(db.blocking) > 0 {
+		if !cmd.signals && (len(db.watched) > 0 || len(db.blocking) > 0) {
 			first, last, step := cmd.keyRange(len(args))
 			for i := first; first > 0 && i <= last; i += step {
 				db.signalModified(args[i])

@@ -19,12 +19,12 @@ const (
 // sortCommands: SORT and SORT_RO, in the generic (keys) group.
 func sortCommands() []*command {
 	const acl = "@write @set @sortedset @list @slow @dangerous"
-	return []*command{
+	return selfSignalling([]*command{
 		// SORT's STORE destination is a movable key, found by the cluster's
 		// key finder; COMMAND reports the sorted key only, as Redis does.
 		{name: "sort", arity: -2, flags: flagWrite | flagDenyOOM, firstKey: 1, lastKey: 1, step: 1, acl: acl, group: "generic", summary: "Sort the elements in a list, set or sorted set", since: "1.0.0", fn: cmdSort},
 		{name: "sort_ro", arity: -2, flags: flagReadonly, firstKey: 1, lastKey: 1, step: 1, acl: "@read @set @sortedset @list @slow @dangerous", group: "generic", summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0", fn: cmdSortRO},
-	}
+	})
 }
 
 func cmdSort(c *client, args [][]byte)   { c.sort(args, false) }
@@ -248,15 +248,18 @@ func (c *client) sort(args [][]byte, readonly bool) {
 			z.convert()
 		}
 	}
-	// A set has no order of its own: stored results are sorted ALPHA.
-	if o.dontsort && v != nil && v.typ == typeSet && o.store != nil {
+	// A set has no order of its own: results stored or returned to a
+	// script are sorted ALPHA, so that they replicate alike.
+	if o.dontsort && v != nil && v.typ == typeSet && (o.store != nil || c.isScriptClient()) {
 		o.dontsort, o.alpha, o.by = false, true, nil
 	}
 	n := sortLength(v)
-	start := max(o.start, 0)
+	// Start and count are clamped to the length before they are added,
+	// so that the end cannot overflow (Redis 7.0.x).
+	start := min(max(o.start, 0), n)
 	end := n - 1
-	if o.count >= 0 {
-		end = start + o.count - 1 // wraps as in Redis
+	if count := min(max(o.count, -1), n); count >= 0 {
+		end = start + count - 1
 	}
 	if start >= n {
 		start, end = n-1, n-2
@@ -282,7 +285,9 @@ func (c *client) sort(args [][]byte, readonly bool) {
 			}
 			if o.alpha {
 				if o.by != nil {
-					items[i].cmp, items[i].has = bytes.Clone(w), true
+					// The weight as stored: nothing changes it while
+					// the command runs.
+					items[i].cmp, items[i].has = w, true
 				}
 				continue
 			}
@@ -310,6 +315,12 @@ func (c *client) sort(args [][]byte, readonly bool) {
 		return
 	}
 	c.sortStore(window, o.gets, o.store)
+}
+
+// isScriptClient reports whether c is the client redis.call runs
+// commands as.
+func (c *client) isScriptClient() bool {
+	return c.srv.scripts != nil && c.srv.scripts.sc == c
 }
 
 // sortCompare orders sort items as Redis's sortCompare: numeric by score
@@ -382,16 +393,20 @@ func (c *client) sortReply(elems []string, gets [][]byte) {
 // empty strings) and replies its length; an empty result deletes dst.
 func (c *client) sortStore(elems []string, gets [][]byte, dst []byte) {
 	l := newList()
+	size := 0
 	for _, e := range elems {
 		if len(gets) == 0 {
 			l.pushRight([]byte(e))
+			size += len(e)
 			continue
 		}
 		for _, g := range gets {
 			v, _ := c.lookupByPattern(g, e)
 			l.pushRight(append([]byte{}, v...))
+			size += len(v)
 		}
 	}
+	c.srv.chargeMemory(size) // GET values copied for every element add up
 	n := int64(l.length())
 	if n > 0 {
 		c.db.set(dst, newListObject(l), false)

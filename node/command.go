@@ -56,6 +56,7 @@ type command struct {
 	since    string
 	fn       handler
 	subs     map[string]*command // subcommands by lower-case name
+	signals  bool                // touches (WATCH) only the keys it writes, itself: not every key argument
 
 	// commandstats, guarded by the server lock
 	calls, usec, rejected, failed int64
