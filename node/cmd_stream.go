@@ -287,7 +287,8 @@ done:
 		c.w.Error(msgXTrimNoStrategy)
 		return a, false
 	}
-	if a.limit != 0 && !a.approx {
+	if limitGiven && !a.approx {
+		// Given at all, even 0, as Redis checks.
 		c.w.Error(msgLimitNoApprox)
 		return a, false
 	}

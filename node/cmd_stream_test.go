@@ -323,3 +323,22 @@ func TestDiffStreamNodeLimits(t *testing.T) {
 	)
 	p.CheckAll(cmds)
 }
+
+// TestDiffStreamTrimLimitZero: a LIMIT given without "~" is refused even
+// when it is 0, as Redis checks that LIMIT was given, not its value.
+func TestDiffStreamTrimLimitZero(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"XADD", "s", "1-1", "a", "1"},
+		{"XADD", "s", "MAXLEN", "5", "LIMIT", "0", "2-1", "f", "v"},
+		{"XADD", "s", "MAXLEN", "=", "5", "LIMIT", "0", "2-1", "f", "v"},
+		{"XADD", "s", "MINID", "1", "LIMIT", "0", "2-1", "f", "v"},
+		{"XTRIM", "s", "MAXLEN", "0", "LIMIT", "0"},
+		{"XTRIM", "s", "MINID", "5", "LIMIT", "0"},
+		{"XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "0"},
+		{"XADD", "s", "LIMIT", "0", "3-1", "f", "v"},
+		{"XTRIM", "s", "LIMIT", "0"},
+		{"XLEN", "s"},
+		{"XRANGE", "s", "-", "+"},
+	})
+}
