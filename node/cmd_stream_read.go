@@ -39,6 +39,12 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 		o := args[i]
 		switch {
 		case more > 0 && bytes.EqualFold(o, []byte("block")):
+			if c.fromScript() {
+				// Refused before the timeout is read, whether or not
+				// there is data to serve.
+				c.w.Error("ERR " + string(args[0]) + " command is not allowed with BLOCK option from scripts")
+				return a, false
+			}
 			i++
 			n, ok := parseInt(args[i])
 			if !ok {
@@ -139,6 +145,11 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 		}
 	}
 	return a, true
+}
+
+// fromScript reports whether c is the client scripts run commands as.
+func (c *client) fromScript() bool {
+	return c.srv.scripts != nil && c.srv.scripts.sc == c
 }
 
 func cmdXRead(c *client, args [][]byte) { xreadGeneric(c, args, false) }

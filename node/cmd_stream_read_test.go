@@ -59,6 +59,27 @@ func TestDiffStreamXRead(t *testing.T) {
 }
 
 // waitBlockedClients polls INFO clients until n clients are blocked.
+// TestDiffStreamXReadBlockFromScript: BLOCK is refused inside a script
+// (before its value is parsed), with or without data to serve, while the
+// same reads without BLOCK run.
+func TestDiffStreamXReadBlockFromScript(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"XADD", "a", "1-1", "f", "1"},
+		{"XGROUP", "CREATE", "a", "g", "0"},
+		{"EVAL", "return redis.call('XREAD', 'BLOCK', '0', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREAD', 'BLOCK', '10', 'STREAMS', 'a', '$')", "0"},
+		{"EVAL", "return redis.call('XREAD', 'BLOCK', 'x', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.pcall('XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 'a', '>')", "0"},
+		{"EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 'nokey', '>')", "0"},
+		{"EVAL", "return redis.call('xread', 'block', '0', 'streams', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREAD', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'a', '>')", "0"},
+		{"XPENDING", "a", "g"},
+	})
+}
+
 func waitBlockedClients(t *testing.T, c *nodetest.Conn, n int) {
 	t.Helper()
 	want := fmt.Sprintf("blocked_clients:%d\r\n", n)
