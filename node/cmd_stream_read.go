@@ -229,6 +229,12 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 			}
 			o := c.db.lookup(key, c.now)
 			if o == nil || o.typ != typeStream {
+				if group && c.blk.readyKey == string(key) {
+					// The key was deleted or overwritten: its groups are
+					// gone with it.
+					c.w.Error("UNBLOCKED the stream key no longer exists")
+					return true
+				}
 				continue
 			}
 			s := o.val.(*stream)

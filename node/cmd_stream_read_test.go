@@ -207,6 +207,14 @@ func TestDiffStreamXReadGroupBlock(t *testing.T) {
 		{"group destroyed",
 			[][]string{{"XGROUP", "DESTROY", "s", "g"}},
 			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		// The key deleted or overwritten: answered -UNBLOCKED at once, not
+		// left waiting for a stream of that name to come back.
+		{"key deleted",
+			[][]string{{"DEL", "s"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}, {"XREADGROUP", "GROUP", "h", "bob", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		{"key overwritten",
+			[][]string{{"SET", "s", "x"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
 	}
 	for _, tc := range cases {
 		for _, proto := range []string{"2", "3"} {
@@ -215,7 +223,7 @@ func TestDiffStreamXReadGroupBlock(t *testing.T) {
 				if !nodetest.Equal(got[0][i], got[1][i]) {
 					t.Errorf("RESP%s %s, client %d:\n  slotcache: %s\n  redis:     %s", proto, tc.name, i, got[0][i], got[1][i])
 				}
-				if wantErr := tc.name == "group destroyed"; got[0][i].IsError() != wantErr || got[0][i].Null {
+				if wantErr := strings.HasPrefix(tc.name, "group destroyed") || strings.HasPrefix(tc.name, "key "); got[0][i].IsError() != wantErr || got[0][i].Null {
 					t.Errorf("RESP%s %s, client %d: reply %s", proto, tc.name, i, got[0][i])
 				}
 			}
