@@ -296,10 +296,15 @@ done:
 	case !a.approx:
 		a.limit = 0
 	case !limitGiven:
-		// 100 nodes' worth of entries, at most 10000, as Redis.
-		a.limit = int64(c.srv.cfg.StreamNodeMaxEntries) * 100
-		if a.limit <= 0 || a.limit > 10000 {
+		// 100 nodes' worth of entries, as Redis: 10000 without a node
+		// entry bound, at most 1000000.
+		switch n := int64(c.srv.cfg.StreamNodeMaxEntries); {
+		case n <= 0:
 			a.limit = 10000
+		case n > 10000:
+			a.limit = 1000000
+		default:
+			a.limit = n * 100
 		}
 	}
 	return a, true

@@ -342,3 +342,29 @@ func TestDiffStreamTrimLimitZero(t *testing.T) {
 		{"XRANGE", "s", "-", "+"},
 	})
 }
+
+// TestDiffStreamTrimDefaultLimit: without LIMIT, approximate trimming
+// stops after 100 nodes' worth of entries, 10000 when
+// stream-node-max-entries is 0 and at most 1000000: a stream-node-max-
+// entries of 150 lets one XTRIM remove 12000 entries.
+func TestDiffStreamTrimDefaultLimit(t *testing.T) {
+	p := nodetest.NewPair(t)
+	fill := func(key string, n int) []string {
+		return []string{"EVAL", "for i = 1, " + strconv.Itoa(n) + " do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end", "1", key}
+	}
+	p.CheckAll([][]string{
+		{"CONFIG", "SET", "stream-node-max-entries", "150"},
+		fill("s", 12000),
+		{"XTRIM", "s", "MAXLEN", "~", "0"},
+		{"XINFO", "STREAM", "s"},
+		fill("t", 12000),
+		{"XADD", "t", "MAXLEN", "~", "0", "20000-1", "f", "v"},
+		{"XLEN", "t"},
+		{"CONFIG", "SET", "stream-node-max-entries", "0"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "4096"},
+		fill("u", 12000),
+		{"XTRIM", "u", "MAXLEN", "~", "0"},
+		{"XLEN", "u"},
+		{"CONFIG", "SET", "stream-node-max-entries", "100"},
+	})
+}
