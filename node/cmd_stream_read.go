@@ -55,10 +55,8 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 				c.w.Error(msgTimeoutNegative)
 				return a, false
 			}
-			if n > math.MaxInt64-time.Now().UnixMilli() {
-				c.w.Error(msgTimeoutRange)
-				return a, false
-			}
+			// Redis 7.0 takes any larger timeout too: past the end of
+			// time it waits for ever.
 			a.timeout = n
 		case more > 0 && bytes.EqualFold(o, []byte("count")):
 			i++
@@ -221,7 +219,11 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 	groupName := append([]byte(nil), a.group...)
 	consumer := append([]byte(nil), a.consumer...)
 	count, noack := a.count, a.noack
-	c.block(keys, time.Duration(a.timeout)*time.Millisecond, func(c *client) bool {
+	var timeout time.Duration // 0: for ever
+	if a.timeout <= math.MaxInt64/int64(time.Millisecond) {
+		timeout = time.Duration(a.timeout) * time.Millisecond
+	}
+	c.block(keys, timeout, func(c *client) bool {
 		for i, key := range keys {
 			// Serve from the stream that was written, as Redis does.
 			if rk := c.blk.readyKey; rk != "" && rk != string(key) {

@@ -36,6 +36,7 @@ func TestDiffStreamXRead(t *testing.T) {
 				{"XREAD", "BLOCK", "x", "STREAMS", "a", "0"},
 				{"XREAD", "BLOCK", "-1", "STREAMS", "a", "0"},
 				{"XREAD", "BLOCK", "1.5", "STREAMS", "a", "0"},
+				{"XREAD", "BLOCK", "9223372036854775807", "STREAMS", "a", "0"},
 				{"XREAD", "FOO", "STREAMS", "a", "0"},
 				{"XREAD", "COUNT", "1", "a", "0"},
 				{"XREAD", "GROUP", "g", "c", "STREAMS", "a", "0"},
@@ -151,6 +152,11 @@ func TestDiffStreamXReadBlock(t *testing.T) {
 		{"served from the stream written first", [][]string{{"XADD", "a", "1-1", "f", "v"}, {"XADD", "b", "1-1", "f", "v"}},
 			[][]string{{"MULTI"}, {"XADD", "b", "2-1", "x", "1"}, {"XADD", "a", "2-1", "y", "2"}, {"EXEC"}},
 			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "a", "b", "$", "$"}}},
+		// Timeouts past what a time.Duration holds, or past the end of
+		// time once added to now: Redis 7.0 accepts them and waits.
+		{"huge timeouts", nil,
+			[][]string{{"XADD", "s", "1-1", "a", "1"}},
+			[][]string{{"XREAD", "BLOCK", "18446744073710", "STREAMS", "s", "$"}, {"XREAD", "BLOCK", "9223372036854775807", "STREAMS", "s", "$"}}},
 		{"woken through MULTI", nil,
 			[][]string{{"MULTI"}, {"XADD", "s", "1-1", "a", "1"}, {"XADD", "s", "2-1", "b", "2"}, {"EXEC"}},
 			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "s", "0"}}},
