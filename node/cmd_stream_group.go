@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"math"
+	"slices"
 )
 
 const msgNoGroupPrefix = "NOGROUP No such key '"
@@ -216,8 +217,10 @@ func cmdXGroupDelConsumer(c *client, args [][]byte) {
 		c.w.Int(0)
 		return
 	}
-	for _, n := range cons.pel {
-		g.pel.remove(n.id)
+	if len(cons.pel) > 0 {
+		// One pass over the group's list: removing the entries one by
+		// one would copy its tail for each.
+		g.pel = slices.DeleteFunc(g.pel, func(n *streamNACK) bool { return n.consumer == cons })
 	}
 	delete(g.consumers, cons.name)
 	c.w.Int(int64(len(cons.pel)))

@@ -403,3 +403,25 @@ func TestDiffStreamWatch(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffStreamDelConsumerInterleaved: deleting a consumer whose pending
+// entries alternate with another's leaves the other's, in order.
+func TestDiffStreamDelConsumerInterleaved(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	p.CheckAll([][]string{
+		{"EVAL", "for i = 1, 300 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end " +
+			"redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0') " +
+			"for i = 1, 100 do for _, c in ipairs({'a', 'b', 'a', 'c'}) do " +
+			"redis.call('XREADGROUP', 'GROUP', 'g', c, 'COUNT', '1', 'STREAMS', KEYS[1], '>') end end", "1", "s"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "a"},
+		{"XPENDING", "s", "g"},
+		{"XPENDING", "s", "g", "-", "+", "1000"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "c"},
+		{"XPENDING", "s", "g", "-", "+", "1000"},
+		{"XACK", "s", "g", "2-1", "4-1", "6-1"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "b"},
+		{"XPENDING", "s", "g"},
+		{"XINFO", "GROUPS", "s"},
+	})
+}

@@ -283,3 +283,39 @@ func BenchmarkStreamGroupReadAck(b *testing.B) {
 		b.Fatalf("last XACK: %q", c.w.Buf)
 	}
 }
+
+// BenchmarkStreamDelConsumer deletes a consumer holding every other of
+// 20,000 pending entries of its group (XGROUP DELCONSUMER through the
+// command handler; the group is rebuilt, untimed, for each iteration).
+func BenchmarkStreamDelConsumer(b *testing.B) {
+	c := newTestClient(b)
+	del := [][]byte{[]byte("xgroup"), []byte("delconsumer"), []byte("s"), []byte("g"), []byte("a")}
+	delCmd := c.srv.commands.lookup(del[0]).lookupSub(del[1])
+	for i := 1; i <= 20000; i++ {
+		runString(c, "xadd", "s", strconv.Itoa(i)+"-1", "f", "v")
+	}
+	xgroup := func(args ...string) {
+		bs := [][]byte{[]byte("xgroup")}
+		for _, a := range args {
+			bs = append(bs, []byte(a))
+		}
+		c.srv.commands.lookup(bs[0]).lookupSub(bs[1]).fn(c, bs)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		xgroup("destroy", "s", "g")
+		xgroup("create", "s", "g", "0")
+		for range 10000 {
+			runString(c, "xreadgroup", "group", "g", "a", "count", "1", "streams", "s", ">")
+			runString(c, "xreadgroup", "group", "g", "b", "count", "1", "streams", "s", ">")
+		}
+		c.w.Buf = c.w.Buf[:0]
+		b.StartTimer()
+		delCmd.fn(c, del)
+	}
+	b.StopTimer()
+	if string(c.w.Buf) != ":10000\r\n" {
+		b.Fatalf("XGROUP DELCONSUMER: %q", c.w.Buf)
+	}
+}
