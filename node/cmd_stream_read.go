@@ -109,6 +109,7 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 	for i, arg := range args[streamsArg+n:] {
 		key := a.keys[i]
 		o := c.db.lookup(key, c.now)
+		c.countLookup(o != nil)
 		if o != nil && o.typ != typeStream {
 			c.w.Error(msgWrongType)
 			return a, false
@@ -163,7 +164,9 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 	// put the reply's length in front once it is known.
 	mark, served := len(c.w.Buf), 0
 	for i, key := range a.keys {
+		// Looked up again, and counted again, as Redis does.
 		o := c.db.lookup(key, c.now)
+		c.countLookup(o != nil)
 		if o == nil {
 			continue
 		}

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -300,5 +301,50 @@ func TestDiffStreamBlockedClientGone(t *testing.T) {
 	}
 	if !nodetest.Equal(got[0], got[2]) || !nodetest.Equal(got[1], got[3]) || got[0].Elems[0].Int != 0 {
 		t.Errorf("after the blocked client left:\n  slotcache: %s %s\n  redis:     %s %s", got[0], got[1], got[2], got[3])
+	}
+}
+
+// TestDiffStreamReadKeyspaceStats: the read commands of streams count
+// keyspace hits and misses as Redis does (XREAD and XREADGROUP look each
+// key up twice, once for its ID and once to serve it).
+func TestDiffStreamReadKeyspaceStats(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"XADD", "s", "1-1", "f", "v"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"SET", "str", "x"},
+	})
+	stats := func(c *nodetest.Conn) [2]int {
+		f := infoFields(t, c, "stats")
+		var out [2]int
+		for i, k := range []string{"keyspace_hits", "keyspace_misses"} {
+			n, err := strconv.Atoi(f[k])
+			if err != nil {
+				t.Fatalf("INFO %s = %q", k, f[k])
+			}
+			out[i] = n
+		}
+		return out
+	}
+	for _, cmd := range [][]string{
+		{"XREAD", "STREAMS", "s", "nokey", "0", "0"},
+		{"XREAD", "STREAMS", "s", "$"},
+		{"XREAD", "STREAMS", "str", "0"},
+		{"XREAD", "STREAMS", "s", "x"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "nokey", ">"},
+		{"XREAD", "BLOCK", "1", "STREAMS", "nokey", "$"},
+		{"XRANGE", "s", "-", "+"}, {"XRANGE", "nokey", "-", "+"}, {"XLEN", "nokey"},
+		{"XINFO", "STREAM", "s"}, {"XPENDING", "s", "g"},
+	} {
+		n0, r0 := stats(p.Node), stats(p.Redis)
+		p.Check(cmd...)
+		n1, r1 := stats(p.Node), stats(p.Redis)
+		for i, name := range []string{"keyspace_hits", "keyspace_misses"} {
+			if n1[i]-n0[i] != r1[i]-r0[i] {
+				t.Errorf("%q: %s grew by %d, in redis by %d", cmd, name, n1[i]-n0[i], r1[i]-r0[i])
+			}
+		}
 	}
 }
