@@ -304,9 +304,9 @@ func TestDiffStreamBlockedClientGone(t *testing.T) {
 	}
 }
 
-// TestDiffStreamReadKeyspaceStats: the read commands of streams count
-// keyspace hits and misses as Redis does (XREAD and XREADGROUP look each
-// key up twice, once for its ID and once to serve it).
+// TestDiffStreamReadKeyspaceStats: the stream commands count keyspace
+// hits and misses as Redis does (XREAD and XREADGROUP look each key up
+// twice, once for its ID and once to serve it; writes count nothing).
 func TestDiffStreamReadKeyspaceStats(t *testing.T) {
 	p := nodetest.NewPair(t)
 	p.CheckAll([][]string{
@@ -337,6 +337,15 @@ func TestDiffStreamReadKeyspaceStats(t *testing.T) {
 		{"XREAD", "BLOCK", "1", "STREAMS", "nokey", "$"},
 		{"XRANGE", "s", "-", "+"}, {"XRANGE", "nokey", "-", "+"}, {"XLEN", "nokey"},
 		{"XINFO", "STREAM", "s"}, {"XPENDING", "s", "g"},
+		{"XINFO", "GROUPS", "nokey"}, {"XINFO", "CONSUMERS", "s", "g"}, {"XPENDING", "nokey", "g"},
+		{"XACK", "s", "g", "1-1"}, {"XACK", "nokey", "g", "1-1"},
+		{"XCLAIM", "s", "g", "c", "0", "1-1"}, {"XCLAIM", "nokey", "g", "c", "0", "1-1"},
+		{"XAUTOCLAIM", "s", "g", "c", "0", "0"}, {"XAUTOCLAIM", "nokey", "g", "c", "0", "0"},
+		{"XADD", "s", "2-1", "f", "v"}, {"XADD", "new", "NOMKSTREAM", "*", "f", "v"},
+		{"XDEL", "s", "2-1"}, {"XDEL", "nokey", "2-1"}, {"XTRIM", "s", "MAXLEN", "5"}, {"XTRIM", "nokey", "MAXLEN", "5"},
+		{"XSETID", "s", "5-1"}, {"XSETID", "nokey", "5-1"},
+		{"XGROUP", "CREATECONSUMER", "s", "g", "d"}, {"XGROUP", "CREATE", "nokey", "g", "0"},
+		{"XGROUP", "SETID", "s", "g", "0"}, {"XGROUP", "DESTROY", "s", "g"},
 	} {
 		n0, r0 := stats(p.Node), stats(p.Redis)
 		p.Check(cmd...)
