@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"math"
 	"slices"
 )
 
@@ -304,24 +303,11 @@ func cmdXPending(c *client, args [][]byte) {
 			return
 		}
 		count = max(n, 0)
-		var ex bool
-		if start, ex, ok = c.parseIntervalID(args[si], 0); !ok {
+		if start, ok = c.parseIntervalStart(args[si]); !ok {
 			return
 		}
-		if ex {
-			if start, ok = start.incr(); !ok {
-				c.w.Error(msgInvalidStart)
-				return
-			}
-		}
-		if end, ex, ok = c.parseIntervalID(args[si+1], math.MaxUint64); !ok {
+		if end, ok = c.parseIntervalEnd(args[si+1]); !ok {
 			return
-		}
-		if ex {
-			if end, ok = end.decr(); !ok {
-				c.w.Error(msgInvalidEnd)
-				return
-			}
 		}
 		if si+3 < len(args) {
 			consumer = args[si+3]
