@@ -425,3 +425,30 @@ func TestDiffStreamDelConsumerInterleaved(t *testing.T) {
 		{"XINFO", "GROUPS", "s"},
 	})
 }
+
+// TestDiffStreamRedeliver: entries already pending delivered again after
+// XGROUP SETID, to their own consumer and to another, keep one pending
+// entry each with a delivery count of 1.
+func TestDiffStreamRedeliver(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	p.CheckAll([][]string{
+		{"EVAL", "for i = 1, 50 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end", "1", "s"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "a", "COUNT", "20", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "b", "COUNT", "20", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", "0"},
+		{"XGROUP", "SETID", "s", "g", "10-1"},
+		{"XREADGROUP", "GROUP", "g", "a", "COUNT", "25", "STREAMS", "s", ">"},
+		{"XPENDING", "s", "g"},
+		{"XPENDING", "s", "g", "-", "+", "100"},
+		{"XPENDING", "s", "g", "-", "+", "100", "a"},
+		{"XPENDING", "s", "g", "-", "+", "100", "b"},
+		{"XGROUP", "SETID", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "b", "NOACK", "COUNT", "5", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "b", "COUNT", "30", "STREAMS", "s", ">"},
+		{"XPENDING", "s", "g", "-", "+", "100", "a"},
+		{"XPENDING", "s", "g", "-", "+", "100", "b"},
+		{"XINFO", "STREAM", "s", "FULL", "COUNT", "0"},
+	})
+}

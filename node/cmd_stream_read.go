@@ -297,9 +297,14 @@ func (c *client) readGroup(s *stream, g *streamGroup, cons *streamConsumer, star
 		c.writeEntry(e)
 		if !noack {
 			if old := g.pel.find(e.id); old != nil {
-				old.consumer.pel.remove(e.id)
-				old.consumer, old.deliveryTime, old.deliveryCount = cons, c.now, 1
-				cons.pel.insert(old)
+				// Delivered again: moved to cons unless already its own
+				// (taking it out and back in would copy the list twice).
+				if old.consumer != cons {
+					old.consumer.pel.remove(e.id)
+					cons.pel.insert(old)
+					old.consumer = cons
+				}
+				old.deliveryTime, old.deliveryCount = c.now, 1
 			} else {
 				nack := &streamNACK{id: e.id, consumer: cons, deliveryTime: c.now, deliveryCount: 1}
 				g.pel.insert(nack)
