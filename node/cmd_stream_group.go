@@ -246,14 +246,43 @@ func cmdXAck(c *client, args [][]byte) {
 			return
 		}
 	}
+	c.w.Int(g.ack(ids))
+}
+
+// ack removes the pending entries with these IDs (any order, repeats and
+// IDs not pending allowed) and returns how many it removed. Many IDs are
+// removed in one pass over each list.
+func (g *streamGroup) ack(ids []streamID) int64 {
 	var acked int64
+	if len(ids) <= 8 {
+		for _, id := range ids {
+			if n := g.pel.find(id); n != nil {
+				g.removeNACK(n)
+				acked++
+			}
+		}
+		return acked
+	}
+	slices.SortFunc(ids, streamID.cmp)
+	ids = slices.Compact(ids)
+	found := ids[:0] // the pending ones, in place
+	byCons := map[*streamConsumer][]streamID{}
 	for _, id := range ids {
 		if n := g.pel.find(id); n != nil {
-			g.removeNACK(n)
-			acked++
+			found = append(found, id)
+			if n.consumer != nil {
+				byCons[n.consumer] = append(byCons[n.consumer], id)
+			}
 		}
 	}
-	c.w.Int(acked)
+	if len(found) == 0 {
+		return 0
+	}
+	for cons, l := range byCons {
+		cons.pel.removeSorted(l)
+	}
+	g.pel.removeSorted(found)
+	return int64(len(found))
 }
 
 // lookupGroup finds the group of a command that requires it, replying

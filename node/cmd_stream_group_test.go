@@ -452,3 +452,29 @@ func TestDiffStreamRedeliver(t *testing.T) {
 		{"XINFO", "STREAM", "s", "FULL", "COUNT", "0"},
 	})
 }
+
+// TestDiffStreamAckMany: XACK of many IDs, unsorted, repeated, some not
+// pending, from the lists of two interleaved consumers.
+func TestDiffStreamAckMany(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	ack := []string{"XACK", "s", "g"}
+	for _, i := range []int{40, 3, 7, 3, 99, 15, 16, 1, 2, 38, 39, 40, 200, 21, 23, 25, 27, 29, 30, 31} {
+		ack = append(ack, strconv.Itoa(i)+"-1")
+	}
+	p.CheckAll([][]string{
+		{"EVAL", "for i = 1, 60 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end " +
+			"redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0') " +
+			"for i = 1, 20 do for _, c in ipairs({'a', 'b'}) do " +
+			"redis.call('XREADGROUP', 'GROUP', 'g', c, 'COUNT', '1', 'STREAMS', KEYS[1], '>') end end", "1", "s"},
+		ack,
+		ack,
+		{"XACK", "s", "g", "5-1", "6-1", "8-1", "9-1", "10-1", "11-1", "12-1", "13-1", "14-1", "4-1"},
+		{"XPENDING", "s", "g"},
+		{"XPENDING", "s", "g", "-", "+", "100"},
+		{"XPENDING", "s", "g", "-", "+", "100", "a"},
+		{"XPENDING", "s", "g", "-", "+", "100", "b"},
+		{"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", "0"},
+		{"XINFO", "CONSUMERS", "s", "g"},
+	})
+}
