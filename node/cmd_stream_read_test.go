@@ -222,6 +222,10 @@ func TestDiffStreamXReadGroupBlock(t *testing.T) {
 		{"key overwritten",
 			[][]string{{"SET", "s", "x"}},
 			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		// Expired with no other command to follow: active expiry wakes it.
+		{"key expired",
+			[][]string{{"PEXPIRE", "s", "20"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
 	}
 	for _, tc := range cases {
 		for _, proto := range []string{"2", "3"} {
