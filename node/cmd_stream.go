@@ -93,8 +93,15 @@ func parseStreamUint(b []byte) (uint64, bool) {
 // and "+". With star set "ms-*" is accepted and seqGiven reports whether
 // the sequence was given. It replies on error.
 func (c *client) parseStreamID(b []byte, strict bool, missingSeq uint64, star bool) (id streamID, seqGiven, ok bool) {
-	if len(b) > 127 {
+	if id, seqGiven, ok = scanStreamID(b, strict, missingSeq, star); !ok {
 		c.w.Error(msgInvalidStreamID)
+	}
+	return id, seqGiven, ok
+}
+
+// scanStreamID is parseStreamID without the reply.
+func scanStreamID(b []byte, strict bool, missingSeq uint64, star bool) (id streamID, seqGiven, ok bool) {
+	if len(b) > 127 {
 		return id, false, false
 	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
@@ -102,7 +109,6 @@ func (c *client) parseStreamID(b []byte, strict bool, missingSeq uint64, star bo
 	}
 	if len(b) == 1 && (b[0] == '-' || b[0] == '+') {
 		if strict {
-			c.w.Error(msgInvalidStreamID)
 			return id, false, false
 		}
 		if b[0] == '-' {
@@ -111,17 +117,14 @@ func (c *client) parseStreamID(b []byte, strict bool, missingSeq uint64, star bo
 		return maxStreamID, true, true
 	}
 	msPart, seqPart, dash := bytes.Cut(b, []byte{'-'})
-	ms, okMs := parseStreamUint(msPart)
-	if !okMs {
-		c.w.Error(msgInvalidStreamID)
+	if id.ms, ok = parseStreamUint(msPart); !ok {
 		return id, false, false
 	}
-	id.ms, id.seq, seqGiven = ms, missingSeq, true
+	id.seq, seqGiven = missingSeq, true
 	if dash {
 		if star && len(seqPart) == 1 && seqPart[0] == '*' {
 			id.seq, seqGiven = 0, false
 		} else if id.seq, ok = parseStreamUint(seqPart); !ok {
-			c.w.Error(msgInvalidStreamID)
 			return id, false, false
 		}
 	}
@@ -137,6 +140,30 @@ func (c *client) parseIntervalID(b []byte, missingSeq uint64) (id streamID, excl
 	}
 	id, _, ok = c.parseStreamID(b, false, missingSeq, false)
 	return id, false, ok
+}
+
+// parseIntervalStart parses the start of an interval, the ID after the
+// given one when exclusive; it replies on error.
+func (c *client) parseIntervalStart(b []byte) (streamID, bool) {
+	id, ex, ok := c.parseIntervalID(b, 0)
+	if ok && ex {
+		if id, ok = id.incr(); !ok {
+			c.w.Error(msgInvalidStart)
+		}
+	}
+	return id, ok
+}
+
+// parseIntervalEnd parses the end of an interval, the ID before the given
+// one when exclusive; it replies on error.
+func (c *client) parseIntervalEnd(b []byte) (streamID, bool) {
+	id, ex, ok := c.parseIntervalID(b, math.MaxUint64)
+	if ok && ex {
+		if id, ok = id.decr(); !ok {
+			c.w.Error(msgInvalidEnd)
+		}
+	}
+	return id, ok
 }
 
 // writeStreamID writes an ID as a bulk string.
@@ -287,7 +314,8 @@ done:
 		c.w.Error(msgXTrimNoStrategy)
 		return a, false
 	}
-	if a.limit != 0 && !a.approx {
+	if limitGiven && !a.approx {
+		// Given at all, even 0, as Redis checks.
 		c.w.Error(msgLimitNoApprox)
 		return a, false
 	}
@@ -295,10 +323,15 @@ done:
 	case !a.approx:
 		a.limit = 0
 	case !limitGiven:
-		// 100 nodes' worth of entries, at most 10000, as Redis.
-		a.limit = int64(c.srv.cfg.StreamNodeMaxEntries) * 100
-		if a.limit <= 0 || a.limit > 10000 {
+		// 100 nodes' worth of entries, as Redis: 10000 without a node
+		// entry bound, at most 1000000.
+		switch n := int64(c.srv.cfg.StreamNodeMaxEntries); {
+		case n <= 0:
 			a.limit = 10000
+		case n > 10000:
+			a.limit = 1000000
+		default:
+			a.limit = n * 100
 		}
 	}
 	return a, true
@@ -408,25 +441,13 @@ func xrangeGeneric(c *client, args [][]byte, rev bool) {
 	if rev {
 		startArg, endArg = endArg, startArg
 	}
-	start, ex, ok := c.parseIntervalID(startArg, 0)
+	start, ok := c.parseIntervalStart(startArg)
 	if !ok {
 		return
 	}
-	if ex {
-		if start, ok = start.incr(); !ok {
-			c.w.Error(msgInvalidStart)
-			return
-		}
-	}
-	end, ex, ok := c.parseIntervalID(endArg, math.MaxUint64)
+	end, ok := c.parseIntervalEnd(endArg)
 	if !ok {
 		return
-	}
-	if ex {
-		if end, ok = end.decr(); !ok {
-			c.w.Error(msgInvalidEnd)
-			return
-		}
 	}
 	count := int64(-1)
 	for j := 4; j < len(args); j++ {

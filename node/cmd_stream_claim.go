@@ -134,27 +134,8 @@ func cmdXClaim(c *client, args [][]byte) {
 
 // parseStrictIDQuiet parses a strict ID without replying.
 func parseStrictIDQuiet(b []byte) (streamID, bool) {
-	if len(b) > 127 {
-		return streamID{}, false
-	}
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	if len(b) == 1 && (b[0] == '-' || b[0] == '+') {
-		return streamID{}, false
-	}
-	msPart, seqPart, dash := bytes.Cut(b, []byte{'-'})
-	ms, ok := parseStreamUint(msPart)
-	if !ok {
-		return streamID{}, false
-	}
-	var seq uint64
-	if dash {
-		if seq, ok = parseStreamUint(seqPart); !ok {
-			return streamID{}, false
-		}
-	}
-	return streamID{ms, seq}, true
+	id, _, ok := scanStreamID(b, true, 0, false)
+	return id, ok
 }
 
 func cmdXAutoClaim(c *client, args [][]byte) {
@@ -164,15 +145,9 @@ func cmdXAutoClaim(c *client, args [][]byte) {
 		return
 	}
 	minIdle = max(minIdle, 0)
-	start, ex, ok := c.parseIntervalID(args[5], 0)
+	start, ok := c.parseIntervalStart(args[5])
 	if !ok {
 		return
-	}
-	if ex {
-		if start, ok = start.incr(); !ok {
-			c.w.Error(msgInvalidStart)
-			return
-		}
 	}
 	count, justID := int64(100), false
 	for j := 6; j < len(args); j++ {

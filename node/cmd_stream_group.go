@@ -2,7 +2,7 @@ package node
 
 import (
 	"bytes"
-	"math"
+	"slices"
 )
 
 const msgNoGroupPrefix = "NOGROUP No such key '"
@@ -216,8 +216,10 @@ func cmdXGroupDelConsumer(c *client, args [][]byte) {
 		c.w.Int(0)
 		return
 	}
-	for _, n := range cons.pel {
-		g.pel.remove(n.id)
+	if len(cons.pel) > 0 {
+		// One pass over the group's list: removing the entries one by
+		// one would copy its tail for each.
+		g.pel = slices.DeleteFunc(g.pel, func(n *streamNACK) bool { return n.consumer == cons })
 	}
 	delete(g.consumers, cons.name)
 	c.w.Int(int64(len(cons.pel)))
@@ -244,14 +246,43 @@ func cmdXAck(c *client, args [][]byte) {
 			return
 		}
 	}
+	c.w.Int(g.ack(ids))
+}
+
+// ack removes the pending entries with these IDs (any order, repeats and
+// IDs not pending allowed) and returns how many it removed. Many IDs are
+// removed in one pass over each list.
+func (g *streamGroup) ack(ids []streamID) int64 {
 	var acked int64
+	if len(ids) <= 8 {
+		for _, id := range ids {
+			if n := g.pel.find(id); n != nil {
+				g.removeNACK(n)
+				acked++
+			}
+		}
+		return acked
+	}
+	slices.SortFunc(ids, streamID.cmp)
+	ids = slices.Compact(ids)
+	found := ids[:0] // the pending ones, in place
+	byCons := map[*streamConsumer][]streamID{}
 	for _, id := range ids {
 		if n := g.pel.find(id); n != nil {
-			g.removeNACK(n)
-			acked++
+			found = append(found, id)
+			if n.consumer != nil {
+				byCons[n.consumer] = append(byCons[n.consumer], id)
+			}
 		}
 	}
-	c.w.Int(acked)
+	if len(found) == 0 {
+		return 0
+	}
+	for cons, l := range byCons {
+		cons.pel.removeSorted(l)
+	}
+	g.pel.removeSorted(found)
+	return int64(len(found))
 }
 
 // lookupGroup finds the group of a command that requires it, replying
@@ -301,24 +332,11 @@ func cmdXPending(c *client, args [][]byte) {
 			return
 		}
 		count = max(n, 0)
-		var ex bool
-		if start, ex, ok = c.parseIntervalID(args[si], 0); !ok {
+		if start, ok = c.parseIntervalStart(args[si]); !ok {
 			return
 		}
-		if ex {
-			if start, ok = start.incr(); !ok {
-				c.w.Error(msgInvalidStart)
-				return
-			}
-		}
-		if end, ex, ok = c.parseIntervalID(args[si+1], math.MaxUint64); !ok {
+		if end, ok = c.parseIntervalEnd(args[si+1]); !ok {
 			return
-		}
-		if ex {
-			if end, ok = end.decr(); !ok {
-				c.w.Error(msgInvalidEnd)
-				return
-			}
 		}
 		if si+3 < len(args) {
 			consumer = args[si+3]

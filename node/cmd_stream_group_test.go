@@ -403,3 +403,78 @@ func TestDiffStreamWatch(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffStreamDelConsumerInterleaved: deleting a consumer whose pending
+// entries alternate with another's leaves the other's, in order.
+func TestDiffStreamDelConsumerInterleaved(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	p.CheckAll([][]string{
+		{"EVAL", "for i = 1, 300 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end " +
+			"redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0') " +
+			"for i = 1, 100 do for _, c in ipairs({'a', 'b', 'a', 'c'}) do " +
+			"redis.call('XREADGROUP', 'GROUP', 'g', c, 'COUNT', '1', 'STREAMS', KEYS[1], '>') end end", "1", "s"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "a"},
+		{"XPENDING", "s", "g"},
+		{"XPENDING", "s", "g", "-", "+", "1000"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "c"},
+		{"XPENDING", "s", "g", "-", "+", "1000"},
+		{"XACK", "s", "g", "2-1", "4-1", "6-1"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "b"},
+		{"XPENDING", "s", "g"},
+		{"XINFO", "GROUPS", "s"},
+	})
+}
+
+// TestDiffStreamRedeliver: entries already pending delivered again after
+// XGROUP SETID, to their own consumer and to another, keep one pending
+// entry each with a delivery count of 1.
+func TestDiffStreamRedeliver(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	p.CheckAll([][]string{
+		{"EVAL", "for i = 1, 50 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end", "1", "s"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "a", "COUNT", "20", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "b", "COUNT", "20", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", "0"},
+		{"XGROUP", "SETID", "s", "g", "10-1"},
+		{"XREADGROUP", "GROUP", "g", "a", "COUNT", "25", "STREAMS", "s", ">"},
+		{"XPENDING", "s", "g"},
+		{"XPENDING", "s", "g", "-", "+", "100"},
+		{"XPENDING", "s", "g", "-", "+", "100", "a"},
+		{"XPENDING", "s", "g", "-", "+", "100", "b"},
+		{"XGROUP", "SETID", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "b", "NOACK", "COUNT", "5", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "b", "COUNT", "30", "STREAMS", "s", ">"},
+		{"XPENDING", "s", "g", "-", "+", "100", "a"},
+		{"XPENDING", "s", "g", "-", "+", "100", "b"},
+		{"XINFO", "STREAM", "s", "FULL", "COUNT", "0"},
+	})
+}
+
+// TestDiffStreamAckMany: XACK of many IDs, unsorted, repeated, some not
+// pending, from the lists of two interleaved consumers.
+func TestDiffStreamAckMany(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	ack := []string{"XACK", "s", "g"}
+	for _, i := range []int{40, 3, 7, 3, 99, 15, 16, 1, 2, 38, 39, 40, 200, 21, 23, 25, 27, 29, 30, 31} {
+		ack = append(ack, strconv.Itoa(i)+"-1")
+	}
+	p.CheckAll([][]string{
+		{"EVAL", "for i = 1, 60 do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end " +
+			"redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0') " +
+			"for i = 1, 20 do for _, c in ipairs({'a', 'b'}) do " +
+			"redis.call('XREADGROUP', 'GROUP', 'g', c, 'COUNT', '1', 'STREAMS', KEYS[1], '>') end end", "1", "s"},
+		ack,
+		ack,
+		{"XACK", "s", "g", "5-1", "6-1", "8-1", "9-1", "10-1", "11-1", "12-1", "13-1", "14-1", "4-1"},
+		{"XPENDING", "s", "g"},
+		{"XPENDING", "s", "g", "-", "+", "100"},
+		{"XPENDING", "s", "g", "-", "+", "100", "a"},
+		{"XPENDING", "s", "g", "-", "+", "100", "b"},
+		{"XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", "0"},
+		{"XINFO", "CONSUMERS", "s", "g"},
+	})
+}

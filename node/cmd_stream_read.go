@@ -39,6 +39,12 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 		o := args[i]
 		switch {
 		case more > 0 && bytes.EqualFold(o, []byte("block")):
+			if c.fromScript() {
+				// Refused before the timeout is read, whether or not
+				// there is data to serve.
+				c.w.Error("ERR " + string(args[0]) + " command is not allowed with BLOCK option from scripts")
+				return a, false
+			}
 			i++
 			n, ok := parseInt(args[i])
 			if !ok {
@@ -49,10 +55,8 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 				c.w.Error(msgTimeoutNegative)
 				return a, false
 			}
-			if n > math.MaxInt64-time.Now().UnixMilli() {
-				c.w.Error(msgTimeoutRange)
-				return a, false
-			}
+			// Redis 7.0 takes any larger timeout too: past the end of
+			// time it waits for ever.
 			a.timeout = n
 		case more > 0 && bytes.EqualFold(o, []byte("count")):
 			i++
@@ -105,6 +109,7 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 	for i, arg := range args[streamsArg+n:] {
 		key := a.keys[i]
 		o := c.db.lookup(key, c.now)
+		c.countLookup(o != nil)
 		if o != nil && o.typ != typeStream {
 			c.w.Error(msgWrongType)
 			return a, false
@@ -141,6 +146,11 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 	return a, true
 }
 
+// fromScript reports whether c is the client scripts run commands as.
+func (c *client) fromScript() bool {
+	return c.srv.scripts != nil && c.srv.scripts.sc == c
+}
+
 func cmdXRead(c *client, args [][]byte) { xreadGeneric(c, args, false) }
 
 // xreadGeneric implements XREAD and XREADGROUP.
@@ -154,7 +164,9 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 	// put the reply's length in front once it is known.
 	mark, served := len(c.w.Buf), 0
 	for i, key := range a.keys {
+		// Looked up again, and counted again, as Redis does.
 		o := c.db.lookup(key, c.now)
+		c.countLookup(o != nil)
 		if o == nil {
 			continue
 		}
@@ -210,7 +222,11 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 	groupName := append([]byte(nil), a.group...)
 	consumer := append([]byte(nil), a.consumer...)
 	count, noack := a.count, a.noack
-	c.block(keys, time.Duration(a.timeout)*time.Millisecond, func(c *client) bool {
+	var timeout time.Duration // 0: for ever
+	if a.timeout <= math.MaxInt64/int64(time.Millisecond) {
+		timeout = time.Duration(a.timeout) * time.Millisecond
+	}
+	c.block(keys, timeout, func(c *client) bool {
 		for i, key := range keys {
 			// Serve from the stream that was written, as Redis does.
 			if rk := c.blk.readyKey; rk != "" && rk != string(key) {
@@ -218,6 +234,12 @@ func xreadGeneric(c *client, args [][]byte, group bool) {
 			}
 			o := c.db.lookup(key, c.now)
 			if o == nil || o.typ != typeStream {
+				if group && c.blk.readyKey == string(key) {
+					// The key was deleted or overwritten: its groups are
+					// gone with it.
+					c.w.Error("UNBLOCKED the stream key no longer exists")
+					return true
+				}
 				continue
 			}
 			s := o.val.(*stream)
@@ -275,9 +297,14 @@ func (c *client) readGroup(s *stream, g *streamGroup, cons *streamConsumer, star
 		c.writeEntry(e)
 		if !noack {
 			if old := g.pel.find(e.id); old != nil {
-				old.consumer.pel.remove(e.id)
-				old.consumer, old.deliveryTime, old.deliveryCount = cons, c.now, 1
-				cons.pel.insert(old)
+				// Delivered again: moved to cons unless already its own
+				// (taking it out and back in would copy the list twice).
+				if old.consumer != cons {
+					old.consumer.pel.remove(e.id)
+					cons.pel.insert(old)
+					old.consumer = cons
+				}
+				old.deliveryTime, old.deliveryCount = c.now, 1
 			} else {
 				nack := &streamNACK{id: e.id, consumer: cons, deliveryTime: c.now, deliveryCount: 1}
 				g.pel.insert(nack)

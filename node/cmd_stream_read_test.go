@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ func TestDiffStreamXRead(t *testing.T) {
 				{"XREAD", "BLOCK", "x", "STREAMS", "a", "0"},
 				{"XREAD", "BLOCK", "-1", "STREAMS", "a", "0"},
 				{"XREAD", "BLOCK", "1.5", "STREAMS", "a", "0"},
+				{"XREAD", "BLOCK", "9223372036854775807", "STREAMS", "a", "0"},
 				{"XREAD", "FOO", "STREAMS", "a", "0"},
 				{"XREAD", "COUNT", "1", "a", "0"},
 				{"XREAD", "GROUP", "g", "c", "STREAMS", "a", "0"},
@@ -59,6 +61,27 @@ func TestDiffStreamXRead(t *testing.T) {
 }
 
 // waitBlockedClients polls INFO clients until n clients are blocked.
+// TestDiffStreamXReadBlockFromScript: BLOCK is refused inside a script
+// (before its value is parsed), with or without data to serve, while the
+// same reads without BLOCK run.
+func TestDiffStreamXReadBlockFromScript(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"XADD", "a", "1-1", "f", "1"},
+		{"XGROUP", "CREATE", "a", "g", "0"},
+		{"EVAL", "return redis.call('XREAD', 'BLOCK', '0', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREAD', 'BLOCK', '10', 'STREAMS', 'a', '$')", "0"},
+		{"EVAL", "return redis.call('XREAD', 'BLOCK', 'x', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.pcall('XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 'a', '>')", "0"},
+		{"EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 'nokey', '>')", "0"},
+		{"EVAL", "return redis.call('xread', 'block', '0', 'streams', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREAD', 'STREAMS', 'a', '0')", "0"},
+		{"EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'a', '>')", "0"},
+		{"XPENDING", "a", "g"},
+	})
+}
+
 func waitBlockedClients(t *testing.T, c *nodetest.Conn, n int) {
 	t.Helper()
 	want := fmt.Sprintf("blocked_clients:%d\r\n", n)
@@ -130,6 +153,11 @@ func TestDiffStreamXReadBlock(t *testing.T) {
 		{"served from the stream written first", [][]string{{"XADD", "a", "1-1", "f", "v"}, {"XADD", "b", "1-1", "f", "v"}},
 			[][]string{{"MULTI"}, {"XADD", "b", "2-1", "x", "1"}, {"XADD", "a", "2-1", "y", "2"}, {"EXEC"}},
 			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "a", "b", "$", "$"}}},
+		// Timeouts past what a time.Duration holds, or past the end of
+		// time once added to now: Redis 7.0 accepts them and waits.
+		{"huge timeouts", nil,
+			[][]string{{"XADD", "s", "1-1", "a", "1"}},
+			[][]string{{"XREAD", "BLOCK", "18446744073710", "STREAMS", "s", "$"}, {"XREAD", "BLOCK", "9223372036854775807", "STREAMS", "s", "$"}}},
 		{"woken through MULTI", nil,
 			[][]string{{"MULTI"}, {"XADD", "s", "1-1", "a", "1"}, {"XADD", "s", "2-1", "b", "2"}, {"EXEC"}},
 			[][]string{{"XREAD", "BLOCK", "0", "STREAMS", "s", "0"}}},
@@ -186,6 +214,18 @@ func TestDiffStreamXReadGroupBlock(t *testing.T) {
 		{"group destroyed",
 			[][]string{{"XGROUP", "DESTROY", "s", "g"}},
 			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		// The key deleted or overwritten: answered -UNBLOCKED at once, not
+		// left waiting for a stream of that name to come back.
+		{"key deleted",
+			[][]string{{"DEL", "s"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}, {"XREADGROUP", "GROUP", "h", "bob", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		{"key overwritten",
+			[][]string{{"SET", "s", "x"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
+		// Expired with no other command to follow: active expiry wakes it.
+		{"key expired",
+			[][]string{{"PEXPIRE", "s", "20"}},
+			[][]string{{"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"}}},
 	}
 	for _, tc := range cases {
 		for _, proto := range []string{"2", "3"} {
@@ -194,10 +234,16 @@ func TestDiffStreamXReadGroupBlock(t *testing.T) {
 				if !nodetest.Equal(got[0][i], got[1][i]) {
 					t.Errorf("RESP%s %s, client %d:\n  slotcache: %s\n  redis:     %s", proto, tc.name, i, got[0][i], got[1][i])
 				}
-				if wantErr := tc.name == "group destroyed"; got[0][i].IsError() != wantErr || got[0][i].Null {
+				if wantErr := strings.HasPrefix(tc.name, "group destroyed") || strings.HasPrefix(tc.name, "key "); got[0][i].IsError() != wantErr || got[0][i].Null {
 					t.Errorf("RESP%s %s, client %d: reply %s", proto, tc.name, i, got[0][i])
 				}
 			}
+		}
+		if tc.name == "key expired" {
+			// Nothing left to compare, and a key expiring within
+			// milliseconds would make the replies a race.
+			p.Check("FLUSHALL")
+			continue
 		}
 		// The state the wake-ups left, compared before the next case.
 		for _, c := range setup {
@@ -265,5 +311,60 @@ func TestDiffStreamBlockedClientGone(t *testing.T) {
 	}
 	if !nodetest.Equal(got[0], got[2]) || !nodetest.Equal(got[1], got[3]) || got[0].Elems[0].Int != 0 {
 		t.Errorf("after the blocked client left:\n  slotcache: %s %s\n  redis:     %s %s", got[0], got[1], got[2], got[3])
+	}
+}
+
+// TestDiffStreamReadKeyspaceStats: the stream commands count keyspace
+// hits and misses as Redis does (XREAD and XREADGROUP look each key up
+// twice, once for its ID and once to serve it; writes count nothing).
+func TestDiffStreamReadKeyspaceStats(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.Normalize(maskStreamTimes)
+	p.CheckAll([][]string{
+		{"XADD", "s", "1-1", "f", "v"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"SET", "str", "x"},
+	})
+	stats := func(c *nodetest.Conn) [2]int {
+		f := infoFields(t, c, "stats")
+		var out [2]int
+		for i, k := range []string{"keyspace_hits", "keyspace_misses"} {
+			n, err := strconv.Atoi(f[k])
+			if err != nil {
+				t.Fatalf("INFO %s = %q", k, f[k])
+			}
+			out[i] = n
+		}
+		return out
+	}
+	for _, cmd := range [][]string{
+		{"XREAD", "STREAMS", "s", "nokey", "0", "0"},
+		{"XREAD", "STREAMS", "s", "$"},
+		{"XREAD", "STREAMS", "str", "0"},
+		{"XREAD", "STREAMS", "s", "x"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"},
+		{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "nokey", ">"},
+		{"XREAD", "BLOCK", "1", "STREAMS", "nokey", "$"},
+		{"XRANGE", "s", "-", "+"}, {"XRANGE", "nokey", "-", "+"}, {"XLEN", "nokey"},
+		{"XINFO", "STREAM", "s"}, {"XPENDING", "s", "g"},
+		{"XINFO", "GROUPS", "nokey"}, {"XINFO", "CONSUMERS", "s", "g"}, {"XPENDING", "nokey", "g"},
+		{"XACK", "s", "g", "1-1"}, {"XACK", "nokey", "g", "1-1"},
+		{"XCLAIM", "s", "g", "c", "0", "1-1"}, {"XCLAIM", "nokey", "g", "c", "0", "1-1"},
+		{"XAUTOCLAIM", "s", "g", "c", "0", "0"}, {"XAUTOCLAIM", "nokey", "g", "c", "0", "0"},
+		{"XADD", "s", "2-1", "f", "v"}, {"XADD", "new", "NOMKSTREAM", "*", "f", "v"},
+		{"XDEL", "s", "2-1"}, {"XDEL", "nokey", "2-1"}, {"XTRIM", "s", "MAXLEN", "5"}, {"XTRIM", "nokey", "MAXLEN", "5"},
+		{"XSETID", "s", "5-1"}, {"XSETID", "nokey", "5-1"},
+		{"XGROUP", "CREATECONSUMER", "s", "g", "d"}, {"XGROUP", "CREATE", "nokey", "g", "0"},
+		{"XGROUP", "SETID", "s", "g", "0"}, {"XGROUP", "DESTROY", "s", "g"},
+	} {
+		n0, r0 := stats(p.Node), stats(p.Redis)
+		p.Check(cmd...)
+		n1, r1 := stats(p.Node), stats(p.Redis)
+		for i, name := range []string{"keyspace_hits", "keyspace_misses"} {
+			if n1[i]-n0[i] != r1[i]-r0[i] {
+				t.Errorf("%q: %s grew by %d, in redis by %d", cmd, name, n1[i]-n0[i], r1[i]-r0[i])
+			}
+		}
 	}
 }

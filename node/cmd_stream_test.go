@@ -323,3 +323,48 @@ func TestDiffStreamNodeLimits(t *testing.T) {
 	)
 	p.CheckAll(cmds)
 }
+
+// TestDiffStreamTrimLimitZero: a LIMIT given without "~" is refused even
+// when it is 0, as Redis checks that LIMIT was given, not its value.
+func TestDiffStreamTrimLimitZero(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"XADD", "s", "1-1", "a", "1"},
+		{"XADD", "s", "MAXLEN", "5", "LIMIT", "0", "2-1", "f", "v"},
+		{"XADD", "s", "MAXLEN", "=", "5", "LIMIT", "0", "2-1", "f", "v"},
+		{"XADD", "s", "MINID", "1", "LIMIT", "0", "2-1", "f", "v"},
+		{"XTRIM", "s", "MAXLEN", "0", "LIMIT", "0"},
+		{"XTRIM", "s", "MINID", "5", "LIMIT", "0"},
+		{"XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "0"},
+		{"XADD", "s", "LIMIT", "0", "3-1", "f", "v"},
+		{"XTRIM", "s", "LIMIT", "0"},
+		{"XLEN", "s"},
+		{"XRANGE", "s", "-", "+"},
+	})
+}
+
+// TestDiffStreamTrimDefaultLimit: without LIMIT, approximate trimming
+// stops after 100 nodes' worth of entries, 10000 when
+// stream-node-max-entries is 0 and at most 1000000: a stream-node-max-
+// entries of 150 lets one XTRIM remove 12000 entries.
+func TestDiffStreamTrimDefaultLimit(t *testing.T) {
+	p := nodetest.NewPair(t)
+	fill := func(key string, n int) []string {
+		return []string{"EVAL", "for i = 1, " + strconv.Itoa(n) + " do redis.call('XADD', KEYS[1], i .. '-1', 'f', i) end", "1", key}
+	}
+	p.CheckAll([][]string{
+		{"CONFIG", "SET", "stream-node-max-entries", "150"},
+		fill("s", 12000),
+		{"XTRIM", "s", "MAXLEN", "~", "0"},
+		{"XINFO", "STREAM", "s"},
+		fill("t", 12000),
+		{"XADD", "t", "MAXLEN", "~", "0", "20000-1", "f", "v"},
+		{"XLEN", "t"},
+		{"CONFIG", "SET", "stream-node-max-entries", "0"},
+		{"CONFIG", "SET", "stream-node-max-bytes", "4096"},
+		fill("u", 12000),
+		{"XTRIM", "u", "MAXLEN", "~", "0"},
+		{"XLEN", "u"},
+		{"CONFIG", "SET", "stream-node-max-entries", "100"},
+	})
+}

@@ -429,6 +429,7 @@ func (s *Server) cron() {
 		s.mu.Lock()
 		if !s.activeExpireOff && !s.scriptBusy() {
 			s.activeExpire()
+			s.serveBlocked() // clients blocked on keys that expired (XREADGROUP)
 		}
 		s.sampleRates(time.Now())
 		s.sampleMemory()

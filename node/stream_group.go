@@ -51,6 +51,24 @@ func (p *pel) remove(id streamID) {
 	*p = slices.Delete(*p, i, i+1)
 }
 
+// removeSorted drops the NACKs with these IDs (ascending, distinct, all
+// present) in one pass, where removing them one by one would copy the
+// list's tail for each.
+func (p *pel) removeSorted(ids []streamID) {
+	s := *p
+	out, j := s.search(ids[0]), 0
+	for i := out; i < len(s); i++ {
+		if j < len(ids) && s[i].id == ids[j] {
+			j++
+			continue
+		}
+		s[out] = s[i]
+		out++
+	}
+	clear(s[out:])
+	*p = s[:out]
+}
+
 // streamConsumer is a consumer of a group.
 type streamConsumer struct {
 	name     string

@@ -184,6 +184,7 @@ func FuzzStreamCommands(f *testing.F) {
 		"\x00s 1 a b\n\x00t 2 c d\n\x06COUNT 1 STREAMS s t 0 $\n\x06BLOCK 10 STREAMS s $",
 		"\x0cCREATE s g $ MKSTREAM ENTRIESREAD 2\n\x00s 5 f v\n\x07GROUP g c NOACK COUNT 1 STREAMS s >\n\x07GROUP g c STREAMS s >\n\x08s g 5-0",
 		"\x0cCREATE s g 0 MKSTREAM\n\x00s 1 f v\n\x07GROUP g c STREAMS s >\n\x09s g IDLE 5 - + 10 c\n\x0as g d 0 1-0 FORCE JUSTID RETRYCOUNT 3 LASTID 5\n\x03s 1\n\x0bs g c 0 0 COUNT 3 JUSTID",
+		"\x0cCREATE s g 0 MKSTREAM\n\x00s 1 f v\n\x00s 2 f v\n\x00s 3 f v\n\x07GROUP g a COUNT 1 STREAMS s >\n\x07GROUP g b COUNT 1 STREAMS s >\n\x07GROUP g a STREAMS s >\n\x08s g 3 9 1 1 2 7 8 9 0 4 5\n\x0cSETID s g 0\n\x07GROUP g b STREAMS s >\n\x0cDELCONSUMER s g a",
 		"\x0cCREATE s g 0 MKSTREAM\n\x0cSETID s g 0 ENTRIESREAD 1\n\x0cCREATECONSUMER s g c\n\x0cDELCONSUMER s g c\n\x0dSTREAM s FULL COUNT 1\n\x0dGROUPS s\n\x0dCONSUMERS s g\n\x0cDESTROY s g\n\x0es",
 	} {
 		f.Add([]byte(s))
@@ -241,7 +242,39 @@ func runStreamCommands(t *testing.T, c *client, in []byte) {
 		if err != nil || n != len(c.w.Buf) {
 			t.Fatalf("%q: reply %q (%d of %d bytes, %v)", args, c.w.Buf, n, len(c.w.Buf), err)
 		}
+		for _, key := range []string{"s", "t"} {
+			if o := c.db.lookup([]byte(key), c.now); o != nil && o.typ == typeStream {
+				if msg := checkStreamPELs(o.val.(*stream)); msg != "" {
+					t.Fatalf("%q: %s: %s", args, key, msg)
+				}
+			}
+		}
 	}
+}
+
+// checkStreamPELs checks that each group's pending list is sorted and is
+// exactly the union of its consumers' lists.
+func checkStreamPELs(s *stream) string {
+	for name, g := range s.groups {
+		total := 0
+		for cname, cons := range g.consumers {
+			for i, n := range cons.pel {
+				if n.consumer != cons || g.pel.find(n.id) != n || (i > 0 && cons.pel[i-1].id.cmp(n.id) >= 0) {
+					return fmt.Sprintf("group %s consumer %s: bad entry %s", name, cname, n.id)
+				}
+			}
+			total += len(cons.pel)
+		}
+		for i, n := range g.pel {
+			if n.consumer == nil || n.consumer.pel.find(n.id) != n || (i > 0 && g.pel[i-1].id.cmp(n.id) >= 0) {
+				return fmt.Sprintf("group %s: bad entry %s", name, n.id)
+			}
+		}
+		if total != len(g.pel) {
+			return fmt.Sprintf("group %s: %d pending, consumers hold %d", name, len(g.pel), total)
+		}
+	}
+	return ""
 }
 
 // BenchmarkStreamGroupReadAck delivers one entry to a consumer group and
@@ -281,5 +314,41 @@ func BenchmarkStreamGroupReadAck(b *testing.B) {
 	b.StopTimer()
 	if !strings.HasSuffix(string(c.w.Buf), ":1\r\n") {
 		b.Fatalf("last XACK: %q", c.w.Buf)
+	}
+}
+
+// BenchmarkStreamDelConsumer deletes a consumer holding every other of
+// 20,000 pending entries of its group (XGROUP DELCONSUMER through the
+// command handler; the group is rebuilt, untimed, for each iteration).
+func BenchmarkStreamDelConsumer(b *testing.B) {
+	c := newTestClient(b)
+	del := [][]byte{[]byte("xgroup"), []byte("delconsumer"), []byte("s"), []byte("g"), []byte("a")}
+	delCmd := c.srv.commands.lookup(del[0]).lookupSub(del[1])
+	for i := 1; i <= 20000; i++ {
+		runString(c, "xadd", "s", strconv.Itoa(i)+"-1", "f", "v")
+	}
+	xgroup := func(args ...string) {
+		bs := [][]byte{[]byte("xgroup")}
+		for _, a := range args {
+			bs = append(bs, []byte(a))
+		}
+		c.srv.commands.lookup(bs[0]).lookupSub(bs[1]).fn(c, bs)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		xgroup("destroy", "s", "g")
+		xgroup("create", "s", "g", "0")
+		for range 10000 {
+			runString(c, "xreadgroup", "group", "g", "a", "count", "1", "streams", "s", ">")
+			runString(c, "xreadgroup", "group", "g", "b", "count", "1", "streams", "s", ">")
+		}
+		c.w.Buf = c.w.Buf[:0]
+		b.StartTimer()
+		delCmd.fn(c, del)
+	}
+	b.StopTimer()
+	if string(c.w.Buf) != ":10000\r\n" {
+		b.Fatalf("XGROUP DELCONSUMER: %q", c.w.Buf)
 	}
 }
