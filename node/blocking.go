@@ -10,7 +10,6 @@ import (
 const (
 	msgTimeoutNotFloat = "ERR timeout is not a float or out of range"
 	msgTimeoutNegative = "ERR timeout is negative"
-	msgTimeoutRange    = "ERR timeout is out of range"
 )
 
 // blockState describes a client parked by a blocking command (BLPOP & co.).
@@ -34,20 +33,23 @@ type readyKey struct {
 	key string
 }
 
-// parseTimeout parses a blocking command's timeout as Redis does: seconds
-// as a float, truncated toward zero to whole milliseconds (so 0.0001 means
-// 0, wait forever). It returns the error text on failure.
+// parseTimeout parses a blocking command's timeout as Redis 7.0 does:
+// seconds as a float, truncated toward zero to whole milliseconds (so
+// 0.0001 means 0, wait forever). Milliseconds beyond a 64-bit integer
+// (inf included) become negative in Redis's conversion, so they are
+// refused as negative; a timeout too far away for a time.Duration waits
+// forever, as it does in Redis. It returns the error text on failure.
 func parseTimeout(b []byte) (time.Duration, string) {
 	f, ok := parseFloat(b)
-	if !ok || math.IsInf(f, 0) {
+	if !ok || math.IsNaN(f) {
 		return 0, msgTimeoutNotFloat
 	}
 	ms := math.Trunc(f * 1000)
-	if ms < 0 {
+	if ms < 0 || ms >= 1<<63 {
 		return 0, msgTimeoutNegative
 	}
-	if ms > float64(math.MaxInt64-time.Now().UnixMilli()) || ms > float64(math.MaxInt64/int64(time.Millisecond)) {
-		return 0, msgTimeoutRange
+	if ms > float64(math.MaxInt64/int64(time.Millisecond)) {
+		return 0, ""
 	}
 	return time.Duration(ms) * time.Millisecond, ""
 }

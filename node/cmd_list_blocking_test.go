@@ -233,3 +233,40 @@ func nodeAddr(t *testing.T) string {
 	addr, _ := nodetest.StartNode(t, nil)
 	return addr
 }
+
+// TestBlockingTimeoutLimits: timeouts beyond what a 64-bit count of
+// milliseconds holds are refused as negative, as Redis 7.0's conversion
+// makes them; huge but representable ones block.
+func TestBlockingTimeoutLimits(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"BLPOP", "k", "9223372036854775807"},
+		{"BLPOP", "k", "1e300"},
+		{"BLPOP", "k", "inf"},
+		{"BLPOP", "k", "-inf"},
+		{"BLPOP", "k", "nan"},
+		{"BLPOP", "k", "-0.5"},
+		{"BZPOPMIN", "k", "1e300"},
+		{"RPUSH", "k", "v"},
+		{"BLPOP", "k", "1e15"}, // an element is there: served at once
+		{"RPUSH", "k", "v"},
+		{"BLPOP", "k", "18446744073710"},
+	})
+	// a huge timeout blocks until a push
+	addr, _ := nodetest.StartNode(t, nil)
+	c, pusher := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+	if err := c.Send("BLPOP", "q", "1e15"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(pusher.Do("CLIENT", "LIST").String(), "cmd=blpop") {
+		if time.Now().After(deadline) {
+			t.Fatal("BLPOP with a timeout of 1e15 s did not block")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	pusher.Do("RPUSH", "q", "x")
+	if v, err := c.Read(); err != nil || len(v.Elems) != 2 || string(v.Elems[1].Str) != "x" {
+		t.Fatalf("BLPOP q 1e15 after a push: %s, %v", v, err)
+	}
+}
