@@ -695,3 +695,24 @@ func TestDiffScriptRuntimeErrors(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestDiffScriptHugeResults checks that a script asking for more results
+// than Lua's stack holds (unpack, string.byte over a long range) gets
+// redis-server's error, and that the interpreter still runs the next
+// scripts afterwards.
+func TestDiffScriptHugeResults(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return #{unpack({}, 1, 1e7)}",
+		"return 1",
+		"return #{unpack({}, 1, 9000)}",
+		"return #{unpack({1, 2, 3}, 1, 7000)}",
+		"local ok, e = pcall(unpack, {}, 1, 1e7) return e",
+		"return #{string.byte(string.rep('x', 1e6), 1, -1)}",
+		"return #{string.byte(string.rep('x', 7000), 1, -1)}",
+		"local ok, e = pcall(string.byte, string.rep('x', 1e6), 1, -1) return e",
+		"return 'still here'",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}

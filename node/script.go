@@ -134,6 +134,41 @@ func (e *scriptEngine) reset() {
 		return 1
 	}))
 	g.RawSetString("pcall", L.NewFunction(e.luaPcall))
+	// unpack and string.byte push one value per result: as in Lua 5.1,
+	// more than its C stack holds (LUAI_MAXCSTACK) is an error, not
+	// millions of values on the interpreter's stack.
+	unpack := g.RawGetString("unpack")
+	g.RawSetString("unpack", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		i := float64(L.OptNumber(2, 1))
+		j := float64(t.Len())
+		if L.Get(3) != lua.LNil {
+			j = float64(L.CheckNumber(3))
+		}
+		if i <= j && j-i+1+float64(L.GetTop()) > luaMaxCStack {
+			raiseAt(L, "too many results to unpack")
+		}
+		return callThrough(L, unpack)
+	}))
+	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
+		byteFn := str.RawGetString("byte")
+		str.RawSetString("byte", L.NewFunction(func(L *lua.LState) int {
+			n := float64(len(L.CheckString(1)))
+			rel := func(pos float64) float64 {
+				if pos < 0 {
+					pos += n + 1
+				}
+				return max(pos, 0)
+			}
+			first := rel(float64(L.OptNumber(2, 1)))
+			last := rel(float64(L.OptNumber(3, lua.LNumber(first))))
+			first, last = max(first, 1), min(last, n)
+			if first <= last && last-first+1+float64(L.GetTop()) > luaMaxCStack {
+				raiseAt(L, "stack overflow (string slice too long)")
+			}
+			return callThrough(L, byteFn)
+		}))
+	}
 	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
 		rep := str.RawGetString("rep")
 		str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
@@ -209,6 +244,22 @@ func (e *scriptEngine) reset() {
 	e.errFn = L.NewFunction(e.errorHandler)
 	e.scripts = map[string]*luaScript{}
 	e.bodies = 0
+}
+
+// luaMaxCStack is Lua 5.1's LUAI_MAXCSTACK: the most values a C function
+// may push.
+const luaMaxCStack = 8000
+
+// callThrough calls fn with the arguments of the running Go function and
+// returns all its results.
+func callThrough(L *lua.LState, fn lua.LValue) int {
+	n := L.GetTop()
+	L.Push(fn)
+	for i := 1; i <= n; i++ {
+		L.Push(L.Get(i))
+	}
+	L.Call(n, lua.MultRet)
+	return L.GetTop() - n
 }
 
 // luaPcall is pcall as Redis 7 has it: an error table {err=...} raised by
