@@ -716,3 +716,21 @@ func TestDiffScriptHugeResults(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestDiffScriptReplyHelpers compares redis.status_reply and
+// redis.error_reply given a wrong argument (they return an error table,
+// they raise nothing) with redis-server.
+func TestDiffScriptReplyHelpers(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return redis.status_reply(1)",
+		"return redis.error_reply(1)",
+		"return type(redis.status_reply())",
+		"return redis.status_reply('a', 'b')",
+		"return redis.error_reply()",
+		"return pcall(redis.status_reply)",
+		"return {pcall(redis.error_reply, {})}",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}
