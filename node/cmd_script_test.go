@@ -734,3 +734,13 @@ func TestDiffScriptReplyHelpers(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestDiffScriptNumberArgs compares how numbers given to redis.call are
+// written as arguments (C's %.17g in Redis 7.0) with redis-server.
+func TestDiffScriptNumberArgs(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, n := range []string{"1", "-1", "1.5", "0.1", "1/3", "1e15", "1e16", "1e17", "1e20", "2^53+1", "-2^63", "1e-5", "123.456e-10", "1/0", "-1/0", "0/0", "-(0/0)", "-0.0", "3.0"} {
+		p.Check("EVAL", "return redis.call('ping', "+n+")", "0")
+		p.Check("EVAL", "redis.call('set', KEYS[1], "+n+") return redis.call('get', KEYS[1])", "1", "n")
+	}
+}

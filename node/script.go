@@ -687,13 +687,21 @@ func luaArg(v lua.LValue) (string, bool) {
 	return "", false
 }
 
-// formatLuaNumber renders a number argument the way Redis 7 does (shortest
-// form that reads back the same: 1, 1.5, 1e+20).
+// formatLuaNumber renders a number argument the way Redis 7.0 does, with
+// C's "%.17g" (0.1 is 0.10000000000000001, 1e16 is 10000000000000000).
 func formatLuaNumber(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatInt(int64(f), 10)
+	switch {
+	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
 	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return strconv.FormatFloat(f, 'g', 17, 64)
 }
 
 var (
