@@ -361,8 +361,16 @@ func (e *scriptEngine) exec(args [][]byte) string {
 	if cl := s.cluster.Load(); cl != nil {
 		m := cl.member.Map()
 		sc.keyIdx = cl.cfg.KeyIndexes(args, sc.keyIdx[:0])
+		first := -1
 		for _, i := range sc.keyIdx {
-			if cl.redirection(m, slots.KeySlot(args[i]), write, sc.readonly) != "" {
+			slot := slots.KeySlot(args[i])
+			// A command whose keys span slots is refused as Redis
+			// refuses it (its cluster lookup finds no node for it).
+			if first >= 0 && slot != first {
+				return msgScriptNonLocal
+			}
+			first = slot
+			if cl.redirection(m, slot, write, sc.readonly) != "" {
 				return msgScriptNonLocal
 			}
 		}

@@ -744,3 +744,27 @@ func TestDiffScriptNumberArgs(t *testing.T) {
 		p.Check("EVAL", "redis.call('set', KEYS[1], "+n+") return redis.call('get', KEYS[1])", "1", "n")
 	}
 }
+
+// TestDiffClusterScriptSlots compares scripts that reach keys of two
+// slots of the same node with a Redis Cluster: declared or not, a script
+// keeps to one slot unless its shebang allows cross-slot keys.
+func TestDiffClusterScriptSlots(t *testing.T) {
+	_, r2, c1, _, n1, n2, _ := twoGroups(t)
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(strings.NewReplacer(n2, "<owner>", r2, "<owner>").Replace(string(v.Str)))
+		}
+		return v
+	}
+	// b (slot 3300) and c (slot 7365) are both served by the first group.
+	p.CheckAll([][]string{
+		{"EVAL", "return redis.call('get', 'c')", "1", "b"},
+		{"EVAL", "redis.call('get', 'b') return redis.call('get', 'c')", "0"},
+		{"EVAL", "return redis.pcall('get', 'c')", "1", "b"},
+		{"EVAL", "return redis.call('mget', 'b', 'c')", "0"},
+		{"EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('get', 'b') return redis.call('get', 'c')", "0"},
+		{"EVAL", "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', 'c')", "1", "b"},
+		{"EVAL", "redis.call('set', 'b', 1) return redis.call('get', 'b')", "0"},
+	})
+}
