@@ -768,3 +768,22 @@ func TestDiffClusterScriptSlots(t *testing.T) {
 		{"EVAL", "redis.call('set', 'b', 1) return redis.call('get', 'b')", "0"},
 	})
 }
+
+// TestDiffScriptFormat compares string.format with long widths,
+// precisions and flags with redis-server's Lua.
+func TestDiffScriptFormat(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return string.format('%0999999999d', 1)",
+		"return string.format('%.999999999f', 1)",
+		"return string.format('%99d|%.99f|%5.2f', 1, 2, 3)",
+		"return string.format('%100d', 1)",
+		"return string.format('%-+ #0d', 1)",
+		"return string.format('%-+ #0-d', 1)",
+		"return string.format('%%%d%%', 5)",
+		"return pcall(string.format, '%123d', 1)",
+		"return select(2, pcall(string.format, '%123d', 1))",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}

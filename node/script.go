@@ -151,6 +151,13 @@ func (e *scriptEngine) reset() {
 		return callThrough(L, unpack)
 	}))
 	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
+		format := str.RawGetString("format")
+		str.RawSetString("format", L.NewFunction(func(L *lua.LState) int {
+			if msg := checkFormat(L.CheckString(1)); msg != "" {
+				raiseAt(L, msg)
+			}
+			return callThrough(L, format)
+		}))
 		byteFn := str.RawGetString("byte")
 		str.RawSetString("byte", L.NewFunction(func(L *lua.LState) int {
 			n := float64(len(L.CheckString(1)))
@@ -249,6 +256,46 @@ func (e *scriptEngine) reset() {
 // luaMaxCStack is Lua 5.1's LUAI_MAXCSTACK: the most values a C function
 // may push.
 const luaMaxCStack = 8000
+
+// checkFormat checks the conversions of a string.format format as Lua
+// 5.1 does: at most five flags, and width and precision of two digits at
+// most. It returns Lua's error text, or "".
+func checkFormat(f string) string {
+	digit := func(i int) bool { return i < len(f) && f[i] >= '0' && f[i] <= '9' }
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(f) && f[i] == '%' {
+			continue
+		}
+		start := i
+		for i < len(f) && strings.IndexByte("-+ #0", f[i]) >= 0 {
+			i++
+		}
+		if i-start >= 6 {
+			return "invalid format (repeated flags)"
+		}
+		for range 2 {
+			if digit(i) {
+				i++
+			}
+		}
+		if i < len(f) && f[i] == '.' {
+			i++
+			for range 2 {
+				if digit(i) {
+					i++
+				}
+			}
+		}
+		if digit(i) {
+			return "invalid format (width or precision too long)"
+		}
+	}
+	return ""
+}
 
 // callThrough calls fn with the arguments of the running Go function and
 // returns all its results.
