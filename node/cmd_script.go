@@ -358,6 +358,12 @@ func (e *scriptEngine) exec(args [][]byte) string {
 	if s.cfg.MaxMemory > 0 && cmd.flags&flagDenyOOM != 0 && !r.wrote && !s.memoryOK() {
 		return msgOOM
 	}
+	if write {
+		// As in Redis, a write command makes the script unkillable
+		// (and free of the OOM check) whether or not it changed a key
+		// (or was refused by the cluster checks).
+		r.wrote = true
+	}
 	if cl := s.cluster.Load(); cl != nil {
 		m := cl.member.Map()
 		sc.keyIdx = cl.cfg.KeyIndexes(args, sc.keyIdx[:0])
@@ -382,13 +388,10 @@ func (e *scriptEngine) exec(args [][]byte) string {
 		return "ERR internal error while executing '" + cmd.name + "'"
 	}
 	cmd.calls++
-	if s.dirty != dirty {
-		r.wrote = true
-		if len(db.watched) > 0 || len(db.blocking) > 0 {
-			first, last, step := cmd.keyRange(len(args))
-			for i := first; first > 0 && i <= last; i += step {
-				db.signalModified(args[i])
-			}
+	if s.dirty != dirty && (len(db.watched) > 0 || len(db.blocking) > 0) {
+		first, last, step := cmd.keyRange(len(args))
+		for i := first; first > 0 && i <= last; i += step {
+			db.signalModified(args[i])
 		}
 	}
 	if len(sc.w.Buf) > 0 && sc.w.Buf[0] == '-' {

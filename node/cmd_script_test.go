@@ -787,3 +787,21 @@ func TestDiffScriptFormat(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestScriptKillAfterNoopWrite checks that a script which ran a write
+// command, even one that changed nothing (DEL of a missing key), is
+// unkillable, as in Redis: its write may have been propagated.
+func TestScriptKillAfterNoopWrite(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, func(c *node.Config) { c.BusyReplyThreshold = 50 * time.Millisecond })
+	a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+	a.Send("EVAL", "redis.call('del', KEYS[1]) local t0 = redis.call('time') "+
+		"while true do local t = redis.call('time') if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 500000 then break end end "+
+		"return 'done'", "1", "nokey")
+	waitBusy(t, b)
+	if v := b.Do("SCRIPT", "KILL"); !strings.HasPrefix(string(v.Str), "UNKILLABLE ") {
+		t.Fatalf("SCRIPT KILL after a write command that changed nothing: %s", v)
+	}
+	if v, err := a.Read(); err != nil || string(v.Str) != "done" {
+		t.Fatalf("unkillable script's reply: %s, %v", v, err)
+	}
+}
