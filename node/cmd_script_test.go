@@ -425,6 +425,12 @@ func waitBusy(t *testing.T, c *nodetest.Conn) {
 
 // scriptRESP3Cases depend on the caller's protocol and redis.setresp.
 var scriptRESP3Cases = [][]string{
+	{"EVAL", "return {verbatim_string={format='txt', string='abc'}}", "0"},
+	{"EVAL", "return {verbatim_string={format='markdown', string='a\\r\\nb'}}", "0"},
+	{"EVAL", "return {verbatim_string={format='', string='x'}}", "0"},
+	{"EVAL", "return {verbatim_string={format='txt'}}", "0"},
+	{"EVAL", "redis.setresp(3) local v = redis.call('info', 'keyspace') return v.verbatim_string.format", "0"},
+	{"EVAL", "redis.setresp(3) return type(redis.call('info', 'keyspace'))", "0"},
 	{"EVAL", "return nil", "0"},
 	{"EVAL", "return false", "0"},
 	{"EVAL", "return true", "0"},

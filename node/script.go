@@ -652,6 +652,17 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) bool {
 			}
 			return true
 		}
+		if vs, ok := v.RawGetString("verbatim_string").(*lua.LTable); ok {
+			format, okf := vs.RawGetString("format").(lua.LString)
+			str, oks := vs.RawGetString("string").(lua.LString)
+			if okf && oks {
+				// As Redis: the format is cut or padded to 3 bytes.
+				f := []byte("   ")
+				copy(f, format)
+				w.Verbatim(string(f), string(str))
+				return true
+			}
+		}
 		if m, ok := v.RawGetString("map").(*lua.LTable); ok {
 			var keys, vals []lua.LValue
 			eachPair(m, func(k, val lua.LValue) {
