@@ -811,3 +811,24 @@ func TestScriptKillAfterNoopWrite(t *testing.T) {
 		t.Fatalf("unkillable script's reply: %s, %v", v, err)
 	}
 }
+
+// TestDiffScriptUnfinished compares the compile errors of strings and
+// long brackets cut short with redis-server's.
+func TestDiffScriptUnfinished(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return 'abc",
+		"return 'a\nb'",
+		"local x = 1\nreturn \"ab\nc\"",
+		"return \"it's\nc\"",
+		"return 'a\\tb\nc'",
+		"return 'a\\\n",
+		"return 'a\rb'",
+		"return [[abc",
+		"return 1 --[[abc",
+		"return 'a\\",
+		"return ''",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}

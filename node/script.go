@@ -399,8 +399,39 @@ func compileError(err error, src string) string {
 		msg = "unexpected symbol"
 	case strings.HasPrefix(msg, "unterminated string"):
 		msg = "unfinished string"
+		if tok != "'<eof>'" {
+			line, tok = unfinishedString(src, line, pe.Token)
+		}
+	case msg == "unterminated multiline string":
+		msg = "unfinished long string"
+	case msg == "invalid multiline comment":
+		msg = "unfinished long comment"
 	}
 	return fmt.Sprintf("%s:%d: %s near %s", scriptChunk, line, msg, tok)
+}
+
+// unfinishedString places a string cut by the end of its line as Lua 5.1
+// does: on the line it started (the scanner reports the next one after a
+// newline) and named with its opening quote and the text read so far.
+func unfinishedString(src string, line int, text string) (int, string) {
+	lines := strings.Split(src, "\n")
+	for _, l := range []int{line - 1, line} {
+		if l < 1 || l > len(lines) {
+			continue
+		}
+		for _, q := range []string{"'", `"`} {
+			if strings.HasSuffix(lines[l-1], q+text) || strings.Contains(lines[l-1], q+text+"\r") {
+				return l, "'" + q + text + "'"
+			}
+		}
+	}
+	// The text read had escapes: the opening quote is the line's last.
+	l := max(1, min(line-1, len(lines)))
+	q := "'"
+	if i := strings.LastIndexAny(lines[l-1], `'"`); i >= 0 {
+		q = lines[l-1][i : i+1]
+	}
+	return l, "'" + q + text + "'"
 }
 
 // scriptRun is the state of the running script. It is also the Lua
