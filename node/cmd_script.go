@@ -209,8 +209,18 @@ func (e *scriptEngine) runScript(c *client, sha string, sc *luaScript, keys, arg
 	e.run = r
 	e.prepareClient(c)
 	L.SetContext(r)
+	// The script runs under runner, itself under a PCall without an
+	// error handler: an error that escapes the error handler's PCall
+	// (the interpreter's stack full when the handler is pushed) still
+	// ends here, with the interpreter's stack put back.
+	e.runErr = nil
+	L.Push(e.runner)
 	L.Push(sc.fn)
-	err := L.PCall(0, 1, e.errFn)
+	err := L.PCall(1, 1, nil)
+	if err == nil && e.runErr != nil {
+		err = e.runErr
+	}
+	e.runErr = nil
 	L.RemoveContext()
 	e.run = nil
 	if e.busy {

@@ -832,3 +832,23 @@ func TestDiffScriptUnfinished(t *testing.T) {
 		p.Check("EVAL", c, "0")
 	}
 }
+
+// TestScriptDeepStack fills the interpreter's stack through many frames of
+// many values each: the script gets an error (or its result), and the next
+// scripts run as before.
+func TestScriptDeepStack(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	v := c.Do("EVAL", `local t = {} for i = 1, 7900 do t[i] = i end
+local function f(n, ...) if n == 0 then return select("#", ...) end return 1 + f(n - 1, unpack(t, 1, 7900)) end
+return f(190)`, "0")
+	if v.Type != ':' && !strings.HasPrefix(string(v.Str), "ERR ") {
+		t.Fatalf("deep stack: %s", v)
+	}
+	if v := c.Do("EVAL", "return 1 + 1", "0"); v.Type != ':' || v.Int != 2 {
+		t.Fatalf("next script: %s", v)
+	}
+	if v := c.Do("EVAL", "local x = {} return #x", "0"); v.Type != ':' || v.Int != 0 {
+		t.Fatalf("next script: %s", v)
+	}
+}

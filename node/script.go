@@ -64,6 +64,8 @@ type scriptEngine struct {
 	env       *lua.LTable // read-only view of the globals, the scripts' environment
 	cjsonNull lua.LValue
 	errFn     *lua.LFunction
+	runner    *lua.LFunction // runs a script under errFn; see runScript
+	runErr    error          // the error of the script runner ran
 	scripts   map[string]*luaScript
 	bodies    int64 // bytes of cached script bodies
 	sc        *client
@@ -86,7 +88,7 @@ func (e *scriptEngine) reset() {
 	if e.L != nil {
 		e.L.Close()
 	}
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 200, RegistrySize: 1024, RegistryMaxSize: 1 << 20})
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 200, RegistrySize: 1024, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -249,6 +251,14 @@ func (e *scriptEngine) reset() {
 	L.SetMetatable(e.env, meta)
 	g.RawSetString("_G", e.env)
 	e.errFn = L.NewFunction(e.errorHandler)
+	e.runner = L.NewFunction(func(L *lua.LState) int {
+		L.Push(L.Get(1))
+		if err := L.PCall(0, 1, e.errFn); err != nil {
+			e.runErr = err
+			return 0
+		}
+		return 1
+	})
 	e.scripts = map[string]*luaScript{}
 	e.bodies = 0
 }
