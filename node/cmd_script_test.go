@@ -717,6 +717,11 @@ func TestDiffScriptHugeResults(t *testing.T) {
 		"return #{string.byte(string.rep('x', 1e6), 1, -1)}",
 		"return #{string.byte(string.rep('x', 7000), 1, -1)}",
 		"local ok, e = pcall(string.byte, string.rep('x', 1e6), 1, -1) return e",
+		"return #string.rep('x', 2^32 + 1)",
+		"return #string.rep('x', 2^31)",
+		"return #string.rep('x', 1e300)",
+		"return #string.rep('x', -1)",
+		"return #string.rep('ab', 3.7)",
 		"return 'still here'",
 	} {
 		p.Check("EVAL", c, "0")

@@ -183,12 +183,15 @@ func (e *scriptEngine) reset() {
 		str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
 			// One call must not take the node's memory: strings are
 			// bounded as bulk strings are (proto-max-bulk-len).
-			if n := int64(L.CheckInt(2)); n > 0 && int64(len(L.CheckString(1)))*n > e.s.cfg.ProtoMaxBulkLen {
+			// Lua 5.1 reads the count as a C int: 2^32+1 is 1, 2^31 is
+			// negative.
+			n := int64(int32(luaToInt(L.CheckNumber(2))))
+			if n > 0 && int64(len(L.CheckString(1)))*n > e.s.cfg.ProtoMaxBulkLen {
 				L.RaiseError("resulting string too large")
 			}
 			L.Push(rep)
 			L.Push(L.Get(1))
-			L.Push(L.Get(2))
+			L.Push(lua.LNumber(n))
 			L.Call(2, 1)
 			return 1
 		}))
