@@ -209,8 +209,18 @@ func (e *scriptEngine) runScript(c *client, sha string, sc *luaScript, keys, arg
 	e.run = r
 	e.prepareClient(c)
 	L.SetContext(r)
+	// The script runs under runner, itself under a PCall without an
+	// error handler: an error that escapes the error handler's PCall
+	// (the interpreter's stack full when the handler is pushed) still
+	// ends here, with the interpreter's stack put back.
+	e.runErr = nil
+	L.Push(e.runner)
 	L.Push(sc.fn)
-	err := L.PCall(0, 1, e.errFn)
+	err := L.PCall(1, 1, nil)
+	if err == nil && e.runErr != nil {
+		err = e.runErr
+	}
+	e.runErr = nil
 	L.RemoveContext()
 	e.run = nil
 	if e.busy {
@@ -358,11 +368,25 @@ func (e *scriptEngine) exec(args [][]byte) string {
 	if s.cfg.MaxMemory > 0 && cmd.flags&flagDenyOOM != 0 && !r.wrote && !s.memoryOK() {
 		return msgOOM
 	}
+	if write {
+		// As in Redis, a write command makes the script unkillable
+		// (and free of the OOM check) whether or not it changed a key
+		// (or was refused by the cluster checks).
+		r.wrote = true
+	}
 	if cl := s.cluster.Load(); cl != nil {
 		m := cl.member.Map()
 		sc.keyIdx = cl.cfg.KeyIndexes(args, sc.keyIdx[:0])
+		first := -1
 		for _, i := range sc.keyIdx {
-			if cl.redirection(m, slots.KeySlot(args[i]), write, sc.readonly) != "" {
+			slot := slots.KeySlot(args[i])
+			// A command whose keys span slots is refused as Redis
+			// refuses it (its cluster lookup finds no node for it).
+			if first >= 0 && slot != first {
+				return msgScriptNonLocal
+			}
+			first = slot
+			if cl.redirection(m, slot, write, sc.readonly) != "" {
 				return msgScriptNonLocal
 			}
 		}
@@ -374,13 +398,10 @@ func (e *scriptEngine) exec(args [][]byte) string {
 		return "ERR internal error while executing '" + cmd.name + "'"
 	}
 	cmd.calls++
-	if s.dirty != dirty {
-		r.wrote = true
-		if !cmd.signals && (len(db.watched) > 0 || len(db.blocking) > 0) {
-			first, last, step := cmd.keyRange(len(args))
-			for i := first; first > 0 && i <= last; i += step {
-				db.signalModified(args[i])
-			}
+	if s.dirty != dirty && !cmd.signals && (len(db.watched) > 0 || len(db.blocking) > 0) {
+		first, last, step := cmd.keyRange(len(args))
+		for i := first; first > 0 && i <= last; i += step {
+			db.signalModified(args[i])
 		}
 	}
 	if len(sc.w.Buf) > 0 && sc.w.Buf[0] == '-' {

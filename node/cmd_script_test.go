@@ -425,6 +425,12 @@ func waitBusy(t *testing.T, c *nodetest.Conn) {
 
 // scriptRESP3Cases depend on the caller's protocol and redis.setresp.
 var scriptRESP3Cases = [][]string{
+	{"EVAL", "return {verbatim_string={format='txt', string='abc'}}", "0"},
+	{"EVAL", "return {verbatim_string={format='markdown', string='a\\r\\nb'}}", "0"},
+	{"EVAL", "return {verbatim_string={format='', string='x'}}", "0"},
+	{"EVAL", "return {verbatim_string={format='txt'}}", "0"},
+	{"EVAL", "redis.setresp(3) local v = redis.call('info', 'keyspace') return v.verbatim_string.format", "0"},
+	{"EVAL", "redis.setresp(3) return type(redis.call('info', 'keyspace'))", "0"},
 	{"EVAL", "return nil", "0"},
 	{"EVAL", "return false", "0"},
 	{"EVAL", "return true", "0"},
@@ -693,5 +699,161 @@ func TestDiffScriptRuntimeErrors(t *testing.T) {
 		"local ok, e = pcall(function() return redis.call('get', 'nokey') .. 'x' end) return e",
 	} {
 		p.Check("EVAL", c, "0")
+	}
+}
+
+// TestDiffScriptHugeResults checks that a script asking for more results
+// than Lua's stack holds (unpack, string.byte over a long range) gets
+// redis-server's error, and that the interpreter still runs the next
+// scripts afterwards.
+func TestDiffScriptHugeResults(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return #{unpack({}, 1, 1e7)}",
+		"return 1",
+		"return #{unpack({}, 1, 9000)}",
+		"return #{unpack({1, 2, 3}, 1, 7000)}",
+		"local ok, e = pcall(unpack, {}, 1, 1e7) return e",
+		"return #{string.byte(string.rep('x', 1e6), 1, -1)}",
+		"return #{string.byte(string.rep('x', 7000), 1, -1)}",
+		"local ok, e = pcall(string.byte, string.rep('x', 1e6), 1, -1) return e",
+		"return #string.rep('x', 2^32 + 1)",
+		"return #string.rep('x', 2^31)",
+		"return #string.rep('x', 1e300)",
+		"return #string.rep('x', -1)",
+		"return #string.rep('ab', 3.7)",
+		"return 'still here'",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}
+
+// TestDiffScriptReplyHelpers compares redis.status_reply and
+// redis.error_reply given a wrong argument (they return an error table,
+// they raise nothing) with redis-server.
+func TestDiffScriptReplyHelpers(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return redis.status_reply(1)",
+		"return redis.error_reply(1)",
+		"return type(redis.status_reply())",
+		"return redis.status_reply('a', 'b')",
+		"return redis.error_reply()",
+		"return pcall(redis.status_reply)",
+		"return {pcall(redis.error_reply, {})}",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}
+
+// TestDiffScriptNumberArgs compares how numbers given to redis.call are
+// written as arguments (C's %.17g in Redis 7.0) with redis-server.
+func TestDiffScriptNumberArgs(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, n := range []string{"1", "-1", "1.5", "0.1", "1/3", "1e15", "1e16", "1e17", "1e20", "2^53+1", "-2^63", "1e-5", "123.456e-10", "1/0", "-1/0", "0/0", "-(0/0)", "-0.0", "3.0"} {
+		p.Check("EVAL", "return redis.call('ping', "+n+")", "0")
+		p.Check("EVAL", "redis.call('set', KEYS[1], "+n+") return redis.call('get', KEYS[1])", "1", "n")
+	}
+}
+
+// TestDiffClusterScriptSlots compares scripts that reach keys of two
+// slots of the same node with a Redis Cluster: declared or not, a script
+// keeps to one slot unless its shebang allows cross-slot keys.
+func TestDiffClusterScriptSlots(t *testing.T) {
+	_, r2, c1, _, n1, n2, _ := twoGroups(t)
+	p := &clusterPairT{t: t, Node: nodetest.Dial(t, n1), Redis: c1}
+	p.norm = func(args []string, v resp.Value) resp.Value {
+		if v.Type == '-' {
+			v.Str = []byte(strings.NewReplacer(n2, "<owner>", r2, "<owner>").Replace(string(v.Str)))
+		}
+		return v
+	}
+	// b (slot 3300) and c (slot 7365) are both served by the first group.
+	p.CheckAll([][]string{
+		{"EVAL", "return redis.call('get', 'c')", "1", "b"},
+		{"EVAL", "redis.call('get', 'b') return redis.call('get', 'c')", "0"},
+		{"EVAL", "return redis.pcall('get', 'c')", "1", "b"},
+		{"EVAL", "return redis.call('mget', 'b', 'c')", "0"},
+		{"EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('get', 'b') return redis.call('get', 'c')", "0"},
+		{"EVAL", "#!lua flags=allow-cross-slot-keys\nreturn redis.call('get', 'c')", "1", "b"},
+		{"EVAL", "redis.call('set', 'b', 1) return redis.call('get', 'b')", "0"},
+	})
+}
+
+// TestDiffScriptFormat compares string.format with long widths,
+// precisions and flags with redis-server's Lua.
+func TestDiffScriptFormat(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return string.format('%0999999999d', 1)",
+		"return string.format('%.999999999f', 1)",
+		"return string.format('%99d|%.99f|%5.2f', 1, 2, 3)",
+		"return string.format('%100d', 1)",
+		"return string.format('%-+ #0d', 1)",
+		"return string.format('%-+ #0-d', 1)",
+		"return string.format('%%%d%%', 5)",
+		"return pcall(string.format, '%123d', 1)",
+		"return select(2, pcall(string.format, '%123d', 1))",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}
+
+// TestScriptKillAfterNoopWrite checks that a script which ran a write
+// command, even one that changed nothing (DEL of a missing key), is
+// unkillable, as in Redis: its write may have been propagated.
+func TestScriptKillAfterNoopWrite(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, func(c *node.Config) { c.BusyReplyThreshold = 50 * time.Millisecond })
+	a, b := nodetest.Dial(t, addr), nodetest.Dial(t, addr)
+	a.Send("EVAL", "redis.call('del', KEYS[1]) local t0 = redis.call('time') "+
+		"while true do local t = redis.call('time') if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 500000 then break end end "+
+		"return 'done'", "1", "nokey")
+	waitBusy(t, b)
+	if v := b.Do("SCRIPT", "KILL"); !strings.HasPrefix(string(v.Str), "UNKILLABLE ") {
+		t.Fatalf("SCRIPT KILL after a write command that changed nothing: %s", v)
+	}
+	if v, err := a.Read(); err != nil || string(v.Str) != "done" {
+		t.Fatalf("unkillable script's reply: %s, %v", v, err)
+	}
+}
+
+// TestDiffScriptUnfinished compares the compile errors of strings and
+// long brackets cut short with redis-server's.
+func TestDiffScriptUnfinished(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, c := range []string{
+		"return 'abc",
+		"return 'a\nb'",
+		"local x = 1\nreturn \"ab\nc\"",
+		"return \"it's\nc\"",
+		"return 'a\\tb\nc'",
+		"return 'a\\\n",
+		"return 'a\rb'",
+		"return [[abc",
+		"return 1 --[[abc",
+		"return 'a\\",
+		"return ''",
+	} {
+		p.Check("EVAL", c, "0")
+	}
+}
+
+// TestScriptDeepStack fills the interpreter's stack through many frames of
+// many values each: the script gets an error (or its result), and the next
+// scripts run as before.
+func TestScriptDeepStack(t *testing.T) {
+	addr, _ := nodetest.StartNode(t, nil)
+	c := nodetest.Dial(t, addr)
+	v := c.Do("EVAL", `local t = {} for i = 1, 7900 do t[i] = i end
+local function f(n, ...) if n == 0 then return select("#", ...) end return 1 + f(n - 1, unpack(t, 1, 7900)) end
+return f(190)`, "0")
+	if v.Type != ':' && !strings.HasPrefix(string(v.Str), "ERR ") {
+		t.Fatalf("deep stack: %s", v)
+	}
+	if v := c.Do("EVAL", "return 1 + 1", "0"); v.Type != ':' || v.Int != 2 {
+		t.Fatalf("next script: %s", v)
+	}
+	if v := c.Do("EVAL", "local x = {} return #x", "0"); v.Type != ':' || v.Int != 0 {
+		t.Fatalf("next script: %s", v)
 	}
 }

@@ -64,6 +64,8 @@ type scriptEngine struct {
 	env       *lua.LTable // read-only view of the globals, the scripts' environment
 	cjsonNull lua.LValue
 	errFn     *lua.LFunction
+	runner    *lua.LFunction // runs a script under errFn; see runScript
+	runErr    error          // the error of the script runner ran
 	scripts   map[string]*luaScript
 	bodies    int64 // bytes of cached script bodies
 	sc        *client
@@ -86,7 +88,7 @@ func (e *scriptEngine) reset() {
 	if e.L != nil {
 		e.L.Close()
 	}
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 200, RegistrySize: 1024, RegistryMaxSize: 1 << 20})
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 200, RegistrySize: 1024, RegistryMaxSize: 1 << 20, RegistryGrowStep: 1 << 14})
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -134,17 +136,62 @@ func (e *scriptEngine) reset() {
 		return 1
 	}))
 	g.RawSetString("pcall", L.NewFunction(e.luaPcall))
+	// unpack and string.byte push one value per result: as in Lua 5.1,
+	// more than its C stack holds (LUAI_MAXCSTACK) is an error, not
+	// millions of values on the interpreter's stack.
+	unpack := g.RawGetString("unpack")
+	g.RawSetString("unpack", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		i := float64(L.OptNumber(2, 1))
+		j := float64(t.Len())
+		if L.Get(3) != lua.LNil {
+			j = float64(L.CheckNumber(3))
+		}
+		if i <= j && j-i+1+float64(L.GetTop()) > luaMaxCStack {
+			raiseAt(L, "too many results to unpack")
+		}
+		return callThrough(L, unpack)
+	}))
+	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
+		format := str.RawGetString("format")
+		str.RawSetString("format", L.NewFunction(func(L *lua.LState) int {
+			if msg := checkFormat(L.CheckString(1)); msg != "" {
+				raiseAt(L, msg)
+			}
+			return callThrough(L, format)
+		}))
+		byteFn := str.RawGetString("byte")
+		str.RawSetString("byte", L.NewFunction(func(L *lua.LState) int {
+			n := float64(len(L.CheckString(1)))
+			rel := func(pos float64) float64 {
+				if pos < 0 {
+					pos += n + 1
+				}
+				return max(pos, 0)
+			}
+			first := rel(float64(L.OptNumber(2, 1)))
+			last := rel(float64(L.OptNumber(3, lua.LNumber(first))))
+			first, last = max(first, 1), min(last, n)
+			if first <= last && last-first+1+float64(L.GetTop()) > luaMaxCStack {
+				raiseAt(L, "stack overflow (string slice too long)")
+			}
+			return callThrough(L, byteFn)
+		}))
+	}
 	if str, ok := g.RawGetString("string").(*lua.LTable); ok {
 		rep := str.RawGetString("rep")
 		str.RawSetString("rep", L.NewFunction(func(L *lua.LState) int {
 			// One call must not take the node's memory: strings are
 			// bounded as bulk strings are (proto-max-bulk-len).
-			if n := int64(L.CheckInt(2)); n > 0 && int64(len(L.CheckString(1)))*n > e.s.cfg.ProtoMaxBulkLen {
+			// Lua 5.1 reads the count as a C int: 2^32+1 is 1, 2^31 is
+			// negative.
+			n := int64(int32(luaToInt(L.CheckNumber(2))))
+			if n > 0 && int64(len(L.CheckString(1)))*n > e.s.cfg.ProtoMaxBulkLen {
 				L.RaiseError("resulting string too large")
 			}
 			L.Push(rep)
 			L.Push(L.Get(1))
-			L.Push(L.Get(2))
+			L.Push(lua.LNumber(n))
 			L.Call(2, 1)
 			return 1
 		}))
@@ -207,8 +254,72 @@ func (e *scriptEngine) reset() {
 	L.SetMetatable(e.env, meta)
 	g.RawSetString("_G", e.env)
 	e.errFn = L.NewFunction(e.errorHandler)
+	e.runner = L.NewFunction(func(L *lua.LState) int {
+		L.Push(L.Get(1))
+		if err := L.PCall(0, 1, e.errFn); err != nil {
+			e.runErr = err
+			return 0
+		}
+		return 1
+	})
 	e.scripts = map[string]*luaScript{}
 	e.bodies = 0
+}
+
+// luaMaxCStack is Lua 5.1's LUAI_MAXCSTACK: the most values a C function
+// may push.
+const luaMaxCStack = 8000
+
+// checkFormat checks the conversions of a string.format format as Lua
+// 5.1 does: at most five flags, and width and precision of two digits at
+// most. It returns Lua's error text, or "".
+func checkFormat(f string) string {
+	digit := func(i int) bool { return i < len(f) && f[i] >= '0' && f[i] <= '9' }
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(f) && f[i] == '%' {
+			continue
+		}
+		start := i
+		for i < len(f) && strings.IndexByte("-+ #0", f[i]) >= 0 {
+			i++
+		}
+		if i-start >= 6 {
+			return "invalid format (repeated flags)"
+		}
+		for range 2 {
+			if digit(i) {
+				i++
+			}
+		}
+		if i < len(f) && f[i] == '.' {
+			i++
+			for range 2 {
+				if digit(i) {
+					i++
+				}
+			}
+		}
+		if digit(i) {
+			return "invalid format (width or precision too long)"
+		}
+	}
+	return ""
+}
+
+// callThrough calls fn with the arguments of the running Go function and
+// returns all its results.
+func callThrough(L *lua.LState, fn lua.LValue) int {
+	n := L.GetTop()
+	L.Push(fn)
+	for i := 1; i <= n; i++ {
+		L.Push(L.Get(i))
+	}
+	L.Call(n, lua.MultRet)
+	return L.GetTop() - n
 }
 
 // luaPcall is pcall as Redis 7 has it: an error table {err=...} raised by
@@ -301,8 +412,39 @@ func compileError(err error, src string) string {
 		msg = "unexpected symbol"
 	case strings.HasPrefix(msg, "unterminated string"):
 		msg = "unfinished string"
+		if tok != "'<eof>'" {
+			line, tok = unfinishedString(src, line, pe.Token)
+		}
+	case msg == "unterminated multiline string":
+		msg = "unfinished long string"
+	case msg == "invalid multiline comment":
+		msg = "unfinished long comment"
 	}
 	return fmt.Sprintf("%s:%d: %s near %s", scriptChunk, line, msg, tok)
+}
+
+// unfinishedString places a string cut by the end of its line as Lua 5.1
+// does: on the line it started (the scanner reports the next one after a
+// newline) and named with its opening quote and the text read so far.
+func unfinishedString(src string, line int, text string) (int, string) {
+	lines := strings.Split(src, "\n")
+	for _, l := range []int{line - 1, line} {
+		if l < 1 || l > len(lines) {
+			continue
+		}
+		for _, q := range []string{"'", `"`} {
+			if strings.HasSuffix(lines[l-1], q+text) || strings.Contains(lines[l-1], q+text+"\r") {
+				return l, "'" + q + text + "'"
+			}
+		}
+	}
+	// The text read had escapes: the opening quote is the line's last.
+	l := max(1, min(line-1, len(lines)))
+	q := "'"
+	if i := strings.LastIndexAny(lines[l-1], `'"`); i >= 0 {
+		q = lines[l-1][i : i+1]
+	}
+	return l, "'" + q + text + "'"
 }
 
 // scriptRun is the state of the running script. It is also the Lua
@@ -554,6 +696,17 @@ func writeLuaReply(w *resp.Writer, v lua.LValue, resp3 bool, depth int) bool {
 			}
 			return true
 		}
+		if vs, ok := v.RawGetString("verbatim_string").(*lua.LTable); ok {
+			format, okf := vs.RawGetString("format").(lua.LString)
+			str, oks := vs.RawGetString("string").(lua.LString)
+			if okf && oks {
+				// As Redis: the format is cut or padded to 3 bytes.
+				f := []byte("   ")
+				copy(f, format)
+				w.Verbatim(string(f), string(str))
+				return true
+			}
+		}
 		if m, ok := v.RawGetString("map").(*lua.LTable); ok {
 			var keys, vals []lua.LValue
 			eachPair(m, func(k, val lua.LValue) {
@@ -636,13 +789,21 @@ func luaArg(v lua.LValue) (string, bool) {
 	return "", false
 }
 
-// formatLuaNumber renders a number argument the way Redis 7 does (shortest
-// form that reads back the same: 1, 1.5, 1e+20).
+// formatLuaNumber renders a number argument the way Redis 7.0 does, with
+// C's "%.17g" (0.1 is 0.10000000000000001, 1e16 is 10000000000000000).
 func formatLuaNumber(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatInt(int64(f), 10)
+	switch {
+	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan"
+		}
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
 	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return strconv.FormatFloat(f, 'g', 17, 64)
 }
 
 var (

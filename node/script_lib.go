@@ -21,7 +21,9 @@ func (e *scriptEngine) openRedis() {
 	fn("error_reply", func(L *lua.LState) int {
 		s, ok := L.Get(1).(lua.LString)
 		if L.GetTop() != 1 || !ok {
-			L.Error(errTable(L, "ERR wrong number or type of arguments"), 0)
+			// Redis returns the error, it does not raise it.
+			L.Push(errTable(L, "ERR wrong number or type of arguments"))
+			return 1
 		}
 		// As Redis: "CODE msg" keeps its code, a single word gets ERR.
 		msg := strings.TrimPrefix(string(s), "-")
@@ -34,7 +36,9 @@ func (e *scriptEngine) openRedis() {
 	fn("status_reply", func(L *lua.LState) int {
 		s, ok := L.Get(1).(lua.LString)
 		if L.GetTop() != 1 || !ok {
-			L.Error(errTable(L, "ERR wrong number or type of arguments"), 0)
+			// Redis returns the error, it does not raise it.
+			L.Push(errTable(L, "ERR wrong number or type of arguments"))
+			return 1
 		}
 		st := L.CreateTable(0, 1)
 		st.RawSetString("ok", s)
