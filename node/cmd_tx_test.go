@@ -113,3 +113,32 @@ func TestWatchRace(t *testing.T) {
 		t.Fatalf("counter = %s, committed = %d, want %d", v, committed, workers*perWorker)
 	}
 }
+
+// TestWatchSourceOfStoreCommand: a command that writes a destination from
+// sources it only reads leaves the sources' WATCHes valid, as in Redis.
+func TestWatchSourceOfStoreCommand(t *testing.T) {
+	p := nodetest.NewPair(t)
+	p.CheckAll([][]string{
+		{"SADD", "s1", "a"}, {"SADD", "s2", "b"}, {"ZADD", "z1", "1", "a"}, {"SET", "str", "v"},
+	})
+	for _, store := range [][]string{
+		{"SUNIONSTORE", "dst", "s1", "s2"}, {"SINTERSTORE", "dst", "s1", "s2"}, {"SDIFFSTORE", "dst", "s1", "s2"},
+		{"ZUNIONSTORE", "zdst", "1", "z1"}, {"ZINTERSTORE", "zdst", "1", "z1"}, {"ZDIFFSTORE", "zdst", "1", "z1"},
+		{"ZRANGESTORE", "zdst", "z1", "0", "-1"}, {"COPY", "str", "cp", "REPLACE"},
+	} {
+		src := store[2]
+		if store[0] == "ZUNIONSTORE" || store[0] == "ZINTERSTORE" || store[0] == "ZDIFFSTORE" {
+			src = store[3]
+		}
+		if store[0] == "COPY" {
+			src = store[1]
+		}
+		// the source watched: EXEC runs; the destination watched: EXEC aborts
+		for _, watched := range []string{src, store[1]} {
+			if store[0] == "COPY" {
+				watched = map[string]string{src: src, store[1]: store[2]}[watched]
+			}
+			p.CheckAll([][]string{{"WATCH", watched}, store, {"MULTI"}, {"PING"}, {"EXEC"}})
+		}
+	}
+}

@@ -89,6 +89,15 @@ var families = []func() []*command{
 	scriptCommands,
 }
 
+// destinationWriters write one key from keys they only read. The write
+// (db.set, db.remove) signals the destination, as Redis signals only it:
+// the generic hook, which touches every key argument, must not touch the
+// sources, whose WATCHes stay valid.
+var destinationWriters = []string{
+	"sunionstore", "sinterstore", "sdiffstore",
+	"zunionstore", "zinterstore", "zdiffstore", "zrangestore", "copy",
+}
+
 func newCommandTable() commandTable {
 	t := commandTable{}
 	for _, fam := range families {
@@ -103,6 +112,9 @@ func newCommandTable() commandTable {
 			}
 			t[c.name] = c
 		}
+	}
+	for _, name := range destinationWriters {
+		t[name].signals = true
 	}
 	return t
 }
