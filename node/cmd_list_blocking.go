@@ -82,6 +82,7 @@ func bpopGeneric(c *client, args [][]byte, left bool) {
 		}
 		l := o.val.(*list)
 		v := l.pop(left)
+		c.db.signalModified(key) // the popped key only (oneKeyWriters)
 		c.srv.dirty++
 		c.w.Array(2)
 		c.w.Bulk(key)

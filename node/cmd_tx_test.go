@@ -142,3 +142,27 @@ func TestWatchSourceOfStoreCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchKeyNotPopped: a pop from the first non-empty of several keys
+// touches only the key it popped, as in Redis: a WATCH on another of its
+// keys stays valid.
+func TestWatchKeyNotPopped(t *testing.T) {
+	p := nodetest.NewPair(t)
+	for _, pop := range [][]string{
+		{"LMPOP", "2", "l1", "l2", "LEFT"},
+		{"BLMPOP", "0", "2", "l1", "l2", "RIGHT"},
+		{"BLPOP", "l1", "l2", "0"},
+		{"BRPOP", "l1", "l2", "0"},
+		{"ZMPOP", "2", "z1", "z2", "MIN"},
+		{"BZMPOP", "0", "2", "z1", "z2", "MAX"},
+		{"BZPOPMIN", "z1", "z2", "0"},
+		{"BZPOPMAX", "z1", "z2", "0"},
+	} {
+		p.CheckAll([][]string{
+			{"DEL", "l1", "l2", "z1", "z2"},
+			{"RPUSH", "l1", "a", "b"}, {"RPUSH", "l2", "c"}, {"ZADD", "z1", "1", "a", "2", "b"}, {"ZADD", "z2", "1", "c"},
+			{"WATCH", "l2", "z2"}, pop, {"MULTI"}, {"PING"}, {"EXEC"},
+			{"WATCH", "l1", "z1"}, pop, {"MULTI"}, {"PING"}, {"EXEC"},
+		})
+	}
+}

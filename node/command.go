@@ -89,13 +89,15 @@ var families = []func() []*command{
 	scriptCommands,
 }
 
-// destinationWriters write one key from keys they only read. The write
-// (db.set, db.remove) signals the destination, as Redis signals only it:
-// the generic hook, which touches every key argument, must not touch the
-// sources, whose WATCHes stay valid.
-var destinationWriters = []string{
+// oneKeyWriters write one of their keys: a destination computed from
+// sources they only read, or the first non-empty key they pop from. The
+// write (db.set, db.remove, or the pop itself) signals that key, as Redis
+// signals only it: the generic hook, which touches every key argument,
+// must not touch the others, whose WATCHes stay valid.
+var oneKeyWriters = []string{
 	"sunionstore", "sinterstore", "sdiffstore",
 	"zunionstore", "zinterstore", "zdiffstore", "zrangestore", "copy",
+	"lmpop", "blmpop", "blpop", "brpop", "zmpop", "bzmpop", "bzpopmin", "bzpopmax",
 }
 
 func newCommandTable() commandTable {
@@ -113,7 +115,7 @@ func newCommandTable() commandTable {
 			t[c.name] = c
 		}
 	}
-	for _, name := range destinationWriters {
+	for _, name := range oneKeyWriters {
 		t[name].signals = true
 	}
 	return t
