@@ -29,11 +29,50 @@ type stats struct {
 	netInput       atomic.Int64
 	netOutput      atomic.Int64
 
-	// cmds and errs are replaced (copy on write) when a new name is
-	// added, so that lookups take no lock.
-	cmds atomic.Pointer[map[string]*cmdStat]
-	errs atomic.Pointer[map[string]*atomic.Int64] // by error prefix
-	mu   sync.Mutex
+	cmds namedCounters[cmdStat]
+	errs namedCounters[atomic.Int64] // by error prefix
+}
+
+// namedCounters maps names to counters, read without a lock: the map is
+// replaced (copy on write) when a name is added.
+type namedCounters[T any] struct {
+	m  atomic.Pointer[map[string]*T]
+	mu sync.Mutex
+}
+
+// get returns name's counters, adding new ones made by mk while fewer
+// than max names are known; nil once the map is full.
+func (n *namedCounters[T]) get(name string, max int, mk func(name string) *T) *T {
+	if m := n.m.Load(); m != nil {
+		if c := (*m)[name]; c != nil {
+			return c
+		}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := map[string]*T{}
+	if old := n.m.Load(); old != nil {
+		if c := (*old)[name]; c != nil {
+			return c
+		}
+		if len(*old) >= max {
+			return nil
+		}
+		m = maps.Clone(*old)
+	}
+	c := mk(name)
+	m[name] = c
+	n.m.Store(&m)
+	return c
+}
+
+// each calls f for every name, in name order.
+func (n *namedCounters[T]) each(f func(name string, c *T)) {
+	if m := n.m.Load(); m != nil {
+		for _, name := range slices.Sorted(maps.Keys(*m)) {
+			f(name, (*m)[name])
+		}
+	}
 }
 
 // maxErrorStats bounds the distinct error prefixes INFO errorstats
@@ -47,64 +86,39 @@ func (st *stats) countError(msg []byte) {
 	if i := bytes.IndexAny(msg, " \r"); i >= 0 {
 		prefix = msg[:i]
 	}
-	if m := st.errs.Load(); m != nil {
+	if m := st.errs.m.Load(); m != nil { // without converting prefix
 		if c := (*m)[string(prefix)]; c != nil {
 			c.Add(1)
 			return
 		}
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var m map[string]*atomic.Int64
-	if old := st.errs.Load(); old != nil {
-		if c := (*old)[string(prefix)]; c != nil {
-			c.Add(1)
-			return
-		}
-		if len(*old) >= maxErrorStats {
-			return
-		}
-		m = maps.Clone(*old)
-	} else {
-		m = map[string]*atomic.Int64{}
+	if c := st.errs.get(string(prefix), maxErrorStats, func(string) *atomic.Int64 { return new(atomic.Int64) }); c != nil {
+		c.Add(1)
 	}
-	c := new(atomic.Int64)
-	c.Add(1)
-	m[string(prefix)] = c
-	st.errs.Store(&m)
 }
 
 // errorFields is INFO errorstats: a count per error prefix.
 func (st *stats) errorFields() []infoField {
-	m := st.errs.Load()
-	if m == nil {
-		return nil
-	}
 	var out []infoField
-	for _, prefix := range slices.Sorted(maps.Keys(*m)) {
-		out = append(out, infoField{"errorstat_" + prefix, "count=" + strconv.FormatInt((*m)[prefix].Load(), 10)})
-	}
+	st.errs.each(func(prefix string, c *atomic.Int64) {
+		out = append(out, infoField{"errorstat_" + prefix, "count=" + strconv.FormatInt(c.Load(), 10)})
+	})
 	return out
 }
 
 // commandFields is INFO commandstats: the calls, time and failures of each
 // command run.
 func (st *stats) commandFields() []infoField {
-	m := st.cmds.Load()
-	if m == nil {
-		return nil
-	}
 	var out []infoField
-	for _, name := range slices.Sorted(maps.Keys(*m)) {
-		c := (*m)[name]
+	st.cmds.each(func(name string, c *cmdStat) {
 		calls, rejected := c.calls.Load(), c.rejected.Load()
 		if calls == 0 && rejected == 0 {
-			continue
+			return
 		}
 		usec := c.usec.Load()
 		out = append(out, infoField{"cmdstat_" + name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
 			calls, usec, float64(usec)/float64(max(calls, 1)), rejected, c.failed.Load())})
-	}
+	})
 	return out
 }
 
@@ -119,29 +133,7 @@ type cmdStat struct {
 
 // lookup returns the counters of the command name (router.Command.Name).
 func (st *stats) lookup(name string) *cmdStat {
-	if m := st.cmds.Load(); m != nil {
-		if c := (*m)[name]; c != nil {
-			return c
-		}
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var m map[string]*cmdStat
-	if old := st.cmds.Load(); old != nil {
-		if c := (*old)[name]; c != nil {
-			return c
-		}
-		if len(*old) >= maxCmdStats {
-			return nil
-		}
-		m = maps.Clone(*old)
-	} else {
-		m = map[string]*cmdStat{}
-	}
-	c := &cmdStat{name: name}
-	m[c.name] = c
-	st.cmds.Store(&m)
-	return c
+	return st.cmds.get(name, maxCmdStats, func(name string) *cmdStat { return &cmdStat{name: name} })
 }
 
 // Slowlog limits, as Redis's.
