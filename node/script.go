@@ -790,20 +790,13 @@ func luaArg(v lua.LValue) (string, bool) {
 }
 
 // formatLuaNumber renders a number argument the way Redis 7.0 does, with
-// C's "%.17g" (0.1 is 0.10000000000000001, 1e16 is 10000000000000000).
+// C's "%.17g" (0.1 is 0.10000000000000001, 1e16 is 10000000000000000), as
+// doubles in replies are written, except that C keeps NaN's sign.
 func formatLuaNumber(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		if math.Signbit(f) {
-			return "-nan"
-		}
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
+	if math.IsNaN(f) && math.Signbit(f) {
+		return "-nan"
 	}
-	return strconv.FormatFloat(f, 'g', 17, 64)
+	return string(resp.FormatFloat(nil, f))
 }
 
 var (
