@@ -568,7 +568,7 @@ func TestDiffClusterScripts(t *testing.T) {
 // scripts may call, and their replies there, against redis-server.
 func TestDiffScriptsServerCommands(t *testing.T) {
 	p := nodetest.NewPair(t)
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"return type(redis.call('client','list'))",
 		"return redis.call('client','id') > 0",
 		"return type(redis.call('info'))",
@@ -614,9 +614,7 @@ func TestDiffScriptsServerCommands(t *testing.T) {
 		"return redis.call('ssubscribe','a')",
 		"return redis.call('spublish','a','b')",
 		"return redis.call('psubscribe','a')",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestDiffCjsonDecode compares cjson.decode, valid and malformed JSON
@@ -640,7 +638,7 @@ func TestDiffScriptsLua(t *testing.T) {
 	for _, g := range []string{"assert", "collectgarbage", "error", "gcinfo", "getfenv", "getmetatable", "ipairs", "load", "loadstring", "module", "newproxy", "next", "pairs", "pcall", "rawequal", "rawget", "rawset", "require", "select", "setfenv", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION", "debug", "package", "string", "table", "math", "bit", "cjson", "os", "io", "print", "dofile", "loadfile", "channel", "_G", "KEYS", "ARGV", "redis", "__redis__err__handler"} {
 		p.Check("EVAL", "return type("+g+")", "0")
 	}
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"local function f() return f() + 1 end return f()",
 		"local t = {} for i = 1, 300 do t[i] = i end return #{unpack(t)}",
 		"return tostring(-0)",
@@ -675,16 +673,14 @@ func TestDiffScriptsLua(t *testing.T) {
 		"return unpack({1, 2, nil, 4})",
 		"return {1, 2, nil, 4}",
 		"return {tonumber('ff', 16), tonumber('z', 36), tonumber('8', 8), tonumber('0x10'), tonumber('1e2'), tonumber(' 12 '), tonumber('12a')}",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestDiffScriptRuntimeErrors compares the texts of common runtime errors
 // (arithmetic, concatenation, indexing) with redis-server's.
 func TestDiffScriptRuntimeErrors(t *testing.T) {
 	p := nodetest.NewPair(t)
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"return redis.call('get', 'nokey') + 1",
 		"return nil .. 'x'",
 		"return 'x' .. {}",
@@ -697,9 +693,7 @@ func TestDiffScriptRuntimeErrors(t *testing.T) {
 		"return 5 % nil",
 		"return select(2, pcall(function() return nil + 1 end))",
 		"local ok, e = pcall(function() return redis.call('get', 'nokey') .. 'x' end) return e",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestDiffScriptHugeResults checks that a script asking for more results
@@ -708,7 +702,7 @@ func TestDiffScriptRuntimeErrors(t *testing.T) {
 // scripts afterwards.
 func TestDiffScriptHugeResults(t *testing.T) {
 	p := nodetest.NewPair(t)
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"return #{unpack({}, 1, 1e7)}",
 		"return 1",
 		"return #{unpack({}, 1, 9000)}",
@@ -723,9 +717,7 @@ func TestDiffScriptHugeResults(t *testing.T) {
 		"return #string.rep('x', -1)",
 		"return #string.rep('ab', 3.7)",
 		"return 'still here'",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestDiffScriptReplyHelpers compares redis.status_reply and
@@ -733,7 +725,7 @@ func TestDiffScriptHugeResults(t *testing.T) {
 // they raise nothing) with redis-server.
 func TestDiffScriptReplyHelpers(t *testing.T) {
 	p := nodetest.NewPair(t)
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"return redis.status_reply(1)",
 		"return redis.error_reply(1)",
 		"return type(redis.status_reply())",
@@ -741,9 +733,7 @@ func TestDiffScriptReplyHelpers(t *testing.T) {
 		"return redis.error_reply()",
 		"return pcall(redis.status_reply)",
 		"return {pcall(redis.error_reply, {})}",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestDiffScriptNumberArgs compares how numbers given to redis.call are
@@ -784,7 +774,7 @@ func TestDiffClusterScriptSlots(t *testing.T) {
 // precisions and flags with redis-server's Lua.
 func TestDiffScriptFormat(t *testing.T) {
 	p := nodetest.NewPair(t)
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"return string.format('%0999999999d', 1)",
 		"return string.format('%.999999999f', 1)",
 		"return string.format('%99d|%.99f|%5.2f', 1, 2, 3)",
@@ -794,9 +784,7 @@ func TestDiffScriptFormat(t *testing.T) {
 		"return string.format('%%%d%%', 5)",
 		"return pcall(string.format, '%123d', 1)",
 		"return select(2, pcall(string.format, '%123d', 1))",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestScriptKillAfterNoopWrite checks that a script which ran a write
@@ -821,7 +809,7 @@ func TestScriptKillAfterNoopWrite(t *testing.T) {
 // long brackets cut short with redis-server's.
 func TestDiffScriptUnfinished(t *testing.T) {
 	p := nodetest.NewPair(t)
-	for _, c := range []string{
+	checkEvals(p, []string{
 		"return 'abc",
 		"return 'a\nb'",
 		"local x = 1\nreturn \"ab\nc\"",
@@ -833,9 +821,7 @@ func TestDiffScriptUnfinished(t *testing.T) {
 		"return 1 --[[abc",
 		"return 'a\\",
 		"return ''",
-	} {
-		p.Check("EVAL", c, "0")
-	}
+	})
 }
 
 // TestScriptDeepStack fills the interpreter's stack through many frames of
@@ -855,5 +841,13 @@ return f(190)`, "0")
 	}
 	if v := c.Do("EVAL", "local x = {} return #x", "0"); v.Type != ':' || v.Int != 0 {
 		t.Fatalf("next script: %s", v)
+	}
+}
+
+// checkEvals runs each script with EVAL and no keys on both servers of p
+// and compares the replies.
+func checkEvals(p *nodetest.Pair, scripts []string) {
+	for _, c := range scripts {
+		p.Check("EVAL", c, "0")
 	}
 }
