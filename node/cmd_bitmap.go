@@ -280,9 +280,8 @@ func bitposBytes(p []byte, bit int64) int64 {
 
 // cmdBitPos is Redis 7.0's bitposCommand, including its order of checks.
 func cmdBitPos(c *client, args [][]byte) {
-	bit, ok := parseInt(args[2])
+	bit, ok := c.parseIntArg(args[2])
 	if !ok {
-		c.w.Error(msgNotInteger)
 		return
 	}
 	if bit != 0 && bit != 1 {
@@ -306,9 +305,8 @@ func cmdBitPos(c *client, args [][]byte) {
 	case 3:
 		start, end = 0, n-1
 	case 4, 5, 6:
-		s, ok := parseInt(args[3])
+		s, ok := c.parseIntArg(args[3])
 		if !ok {
-			c.w.Error(msgNotInteger)
 			return
 		}
 		isBit := false

@@ -401,9 +401,8 @@ func parseGeoQuery(c *client, args [][]byte, z *zset, flags int) (q geoQuery, ok
 		case opt == "desc":
 			q.sort = geoSortDesc
 		case opt == "count" && left >= 1:
-			n, ok := parseInt(args[i+1])
+			n, ok := c.parseIntArg(args[i+1])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return q, false
 			}
 			if n <= 0 {

@@ -260,9 +260,8 @@ func (c *client) parseAddOrTrim(args [][]byte, xadd bool) (a xaddArgs, ok bool) 
 				i++
 			}
 			if bytes.EqualFold(opt, []byte("maxlen")) {
-				n, ok := parseInt(args[i+1])
+				n, ok := c.parseIntArg(args[i+1])
 				if !ok {
-					c.w.Error(msgNotInteger)
 					return a, false
 				}
 				if n < 0 {
@@ -279,9 +278,8 @@ func (c *client) parseAddOrTrim(args [][]byte, xadd bool) (a xaddArgs, ok bool) 
 			}
 			i++
 		case more > 0 && bytes.EqualFold(opt, []byte("limit")):
-			n, ok := parseInt(args[i+1])
+			n, ok := c.parseIntArg(args[i+1])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return a, false
 			}
 			if n < 0 {
@@ -452,9 +450,8 @@ func xrangeGeneric(c *client, args [][]byte, rev bool) {
 	count := int64(-1)
 	for j := 4; j < len(args); j++ {
 		if bytes.EqualFold(args[j], []byte("count")) && j+1 < len(args) {
-			n, ok := parseInt(args[j+1])
+			n, ok := c.parseIntArg(args[j+1])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return
 			}
 			count = max(n, 0)
@@ -525,9 +522,8 @@ func cmdXSetID(c *client, args [][]byte) {
 		more := len(args) - 1 - i
 		switch {
 		case more > 0 && bytes.EqualFold(args[i], []byte("entriesadded")):
-			n, ok := parseInt(args[i+1])
+			n, ok := c.parseIntArg(args[i+1])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return
 			}
 			if n < 0 {
@@ -623,9 +619,8 @@ func cmdXInfoStream(c *client, args [][]byte) {
 			return
 		}
 		if len(opts) == 3 {
-			n, ok := parseInt(opts[2])
+			n, ok := c.parseIntArg(opts[2])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return
 			}
 			if count = n; count < 0 {

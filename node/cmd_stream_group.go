@@ -85,9 +85,8 @@ func (c *client) xgroupLookup(args [][]byte, mkstream, needGroup bool) (s *strea
 
 // parseEntriesRead parses an ENTRIESREAD value; it replies on error.
 func (c *client) parseEntriesRead(b []byte) (int64, bool) {
-	n, ok := parseInt(b)
+	n, ok := c.parseIntArg(b)
 	if !ok {
-		c.w.Error(msgNotInteger)
 		return 0, false
 	}
 	if n < 0 && n != entriesReadInvalid {
@@ -314,9 +313,8 @@ func cmdXPending(c *client, args [][]byte) {
 	if len(args) >= 6 {
 		si := 3
 		if bytes.EqualFold(args[3], []byte("idle")) {
-			n, ok := parseInt(args[4])
+			n, ok := c.parseIntArg(args[4])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return
 			}
 			minIdle = n
@@ -326,9 +324,8 @@ func cmdXPending(c *client, args [][]byte) {
 			}
 			si += 2
 		}
-		n, ok := parseInt(args[si+2])
+		n, ok := c.parseIntArg(args[si+2])
 		if !ok {
-			c.w.Error(msgNotInteger)
 			return
 		}
 		count = max(n, 0)

@@ -60,9 +60,8 @@ func (c *client) parseXRead(args [][]byte, group bool) (a xreadArgs, ok bool) {
 			a.timeout = n
 		case more > 0 && bytes.EqualFold(o, []byte("count")):
 			i++
-			n, ok := parseInt(args[i])
+			n, ok := c.parseIntArg(args[i])
 			if !ok {
-				c.w.Error(msgNotInteger)
 				return a, false
 			}
 			a.count = max(n, 0)
