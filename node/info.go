@@ -126,13 +126,13 @@ func (s *Server) infoString(want map[string]bool) string {
 			st := &s.stats
 			b.int("total_connections_received", st.connectionsReceived)
 			b.int("total_commands_processed", st.commandsProcessed)
-			b.int("instantaneous_ops_per_sec", int64(s.rates.ops.rate()))
+			b.int("instantaneous_ops_per_sec", int64(s.rates.ops.Rate()))
 			b.int("total_net_input_bytes", s.netInput.Load())
 			b.int("total_net_output_bytes", s.netOutput.Load())
 			b.int("total_net_repl_input_bytes", 0)
 			b.int("total_net_repl_output_bytes", 0)
-			b.field("instantaneous_input_kbps", strconv.FormatFloat(s.rates.in.rate()/1024, 'f', 2, 64))
-			b.field("instantaneous_output_kbps", strconv.FormatFloat(s.rates.out.rate()/1024, 'f', 2, 64))
+			b.field("instantaneous_input_kbps", strconv.FormatFloat(s.rates.in.Rate()/1024, 'f', 2, 64))
+			b.field("instantaneous_output_kbps", strconv.FormatFloat(s.rates.out.Rate()/1024, 'f', 2, 64))
 			b.field("instantaneous_input_repl_kbps", "0.00")
 			b.field("instantaneous_output_repl_kbps", "0.00")
 			b.int("rejected_connections", st.rejectedConns)
@@ -306,46 +306,15 @@ func (s *Server) infoCommandstats(b *infoBuilder) {
 	}
 }
 
-// rateSamples is how many samples the instantaneous_* figures average
-// (Redis's STATS_METRIC_SAMPLES).
-const rateSamples = 16
-
-// rateMeter turns a growing counter into a per-second rate averaged over
-// the last samples.
-type rateMeter struct {
-	lastTime  time.Time
-	lastValue int64
-	samples   [rateSamples]float64
-	idx       int
-}
-
-func (m *rateMeter) sample(now time.Time, value int64) {
-	if !m.lastTime.IsZero() {
-		if dt := now.Sub(m.lastTime).Seconds(); dt > 0 {
-			m.samples[m.idx] = float64(value-m.lastValue) / dt
-			m.idx = (m.idx + 1) % rateSamples
-		}
-	}
-	m.lastTime, m.lastValue = now, value
-}
-
-func (m *rateMeter) rate() float64 {
-	var sum float64
-	for _, v := range m.samples {
-		sum += v
-	}
-	return sum / rateSamples
-}
-
 // rates are the meters behind instantaneous_ops_per_sec and the
 // instantaneous kbps figures.
-type rates struct{ ops, in, out rateMeter }
+type rates struct{ ops, in, out redisinfo.RateMeter }
 
 // sampleRates is called by the cron with the server lock held.
 func (s *Server) sampleRates(now time.Time) {
-	s.rates.ops.sample(now, s.stats.commandsProcessed)
-	s.rates.in.sample(now, s.netInput.Load())
-	s.rates.out.sample(now, s.netOutput.Load())
+	s.rates.ops.Sample(now, s.stats.commandsProcessed)
+	s.rates.in.Sample(now, s.netInput.Load())
+	s.rates.out.Sample(now, s.netOutput.Load())
 }
 
 // countIn counts n bytes read from a client by one read call.

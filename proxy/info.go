@@ -504,12 +504,9 @@ func (p *Proxy) blockedClients() int {
 	return n
 }
 
-// rateSamples is how many samples the instantaneous rates average, one
-// every rateInterval, as Redis's 16 samples taken every 100 ms.
-const (
-	rateSamples  = 16
-	rateInterval = 100 * time.Millisecond
-)
+// rateInterval is how often the instantaneous rates are sampled, as
+// Redis samples them.
+const rateInterval = 100 * time.Millisecond
 
 // rates keeps INFO's instantaneous_* figures: commands and bytes per
 // second over the last 1.6 s.
@@ -526,42 +523,18 @@ func (p *Proxy) sampleRates() {
 	defer p.wg.Done()
 	t := time.NewTicker(rateInterval)
 	defer t.Stop()
-	var ops, in, out rateHistory
-	last := time.Now()
-	ops.last, in.last, out.last = p.stats.commands.Load(), p.stats.netInput.Load(), p.stats.netOutput.Load()
+	var ops, in, out redisinfo.RateMeter
 	for {
 		select {
 		case <-p.closing:
 			return
 		case now := <-t.C:
-			el := now.Sub(last).Seconds()
-			if el <= 0 {
-				continue
-			}
-			last = now
-			p.rates.ops.Store(math.Float64bits(ops.add(p.stats.commands.Load(), el)))
-			p.rates.in.Store(math.Float64bits(in.add(p.stats.netInput.Load(), el)))
-			p.rates.out.Store(math.Float64bits(out.add(p.stats.netOutput.Load(), el)))
+			ops.Sample(now, p.stats.commands.Load())
+			in.Sample(now, p.stats.netInput.Load())
+			out.Sample(now, p.stats.netOutput.Load())
+			p.rates.ops.Store(math.Float64bits(ops.Rate()))
+			p.rates.in.Store(math.Float64bits(in.Rate()))
+			p.rates.out.Store(math.Float64bits(out.Rate()))
 		}
 	}
-}
-
-// rateHistory is the last rateSamples rates of one counter.
-type rateHistory struct {
-	per  [rateSamples]float64
-	next int
-	last int64 // the counter at the previous sample
-}
-
-// add samples the counter's value v, el seconds after the previous sample,
-// and returns the average rate.
-func (h *rateHistory) add(v int64, el float64) float64 {
-	h.per[h.next] = float64(v-h.last) / el
-	h.next = (h.next + 1) % rateSamples
-	h.last = v
-	var sum float64
-	for _, r := range h.per {
-		sum += r
-	}
-	return sum / rateSamples
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // OS is INFO's os field: the kernel's name, release and machine, as
@@ -52,4 +53,38 @@ func BytesHuman(n int64) string {
 		return strconv.FormatFloat(f/(1<<50), 'f', 2, 64) + "P"
 	}
 	return strconv.FormatInt(n, 10) + "B"
+}
+
+// RateSamples is how many samples a RateMeter averages, as Redis's
+// STATS_METRIC_SAMPLES; Redis takes one every 100 ms.
+const RateSamples = 16
+
+// RateMeter turns a growing counter into a per-second rate averaged over
+// the last RateSamples samples, as Redis's instantaneous_* figures. It is
+// not safe for concurrent use.
+type RateMeter struct {
+	lastTime  time.Time
+	lastValue int64
+	samples   [RateSamples]float64
+	idx       int
+}
+
+// Sample records the counter's value at now.
+func (m *RateMeter) Sample(now time.Time, value int64) {
+	if !m.lastTime.IsZero() {
+		if dt := now.Sub(m.lastTime).Seconds(); dt > 0 {
+			m.samples[m.idx] = float64(value-m.lastValue) / dt
+			m.idx = (m.idx + 1) % RateSamples
+		}
+	}
+	m.lastTime, m.lastValue = now, value
+}
+
+// Rate is the average per-second rate of the last samples.
+func (m *RateMeter) Rate() float64 {
+	var sum float64
+	for _, v := range m.samples {
+		sum += v
+	}
+	return sum / RateSamples
 }
